@@ -1,0 +1,30 @@
+/* Training pairs: what a learned receiver learns from, without knowing about channels. */
+#ifndef CH_PAIRS_H
+#define CH_PAIRS_H
+
+#include <complex.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fading.h"
+#include "modem.h"
+#include "rng.h"
+
+/* A link: modulation, channel and SNR range. Borrowed parts. */
+typedef struct {
+    const ch_modem *modem;
+    ch_fading *fading;    /* NULL for AWGN */
+    double ebn0_lo_db;    /* Eb/N0 drawn uniformly in dB in [lo, hi]; lo == hi for one SNR */
+    double ebn0_hi_db;
+    double code_rate;     /* 1 when uncoded */
+} ch_link;
+
+/* Draws n transmitted symbols and what the receiver sees of them: random bits[n*k], the
+ * received samples y[n], the channel gains h[n] (NULL when the receiver has no CSI; all 1 for
+ * AWGN) and the noise variance n0[n] of each symbol. One SNR is drawn per call when
+ * per_symbol_snr is 0 (a minibatch at one SNR), one per symbol otherwise. Allocates nothing.
+ * Returns CH_EINVAL with a message on a bad link. */
+int ch_pairs_fill(const ch_link *link, ch_rng *r, int per_symbol_snr, size_t n, uint8_t *bits,
+                  float complex *y, float complex *h, float *n0);
+
+#endif

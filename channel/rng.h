@@ -1,0 +1,46 @@
+/* Random streams: counter-keyed, splittable, fast.
+ *
+ * A stream is fixed by (seed, stream id): the Monte Carlo engine keys one stream per
+ * (SNR point, chunk), so every number it draws is fixed by --seed whatever the thread count.
+ * Variates come in bulk into caller-owned float arrays; nothing here allocates except
+ * ch_rng_create. */
+#ifndef CH_RNG_H
+#define CH_RNG_H
+
+#include <complex.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct ch_rng ch_rng;
+
+/* A generator positioned at the start of stream (seed, stream). NULL when out of memory. */
+ch_rng *ch_rng_create(uint64_t seed, uint64_t stream);
+
+/* Frees r; ch_rng_destroy(NULL) is a no-op. */
+void ch_rng_destroy(ch_rng *r);
+
+/* Repositions r at the start of stream (seed, stream) without allocating. Distinct
+ * (seed, stream) pairs give independent streams. */
+void ch_rng_seed(ch_rng *r, uint64_t seed, uint64_t stream);
+
+/* One uniform 64-bit word. */
+uint64_t ch_rng_u64(ch_rng *r);
+
+/* One uniform double in (0, 1), 53 random bits. */
+double ch_rng_double(ch_rng *r);
+
+/* n uniform floats in (0, 1) into u[n]. */
+void ch_rng_uniform(ch_rng *r, size_t n, float *u);
+
+/* n equiprobable bits, one per byte (0 or 1), into bits[n]. */
+void ch_rng_bits(ch_rng *r, size_t n, uint8_t *bits);
+
+/* n independent N(0, sigma^2) variates into x[n]. Exact in distribution far into the tail:
+ * no truncation below 9 sigma. */
+void ch_rng_gauss(ch_rng *r, size_t n, float sigma, float *x);
+
+/* n independent circular complex Gaussians CN(0, var) (each of re, im has variance var/2)
+ * into w[n]. */
+void ch_rng_cgauss(ch_rng *r, size_t n, float var, float complex *w);
+
+#endif

@@ -1,0 +1,8 @@
+/* The subcommands of bersim. Each takes argv from its own name on and returns the process exit
+ * status: 0 on success, 2 on a user's mistake (one line on stderr), 1 on another failure. */
+#ifndef SIM_COMMANDS_H
+#define SIM_COMMANDS_H
+
+int sim_cmd_bench(int argc, char **argv);
+
+#endif

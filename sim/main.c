@@ -1,0 +1,51 @@
+/* bersim: parses the subcommand and dispatches; nothing else lives here. */
+#include <stdio.h>
+#include <string.h>
+
+#include <gsl/gsl_errno.h>
+
+#include "cli.h"
+#include "commands.h"
+
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} command;
+
+static const command commands[] = {
+    {"bench", sim_cmd_bench, "throughput of the standard chains, one line each"},
+};
+enum { NCOMMANDS = sizeof commands / sizeof commands[0] };
+
+static void usage(FILE *out)
+{
+    fputs("usage: bersim COMMAND [OPTIONS]   (bersim COMMAND --help for its options)\n\n"
+          "commands:\n",
+          out);
+    for (int i = 0; i < NCOMMANDS; i++)
+        fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+    fputs("\n  --help     this text\n  --version  the version\n", out);
+}
+
+int main(int argc, char **argv)
+{
+    /* GSL's default handler aborts; every GSL status is checked where it is returned. */
+    gsl_set_error_handler_off();
+    if (argc < 2) {
+        usage(stderr);
+        return SIM_EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("bersim %s\n", BERSIM_VERSION);
+        return 0;
+    }
+    for (int i = 0; i < NCOMMANDS; i++)
+        if (strcmp(argv[1], commands[i].name) == 0) return commands[i].run(argc - 1, argv + 1);
+    if (argv[1][0] == '-') return sim_cli_fail("unknown option '%s' (see bersim --help)", argv[1]);
+    return sim_cli_fail("unknown command '%s' (see bersim --help)", argv[1]);
+}
