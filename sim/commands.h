@@ -4,5 +4,6 @@
 #define SIM_COMMANDS_H
 
 int sim_cmd_bench(int argc, char **argv);
+int sim_cmd_sim(int argc, char **argv);
 
 #endif

@@ -14,6 +14,7 @@ typedef struct {
 } command;
 
 static const command commands[] = {
+    {"sim", sim_cmd_sim, "Monte Carlo BER/SER sweep over Eb/N0, written as a table"},
     {"bench", sim_cmd_bench, "throughput of the standard chains, one line each"},
 };
 enum { NCOMMANDS = sizeof commands / sizeof commands[0] };

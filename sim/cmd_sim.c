@@ -1,0 +1,191 @@
+/* bersim sim: a Monte Carlo BER sweep written as a result table. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "engine.h"
+#include "link_options.h"
+#include "receiver.h"
+#include "stats.h"
+#include "table.h"
+
+#define MAX_POINTS 1000
+
+typedef struct {
+    sim_link_options link;
+    sim_rx_kind rx;
+    uint64_t min_errors, max_bits, seed, threads;
+    const char *output;
+    bool quiet;
+    double ebn0[MAX_POINTS];
+    size_t npoints;
+} sim_options;
+
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+static void sim_usage(void)
+{
+    puts("usage: bersim sim --mod M --channel C --ebn0 A:STEP:B [options]\n\n"
+         "Monte Carlo bit and symbol error rates over an Eb/N0 grid, one table row per point.\n");
+    sim_link_options_help();
+    puts("  --rx R            receiver: hard, maxlog (default), exact\n"
+         "  --min-errors N    a point stops after N bit errors (default 100)\n"
+         "  --max-bits N      ... or after N bits (default 1e8); the sweep stops after a point\n"
+         "                    with no error\n"
+         "  --seed S          random seed (default 1); same seed, same table, any --threads\n"
+         "  --threads T       worker threads (default: all cores)\n"
+         "  -o FILE           output table (default: standard output)\n"
+         "  --quiet           no progress line on stderr");
+}
+
+static int parse_option(sim_options *o, int argc, char **argv, int *i)
+{
+    const char *opt = argv[*i], *v;
+    int status = sim_link_options_parse(&o->link, argc, argv, i);
+    if (status <= 0) return status;
+    if (strcmp(opt, "--quiet") == 0) {
+        o->quiet = true;
+        return 0;
+    }
+    if (!(v = sim_cli_value(argc, argv, i))) return -1;
+    if (strcmp(opt, "--ebn0") == 0) return sim_cli_grid(opt, v, MAX_POINTS, o->ebn0, &o->npoints);
+    if (strcmp(opt, "--rx") == 0) {
+        if (sim_rx_parse(v, &o->rx) == 0) return 0;
+        sim_cli_fail("--rx: unknown receiver '%s' (hard, maxlog, exact)", v);
+        return -1;
+    }
+    if (strcmp(opt, "--min-errors") == 0) return sim_cli_u64(opt, v, 1, 1e15, &o->min_errors);
+    if (strcmp(opt, "--max-bits") == 0) return sim_cli_u64(opt, v, 1, 1e18, &o->max_bits);
+    if (strcmp(opt, "--seed") == 0) return sim_cli_u64(opt, v, 0, UINT64_MAX >> 11, &o->seed);
+    if (strcmp(opt, "--threads") == 0) return sim_cli_u64(opt, v, 1, 1024, &o->threads);
+    if (strcmp(opt, "-o") == 0) {
+        o->output = v;
+        return 0;
+    }
+    sim_cli_fail("sim: unknown option '%s'", opt);
+    return -1;
+}
+
+static int parse_options(sim_options *o, int argc, char **argv)
+{
+    *o = (sim_options){.rx = SIM_RX_MAXLOG, .min_errors = 100, .max_bits = 100000000,
+                       .seed = 1, .threads = (uint64_t)sim_cli_cores()};
+    sim_link_options_init(&o->link);
+    for (int i = 1; i < argc; i++)
+        if (parse_option(o, argc, argv, &i) != 0) return -1;
+    if (o->npoints == 0) return sim_cli_fail("sim: --ebn0 is required"), -1;
+    return sim_link_options_check(&o->link);
+}
+
+static void print_progress(const sim_counts *c, double bits_per_second, double seconds,
+                           void *user)
+{
+    const sim_options *o = user;
+    double left = 0;
+    if (c->bit_errors > 0 && bits_per_second > 0) {
+        double by_errors = (double)o->min_errors * (double)c->bits / (double)c->bit_errors;
+        double goal = by_errors < (double)o->max_bits ? by_errors : (double)o->max_bits;
+        left = (goal - (double)c->bits) / bits_per_second;
+    }
+    fprintf(stderr, "\r  Eb/N0 %6.2f dB  %8llu errors  %.3g bits  %.3g bit/s  %.0f s, ~%.0f s left  ",
+            c->ebn0_db, (unsigned long long)c->bit_errors, (double)c->bits, bits_per_second,
+            seconds, left > 0 ? left : 0);
+}
+
+static void write_row(FILE *out, const sim_counts *c)
+{
+    double lo, hi;
+    sim_clopper_pearson(c->bit_errors, c->bits, 0.95, &lo, &hi);
+    fprintf(out, "%.4f\t%.4f\t%llu\t%llu\t%.6e\t%.6e\t%.6e\t%llu\t%llu\t%.6e\n", c->ebn0_db,
+            c->esn0_db, (unsigned long long)c->bits, (unsigned long long)c->bit_errors,
+            (double)c->bit_errors / (double)c->bits, lo, hi, (unsigned long long)c->symbols,
+            (unsigned long long)c->symbol_errors,
+            (double)c->symbol_errors / (double)c->symbols);
+}
+
+static int write_table(const sim_options *o, const sim_link *link, const sim_receiver *rx,
+                       const sim_counts *rows, size_t nrows, const char *stopped, int argc,
+                       char **argv)
+{
+    sim_table *t = sim_table_open(o->output);
+    if (!t) return -1;
+    sim_table_meta_common(t, argc, argv);
+    sim_table_meta(t, "seed", "%llu", (unsigned long long)o->seed);
+    sim_link_write_meta(link, t);
+    sim_table_meta(t, "receiver", "%s", sim_receiver_name(rx));
+    sim_table_meta(t, "stop rule", "%llu bit errors or %llu bits per point",
+                   (unsigned long long)o->min_errors, (unsigned long long)o->max_bits);
+    sim_table_meta(t, "confidence", "ber_lo, ber_hi: 95%% Clopper-Pearson interval");
+    if (stopped) sim_table_meta(t, "stopped", "%s", stopped);
+    FILE *out = sim_table_stream(t);
+    fputs("ebn0_db\tesn0_db\tbits\tbit_errors\tber\tber_lo\tber_hi\tsymbols\tsymbol_errors\tser\n",
+          out);
+    for (size_t i = 0; i < nrows; i++) write_row(out, &rows[i]);
+    return sim_table_commit(t);
+}
+
+/* Runs the sweep; returns how many rows are complete and says in *stopped why it ended early. */
+static size_t sweep(const sim_options *o, const sim_engine_config *cfg, sim_counts *rows,
+                    char *stopped, size_t stopped_size, int *status)
+{
+    for (size_t i = 0; i < o->npoints; i++) {
+        int r = sim_engine_run_point(cfg, (unsigned)i, o->ebn0[i], &rows[i]);
+        if (cfg->progress) fputs("\r\033[K", stderr);
+        if (r != SIM_ENGINE_OK) {
+            *status = r == SIM_ENGINE_INTERRUPTED ? 130 : 1;
+            snprintf(stopped, stopped_size, "%s at Eb/N0 = %g dB; later points not run",
+                     r == SIM_ENGINE_INTERRUPTED ? "interrupted" : "out of memory", o->ebn0[i]);
+            return i;
+        }
+        if (rows[i].bit_errors == 0 && i + 1 < o->npoints) {
+            snprintf(stopped, stopped_size,
+                     "no bit error at Eb/N0 = %g dB in %llu bits; higher points not run",
+                     o->ebn0[i], (unsigned long long)rows[i].bits);
+            return i + 1;
+        }
+    }
+    return o->npoints;
+}
+
+int sim_cmd_sim(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "--help") == 0) return sim_usage(), 0;
+    static sim_options o;
+    if (parse_options(&o, argc, argv) != 0) return SIM_EXIT_USAGE;
+    sim_link link;
+    if (sim_link_create(&o.link, &link) != 0) return SIM_EXIT_USAGE;
+    int status = 1;
+    sim_receiver *rx = sim_receiver_create(o.rx, link.modem);
+    sim_counts *rows = calloc(o.npoints, sizeof *rows);
+    if (!rx || !rows) goto done;
+    sim_engine_config cfg = {
+        .modem = link.modem, .fading = link.fading, .code_rate = 1.0, .rx = rx,
+        .seed = o.seed, .min_errors = o.min_errors, .max_bits = o.max_bits,
+        .threads = (int)o.threads, .stop = &interrupted,
+        .progress = !o.quiet && isatty(STDERR_FILENO) ? print_progress : NULL,
+        .progress_user = &o,
+    };
+    signal(SIGINT, on_interrupt);
+    char stopped[160] = "";
+    status = 0;
+    size_t nrows = sweep(&o, &cfg, rows, stopped, sizeof stopped, &status);
+    signal(SIGINT, SIG_DFL);
+    if (write_table(&o, &link, rx, rows, nrows, stopped[0] ? stopped : NULL, argc, argv) != 0)
+        status = 1;
+    if (status == 130) fprintf(stderr, "bersim: interrupted; %zu complete rows written\n", nrows);
+done:
+    free(rows);
+    sim_receiver_destroy(rx);
+    sim_link_destroy(&link);
+    return status;
+}

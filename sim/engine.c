@@ -1,0 +1,258 @@
+#include "engine.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+
+/* Symbols per block inside a chunk: the block's arrays stay in L1/L2 cache. */
+#define BLOCK_SYMBOLS 2048
+
+/* What one thread needs to run chunks: its random stream, fading state and block arrays. */
+typedef struct {
+    ch_rng *rng;
+    ch_fading *fading;
+    sim_rx_worker *rx;
+    uint8_t *tx_bits, *rx_bits;
+    float complex *x, *h, *y;
+    float *n0, *noise;
+} worker;
+
+/* The ordered sum shared by the threads of one point. */
+typedef struct {
+    const sim_engine_config *cfg;
+    unsigned point_index;
+    double n0;
+    size_t chunk_symbols;
+    bool inphase_only; /* BPSK with a receiver that discards the quadrature noise */
+    pthread_mutex_t lock;
+    pthread_cond_t moved;
+    uint64_t next_chunk; /* the next chunk to hand out */
+    uint64_t summed;     /* chunks 0 .. summed-1 are in total */
+    sim_counts ring[SIM_ENGINE_WINDOW];
+    bool ready[SIM_ENGINE_WINDOW];
+    sim_counts total;
+    bool done, interrupted, failed;
+    double start, last_progress;
+} point_run;
+
+static void worker_destroy(worker *w)
+{
+    ch_rng_destroy(w->rng);
+    ch_fading_destroy(w->fading);
+    sim_rx_worker_destroy(w->rx);
+    free(w->tx_bits);
+    free(w->rx_bits);
+    free(w->x);
+    free(w->h);
+    free(w->y);
+    free(w->n0);
+    free(w->noise);
+}
+
+static int worker_init(worker *w, const point_run *p)
+{
+    const sim_engine_config *cfg = p->cfg;
+    size_t k = ch_modem_bits_per_symbol(cfg->modem);
+    memset(w, 0, sizeof *w);
+    w->rng = ch_rng_create(cfg->seed, 0);
+    w->fading = ch_fading_create(&cfg->fading);
+    w->rx = sim_rx_worker_create(cfg->rx, BLOCK_SYMBOLS);
+    w->tx_bits = malloc(BLOCK_SYMBOLS * k);
+    w->rx_bits = malloc(BLOCK_SYMBOLS * k);
+    w->x = malloc(BLOCK_SYMBOLS * sizeof *w->x);
+    w->h = malloc(BLOCK_SYMBOLS * sizeof *w->h);
+    w->y = malloc(BLOCK_SYMBOLS * sizeof *w->y);
+    w->n0 = malloc(BLOCK_SYMBOLS * sizeof *w->n0);
+    w->noise = malloc(BLOCK_SYMBOLS * sizeof *w->noise);
+    if (!w->rng || !w->fading || !w->rx || !w->tx_bits || !w->rx_bits || !w->x || !w->h ||
+        !w->y || !w->n0 || !w->noise) {
+        worker_destroy(w);
+        return -1;
+    }
+    for (size_t i = 0; i < BLOCK_SYMBOLS; i++) w->n0[i] = (float)p->n0;
+    return 0;
+}
+
+/* y += in-phase noise only: the quadrature part is independent of what the receiver uses. */
+static void add_inphase_noise(worker *w, size_t n, float n0)
+{
+    ch_rng_gauss(w->rng, n, sqrtf(0.5f * n0), w->noise);
+    float *y = (float *)w->y; /* C11 6.2.5: a complex is an array of two reals */
+    for (size_t i = 0; i < n; i++) y[2 * i] += w->noise[i];
+}
+
+static void count_errors(size_t n, size_t k, const uint8_t *tx, const uint8_t *rx,
+                         sim_counts *c)
+{
+    uint64_t bit_errors = 0, symbol_errors = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned wrong = 0;
+        for (size_t j = 0; j < k; j++) wrong += tx[i * k + j] ^ rx[i * k + j];
+        bit_errors += wrong;
+        symbol_errors += wrong != 0;
+    }
+    c->bits += n * k;
+    c->bit_errors += bit_errors;
+    c->symbols += n;
+    c->symbol_errors += symbol_errors;
+}
+
+/* bits -> mapper -> channel -> receiver -> error counts, for n symbols. */
+static void run_block(worker *w, const point_run *p, size_t n, sim_counts *c)
+{
+    const sim_engine_config *cfg = p->cfg;
+    size_t k = ch_modem_bits_per_symbol(cfg->modem);
+    bool faded = cfg->fading.kind != CH_CHAN_AWGN;
+    ch_rng_bits(w->rng, n * k, w->tx_bits);
+    ch_modem_map(cfg->modem, n, w->tx_bits, w->x);
+    if (faded) {
+        ch_fading_gains(w->fading, w->rng, n, w->h);
+        ch_fading_apply(n, w->h, w->x, w->y);
+    } else {
+        memcpy(w->y, w->x, n * sizeof *w->y);
+    }
+    if (p->inphase_only && !faded)
+        add_inphase_noise(w, n, (float)p->n0);
+    else
+        ch_awgn_add(w->rng, n, (float)p->n0, w->y);
+    sim_frame f = {.nsym = n, .y = w->y, .h = faded ? w->h : NULL, .n0 = w->n0};
+    sim_rx_decide(w->rx, &f, w->rx_bits, NULL);
+    count_errors(n, k, w->tx_bits, w->rx_bits, c);
+}
+
+static void run_chunk(worker *w, const point_run *p, uint64_t chunk, sim_counts *c)
+{
+    memset(c, 0, sizeof *c);
+    ch_rng_seed(w->rng, p->cfg->seed, (uint64_t)p->point_index << 40 | chunk);
+    ch_fading_reset(w->fading, w->rng);
+    for (size_t done = 0; done < p->chunk_symbols; done += BLOCK_SYMBOLS) {
+        size_t n = p->chunk_symbols - done < BLOCK_SYMBOLS ? p->chunk_symbols - done
+                                                           : BLOCK_SYMBOLS;
+        run_block(w, p, n, c);
+    }
+}
+
+static void add_counts(sim_counts *total, const sim_counts *c)
+{
+    total->bits += c->bits;
+    total->bit_errors += c->bit_errors;
+    total->symbols += c->symbols;
+    total->symbol_errors += c->symbol_errors;
+}
+
+static void report_progress(point_run *p)
+{
+    const sim_engine_config *cfg = p->cfg;
+    double now = sim_bench_now();
+    if (!cfg->progress || now - p->last_progress < 0.25) return;
+    p->last_progress = now;
+    double seconds = now - p->start;
+    cfg->progress(&p->total, seconds > 0 ? (double)p->total.bits / seconds : 0, seconds,
+                  cfg->progress_user);
+}
+
+/* Adds the finished chunks that continue the ordered sum, then checks the stop rules on it.
+ * Called with the lock held. */
+static void advance_sum(point_run *p)
+{
+    const sim_engine_config *cfg = p->cfg;
+    while (!p->done && p->ready[p->summed % SIM_ENGINE_WINDOW]) {
+        size_t slot = p->summed % SIM_ENGINE_WINDOW;
+        p->ready[slot] = false;
+        add_counts(&p->total, &p->ring[slot]);
+        p->summed++;
+        if (p->total.bit_errors >= cfg->min_errors || p->total.bits >= cfg->max_bits)
+            p->done = true;
+    }
+    report_progress(p);
+}
+
+/* Hands out the next chunk number, or returns false when the point is done. */
+static bool claim_chunk(point_run *p, uint64_t *chunk)
+{
+    pthread_mutex_lock(&p->lock);
+    while (!p->done && p->next_chunk >= p->summed + SIM_ENGINE_WINDOW)
+        pthread_cond_wait(&p->moved, &p->lock);
+    if (!p->done && p->cfg->stop && *p->cfg->stop) p->done = p->interrupted = true;
+    bool got = !p->done;
+    if (got) *chunk = p->next_chunk++;
+    pthread_mutex_unlock(&p->lock);
+    return got;
+}
+
+static void deliver_chunk(point_run *p, uint64_t chunk, const sim_counts *c)
+{
+    pthread_mutex_lock(&p->lock);
+    p->ring[chunk % SIM_ENGINE_WINDOW] = *c;
+    p->ready[chunk % SIM_ENGINE_WINDOW] = true;
+    advance_sum(p);
+    pthread_cond_broadcast(&p->moved);
+    pthread_mutex_unlock(&p->lock);
+}
+
+static void *thread_main(void *arg)
+{
+    point_run *p = arg;
+    worker w;
+    if (worker_init(&w, p) != 0) {
+        pthread_mutex_lock(&p->lock);
+        p->failed = p->done = true;
+        pthread_cond_broadcast(&p->moved);
+        pthread_mutex_unlock(&p->lock);
+        return NULL;
+    }
+    uint64_t chunk;
+    sim_counts c;
+    while (claim_chunk(p, &chunk)) {
+        run_chunk(&w, p, chunk, &c);
+        deliver_chunk(p, chunk, &c);
+    }
+    worker_destroy(&w);
+    return NULL;
+}
+
+/* Symbols per chunk: whole coherence blocks, so that no block straddles two chunks. */
+static size_t chunk_symbols(const sim_engine_config *cfg)
+{
+    size_t block = cfg->fading.coherence > 1 ? cfg->fading.coherence : 1;
+    return (SIM_ENGINE_CHUNK_SYMBOLS + block - 1) / block * block;
+}
+
+static void point_init(point_run *p, const sim_engine_config *cfg, unsigned point_index,
+                       double ebn0_db)
+{
+    unsigned k = ch_modem_bits_per_symbol(cfg->modem);
+    memset(p, 0, sizeof *p);
+    p->cfg = cfg;
+    p->point_index = point_index;
+    p->n0 = ch_n0_from_ebn0(ebn0_db, k, cfg->code_rate);
+    p->chunk_symbols = chunk_symbols(cfg);
+    p->inphase_only = sim_receiver_inphase_only(cfg->rx);
+    p->total.ebn0_db = ebn0_db;
+    p->total.esn0_db = ch_esn0_from_ebn0(ebn0_db, k, cfg->code_rate);
+    p->start = p->last_progress = sim_bench_now();
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_cond_init(&p->moved, NULL);
+}
+
+int sim_engine_run_point(const sim_engine_config *cfg, unsigned point_index, double ebn0_db,
+                         sim_counts *out)
+{
+    point_run p;
+    point_init(&p, cfg, point_index, ebn0_db);
+    int extra = cfg->threads > 1 ? cfg->threads - 1 : 0;
+    pthread_t tid[extra > 0 ? extra : 1];
+    int started = 0;
+    while (started < extra && pthread_create(&tid[started], NULL, thread_main, &p) == 0)
+        started++;
+    thread_main(&p); /* the calling thread works too */
+    for (int i = 0; i < started; i++) pthread_join(tid[i], NULL);
+    pthread_mutex_destroy(&p.lock);
+    pthread_cond_destroy(&p.moved);
+    *out = p.total;
+    if (p.failed) return SIM_ENGINE_ENOMEM;
+    return p.interrupted ? SIM_ENGINE_INTERRUPTED : SIM_ENGINE_OK;
+}

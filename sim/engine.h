@@ -1,0 +1,59 @@
+/* The Monte Carlo BER engine.
+ *
+ * Work is cut into chunks of a fixed number of symbols, independent of the thread count. Chunk
+ * c of SNR point p draws every random number from the stream (seed, p << 40 | c) and the chunks'
+ * counts are added in chunk order; the stop rules are checked on that ordered sum. So --seed
+ * fixes every count whatever --threads is. Threads claim chunks at most SIM_ENGINE_WINDOW ahead
+ * of the ordered sum, so memory does not grow with the number of bits. */
+#ifndef SIM_ENGINE_H
+#define SIM_ENGINE_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <channel.h>
+
+#include "receiver.h"
+
+/* Symbols per chunk (rounded up to whole coherence blocks). */
+#define SIM_ENGINE_CHUNK_SYMBOLS 16384
+/* How many chunks threads may run ahead of the ordered sum. */
+#define SIM_ENGINE_WINDOW 64
+
+/* Counts of one SNR point. */
+typedef struct {
+    double ebn0_db;
+    double esn0_db;
+    uint64_t bits, bit_errors;
+    uint64_t symbols, symbol_errors;
+} sim_counts;
+
+/* Progress of the point in flight, for a progress line. */
+typedef void (*sim_progress_fn)(const sim_counts *so_far, double bits_per_second,
+                                double seconds, void *user);
+
+typedef struct {
+    const ch_modem *modem;       /* borrowed */
+    ch_fading_config fading;     /* the channel */
+    double code_rate;            /* 1 when uncoded */
+    const sim_receiver *rx;      /* borrowed */
+    uint64_t seed;
+    uint64_t min_errors;         /* a point stops once it has this many bit errors ... */
+    uint64_t max_bits;           /* ... or this many bits, whichever comes first */
+    int threads;                 /* >= 1 */
+    volatile sig_atomic_t *stop; /* set asynchronously (Ctrl-C): finish the chunks in flight and
+                                    return SIM_ENGINE_INTERRUPTED; may be NULL */
+    sim_progress_fn progress;    /* called about 4 times a second, or NULL */
+    void *progress_user;
+} sim_engine_config;
+
+enum { SIM_ENGINE_OK = 0, SIM_ENGINE_INTERRUPTED = 1, SIM_ENGINE_ENOMEM = -1 };
+
+/* Simulates SNR point number point_index at Eb/N0 = ebn0_db into *out. Returns SIM_ENGINE_OK,
+ * SIM_ENGINE_INTERRUPTED (the point is incomplete, *out holds what was counted) or
+ * SIM_ENGINE_ENOMEM. */
+int sim_engine_run_point(const sim_engine_config *cfg, unsigned point_index, double ebn0_db,
+                         sim_counts *out);
+
+#endif

@@ -1,0 +1,50 @@
+/* The link options every subcommand shares: --mod, --constellation, --channel, --k-factor,
+ * --coherence, --doppler; and the link (modem and channel) they describe. */
+#ifndef SIM_LINK_OPTIONS_H
+#define SIM_LINK_OPTIONS_H
+
+#include <stdbool.h>
+
+#include <channel.h>
+
+#include "table.h"
+
+typedef struct {
+    const char *mod;           /* --mod name, or NULL */
+    const char *constellation; /* --constellation FILE, or NULL */
+    ch_mod_kind mod_kind;
+    const char *channel;       /* --channel name, or NULL */
+    ch_fading_config fading;
+    bool k_given, coherence_given, doppler_given;
+} sim_link_options;
+
+/* A link made from its options. */
+typedef struct {
+    ch_modem *modem; /* owned */
+    ch_fading_config fading;
+} sim_link;
+
+void sim_link_options_init(sim_link_options *o);
+
+/* Prints the help lines of the link options. */
+void sim_link_options_help(void);
+
+/* If argv[*i] is a link option, takes it and its value (advancing *i) and returns 0, or -1 with
+ * an error printed when the value is bad; returns 1 when argv[*i] is not a link option. */
+int sim_link_options_parse(sim_link_options *o, int argc, char **argv, int *i);
+
+/* Checks that the options are complete and consistent. 0, or -1 with an error printed. */
+int sim_link_options_check(const sim_link_options *o);
+
+/* Makes the link (loads a custom constellation). 0, or -1 with an error printed. */
+int sim_link_create(const sim_link_options *o, sim_link *link);
+
+void sim_link_destroy(sim_link *link);
+
+/* Writes the modulation and channel metadata lines. */
+void sim_link_write_meta(const sim_link *link, sim_table *t);
+
+/* A one-line description of the channel ("rician K=3 fast"), into buf. */
+void sim_link_channel_text(const ch_fading_config *f, char *buf, size_t size);
+
+#endif
