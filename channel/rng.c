@@ -1,0 +1,291 @@
+/* Random streams: 8 interleaved xoshiro256++ lanes keyed by (seed, stream) through splitmix64.
+ *
+ * Why hand-written: Gaussian noise is nearly the whole cost of a BER simulation. Eight
+ * independent lanes advance together in one 512-bit vector (GCC vector extensions; plain SSE2
+ * code in the portable build), and the Box-Muller transform is written as a branch-free loop
+ * over L1-sized blocks with its own log and sin/cos polynomials, because libm's calls stop the
+ * compiler from vectorising the loop.
+ *
+ * Determinism: every result depends only on (seed, stream) and the sequence of calls. No fused
+ * multiply-add is used (the build is ISO C, where GCC does not contract a*b+c), every operation
+ * is a correctly rounded IEEE one, so the portable and native builds give the same floats.
+ *
+ * Stream layout: a "step" advances the 8 lanes once and yields 8 words, lane order. Bulk calls
+ * consume whole steps (whole blocks for ch_rng_gauss) and drop what they do not use; the scalar
+ * calls (ch_rng_u64, ch_rng_double) read a buffered step word by word. Byte and 32-bit views of
+ * the words are little-endian, as on every machine bersim targets. */
+#include "rng.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rng_internal.h"
+
+#define RNG_LANES 8
+
+typedef uint64_t rng_u64x8 __attribute__((vector_size(64)));
+typedef uint32_t rng_u32x16 __attribute__((vector_size(64)));
+typedef int32_t rng_i32x16 __attribute__((vector_size(64)));
+typedef float rng_f32x16 __attribute__((vector_size(64)));
+typedef uint8_t rng_u8x64 __attribute__((vector_size(64)));
+
+struct ch_rng {
+    uint64_t s[4][RNG_LANES]; /* xoshiro256++ state, word-major: s[k][lane] */
+    uint64_t buf[RNG_LANES];  /* the step read by ch_rng_u64 */
+    unsigned pos;             /* next unread word of buf; RNG_LANES when empty */
+};
+
+/* The xoshiro256++ state held in registers during a bulk call. */
+typedef struct {
+    rng_u64x8 s0, s1, s2, s3;
+} rng_lanes;
+
+static rng_lanes lanes_load(const ch_rng *r)
+{
+    rng_lanes l;
+    memcpy(&l.s0, r->s[0], sizeof l.s0);
+    memcpy(&l.s1, r->s[1], sizeof l.s1);
+    memcpy(&l.s2, r->s[2], sizeof l.s2);
+    memcpy(&l.s3, r->s[3], sizeof l.s3);
+    return l;
+}
+
+static void lanes_store(ch_rng *r, const rng_lanes *l)
+{
+    memcpy(r->s[0], &l->s0, sizeof l->s0);
+    memcpy(r->s[1], &l->s1, sizeof l->s1);
+    memcpy(r->s[2], &l->s2, sizeof l->s2);
+    memcpy(r->s[3], &l->s3, sizeof l->s3);
+}
+
+static inline rng_u64x8 rotl(rng_u64x8 x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
+
+/* One xoshiro256++ step of all lanes: returns the 8 output words. */
+static inline rng_u64x8 lanes_step(rng_lanes *l)
+{
+    rng_u64x8 out = rotl(l->s0 + l->s3, 23) + l->s0;
+    rng_u64x8 t = l->s1 << 17;
+    l->s2 ^= l->s0;
+    l->s3 ^= l->s1;
+    l->s1 ^= l->s2;
+    l->s0 ^= l->s3;
+    l->s2 ^= t;
+    l->s3 = rotl(l->s3, 45);
+    return out;
+}
+
+/* The splitmix64 output function: a bijection of 64-bit words with full avalanche. */
+static uint64_t mix64(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return z ^ (z >> 31);
+}
+
+/* State word w of the generator is mix64(x_w ^ y) where x_w is the w-th splitmix64 output of
+ * seed and y = mix64(stream + c): for a fixed seed distinct streams give distinct words, and
+ * two seeds cannot give equal states unless x_w ^ x'_w is the same for all 32 words. */
+void ch_rng_seed(ch_rng *r, uint64_t seed, uint64_t stream)
+{
+    const uint64_t golden = 0x9e3779b97f4a7c15u;
+    uint64_t y = mix64(stream + 0x632be59bd9b4e019u);
+    for (unsigned lane = 0; lane < RNG_LANES; lane++)
+        for (unsigned k = 0; k < 4; k++) {
+            uint64_t w = 4 * lane + k + 1;
+            r->s[k][lane] = mix64(mix64(seed + w * golden) ^ y);
+        }
+    r->pos = RNG_LANES;
+}
+
+ch_rng *ch_rng_create(uint64_t seed, uint64_t stream)
+{
+    ch_rng *r = malloc(sizeof *r);
+    if (r) ch_rng_seed(r, seed, stream);
+    return r;
+}
+
+void ch_rng_destroy(ch_rng *r)
+{
+    free(r);
+}
+
+uint64_t ch_rng_u64(ch_rng *r)
+{
+    if (r->pos == RNG_LANES) {
+        rng_lanes l = lanes_load(r);
+        rng_u64x8 w = lanes_step(&l);
+        lanes_store(r, &l);
+        memcpy(r->buf, &w, sizeof w);
+        r->pos = 0;
+    }
+    return r->buf[r->pos++];
+}
+
+/* 53 bits m; m = 0 becomes 2^-54 so that the result is never 0 (and never 1). */
+double ch_rng_double(ch_rng *r)
+{
+    uint64_t m = ch_rng_u64(r) >> 11;
+    return m ? (double)m * 0x1p-53 : 0x1p-54;
+}
+
+/* Each 32-bit half gives (m + 1/2) 2^-23 with 23 bits m: exact in float, inside (0, 1). */
+void ch_rng_uniform(ch_rng *r, size_t n, float *u)
+{
+    rng_lanes l = lanes_load(r);
+    for (size_t i = 0; i < n; i += 16) {
+        rng_u32x16 h = (rng_u32x16)lanes_step(&l) >> 9;
+        rng_f32x16 v = (__builtin_convertvector((rng_i32x16)h, rng_f32x16) + 0.5f) * 0x1p-23f;
+        memcpy(u + i, &v, (n - i < 16 ? n - i : 16) * sizeof(float));
+    }
+    lanes_store(r, &l);
+}
+
+/* A step is 64 bytes; output bit k*64 + j is bit k of byte j, 512 bits per step. */
+void ch_rng_bits(ch_rng *r, size_t n, uint8_t *bits)
+{
+    rng_lanes l = lanes_load(r);
+    for (size_t i = 0; i < n; i += 512) {
+        rng_u8x64 b = (rng_u8x64)lanes_step(&l);
+        for (unsigned k = 0; k < 8 && i + 64 * k < n; k++) {
+            rng_u8x64 v = (b >> k) & 1;
+            size_t left = n - i - 64 * k;
+            memcpy(bits + i + 64 * k, &v, left < 64 ? left : 64);
+        }
+    }
+    lanes_store(r, &l);
+}
+
+/* ---- Gaussian variates ---- */
+
+/* log(1 + f) = f P(f) for f in [sqrt(1/2) - 1, sqrt(2) - 1]: Chebyshev interpolant of degree
+ * 8 of log(1 + f)/f, relative error 6e-8 with these float coefficients (fitted for bersim). */
+static inline float log1p_reduced(float f)
+{
+    float p = 0.0853331313f;
+    p = p * f - 0.142692581f;
+    p = p * f + 0.149774015f;
+    p = p * f - 0.165779933f;
+    p = p * f + 0.199559331f;
+    p = p * f - 0.25001353f;
+    p = p * f + 0.333341926f;
+    p = p * f - 0.49999997f;
+    p = p * f + 1.0f;
+    return f * p;
+}
+
+/* log x for a positive normal float: x = 2^k m with m in [sqrt(1/2), sqrt(2)), then
+ * log x = k log 2 + log(1 + (m - 1)). Bit manipulation instead of frexpf keeps it vectorisable.
+ * Relative error below 2e-7 (the test sweeps it). */
+static inline float logf_poly(float x)
+{
+    uint32_t ix;
+    memcpy(&ix, &x, sizeof ix);
+    ix += 0x3f800000u - 0x3f3504f3u; /* moves the exponent boundary to sqrt(1/2) */
+    int32_t k = (int32_t)(ix >> 23) - 127;
+    ix = (ix & 0x007fffffu) + 0x3f3504f3u;
+    float m;
+    memcpy(&m, &ix, sizeof m);
+    return (float)k * 0.693147182f + log1p_reduced(m - 1.0f);
+}
+
+float rng_logf(float x)
+{
+    return logf_poly(x);
+}
+
+/* u = w / 2^64 as float, in two 31-bit halves so that it vectorises without 64-bit integer to
+ * float conversions (SSE2 has none): a 2^-31 + b 2^-62 + 2^-63. Whenever a is small the bits of
+ * b fill the float's 24 significant bits, so u keeps full relative precision down to 2^-63;
+ * the 2^-63 keeps u > 0. Bits 31 and 32 of w are not used. */
+static inline float radius_uniform(uint64_t w)
+{
+    float a = (float)(int32_t)(w >> 33);
+    float b = (float)(int32_t)(w & 0x7fffffffu);
+    return a * 0x1p-31f + (b * 0x1p-62f + 0x1p-63f);
+}
+
+float rng_radius_uniform(uint64_t w)
+{
+    return radius_uniform(w);
+}
+
+/* sin and cos on [0, pi/4]: Chebyshev interpolants in z = phi^2 of degree 3 (sin phi / phi)
+ * and 4 (cos phi), absolute error 6e-9 and 3e-9 with these float coefficients. */
+static inline float sin_reduced(float phi, float z)
+{
+    return phi * (1.0f + z * (-0.166666508f + z * (0.0083320355f + z * -0.000195039043f)));
+}
+
+static inline float cos_reduced(float z)
+{
+    return 1.0f + z * (-0.5f + z * (0.0416666158f + z * (-0.0013886618f + z * 2.43798313e-05f)));
+}
+
+/* One pair from radius word w and angle half-word a into *xc, *xs. Bits 0..28 of a give phi
+ * in [0, pi/4]; bit 31 swaps (cos, sin), bits 30 and 29 flip their signs. These 8 maps form
+ * the symmetry group of the square, which carries [0, pi/4] onto the whole circle, so theta is
+ * uniform. Branch-free once inlined: the conditions become blends. */
+static inline void box_muller_pair(uint64_t w, uint32_t a, float sigma, float *xc, float *xs)
+{
+    float r = sqrtf(-2.0f * logf_poly(radius_uniform(w))) * sigma;
+    float phi = (float)(int32_t)(a & 0x1fffffffu) * (0.785398163f * 0x1p-29f);
+    float z = phi * phi;
+    float s = sin_reduced(phi, z), c = cos_reduced(z);
+    float p = (a >> 31) ? s : c;
+    float q = (a >> 31) ? c : s;
+    *xc = ((a >> 30) & 1) ? -r * p : r * p;
+    *xs = ((a >> 29) & 1) ? -r * q : r * q;
+}
+
+void rng_box_muller(size_t npairs, const uint64_t *wr, const uint64_t *wa, float sigma, float *x)
+{
+    size_t half = npairs / 2;
+    for (size_t i = 0; i < half; i++) {
+        box_muller_pair(wr[i], (uint32_t)wa[i], sigma, &x[i], &x[npairs + i]);
+        box_muller_pair(wr[half + i], (uint32_t)(wa[i] >> 32), sigma, &x[half + i],
+                        &x[npairs + half + i]);
+    }
+}
+
+/* Gaussians per block: 256 pairs, 256 radius words (32 steps) and 128 angle words (16 steps);
+ * 3 KiB of words and 2 KiB of output stay in L1. */
+#define GAUSS_BLOCK 512
+
+/* One block of GAUSS_BLOCK variates into x. */
+static void gauss_block(rng_lanes *l, float sigma, float *x)
+{
+    uint64_t wr[GAUSS_BLOCK / 2], wa[GAUSS_BLOCK / 4];
+    for (size_t i = 0; i < GAUSS_BLOCK / 2; i += RNG_LANES) {
+        rng_u64x8 w = lanes_step(l);
+        memcpy(wr + i, &w, sizeof w);
+    }
+    for (size_t i = 0; i < GAUSS_BLOCK / 4; i += RNG_LANES) {
+        rng_u64x8 w = lanes_step(l);
+        memcpy(wa + i, &w, sizeof w);
+    }
+    rng_box_muller(GAUSS_BLOCK / 2, wr, wa, sigma, x);
+}
+
+void ch_rng_gauss(ch_rng *r, size_t n, float sigma, float *x)
+{
+    rng_lanes l = lanes_load(r);
+    size_t i = 0;
+    for (; i + GAUSS_BLOCK <= n; i += GAUSS_BLOCK)
+        gauss_block(&l, sigma, x + i);
+    if (i < n) {
+        float tail[GAUSS_BLOCK];
+        gauss_block(&l, sigma, tail);
+        memcpy(x + i, tail, (n - i) * sizeof *x);
+    }
+    lanes_store(r, &l);
+}
+
+/* A float complex is laid out as float[2] (C11 6.2.5), so this is 2n real variates. */
+void ch_rng_cgauss(ch_rng *r, size_t n, float var, float complex *w)
+{
+    ch_rng_gauss(r, 2 * n, sqrtf(0.5f * var), (float *)w);
+}

@@ -1,0 +1,29 @@
+/* Private parts of rng.c that the tests reach: the word-to-Gaussian mapping on its own, so that
+ * its tail can be checked deterministically, word by word. */
+#ifndef CH_RNG_INTERNAL_H
+#define CH_RNG_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Box-Muller on given words, the transform ch_rng_gauss applies to its stream.
+ *
+ * Pair i < npairs takes its radius from the 64-bit word wr[i] and its angle from a 32-bit half
+ * of wa: the low half of wa[i] for i < npairs/2, the high half of wa[i - npairs/2] otherwise.
+ * Outputs x[i] = sigma r cos(theta) and x[npairs + i] = sigma r sin(theta), x[2 npairs].
+ * npairs must be even.
+ *
+ * Radius: u = wr[i] / 2^64 as a float with 24 significant bits at every scale (down to
+ * u = 2^-63, so r = sqrt(-2 ln u) reaches 9.35), r = sqrt(-2 ln u); P(r > t) = exp(-t^2/2)
+ * holds within the float grid of u. Angle: 29 bits give phi in [0, pi/4], three bits pick
+ * one of the 8 symmetries (swap, two signs) that carry [0, pi/4] over the whole circle. */
+void rng_box_muller(size_t npairs, const uint64_t *wr, const uint64_t *wa, float sigma, float *x);
+
+/* The uniform u in (0, 1] that rng_box_muller takes from a radius word. */
+float rng_radius_uniform(uint64_t w);
+
+/* Natural log of x > 0 (normal floats) by the polynomial rng_box_muller uses:
+ * relative error below 2e-7 over the whole range (see rng.c), no libm call, so it vectorises. */
+float rng_logf(float x);
+
+#endif
