@@ -14,7 +14,9 @@ typedef struct {
 } command;
 
 static const command commands[] = {
+    {"demo", sim_cmd_demo, "the default study: simulate, compare with theory, plot"},
     {"sim", sim_cmd_sim, "Monte Carlo BER/SER sweep over Eb/N0, written as a table"},
+    {"theory", sim_cmd_theory, "exact BER/SER over Eb/N0, in the same table layout"},
     {"bench", sim_cmd_bench, "throughput of the standard chains, one line each"},
 };
 enum { NCOMMANDS = sizeof commands / sizeof commands[0] };
@@ -33,10 +35,7 @@ int main(int argc, char **argv)
 {
     /* GSL's default handler aborts; every GSL status is checked where it is returned. */
     gsl_set_error_handler_off();
-    if (argc < 2) {
-        usage(stderr);
-        return SIM_EXIT_USAGE;
-    }
+    if (argc < 2) return sim_cli_fail("no command given (see bersim --help)");
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         usage(stdout);
         return 0;

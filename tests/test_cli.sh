@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Bad input on the command line: every malformed option or value ends in exit status 2 and one
+# line on stderr that names what is wrong; nothing is left behind. Also --help, --version and
+# Ctrl-C. Usage: test_cli.sh PATH/TO/bersim
+set -u
+bersim=$1
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+passed=0 failed=0
+
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+
+# expect_usage WORD ARGS...: status 2, exactly one line on stderr, containing WORD.
+expect_usage() {
+    local word=$1; shift
+    local err status lines
+    err=$("$bersim" "$@" 2>&1 >/dev/null); status=$?
+    lines=$(printf '%s\n' "$err" | grep -c .)
+    if [ "$status" -ne 2 ] || [ "$lines" -ne 1 ] || [[ $err != *"$word"* ]]; then
+        bad "bersim $* -> status $status, $lines lines: $err (expected 2, 1 line naming '$word')"
+    else
+        ok
+    fi
+}
+
+expect_ok() {
+    if "$bersim" "$@" >/dev/null 2>"$dir/err"; then ok; else bad "bersim $* failed: $(cat "$dir/err")"; fi
+}
+
+expect_usage "no command"
+expect_usage "'frobnicate'" frobnicate
+expect_usage "'--frobnicate'" --frobnicate
+expect_ok --help
+expect_ok --version
+"$bersim" --version | grep -q '^bersim [0-9]' && ok || bad "--version prints no version"
+
+link=(--mod 16qam --channel awgn)
+for cmd in sim theory; do
+    expect_ok $cmd --help
+    expect_usage "--bogus" $cmd "${link[@]}" --ebn0 5 --bogus
+    expect_usage "--mod" $cmd --mod 12qam --channel awgn --ebn0 5
+    expect_usage "--mod" $cmd --channel awgn --ebn0 5
+    expect_usage "--mod" $cmd --mod
+    expect_usage "--channel" $cmd --mod qpsk --channel ether --ebn0 5
+    expect_usage "--channel" $cmd --mod qpsk --ebn0 5
+    expect_usage "--ebn0" $cmd "${link[@]}"
+    expect_usage "--ebn0" $cmd "${link[@]}" --ebn0 abc
+    expect_usage "--ebn0" $cmd "${link[@]}" --ebn0 5:1
+    expect_usage "--ebn0" $cmd "${link[@]}" --ebn0 0:0:5
+    expect_usage "--ebn0" $cmd "${link[@]}" --ebn0 0:-1:5
+    expect_usage "--ebn0" $cmd "${link[@]}" --ebn0 0:1:2:3
+    expect_usage "--ebn0" $cmd "${link[@]}" --ebn0 0:1e-9:5
+    expect_usage "--ebn0" $cmd "${link[@]}" --ebn0 nan
+    expect_usage "--ebn0" $cmd "${link[@]}" --ebn0 ""
+    expect_usage "--k-factor" $cmd --mod qpsk --channel rician --k-factor -1 --ebn0 5
+    expect_usage "--k-factor" $cmd --mod qpsk --channel awgn --k-factor 3 --ebn0 5
+    expect_usage "--k-factor" $cmd --mod qpsk --channel rician --k-factor 3x --ebn0 5
+    expect_usage "'$dir/none.tsv'" $cmd "${link[@]}" --ebn0 5 -o "$dir/none/none.tsv"
+done
+expect_usage "--coherence" sim --mod qpsk --channel rayleigh --coherence 0 --ebn0 5
+expect_usage "--coherence" sim --mod qpsk --channel awgn --coherence 8 --ebn0 5
+expect_usage "--doppler" sim --mod qpsk --channel rayleigh --doppler 0.7 --ebn0 5
+expect_usage "--doppler" sim --mod qpsk --channel rayleigh --doppler 0.01 --coherence 4 --ebn0 5
+expect_usage "--rx" sim "${link[@]}" --ebn0 5 --rx psychic
+expect_usage "--min-errors" sim "${link[@]}" --ebn0 5 --min-errors 0
+expect_usage "--min-errors" sim "${link[@]}" --ebn0 5 --min-errors 1.5
+expect_usage "--max-bits" sim "${link[@]}" --ebn0 5 --max-bits -3
+expect_usage "--threads" sim "${link[@]}" --ebn0 5 --threads 0
+expect_usage "--seed" sim "${link[@]}" --ebn0 5 --seed x
+expect_usage "--seed" sim "${link[@]}" --ebn0 5 --seed
+expect_usage "no.txt" sim --constellation "$dir/no.txt" --channel awgn --ebn0 5
+printf '00 1 0\n01 0 1\n10 -1 0\n' > "$dir/three.txt"
+expect_usage "three.txt" sim --constellation "$dir/three.txt" --channel awgn --ebn0 5
+expect_usage "--constellation" sim --mod qpsk --constellation "$dir/three.txt" --channel awgn --ebn0 5
+expect_usage "'nope'" bench --only nope
+expect_usage "--threads" bench --threads 0
+[ -z "$(ls "$dir" | grep -v three.txt)" ] && ok || bad "files left behind: $(ls "$dir")"
+
+# A good run writes a table with metadata, header and one row per point.
+"$bersim" sim "${link[@]}" --ebn0 0:2:4 --max-bits 1e5 --quiet -o "$dir/t.tsv" 2>"$dir/err" \
+    && [ "$(grep -vc '^#' "$dir/t.tsv")" -eq 4 ] && grep -q '^# receiver: maxlog' "$dir/t.tsv" \
+    && ok || bad "sim table: $(cat "$dir/err")"
+
+# Ctrl-C: the rows already complete are written, no temporary file stays, status is not 0.
+"$bersim" sim --mod bpsk --channel awgn --ebn0 0:1:20 --min-errors 1e12 --max-bits 1e12 \
+    --quiet -o "$dir/int.tsv" 2>"$dir/err" &
+pid=$!
+sleep 1.5
+kill -INT $pid
+wait $pid; status=$?
+if [ $status -ne 0 ] && [ -f "$dir/int.tsv" ] && grep -q '^# stopped: interrupted' "$dir/int.tsv" \
+    && [ -z "$(ls "$dir" | grep 'int.tsv.')" ]; then ok; else bad "Ctrl-C: status $status, $(ls "$dir")"; fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
