@@ -41,14 +41,14 @@ typedef struct {
     rng_u64x8 s0, s1, s2, s3;
 } rng_lanes;
 
-static rng_lanes lanes_load(const ch_rng *r)
+/* Vectors pass through pointers, never by value: a 64-byte vector argument would change the
+ * calling convention between the native and portable builds (GCC warns, -Werror stops). */
+static void lanes_load(rng_lanes *l, const ch_rng *r)
 {
-    rng_lanes l;
-    memcpy(&l.s0, r->s[0], sizeof l.s0);
-    memcpy(&l.s1, r->s[1], sizeof l.s1);
-    memcpy(&l.s2, r->s[2], sizeof l.s2);
-    memcpy(&l.s3, r->s[3], sizeof l.s3);
-    return l;
+    memcpy(&l->s0, r->s[0], sizeof l->s0);
+    memcpy(&l->s1, r->s[1], sizeof l->s1);
+    memcpy(&l->s2, r->s[2], sizeof l->s2);
+    memcpy(&l->s3, r->s[3], sizeof l->s3);
 }
 
 static void lanes_store(ch_rng *r, const rng_lanes *l)
@@ -59,23 +59,20 @@ static void lanes_store(ch_rng *r, const rng_lanes *l)
     memcpy(r->s[3], &l->s3, sizeof l->s3);
 }
 
-static inline rng_u64x8 rotl(rng_u64x8 x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
+#define RNG_ROTL(x, k) (((x) << (k)) | ((x) >> (64 - (k))))
 
-/* One xoshiro256++ step of all lanes: returns the 8 output words. */
-static inline rng_u64x8 lanes_step(rng_lanes *l)
+/* One xoshiro256++ step of all lanes: the 8 output words into *out. */
+static inline void lanes_step(rng_lanes *l, rng_u64x8 *out)
 {
-    rng_u64x8 out = rotl(l->s0 + l->s3, 23) + l->s0;
+    rng_u64x8 sum = l->s0 + l->s3;
+    *out = RNG_ROTL(sum, 23) + l->s0;
     rng_u64x8 t = l->s1 << 17;
     l->s2 ^= l->s0;
     l->s3 ^= l->s1;
     l->s1 ^= l->s2;
     l->s0 ^= l->s3;
     l->s2 ^= t;
-    l->s3 = rotl(l->s3, 45);
-    return out;
+    l->s3 = RNG_ROTL(l->s3, 45);
 }
 
 /* The splitmix64 output function: a bijection of 64-bit words with full avalanche. */
@@ -116,8 +113,10 @@ void ch_rng_destroy(ch_rng *r)
 uint64_t ch_rng_u64(ch_rng *r)
 {
     if (r->pos == RNG_LANES) {
-        rng_lanes l = lanes_load(r);
-        rng_u64x8 w = lanes_step(&l);
+        rng_lanes l;
+        rng_u64x8 w;
+        lanes_load(&l, r);
+        lanes_step(&l, &w);
         lanes_store(r, &l);
         memcpy(r->buf, &w, sizeof w);
         r->pos = 0;
@@ -135,9 +134,12 @@ double ch_rng_double(ch_rng *r)
 /* Each 32-bit half gives (m + 1/2) 2^-23 with 23 bits m: exact in float, inside (0, 1). */
 void ch_rng_uniform(ch_rng *r, size_t n, float *u)
 {
-    rng_lanes l = lanes_load(r);
+    rng_lanes l;
+    lanes_load(&l, r);
     for (size_t i = 0; i < n; i += 16) {
-        rng_u32x16 h = (rng_u32x16)lanes_step(&l) >> 9;
+        rng_u64x8 w;
+        lanes_step(&l, &w);
+        rng_u32x16 h = (rng_u32x16)w >> 9;
         rng_f32x16 v = (__builtin_convertvector((rng_i32x16)h, rng_f32x16) + 0.5f) * 0x1p-23f;
         memcpy(u + i, &v, (n - i < 16 ? n - i : 16) * sizeof(float));
     }
@@ -147,9 +149,12 @@ void ch_rng_uniform(ch_rng *r, size_t n, float *u)
 /* A step is 64 bytes; output bit k*64 + j is bit k of byte j, 512 bits per step. */
 void ch_rng_bits(ch_rng *r, size_t n, uint8_t *bits)
 {
-    rng_lanes l = lanes_load(r);
+    rng_lanes l;
+    lanes_load(&l, r);
     for (size_t i = 0; i < n; i += 512) {
-        rng_u8x64 b = (rng_u8x64)lanes_step(&l);
+        rng_u64x8 w;
+        lanes_step(&l, &w);
+        rng_u8x64 b = (rng_u8x64)w;
         for (unsigned k = 0; k < 8 && i + 64 * k < n; k++) {
             rng_u8x64 v = (b >> k) & 1;
             size_t left = n - i - 64 * k;
@@ -260,11 +265,13 @@ static void gauss_block(rng_lanes *l, float sigma, float *x)
 {
     uint64_t wr[GAUSS_BLOCK / 2], wa[GAUSS_BLOCK / 4];
     for (size_t i = 0; i < GAUSS_BLOCK / 2; i += RNG_LANES) {
-        rng_u64x8 w = lanes_step(l);
+        rng_u64x8 w;
+        lanes_step(l, &w);
         memcpy(wr + i, &w, sizeof w);
     }
     for (size_t i = 0; i < GAUSS_BLOCK / 4; i += RNG_LANES) {
-        rng_u64x8 w = lanes_step(l);
+        rng_u64x8 w;
+        lanes_step(l, &w);
         memcpy(wa + i, &w, sizeof w);
     }
     rng_box_muller(GAUSS_BLOCK / 2, wr, wa, sigma, x);
@@ -272,7 +279,8 @@ static void gauss_block(rng_lanes *l, float sigma, float *x)
 
 void ch_rng_gauss(ch_rng *r, size_t n, float sigma, float *x)
 {
-    rng_lanes l = lanes_load(r);
+    rng_lanes l;
+    lanes_load(&l, r);
     size_t i = 0;
     for (; i + GAUSS_BLOCK <= n; i += GAUSS_BLOCK)
         gauss_block(&l, sigma, x + i);
