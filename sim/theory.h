@@ -1,0 +1,66 @@
+/* Exact bit and symbol error probabilities of the uncoded built-in modulations over AWGN and
+ * flat Rayleigh and Rician fading, coherent detection with perfect channel knowledge.
+ *
+ * The link is y = h x + w as in channel/fading.h: unit average symbol energy (Es = 1),
+ * E|h|^2 = 1, w ~ CN(0, n0). The instantaneous SNR per symbol is gamma = |h|^2 Es/N0 with mean
+ * gamma_bar = Es/N0 = k Eb/N0 (k bits per symbol). The receiver decides on y/h by minimum
+ * distance (per axis for square QAM, by phase sector for PSK) and outputs the label of the point
+ * chosen; labels are the Gray labels of channel/modem.h. With perfect CSI a symbol's error
+ * probability depends on its own gain only, so the uncoded average BER and SER depend on the
+ * distribution of |h|^2 alone: the coherence length and the Doppler spread of the fading do not
+ * change them, and these functions ignore those fields of the configuration.
+ *
+ * Every result is exact up to floating point: closed forms with erfc where they exist, and
+ * otherwise one-dimensional integrals of Craig's form evaluated by GSL adaptive quadrature to a
+ * relative tolerance of 1e-12. Probabilities below about 1e-300 underflow to 0. */
+#ifndef SIM_THEORY_H
+#define SIM_THEORY_H
+
+#include "channel.h"
+
+/* Status codes of the theory functions (0 = success). */
+typedef enum {
+    SIM_THEORY_OK = 0,
+    SIM_THEORY_EINVAL,      /* an argument outside its domain: NaN SNR, K < 0, NULL pointer */
+    SIM_THEORY_EUNSUPPORTED, /* no exact theory for this modulation (e.g. a custom one) */
+    SIM_THEORY_ENUMERIC,    /* a quadrature failed to reach its tolerance */
+    SIM_THEORY_ENOMEM,      /* the quadrature workspace could not be allocated */
+} sim_theory_status;
+
+/* BER and SER of built-in modulation `mod` over channel `chan` at Eb/N0 = ebn0_db (dB, finite).
+ *
+ * chan: kind AWGN, Rayleigh or Rician with its k_factor (linear, finite, >= 0); coherence and
+ * doppler are ignored (see above). bpsk is sim_theory_psk with M = 2, 8psk with M = 8; qpsk
+ * (Gray QPSK is Gray 4-QAM), 16qam, 64qam and 256qam are sim_theory_qam.
+ * ber, ser: outputs, the probabilities that a bit, respectively a symbol, is decided wrongly.
+ * Returns 0, or SIM_THEORY_EINVAL (NaN or infinite ebn0_db, bad channel, NULL pointer, unknown
+ * kind), SIM_THEORY_EUNSUPPORTED (CH_MOD_CUSTOM), SIM_THEORY_ENUMERIC or SIM_THEORY_ENOMEM, with
+ * a message in sim_theory_error(); *ber and *ser are unchanged on error. */
+int sim_theory_point(ch_mod_kind mod, const ch_fading_config *chan, double ebn0_db, double *ber,
+                     double *ser);
+
+/* BER and SER of Gray-labelled M-PSK: point i at phase 2 pi i / M (any common rotation gives
+ * the same result) with the binary-reflected Gray label i ^ (i >> 1), phase-sector decisions.
+ *
+ * m: the order, a power of two from 2 to CH_MODEM_MAX_ORDER. M = 2 is BPSK (closed form). For
+ * M >= 4 the SER is Craig's integral and the BER weights the exact probability of each decision
+ * sector by the mean Hamming distance between labels that far apart on the circle.
+ * chan, ebn0_db, ber, ser, return value: as sim_theory_point (EINVAL also for a bad m). */
+int sim_theory_psk(unsigned m, const ch_fading_config *chan, double ebn0_db, double *ber,
+                   double *ser);
+
+/* BER and SER of Gray-labelled square M-QAM, unit average energy: the I-axis and Q-axis levels
+ * are L = sqrt(M)-PAM, each Gray labelled in the order of the levels (channel/modem.h), per-axis
+ * decisions. M = 4 is QPSK.
+ *
+ * m: the order, 4^n from 4 to CH_MODEM_MAX_ORDER.
+ * chan, ebn0_db, ber, ser, return value: as sim_theory_point (EINVAL also for a bad m). */
+int sim_theory_qam(unsigned m, const ch_fading_config *chan, double ebn0_db, double *ber,
+                   double *ser);
+
+/* The message of the last error of a sim_theory_ function in this thread ("" if none), one line
+ * naming the function and the bad value, e.g. "sim_theory_point: ebn0_db is nan". The buffer is
+ * thread-local and stays valid until the next failing call in the same thread. */
+const char *sim_theory_error(void);
+
+#endif
