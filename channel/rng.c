@@ -132,34 +132,53 @@ double ch_rng_double(ch_rng *r)
 }
 
 /* Each 32-bit half gives (m + 1/2) 2^-23 with 23 bits m: exact in float, inside (0, 1). */
+static inline void uniform_step(rng_lanes *l, float *u)
+{
+    rng_u64x8 w;
+    lanes_step(l, &w);
+    rng_u32x16 h = (rng_u32x16)w >> 9;
+    rng_f32x16 v = (__builtin_convertvector((rng_i32x16)h, rng_f32x16) + 0.5f) * 0x1p-23f;
+    memcpy(u, &v, sizeof v);
+}
+
 void ch_rng_uniform(ch_rng *r, size_t n, float *u)
 {
     rng_lanes l;
     lanes_load(&l, r);
-    for (size_t i = 0; i < n; i += 16) {
-        rng_u64x8 w;
-        lanes_step(&l, &w);
-        rng_u32x16 h = (rng_u32x16)w >> 9;
-        rng_f32x16 v = (__builtin_convertvector((rng_i32x16)h, rng_f32x16) + 0.5f) * 0x1p-23f;
-        memcpy(u + i, &v, (n - i < 16 ? n - i : 16) * sizeof(float));
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        uniform_step(&l, u + i);
+    if (i < n) {
+        float tail[16];
+        uniform_step(&l, tail);
+        memcpy(u + i, tail, (n - i) * sizeof *u);
     }
     lanes_store(r, &l);
 }
 
-/* A step is 64 bytes; output bit k*64 + j is bit k of byte j, 512 bits per step. */
+/* The 512 bits of one step into b[512]: bit k*64 + j is bit k of byte j. */
+static inline void bits_step(rng_lanes *l, uint8_t *b)
+{
+    rng_u64x8 w;
+    lanes_step(l, &w);
+    rng_u8x64 v = (rng_u8x64)w;
+    for (unsigned k = 0; k < 8; k++) {
+        rng_u8x64 bit = (v >> k) & 1;
+        memcpy(b + 64 * k, &bit, sizeof bit);
+    }
+}
+
 void ch_rng_bits(ch_rng *r, size_t n, uint8_t *bits)
 {
     rng_lanes l;
     lanes_load(&l, r);
-    for (size_t i = 0; i < n; i += 512) {
-        rng_u64x8 w;
-        lanes_step(&l, &w);
-        rng_u8x64 b = (rng_u8x64)w;
-        for (unsigned k = 0; k < 8 && i + 64 * k < n; k++) {
-            rng_u8x64 v = (b >> k) & 1;
-            size_t left = n - i - 64 * k;
-            memcpy(bits + i + 64 * k, &v, left < 64 ? left : 64);
-        }
+    size_t i = 0;
+    for (; i + 512 <= n; i += 512)
+        bits_step(&l, bits + i);
+    if (i < n) {
+        uint8_t tail[512];
+        bits_step(&l, tail);
+        memcpy(bits + i, tail, n - i);
     }
     lanes_store(r, &l);
 }
