@@ -44,9 +44,13 @@ const char *sim_theory_error(void)
     return theory_message;
 }
 
+/* Records the message of a failure for sim_theory_error() and returns status. */
+static int theory_fail(int status, const char *fmt, ...)
 #ifdef __GNUC__
-__attribute__((format(printf, 2, 3)))
+    __attribute__((format(printf, 2, 3)))
 #endif
+    ;
+
 static int theory_fail(int status, const char *fmt, ...)
 {
     va_list ap;
@@ -112,9 +116,9 @@ static int theory_craig(const theory_ctx *c, double x, double theta_max, double 
     for (int i = 0; i < 2; i++) {
         double value, abserr;
         if (!(cut[i + 1] > cut[i])) continue;
-        int status = gsl_integration_qag(&f, cut[i], cut[i + 1], 0.0, SIM_THEORY_EPSREL,
-                                         SIM_THEORY_LIMIT, GSL_INTEG_GAUSS21, c->ws, &value,
-                                         &abserr);
+        int status =
+            gsl_integration_qag(&f, cut[i], cut[i + 1], 0.0, SIM_THEORY_EPSREL, SIM_THEORY_LIMIT,
+                                GSL_INTEG_GAUSS21, c->ws, &value, &abserr);
         if (status)
             return theory_fail(SIM_THEORY_ENUMERIC, "%s: quadrature over [%g, %g] at x=%g: %s",
                                c->fn, cut[i], cut[i + 1], x, gsl_strerror(status));
@@ -134,10 +138,12 @@ static int theory_q(const theory_ctx *c, double x, double *out)
     if (c->kind == CH_CHAN_AWGN) {
         gsl_sf_result r;
         int status = gsl_sf_erfc_e(sqrt(x), &r);
-        if (status == GSL_EUNDRFLW) r.val = 0.0;
-        else if (status)
+        if (status == GSL_EUNDRFLW) {
+            r.val = 0.0; /* below the smallest double */
+        } else if (status) {
             return theory_fail(SIM_THEORY_ENUMERIC, "%s: erfc(%g): %s", c->fn, sqrt(x),
                                gsl_strerror(status));
+        }
         *out = 0.5 * r.val;
         return 0;
     }
@@ -289,15 +295,13 @@ static int qam_exact(const theory_ctx *c, unsigned m, double gbar, double *ber, 
 /* Checks what every public function shares and prepares the context: ber and ser not NULL,
  * a known channel with a finite K >= 0 for Rician, a finite Eb/N0 whose Es/N0 = k Eb/N0 is
  * finite; then allocates the quadrature workspace. */
-static int theory_begin(theory_ctx *c, const char *fn, const ch_fading_config *chan,
-                        double ebn0_db, unsigned k, const double *ber, const double *ser,
-                        double *gbar)
+static int theory_begin(theory_ctx *c, const char *fn, const ch_fading_config *chan, double ebn0_db,
+                        unsigned k, const double *ber, const double *ser, double *gbar)
 {
     c->fn = fn;
     c->ws = NULL;
-    if (!chan || !ber || !ser)
-        return theory_fail(SIM_THEORY_EINVAL, "%s: NULL %s", fn,
-                           !chan ? "channel" : !ber ? "ber" : "ser");
+    if (!chan) return theory_fail(SIM_THEORY_EINVAL, "%s: NULL channel", fn);
+    if (!ber || !ser) return theory_fail(SIM_THEORY_EINVAL, "%s: NULL %s", fn, ber ? "ser" : "ber");
     if (chan->kind != CH_CHAN_AWGN && chan->kind != CH_CHAN_RAYLEIGH &&
         chan->kind != CH_CHAN_RICIAN)
         return theory_fail(SIM_THEORY_EINVAL, "%s: unknown channel kind %d", fn, (int)chan->kind);
@@ -324,8 +328,8 @@ static int theory_psk(const char *fn, unsigned m, const ch_fading_config *chan, 
     theory_ctx c;
     double gbar, b, s;
     if (m < 2 || m > CH_MODEM_MAX_ORDER || (m & (m - 1)))
-        return theory_fail(SIM_THEORY_EINVAL, "%s: M=%u is not a power of two from 2 to %d", fn,
-                           m, CH_MODEM_MAX_ORDER);
+        return theory_fail(SIM_THEORY_EINVAL, "%s: M=%u is not a power of two from 2 to %d", fn, m,
+                           CH_MODEM_MAX_ORDER);
     int status = theory_begin(&c, fn, chan, ebn0_db, theory_log2(m), ber, ser, &gbar);
     if (status) return status;
     if (m == 2) {

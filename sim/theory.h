@@ -21,10 +21,10 @@
 /* Status codes of the theory functions (0 = success). */
 typedef enum {
     SIM_THEORY_OK = 0,
-    SIM_THEORY_EINVAL,      /* an argument outside its domain: NaN SNR, K < 0, NULL pointer */
+    SIM_THEORY_EINVAL,       /* an argument outside its domain: NaN SNR, K < 0, NULL pointer */
     SIM_THEORY_EUNSUPPORTED, /* no exact theory for this modulation (e.g. a custom one) */
-    SIM_THEORY_ENUMERIC,    /* a quadrature failed to reach its tolerance */
-    SIM_THEORY_ENOMEM,      /* the quadrature workspace could not be allocated */
+    SIM_THEORY_ENUMERIC,     /* a quadrature failed to reach its tolerance */
+    SIM_THEORY_ENOMEM,       /* the quadrature workspace could not be allocated */
 } sim_theory_status;
 
 /* BER and SER of built-in modulation `mod` over channel `chan` at Eb/N0 = ebn0_db (dB, finite).

@@ -66,9 +66,9 @@ static unsigned popcount(unsigned v)
 /* BPSK, Eb/N0 = 0..10 dB: berawgn(0:10, 'psk', 2, 'nondiff'), five digits. */
 static void test_bpsk_awgn_published(void **state)
 {
-    static const double table[11] = {0.07865,   0.056282,  0.037506,   0.022878,
-                                      0.012501,  0.0059539, 0.0023883,  0.00077267,
-                                      0.00019091, 3.3627e-05, 3.8721e-06};
+    static const double table[11] = {0.07865,    0.056282,   0.037506,  0.022878,
+                                     0.012501,   0.0059539,  0.0023883, 0.00077267,
+                                     0.00019091, 3.3627e-05, 3.8721e-06};
     (void)state;
     for (int e = 0; e <= 10; e++) {
         double ber, ser;
@@ -92,13 +92,13 @@ static void test_awgn_published(void **state)
         ch_mod_kind mod;
         double k, esn0_db, ber;
     } rows[] = {
-        {CH_MOD_QPSK, 2, 0, 0.15866},     {CH_MOD_QPSK, 2, 10, 0.0007827},
-        {CH_MOD_QPSK, 2, 17, 7.236e-13},  {CH_MOD_8PSK, 3, 0, 0.24115},
-        {CH_MOD_8PSK, 3, 10, 0.029013},   {CH_MOD_8PSK, 3, 14, 0.0022266},
-        {CH_MOD_8PSK, 3, 20, 2.0779e-08}, {CH_MOD_16QAM, 4, 0, 0.28728},
-        {CH_MOD_16QAM, 4, 9, 0.077858},   {CH_MOD_16QAM, 4, 16, 0.0017912},
+        {CH_MOD_QPSK, 2, 0, 0.15866},      {CH_MOD_QPSK, 2, 10, 0.0007827},
+        {CH_MOD_QPSK, 2, 17, 7.236e-13},   {CH_MOD_8PSK, 3, 0, 0.24115},
+        {CH_MOD_8PSK, 3, 10, 0.029013},    {CH_MOD_8PSK, 3, 14, 0.0022266},
+        {CH_MOD_8PSK, 3, 20, 2.0779e-08},  {CH_MOD_16QAM, 4, 0, 0.28728},
+        {CH_MOD_16QAM, 4, 9, 0.077858},    {CH_MOD_16QAM, 4, 16, 0.0017912},
         {CH_MOD_16QAM, 4, 20, 2.9041e-06}, {CH_MOD_64QAM, 6, 0, 0.35986},
-        {CH_MOD_64QAM, 6, 15, 0.064159},  {CH_MOD_64QAM, 6, 20, 0.0084864},
+        {CH_MOD_64QAM, 6, 15, 0.064159},   {CH_MOD_64QAM, 6, 20, 0.0084864},
     };
     (void)state;
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
@@ -164,8 +164,8 @@ static void test_8psk_lee(void **state)
 /* Cho & Yoon (IEEE Trans. Commun. 50(7), 2002, eqs. 14-16): Gray square M-QAM,
  *   P_b = (1 / log2 L) sum_{k=1}^{log2 L} P_b(k),
  *   P_b(k) = (1/L) sum_{i=0}^{(1 - 2^-k) L - 1} (-1)^floor(i 2^(k-1) / L)
- *            (2^(k-1) - floor(i 2^(k-1) / L + 1/2)) erfc((2i + 1) sqrt(3 log2(M) Eb/N0 / (2 (M-1)))),
- * with L = sqrt(M). */
+ *            (2^(k-1) - floor(i 2^(k-1) / L + 1/2)) erfc((2i + 1) u),
+ * with L = sqrt(M) and u = sqrt(3 log2(M) Eb/N0 / (2 (M - 1))). */
 static double cho_yoon(unsigned m, double ebn0)
 {
     unsigned l = (unsigned)lround(sqrt((double)m));
@@ -228,8 +228,8 @@ static const unsigned psk8_labels[8] = {0, 1, 3, 2, 6, 7, 5, 4};
 static double phase_density(double psi, void *params)
 {
     double gamma = *(const double *)params, a = sqrt(gamma) * cos(psi);
-    return exp(-gamma) / (2.0 * pi) + a * exp(-gamma * sin(psi) * sin(psi)) * erfc(-a) /
-                                           (2.0 * sqrt(pi));
+    return exp(-gamma) / (2.0 * pi) +
+           a * exp(-gamma * sin(psi) * sin(psi)) * erfc(-a) / (2.0 * sqrt(pi));
 }
 
 /* For every sent point i and decided point j, the probability that the phase falls in j's
@@ -374,7 +374,8 @@ static void test_rayleigh_psk_ser(void **state)
 }
 
 /* Rayleigh square M-QAM SER in closed form, from E Q = (1 - c)/2 and
- * E Q^2 = (1 - (4/pi) c atan(1/c)) / 4 (Simon & Alouini, ch. 5 and ch. 8), c = sqrt(g gbar / (1 + g gbar)), g = 3 / (2 (M - 1)), q = 1 - 1/sqrt(M):
+ * E Q^2 = (1 - (4/pi) c atan(1/c)) / 4 (Simon & Alouini, ch. 5 and ch. 8), where
+ * c = sqrt(g gbar / (1 + g gbar)), g = 3 / (2 (M - 1)) and q = 1 - 1/sqrt(M):
  *   P_s = 2 q (1 - c) - q^2 (1 - (4/pi) c atan(1/c)). */
 static double rayleigh_qam_ser(unsigned m, double gbar)
 {
@@ -508,7 +509,8 @@ static void test_sweep(void **state)
 static void expect_error(int status, int code, const char *fn)
 {
     assert_int_equal(status, code);
-    if (!strstr(sim_theory_error(), fn)) fail_msg("message '%s' lacks '%s'", sim_theory_error(), fn);
+    if (!strstr(sim_theory_error(), fn))
+        fail_msg("message '%s' lacks '%s'", sim_theory_error(), fn);
 }
 
 static void test_errors(void **state)
@@ -521,12 +523,12 @@ static void test_errors(void **state)
     expect_error(sim_theory_point(CH_MOD_BPSK, &awgn, NAN, &ber, &ser), SIM_THEORY_EINVAL,
                  "sim_theory_point");
     assert_non_null(strstr(sim_theory_error(), "nan"));
-    expect_error(sim_theory_point(CH_MOD_8PSK, &rayleigh, INFINITY, &ber, &ser),
-                 SIM_THEORY_EINVAL, "sim_theory_point");
+    expect_error(sim_theory_point(CH_MOD_8PSK, &rayleigh, INFINITY, &ber, &ser), SIM_THEORY_EINVAL,
+                 "sim_theory_point");
     expect_error(sim_theory_point(CH_MOD_16QAM, &awgn, 1e6, &ber, &ser), SIM_THEORY_EINVAL,
                  "sim_theory_point");
-    expect_error(sim_theory_point(CH_MOD_CUSTOM, &awgn, 5.5, &ber, &ser),
-                 SIM_THEORY_EUNSUPPORTED, "custom");
+    expect_error(sim_theory_point(CH_MOD_CUSTOM, &awgn, 5.5, &ber, &ser), SIM_THEORY_EUNSUPPORTED,
+                 "custom");
     expect_error(sim_theory_point((ch_mod_kind)42, &awgn, 5.5, &ber, &ser), SIM_THEORY_EINVAL,
                  "42");
     expect_error(sim_theory_point(CH_MOD_QPSK, &bad_k, 5.5, &ber, &ser), SIM_THEORY_EINVAL,
