@@ -232,64 +232,65 @@ static double phase_density(double psi, void *params)
            a * exp(-gamma * sin(psi) * sin(psi)) * erfc(-a) / (2.0 * sqrt(pi));
 }
 
-/* For every sent point i and decided point j, the probability that the phase falls in j's
- * sector (a 256-point Gauss-Legendre rule over the sector), times the Hamming distance of
- * their labels. */
-static void test_8psk_brute_force(void **state)
+/* M-PSK with labels[j] the label of the point at position j on the circle: for every sent point
+ * i and decided point j, the probability that the phase falls in j's sector (a 256-point
+ * Gauss-Legendre rule over the sector) times the Hamming distance of their labels. */
+static void psk_brute_force(unsigned m, const unsigned *labels, double ebn0_db)
 {
-    (void)state;
-    double ebn0_db = 7.3, gamma = 3.0 * db(ebn0_db), ber = 0.0, ser = 0.0, b, s;
+    double gamma = log2((double)m) * db(ebn0_db), ber = 0.0, ser = 0.0, b, s;
     gsl_integration_glfixed_table *t = gsl_integration_glfixed_table_alloc(256);
     assert_non_null(t);
     gsl_function f = {phase_density, &gamma};
-    for (unsigned i = 0; i < 8; i++)
-        for (unsigned j = 0; j < 8; j++) {
-            double mid = 2.0 * pi * ((double)j - i) / 8.0;
-            double p = gsl_integration_glfixed(&f, mid - pi / 8.0, mid + pi / 8.0, t);
-            ber += p * popcount(psk8_labels[i] ^ psk8_labels[j]) / (8.0 * 3.0);
-            if (i != j) ser += p / 8.0;
+    for (unsigned i = 0; i < m; i++)
+        for (unsigned j = 0; j < m; j++) {
+            double mid = 2.0 * pi * ((double)j - i) / m;
+            double p = gsl_integration_glfixed(&f, mid - pi / m, mid + pi / m, t);
+            ber += p * popcount(labels[i] ^ labels[j]) / (m * log2((double)m));
+            if (i != j) ser += p / m;
         }
     gsl_integration_glfixed_table_free(t);
-    point(CH_MOD_8PSK, &awgn, ebn0_db, &b, &s);
+    psk(m, &awgn, ebn0_db, &b, &s);
     assert_close(b, ber, 1e-9, 0.0);
     assert_close(s, ser, 1e-9, 0.0);
 }
 
-/* Square M-QAM as channel/modem.h lays it out: the I level index iI and Q level index iQ, each
- * Gray labelled in the order of the levels, the I label in the first k/2 bits. */
-static unsigned qam_label(unsigned l, unsigned i_idx, unsigned q_idx)
+static void test_8psk_brute_force(void **state)
 {
-    unsigned bits = (unsigned)lround(log2((double)l));
-    return ((i_idx ^ (i_idx >> 1)) << bits) | (q_idx ^ (q_idx >> 1));
+    (void)state;
+    psk_brute_force(8, psk8_labels, -0.85);
+    psk_brute_force(8, psk8_labels, 7.3);
+    psk_brute_force(8, psk8_labels, 12.35);
 }
 
 /* P(level index i sent, interval j decided) on one axis: levels (2i - L + 1) d, boundaries half
- * way between, Gaussian noise of standard deviation sigma per axis. */
+ * way between, Gaussian noise of standard deviation sigma per axis. The tails are taken on the
+ * side away from the sent level so that no difference of two numbers near 1 is formed. */
 static double axis_prob(unsigned l, unsigned i, unsigned j, double d, double sigma)
 {
     double x = (2.0 * i - l + 1.0) * d;
     double lo = j == 0 ? -INFINITY : (2.0 * j - l) * d;
     double hi = j + 1 == l ? INFINITY : (2.0 * j - l + 2.0) * d;
-    return q_tail((lo - x) / sigma) - q_tail((hi - x) / sigma);
+    if (lo >= x) return q_tail((lo - x) / sigma) - q_tail((hi - x) / sigma);
+    if (hi <= x) return q_tail((x - hi) / sigma) - q_tail((x - lo) / sigma);
+    return 1.0 - q_tail((x - lo) / sigma) - q_tail((hi - x) / sigma);
 }
 
-/* Every (sent, decided) pair of the M^2, each with the product of its per-axis probabilities
- * and the Hamming distance of the full labels. */
-static void qam_brute_force(unsigned m, double ebn0_db)
+/* Square M-QAM with labels[iI * L + iQ] the label of the point with I level index iI and Q level
+ * index iQ (levels in increasing order): every (sent, decided) pair of the M^2, each with the
+ * product of its per-axis probabilities and the Hamming distance of the full labels. */
+static void qam_brute_force(unsigned m, const unsigned *labels, double ebn0_db)
 {
     unsigned l = (unsigned)lround(sqrt((double)m));
     double es_n0 = log2((double)m) * db(ebn0_db);
     double d = sqrt(3.0 / (2.0 * (m - 1.0))), sigma = sqrt(0.5 / es_n0);
     double ber = 0.0, ser = 0.0, b, s;
-    for (unsigned ti = 0; ti < l; ti++)
-        for (unsigned tq = 0; tq < l; tq++)
-            for (unsigned ri = 0; ri < l; ri++)
-                for (unsigned rq = 0; rq < l; rq++) {
-                    double p = axis_prob(l, ti, ri, d, sigma) * axis_prob(l, tq, rq, d, sigma);
-                    unsigned h = popcount(qam_label(l, ti, tq) ^ qam_label(l, ri, rq));
-                    ber += p * h;
-                    if (h) ser += p;
-                }
+    for (unsigned t = 0; t < m; t++)
+        for (unsigned r = 0; r < m; r++) {
+            double p = axis_prob(l, t / l, r / l, d, sigma) * axis_prob(l, t % l, r % l, d, sigma);
+            unsigned h = popcount(labels[t] ^ labels[r]);
+            ber += p * h;
+            if (h) ser += p;
+        }
     ber /= m * log2((double)m);
     ser /= m;
     qam(m, &awgn, ebn0_db, &b, &s);
@@ -297,13 +298,28 @@ static void qam_brute_force(unsigned m, double ebn0_db)
     assert_close(s, ser, 1e-9, 0.0);
 }
 
+/* The layout channel/modem.h states: each axis Gray labelled in the order of its levels,
+ * gray(i) = i ^ (i >> 1), the I label in the first k/2 bits. */
+static void convention_qam_labels(unsigned m, unsigned *labels)
+{
+    unsigned l = (unsigned)lround(sqrt((double)m)), bits = (unsigned)lround(log2((double)l));
+    for (unsigned i = 0; i < l; i++)
+        for (unsigned q = 0; q < l; q++)
+            labels[i * l + q] = ((i ^ (i >> 1)) << bits) | (q ^ (q >> 1));
+}
+
 static void test_qam_brute_force(void **state)
 {
+    /* A low SNR too, where errors to far levels weigh and tell Gray codes apart. */
+    static const unsigned orders[] = {4, 16, 64, 256};
+    static const double low_db[] = {-1.45, 0.6, 1.9, 3.35}, high_db[] = {3.85, 9.15, 13.6, 17.9};
+    static unsigned labels[256];
     (void)state;
-    qam_brute_force(4, 3.85);
-    qam_brute_force(16, 9.15);
-    qam_brute_force(64, 13.6);
-    qam_brute_force(256, 17.9);
+    for (size_t i = 0; i < 4; i++) {
+        convention_qam_labels(orders[i], labels);
+        qam_brute_force(orders[i], labels, low_db[i]);
+        qam_brute_force(orders[i], labels, high_db[i]);
+    }
 }
 
 /* ---------------------------------------------------------------------------------------------
