@@ -50,8 +50,9 @@ int sim_theory_psk(unsigned m, const ch_fading_config *chan, double ebn0_db, dou
                    double *ser);
 
 /* BER and SER of Gray-labelled square M-QAM, unit average energy: the I-axis and Q-axis levels
- * are L = sqrt(M)-PAM, each Gray labelled in the order of the levels (channel/modem.h), per-axis
- * decisions. M = 4 is QPSK.
+ * are L = sqrt(M)-PAM, each labelled i ^ (i >> 1) along its levels (channel/modem.h), per-axis
+ * decisions. M = 4 is QPSK. The direction in which the levels are counted does not matter:
+ * reversing it XORs every axis label with the same constant, which keeps all Hamming distances.
  *
  * m: the order, 4^n from 4 to CH_MODEM_MAX_ORDER.
  * chan, ebn0_db, ber, ser, return value: as sim_theory_point (EINVAL also for a bad m). */
@@ -59,7 +60,7 @@ int sim_theory_qam(unsigned m, const ch_fading_config *chan, double ebn0_db, dou
                    double *ser);
 
 /* The message of the last error of a sim_theory_ function in this thread ("" if none), one line
- * naming the function and the bad value, e.g. "sim_theory_point: ebn0_db is nan". The buffer is
+ * naming the function and the bad value, e.g. "sim_theory_point: ebn0_db is nan, not a finite number". The buffer is
  * thread-local and stays valid until the next failing call in the same thread. */
 const char *sim_theory_error(void);
 
