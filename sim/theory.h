@@ -60,8 +60,9 @@ int sim_theory_qam(unsigned m, const ch_fading_config *chan, double ebn0_db, dou
                    double *ser);
 
 /* The message of the last error of a sim_theory_ function in this thread ("" if none), one line
- * naming the function and the bad value, e.g. "sim_theory_point: ebn0_db is nan, not a finite number". The buffer is
- * thread-local and stays valid until the next failing call in the same thread. */
+ * naming the function and the bad value, e.g. "sim_theory_point: ebn0_db is nan, not a finite
+ * number". The buffer is thread-local and stays valid until the next failing call in the same
+ * thread. */
 const char *sim_theory_error(void);
 
 #endif
