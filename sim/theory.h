@@ -12,7 +12,10 @@
  *
  * Every result is exact up to floating point: closed forms with erfc where they exist, and
  * otherwise one-dimensional integrals of Craig's form evaluated by GSL adaptive quadrature to a
- * relative tolerance of 1e-12. Probabilities below about 1e-300 underflow to 0. */
+ * relative tolerance of 1e-12. Probabilities below about 1e-300 underflow to 0. GSL's return
+ * codes are checked and turned into SIM_THEORY_ENUMERIC; GSL's default error handler aborts, so
+ * a caller turns it off first (gsl_set_error_handler_off(), as bersim's main does). All state is
+ * local or thread-local: the functions may run in several threads at once. */
 #ifndef SIM_THEORY_H
 #define SIM_THEORY_H
 
