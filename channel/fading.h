@@ -13,16 +13,17 @@
 
 /* Noise variance n0 = E|w|^2 for unit-energy symbols at Eb/N0 = ebn0_db, with k bits per
  * symbol and code rate r (information bits per coded bit; 1 when uncoded):
- *   Es/N0 = Eb/N0 * k * r,  n0 = 1 / (Es/N0). */
+ *   Es/N0 = Eb/N0 * k * r,  n0 = 1 / (Es/N0).
+ * NaN when bits_per_symbol is 0 or code_rate is outside (0, 1]. */
 double ch_n0_from_ebn0(double ebn0_db, unsigned bits_per_symbol, double code_rate);
 
 /* Noise variance for unit-energy symbols at Es/N0 = esn0_db: n0 = 10^(-esn0_db/10). */
 double ch_n0_from_esn0(double esn0_db);
 
-/* Es/N0 in dB from Eb/N0 in dB: ebn0_db + 10 log10(k r). */
+/* Es/N0 in dB from Eb/N0 in dB: ebn0_db + 10 log10(k r). NaN for k = 0 or r outside (0, 1]. */
 double ch_esn0_from_ebn0(double ebn0_db, unsigned bits_per_symbol, double code_rate);
 
-/* Adds CN(0, n0) noise in place: y[i] += w[i], i < n. */
+/* Adds CN(0, n0) noise in place: y[i] += w[i], i < n. Allocates nothing. */
 void ch_awgn_add(ch_rng *r, size_t n, float n0, float complex *y);
 
 typedef enum {
@@ -35,13 +36,24 @@ typedef enum {
 int ch_chan_parse(const char *name, ch_chan_kind *kind);
 const char *ch_chan_name(ch_chan_kind kind);
 
-/* How the gain h evolves. A plain struct: fill it with designated initialisers. */
+/* How the gain h evolves. A plain struct: fill it with designated initialisers.
+ *
+ * Rician: h = sqrt(K/(K+1)) + sqrt(1/(K+1)) h_scatter, the line of sight real (phase 0) and
+ * constant, h_scatter Rayleigh with E|h_scatter|^2 = 1. Doppler-correlated fading sums 32
+ * sinusoids with random angles and complex Gaussian amplitudes drawn per realisation
+ * (fading_jakes.h): h_scatter is exactly CN(0, 1) at every symbol and, over realisations,
+ * E[h_scatter(k) h_scatter*(0)] = J0(2 pi doppler k).
+ *
+ * Impossible combinations are errors, not ignored: k_factor != 0 for awgn or rayleigh,
+ * coherence != 1 or doppler != 0 for awgn, doppler > 0 with coherence > 1. */
 typedef struct {
     ch_chan_kind kind;
-    double k_factor;    /* Rician K (linear power ratio of line of sight to scatter), >= 0 */
-    unsigned coherence; /* symbols per block with constant h; 1 = fast (i.i.d.) fading */
+    double k_factor;    /* Rician K (linear power ratio of line of sight to scatter), finite,
+                           >= 0; 0 for awgn and rayleigh */
+    unsigned coherence; /* symbols per block with constant h, >= 1; 1 = fast (i.i.d.) fading */
     double doppler;     /* normalised Doppler f_D T_s in (0, 0.5] for Jakes/Clarke correlated
-                           fading by sum of sinusoids; 0 = none (block or fast fading) */
+                           fading by sum of sinusoids (coherence 1); 0 = none (block or fast
+                           fading) */
 } ch_fading_config;
 
 typedef struct ch_fading ch_fading;
@@ -56,12 +68,16 @@ void ch_fading_destroy(ch_fading *f);
 /* The configuration f was made with. */
 const ch_fading_config *ch_fading_get_config(const ch_fading *f);
 
-/* Starts a new independent realisation drawn from r (new block phase, new sinusoid angles and
- * phases for Jakes); the next gain is the first of a coherence block. Allocates nothing. */
+/* Starts a new independent realisation drawn from r (new sinusoid angles and amplitudes for
+ * Jakes; fast and block fading draw nothing here); the next gain is the first of a coherence
+ * block, so block boundaries fall every coherence symbols counted from the reset. Allocates
+ * nothing. */
 void ch_fading_reset(ch_fading *f, ch_rng *r);
 
-/* The next n gains of the realisation into h[n], drawing from r as needed. Allocates
- * nothing. */
+/* The next n gains of the realisation into h[n], drawing from r as needed (fast fading: n
+ * variates; block: one per new block; Jakes: nothing, except the first realisation when no reset
+ * came before). The same stream and call sequence give the same gains; Jakes gains do not even
+ * depend on how they are split into calls. Allocates nothing. */
 void ch_fading_gains(ch_fading *f, ch_rng *r, size_t n, float complex *h);
 
 /* y[i] = h[i] x[i], i < n (y may alias x). */
