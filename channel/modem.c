@@ -1,0 +1,622 @@
+/* Constellations, mapper and demappers.
+ *
+ * Square QAM (and BPSK, QPSK as its small cases) is a pair of Gray PAM axes: level index i of
+ * an axis has amplitude a_i = (L - 1 - 2i) d and axis label i ^ (i >> 1), so label 0 sits on the
+ * most positive level and a positive LLR favours bit 0 as it should. Every demapper of square
+ * QAM equalises first, z = y / h with scale g / n0 where g = |h|^2: |y - h s|^2 = g |z - s|^2 is
+ * exact, and the metric then splits into an I and a Q part, so each axis is demapped over its L
+ * levels instead of the M points. PSK and custom constellations take the general path over all
+ * M points with |y - h s|^2 itself. */
+#include "modem.h"
+
+#include <errno.h>
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ch_error.h"
+
+/* Largest number of levels on a square-QAM axis (256-QAM). */
+#define MODEM_MAX_LEVELS 16
+
+/* Symbols per block of the per-axis demappers: scratch of a few KiB stays in L1. */
+#define MODEM_BLOCK 256
+
+struct ch_modem {
+    ch_mod_kind kind;
+    unsigned order;                        /* M */
+    unsigned k;                            /* log2 M */
+    unsigned axes;                         /* 0: general, 1: BPSK (I only), 2: square QAM */
+    unsigned levels;                       /* L, levels per axis */
+    unsigned kax;                          /* bits per axis, log2 L */
+    float d;                               /* half the distance between neighbouring levels */
+    float level[MODEM_MAX_LEVELS];         /* a_i, by level index */
+    float level_of[MODEM_MAX_LEVELS];      /* a_i, by axis label */
+    char *name;                            /* "custom(path)"; NULL for built-ins */
+    float complex *points;                 /* M points by label */
+};
+
+static const char *const mod_names[] = {"bpsk", "qpsk", "8psk", "16qam", "64qam", "256qam"};
+#define N_BUILTIN (sizeof mod_names / sizeof mod_names[0])
+
+int ch_mod_parse(const char *name, ch_mod_kind *kind)
+{
+    for (unsigned i = 0; name && i < N_BUILTIN; i++)
+        if (strcmp(name, mod_names[i]) == 0) {
+            *kind = (ch_mod_kind)i;
+            return CH_OK;
+        }
+    return ch_error(CH_EINVAL,
+                    "ch_mod_parse: unknown modulation '%s' (bpsk, qpsk, 8psk, 16qam, 64qam, "
+                    "256qam)",
+                    name ? name : "(null)");
+}
+
+const char *ch_mod_name(ch_mod_kind kind)
+{
+    if ((unsigned)kind < N_BUILTIN) return mod_names[kind];
+    return kind == CH_MOD_CUSTOM ? "custom" : "unknown";
+}
+
+static unsigned log2u(unsigned m)
+{
+    unsigned k = 0;
+    while ((1u << k) < m)
+        k++;
+    return k;
+}
+
+static ch_modem *modem_alloc(ch_mod_kind kind, unsigned order)
+{
+    ch_modem *m = calloc(1, sizeof *m);
+    if (!m) return NULL;
+    m->points = malloc(order * sizeof *m->points);
+    if (!m->points) {
+        free(m);
+        return NULL;
+    }
+    m->kind = kind;
+    m->order = order;
+    m->k = log2u(order);
+    return m;
+}
+
+/* Square QAM of order M = L^2 (axes = 2) or BPSK (L = 2, axes = 1). Unit energy: an L-PAM axis
+ * with levels (L - 1 - 2i) d has mean energy (L^2 - 1) d^2 / 3, so d = sqrt(3 / (axes (L^2 - 1))).
+ * Computed in double, rounded once to float. */
+static void init_square(ch_modem *m, unsigned axes, unsigned levels)
+{
+    double d = sqrt(3.0 / (axes * ((double)levels * levels - 1)));
+    m->axes = axes;
+    m->levels = levels;
+    m->kax = log2u(levels);
+    m->d = (float)d;
+    for (unsigned i = 0; i < levels; i++) {
+        m->level[i] = (float)(((double)levels - 1 - 2.0 * i) * d);
+        m->level_of[i ^ (i >> 1)] = m->level[i];
+    }
+    if (axes == 1) {
+        for (unsigned g = 0; g < levels; g++)
+            m->points[g] = m->level_of[g];
+        return;
+    }
+    for (unsigned gi = 0; gi < levels; gi++)
+        for (unsigned gq = 0; gq < levels; gq++)
+            m->points[gi << m->kax | gq] = CMPLXF(m->level_of[gi], m->level_of[gq]);
+}
+
+/* 8-PSK: point i of the circle, exp(j 2 pi i / 8), gets Gray label i ^ (i >> 1). */
+static void init_psk(ch_modem *m)
+{
+    const double pi = 3.14159265358979323846;
+    for (unsigned i = 0; i < m->order; i++) {
+        double a = 2 * pi * i / m->order;
+        m->points[i ^ (i >> 1)] = CMPLXF((float)cos(a), (float)sin(a));
+    }
+}
+
+ch_modem *ch_modem_create(ch_mod_kind kind)
+{
+    static const unsigned order[N_BUILTIN] = {2, 4, 8, 16, 64, 256};
+    if ((unsigned)kind >= N_BUILTIN) {
+        ch_error(CH_EINVAL, "ch_modem_create: kind %d is not a built-in modulation", (int)kind);
+        return NULL;
+    }
+    ch_modem *m = modem_alloc(kind, order[kind]);
+    if (!m) {
+        ch_error(CH_ENOMEM, "ch_modem_create: out of memory");
+        return NULL;
+    }
+    if (kind == CH_MOD_BPSK)
+        init_square(m, 1, 2);
+    else if (kind == CH_MOD_8PSK)
+        init_psk(m);
+    else
+        init_square(m, 2, 1u << (m->k / 2));
+    return m;
+}
+
+void ch_modem_destroy(ch_modem *m)
+{
+    if (!m) return;
+    free(m->points);
+    free(m->name);
+    free(m);
+}
+
+ch_mod_kind ch_modem_kind(const ch_modem *m)
+{
+    return m->kind;
+}
+
+const char *ch_modem_name(const ch_modem *m)
+{
+    return m->name ? m->name : ch_mod_name(m->kind);
+}
+
+unsigned ch_modem_order(const ch_modem *m)
+{
+    return m->order;
+}
+
+unsigned ch_modem_bits_per_symbol(const ch_modem *m)
+{
+    return m->k;
+}
+
+const float complex *ch_modem_points(const ch_modem *m)
+{
+    return m->points;
+}
+
+/* ---- custom constellation files ---- */
+
+/* Longest line of a constellation file, newline included. */
+#define LOAD_LINE_MAX 256
+/* Longest label token: 12 binary digits for M = 4096, and some room. */
+#define LOAD_LABEL_MAX 32
+
+typedef struct {
+    char label[LOAD_LABEL_MAX + 1];
+    unsigned line;
+    double re, im;
+} load_entry;
+
+/* Parses a finite number filling the whole token tok. */
+static int parse_number(const char *tok, double *x)
+{
+    char *end;
+    errno = 0;
+    *x = strtod(tok, &end);
+    return end != tok && *end == '\0' && errno != ERANGE && isfinite(*x) ? 0 : -1;
+}
+
+/* Reads the label token tok for k bits: k binary digits, or else a decimal integer. */
+static int parse_label(const char *tok, unsigned k, unsigned long *label)
+{
+    size_t len = strlen(tok);
+    if (len == k && strspn(tok, "01") == len) {
+        *label = strtoul(tok, NULL, 2);
+        return 0;
+    }
+    if (len == 0 || len > 9 || strspn(tok, "0123456789") != len) return -1;
+    *label = strtoul(tok, NULL, 10);
+    return 0;
+}
+
+/* Splits the line into at most 4 whitespace-separated tokens, '#' ending the line. Returns the
+ * number of tokens (4 means too many). */
+static int split_line(char *s, char *tok[4])
+{
+    char *hash = strchr(s, '#');
+    if (hash) *hash = '\0';
+    int n = 0;
+    for (char *save = NULL, *t = strtok_r(s, " \t\r\n\v\f", &save); t && n < 4;
+         t = strtok_r(NULL, " \t\r\n\v\f", &save))
+        tok[n++] = t;
+    return n;
+}
+
+/* Reads the entries of the file into *out (allocated). Returns CH_OK or an error. */
+static int load_entries(const char *path, FILE *f, load_entry **out, unsigned *count)
+{
+    load_entry *e = NULL;
+    unsigned n = 0, cap = 0, line = 0;
+    char buf[LOAD_LINE_MAX + 1];
+    int status = CH_OK;
+    while (fgets(buf, sizeof buf, f)) {
+        line++;
+        if (!strchr(buf, '\n') && !feof(f)) {
+            status = ch_error(CH_EFORMAT, "ch_modem_load: %s: line %u: longer than %d characters",
+                              path, line, LOAD_LINE_MAX - 1);
+            goto fail;
+        }
+        char *tok[4];
+        int nt = split_line(buf, tok);
+        if (nt == 0) continue;
+        if (nt == 2) {
+            status = ch_error(CH_EFORMAT, "ch_modem_load: %s: line %u: missing label (want "
+                              "'label re im')", path, line);
+            goto fail;
+        }
+        if (nt != 3) {
+            status = ch_error(CH_EFORMAT, "ch_modem_load: %s: line %u: expected 'label re im', "
+                              "found %s%d fields", path, line, nt > 3 ? "more than " : "",
+                              nt > 3 ? 3 : nt);
+            goto fail;
+        }
+        if (n == CH_MODEM_MAX_ORDER) {
+            status = ch_error(CH_EFORMAT, "ch_modem_load: %s: line %u: more than %d points",
+                              path, line, CH_MODEM_MAX_ORDER);
+            goto fail;
+        }
+        if (n == cap) {
+            cap = cap ? 2 * cap : 64;
+            load_entry *g = realloc(e, cap * sizeof *e);
+            if (!g) {
+                status = ch_error(CH_ENOMEM, "ch_modem_load: %s: out of memory", path);
+                goto fail;
+            }
+            e = g;
+        }
+        load_entry *x = &e[n];
+        if (strlen(tok[0]) > LOAD_LABEL_MAX) {
+            status = ch_error(CH_EFORMAT, "ch_modem_load: %s: line %u: bad label '%.20s...'",
+                              path, line, tok[0]);
+            goto fail;
+        }
+        strcpy(x->label, tok[0]);
+        x->line = line;
+        for (int c = 1; c <= 2; c++)
+            if (parse_number(tok[c], c == 1 ? &x->re : &x->im) != 0) {
+                status = ch_error(CH_EFORMAT, "ch_modem_load: %s: line %u: '%s' is not a finite "
+                                  "number", path, line, tok[c]);
+                goto fail;
+            }
+        n++;
+    }
+    if (ferror(f)) {
+        status = ch_error(CH_EIO, "ch_modem_load: %s: line %u: read error", path, line + 1);
+        goto fail;
+    }
+    *out = e;
+    *count = n;
+    return CH_OK;
+fail:
+    free(e);
+    return status;
+}
+
+/* Places the entries by label into m->points and scales them to unit energy; checks labels
+ * (range, duplicates, missing) and duplicate points. */
+static int place_entries(const char *path, const load_entry *e, unsigned n, ch_modem *m)
+{
+    unsigned line_of[CH_MODEM_MAX_ORDER] = {0};
+    double energy = 0;
+    for (unsigned i = 0; i < n; i++) {
+        unsigned long label;
+        if (parse_label(e[i].label, m->k, &label) != 0)
+            return ch_error(CH_EFORMAT, "ch_modem_load: %s: line %u: bad label '%s' (want %u "
+                            "binary digits or a decimal integer)", path, e[i].line, e[i].label,
+                            m->k);
+        if (label >= n)
+            return ch_error(CH_EFORMAT, "ch_modem_load: %s: line %u: label %lu out of range "
+                            "0..%u", path, e[i].line, label, n - 1);
+        if (line_of[label])
+            return ch_error(CH_EFORMAT, "ch_modem_load: %s: line %u: label %lu already given on "
+                            "line %u", path, e[i].line, label, line_of[label]);
+        line_of[label] = e[i].line;
+        m->points[label] = CMPLXF((float)e[i].re, (float)e[i].im);
+        energy += e[i].re * e[i].re + e[i].im * e[i].im;
+    }
+    double scale = sqrt(n / energy); /* n >= 2 distinct points: energy > 0 */
+    for (unsigned l = 0; l < n; l++)
+        m->points[l] = CMPLXF((float)(crealf(m->points[l]) * scale),
+                              (float)(cimagf(m->points[l]) * scale));
+    for (unsigned a = 0; a < n; a++)
+        for (unsigned b = a + 1; b < n; b++)
+            if (m->points[a] == m->points[b]) {
+                unsigned la = line_of[a], lb = line_of[b];
+                return ch_error(CH_EFORMAT, "ch_modem_load: %s: line %u: point equals the one on "
+                                "line %u", path, la > lb ? la : lb, la < lb ? la : lb);
+            }
+    return CH_OK;
+}
+
+ch_modem *ch_modem_load(const char *path)
+{
+    load_entry *e = NULL;
+    unsigned n = 0;
+    ch_modem *m = NULL;
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        ch_error(CH_EIO, "ch_modem_load: %s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    int status = load_entries(path, f, &e, &n);
+    fclose(f);
+    if (status != CH_OK) return NULL;
+    if (n == 0) {
+        ch_error(CH_EFORMAT, "ch_modem_load: %s: line 1: no points", path);
+        goto fail;
+    }
+    if (n < 2 || (n & (n - 1)) != 0) {
+        ch_error(CH_EFORMAT, "ch_modem_load: %s: line %u: %u points, not a power of two from 2 "
+                 "to %d", path, e[n - 1].line, n, CH_MODEM_MAX_ORDER);
+        goto fail;
+    }
+    m = modem_alloc(CH_MOD_CUSTOM, n);
+    size_t name_len = strlen(path) + sizeof "custom()";
+    if (!m || !(m->name = malloc(name_len))) {
+        ch_error(CH_ENOMEM, "ch_modem_load: %s: out of memory", path);
+        goto fail;
+    }
+    snprintf(m->name, name_len, "custom(%s)", path);
+    if (place_entries(path, e, n, m) != CH_OK) goto fail;
+    free(e);
+    return m;
+fail:
+    free(e);
+    ch_modem_destroy(m);
+    return NULL;
+}
+
+/* ---- mapper ---- */
+
+/* The label of one symbol from its k bits, most significant first. */
+static inline unsigned label_of(const uint8_t *b, unsigned k)
+{
+    unsigned l = 0;
+    for (unsigned j = 0; j < k; j++)
+        l = l << 1 | (b[j] & 1u);
+    return l;
+}
+
+/* Writes label l as k bits, most significant first. */
+static inline void label_bits(unsigned l, unsigned k, uint8_t *b)
+{
+    for (unsigned j = 0; j < k; j++)
+        b[j] = (uint8_t)(l >> (k - 1 - j) & 1u);
+}
+
+/* The mapper with k a compile-time constant once inlined, so the bit loop unrolls. */
+static inline void map_k(const float complex *pts, unsigned k, size_t nsym, const uint8_t *bits,
+                         float complex *x)
+{
+    for (size_t i = 0; i < nsym; i++)
+        x[i] = pts[label_of(bits + i * k, k)];
+}
+
+void ch_modem_map(const ch_modem *m, size_t nsym, const uint8_t *bits, float complex *x)
+{
+    switch (m->k) {
+    case 1: map_k(m->points, 1, nsym, bits, x); break;
+    case 2: map_k(m->points, 2, nsym, bits, x); break;
+    case 3: map_k(m->points, 3, nsym, bits, x); break;
+    case 4: map_k(m->points, 4, nsym, bits, x); break;
+    case 6: map_k(m->points, 6, nsym, bits, x); break;
+    case 8: map_k(m->points, 8, nsym, bits, x); break;
+    default: map_k(m->points, m->k, nsym, bits, x); break;
+    }
+}
+
+/* ---- equalisation ---- */
+
+/* z = y / h and the metric scale g / n0 with g = |h|^2 (scale of 1 / n0 when h is NULL or
+ * n0 is NULL gives scale g). A zero gain gives z = 0 and scale 0: no information. */
+static void equalise(size_t n, const float complex *y, const float complex *h, const float *n0,
+                     float *zi, float *zq, float *scale)
+{
+    for (size_t j = 0; j < n; j++) {
+        float yr = crealf(y[j]), yi = cimagf(y[j]);
+        float g = 1, hr = 1, hi = 0;
+        if (h) {
+            hr = crealf(h[j]);
+            hi = cimagf(h[j]);
+            g = hr * hr + hi * hi;
+        }
+        float inv = g > 0 ? 1 / g : 0;
+        zi[j] = (yr * hr + yi * hi) * inv;
+        zq[j] = (yi * hr - yr * hi) * inv;
+        if (scale) scale[j] = n0 ? g / n0[j] : g;
+    }
+}
+
+/* ---- hard decisions ---- */
+
+/* Level index of v on an axis of L levels (a_i = (L - 1 - 2i) d): the nearest level is
+ * floor(L/2 - v / 2d), clamped. fmaxf first so that NaN lands on 0. */
+static inline unsigned slice(float v, float inv2d, unsigned levels)
+{
+    float t = (float)levels * 0.5f - v * inv2d;
+    t = t > 0 ? t : 0;
+    t = t < (float)(levels - 1) ? t : (float)(levels - 1);
+    return (unsigned)t;
+}
+
+static void hard_square(const ch_modem *m, size_t nsym, const float complex *y,
+                        const float complex *h, uint8_t *bits)
+{
+    float zi[MODEM_BLOCK], zq[MODEM_BLOCK];
+    const float inv2d = 0.5f / m->d;
+    const unsigned k = m->k, kax = m->kax, levels = m->levels;
+    for (size_t s = 0; s < nsym; s += MODEM_BLOCK) {
+        size_t n = nsym - s < MODEM_BLOCK ? nsym - s : MODEM_BLOCK;
+        equalise(n, y + s, h ? h + s : NULL, NULL, zi, zq, NULL);
+        for (size_t j = 0; j < n; j++) {
+            uint8_t *b = bits + (s + j) * k;
+            unsigned i = slice(zi[j], inv2d, levels);
+            label_bits(i ^ (i >> 1), kax, b);
+            if (m->axes == 2) {
+                unsigned q = slice(zq[j], inv2d, levels);
+                label_bits(q ^ (q >> 1), kax, b + kax);
+            }
+        }
+    }
+}
+
+/* Nearest point by search over all M points, on z = y / h (g > 0 does not change argmin). */
+static void hard_general(const ch_modem *m, size_t nsym, const float complex *y,
+                         const float complex *h, uint8_t *bits)
+{
+    for (size_t j = 0; j < nsym; j++) {
+        float zi, zq;
+        equalise(1, y + j, h ? h + j : NULL, NULL, &zi, &zq, NULL);
+        unsigned best = 0;
+        float dbest = FLT_MAX;
+        for (unsigned l = 0; l < m->order; l++) {
+            float dr = zi - crealf(m->points[l]), di = zq - cimagf(m->points[l]);
+            float dist = dr * dr + di * di;
+            if (dist < dbest) {
+                dbest = dist;
+                best = l;
+            }
+        }
+        label_bits(best, m->k, bits + j * m->k);
+    }
+}
+
+void ch_modem_demap_hard(const ch_modem *m, size_t nsym, const float complex *y,
+                         const float complex *h, uint8_t *bits)
+{
+    if (m->axes)
+        hard_square(m, nsym, y, h, bits);
+    else
+        hard_general(m, nsym, y, h, bits);
+}
+
+/* ---- soft decisions ---- */
+
+/* LLRs of nbits bits from the metrics dist[l] = |y - h s_l|^2 / n0 (or their per-axis share)
+ * of the 2^nbits labels l:
+ *   max-log: llr_b = min_{b=1} dist - min_{b=0} dist
+ *   exact:   llr_b = log sum_{b=0} exp(-dist) - log sum_{b=1} exp(-dist)
+ *          = max-log + log(sum_{b=0} exp(min0 - dist) / sum_{b=1} exp(min1 - dist)),
+ * the log-sum-exp taken about each set's own minimum, so no term overflows and each sum is at
+ * least 1. */
+static void llr_from_metrics(unsigned nbits, const float *dist, int exact, float *llr)
+{
+    unsigned nl = 1u << nbits;
+    for (unsigned b = 0; b < nbits; b++) {
+        unsigned shift = nbits - 1 - b;
+        float mn[2] = {INFINITY, INFINITY};
+        for (unsigned l = 0; l < nl; l++) {
+            unsigned c = l >> shift & 1u;
+            mn[c] = dist[l] < mn[c] ? dist[l] : mn[c];
+        }
+        llr[b] = mn[1] - mn[0];
+        if (!exact) continue;
+        float sum[2] = {0, 0};
+        for (unsigned l = 0; l < nl; l++) {
+            unsigned c = l >> shift & 1u;
+            sum[c] += expf(mn[c] - dist[l]);
+        }
+        llr[b] += logf(sum[0] / sum[1]);
+    }
+}
+
+/* General path: metrics over all M points from y and h directly. */
+static void soft_general(const ch_modem *m, size_t nsym, const float complex *y,
+                         const float complex *h, const float *n0, int exact, float *llr)
+{
+    float dist[CH_MODEM_MAX_ORDER];
+    for (size_t j = 0; j < nsym; j++) {
+        float hr = h ? crealf(h[j]) : 1, hi = h ? cimagf(h[j]) : 0;
+        float yr = crealf(y[j]), yi = cimagf(y[j]), inv_n0 = 1 / n0[j];
+        for (unsigned l = 0; l < m->order; l++) {
+            /* Written out: a complex product in ISO C calls __mulsc3 for its NaN rules. */
+            float pr = crealf(m->points[l]), pi = cimagf(m->points[l]);
+            float er = yr - (hr * pr - hi * pi), ei = yi - (hr * pi + hi * pr);
+            dist[l] = (er * er + ei * ei) * inv_n0;
+        }
+        llr_from_metrics(m->k, dist, exact, llr + j * m->k);
+    }
+}
+
+/* Max-log LLRs of one axis for n symbols, kax and L compile-time constants once inlined, so
+ * the loops over levels and bits unroll and the loop over symbols vectorises:
+ *   llr[j*stride + b] = (min_{i: bit b of label 1} (v - a_i)^2 - min_{bit 0} (v - a_i)^2) sc. */
+static inline void axis_maxlog(const float *level_of, unsigned kax, size_t n, const float *v,
+                               const float *sc, float *llr, size_t stride)
+{
+    const unsigned levels = 1u << kax;
+    for (size_t j = 0; j < n; j++) {
+        float mn[4][2];
+        for (unsigned b = 0; b < kax; b++)
+            mn[b][0] = mn[b][1] = INFINITY;
+        for (unsigned g = 0; g < levels; g++) {
+            float e = v[j] - level_of[g], dist = e * e;
+            for (unsigned b = 0; b < kax; b++) {
+                unsigned c = g >> (kax - 1 - b) & 1u;
+                mn[b][c] = dist < mn[b][c] ? dist : mn[b][c];
+            }
+        }
+        for (unsigned b = 0; b < kax; b++)
+            llr[j * stride + b] = (mn[b][1] - mn[b][0]) * sc[j];
+    }
+}
+
+/* One axis of a block, dispatched on kax so that each case is specialised. */
+static void axis_maxlog_any(const ch_modem *m, size_t n, const float *v, const float *sc,
+                            float *llr)
+{
+    switch (m->kax) {
+    case 1: axis_maxlog(m->level_of, 1, n, v, sc, llr, m->k); break;
+    case 2: axis_maxlog(m->level_of, 2, n, v, sc, llr, m->k); break;
+    case 3: axis_maxlog(m->level_of, 3, n, v, sc, llr, m->k); break;
+    default: axis_maxlog(m->level_of, 4, n, v, sc, llr, m->k); break;
+    }
+}
+
+/* Square QAM: per-axis LLRs on z = y / h with scale g / n0, exact or max-log. */
+static void soft_square(const ch_modem *m, size_t nsym, const float complex *y,
+                        const float complex *h, const float *n0, int exact, float *llr)
+{
+    float zi[MODEM_BLOCK], zq[MODEM_BLOCK], sc[MODEM_BLOCK];
+    const unsigned k = m->k, kax = m->kax;
+    for (size_t s = 0; s < nsym; s += MODEM_BLOCK) {
+        size_t n = nsym - s < MODEM_BLOCK ? nsym - s : MODEM_BLOCK;
+        equalise(n, y + s, h ? h + s : NULL, n0 + s, zi, zq, sc);
+        float *out = llr + s * k;
+        if (!exact) {
+            axis_maxlog_any(m, n, zi, sc, out);
+            if (m->axes == 2) axis_maxlog_any(m, n, zq, sc, out + kax);
+            continue;
+        }
+        for (size_t j = 0; j < n; j++)
+            for (unsigned a = 0; a < m->axes; a++) {
+                float v = a ? zq[j] : zi[j], dist[MODEM_MAX_LEVELS];
+                for (unsigned g = 0; g < m->levels; g++) {
+                    float e = v - m->level_of[g];
+                    dist[g] = e * e * sc[j];
+                }
+                llr_from_metrics(kax, dist, 1, out + j * k + a * kax);
+            }
+    }
+}
+
+void ch_modem_demap_maxlog(const ch_modem *m, size_t nsym, const float complex *y,
+                           const float complex *h, const float *n0, float *llr)
+{
+    if (m->axes)
+        soft_square(m, nsym, y, h, n0, 0, llr);
+    else
+        soft_general(m, nsym, y, h, n0, 0, llr);
+}
+
+void ch_modem_demap_exact(const ch_modem *m, size_t nsym, const float complex *y,
+                          const float complex *h, const float *n0, float *llr)
+{
+    if (m->axes)
+        soft_square(m, nsym, y, h, n0, 1, llr);
+    else
+        soft_general(m, nsym, y, h, n0, 1, llr);
+}
+
+void ch_llr_decide(size_t n, const float *llr, uint8_t *bits)
+{
+    for (size_t i = 0; i < n; i++)
+        bits[i] = llr[i] < 0;
+}

@@ -1,0 +1,415 @@
+/* Constellations, mapper and demappers: unit energy, Gray labels, noise-free round trips through
+ * every demapper, LLRs against a brute-force double-precision formula, custom constellation
+ * files (valid and every kind of bad one), and the name parser. */
+#include "test_util.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ch_error.h"
+#include "modem.h"
+#include "rng.h"
+
+static const ch_mod_kind builtins[] = {CH_MOD_BPSK,  CH_MOD_QPSK,  CH_MOD_8PSK,
+                                       CH_MOD_16QAM, CH_MOD_64QAM, CH_MOD_256QAM};
+#define N_BUILTINS (sizeof builtins / sizeof builtins[0])
+
+/* An irregular 8-point constellation with decimal and binary labels, comments and blank
+ * lines: the general demapper path on a constellation that is neither PSK nor square. */
+static const char custom_text[] = "# irregular 8 points\n"
+                                  "\n"
+                                  "000  2.385  0.31\n"
+                                  "1   -0.7   1.9   # decimal label\n"
+                                  "2    0.2  -1.45\n"
+                                  "011 -1.6  -0.9\n"
+                                  "4    1.1   1.2\n"
+                                  "101 -2.2   0.4\n"
+                                  "6    0.05 -0.12\n"
+                                  "  7  1.7  -1.8\n";
+
+/* Writes text to a fresh temporary file; its path into path[64]. */
+static void write_temp(const char *text, char *path)
+{
+    const char *dir = getenv("TMPDIR");
+    snprintf(path, 64, "%s/bersim_modem_XXXXXX", dir && strlen(dir) < 32 ? dir : "/tmp");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    size_t len = strlen(text);
+    assert_int_equal(write(fd, text, len), (ssize_t)len);
+    close(fd);
+}
+
+/* The custom constellation above, loaded from a temporary file. */
+static ch_modem *load_custom(void)
+{
+    char path[64];
+    write_temp(custom_text, path);
+    ch_modem *m = ch_modem_load(path);
+    unlink(path);
+    assert_non_null(m);
+    return m;
+}
+
+/* Every modulation under test: the built-ins, then the custom one; NULL after the last. */
+static ch_modem *modem_at(size_t i)
+{
+    if (i < N_BUILTINS) {
+        ch_modem *m = ch_modem_create(builtins[i]);
+        assert_non_null(m);
+        return m;
+    }
+    return i == N_BUILTINS ? load_custom() : NULL;
+}
+
+static double energy(const ch_modem *m)
+{
+    const float complex *p = ch_modem_points(m);
+    double e = 0;
+    for (unsigned l = 0; l < ch_modem_order(m); l++)
+        e += (double)crealf(p[l]) * crealf(p[l]) + (double)cimagf(p[l]) * cimagf(p[l]);
+    return e / ch_modem_order(m);
+}
+
+/* Orders, names, and mean symbol energy 1 within float rounding (each point's energy carries a
+ * relative rounding of about 2^-23). */
+static void test_builtin_shapes_and_energy(void **state)
+{
+    (void)state;
+    static const unsigned order[] = {2, 4, 8, 16, 64, 256};
+    for (size_t i = 0; i < N_BUILTINS; i++) {
+        ch_modem *m = ch_modem_create(builtins[i]);
+        assert_non_null(m);
+        assert_int_equal(ch_modem_kind(m), builtins[i]);
+        assert_int_equal(ch_modem_order(m), order[i]);
+        assert_int_equal(1u << ch_modem_bits_per_symbol(m), order[i]);
+        assert_string_equal(ch_modem_name(m), ch_mod_name(builtins[i]));
+        assert_close(energy(m), 1.0, 0, 3e-7);
+        ch_modem_destroy(m);
+    }
+    ch_modem *m = load_custom();
+    assert_close(energy(m), 1.0, 0, 3e-7);
+    assert_int_equal(ch_modem_kind(m), CH_MOD_CUSTOM);
+    ch_modem_destroy(m);
+    ch_modem_destroy(NULL);
+}
+
+/* Gray property: every point's nearest neighbours (all points at the minimum distance, within
+ * float rounding) differ from it in exactly one bit. */
+static void test_builtin_gray(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < N_BUILTINS; i++) {
+        ch_modem *m = ch_modem_create(builtins[i]);
+        assert_non_null(m);
+        const float complex *p = ch_modem_points(m);
+        unsigned M = ch_modem_order(m);
+        for (unsigned a = 0; a < M; a++) {
+            double dmin = INFINITY;
+            for (unsigned b = 0; b < M; b++)
+                if (b != a) dmin = fmin(dmin, cabs((double complex)p[a] - p[b]));
+            unsigned neighbours = 0;
+            for (unsigned b = 0; b < M; b++)
+                if (b != a && cabs((double complex)p[a] - p[b]) < dmin * (1 + 1e-5)) {
+                    neighbours++;
+                    if (__builtin_popcount(a ^ b) != 1)
+                        fail_msg("%s: labels %u and %u are neighbours", ch_mod_name(builtins[i]),
+                                 a, b);
+                }
+            assert_true(neighbours >= 1 && neighbours <= 4);
+        }
+        ch_modem_destroy(m);
+    }
+}
+
+/* Square QAM labels: the first k/2 bits give the I coordinate, the last k/2 the Q one; bit 0
+ * of BPSK is +1. */
+static void test_square_label_layout(void **state)
+{
+    (void)state;
+    ch_modem *m = ch_modem_create(CH_MOD_16QAM);
+    assert_non_null(m);
+    const float complex *p = ch_modem_points(m);
+    for (unsigned a = 0; a < 16; a++)
+        for (unsigned b = 0; b < 16; b++) {
+            if ((a >> 2) == (b >> 2)) assert_true(crealf(p[a]) == crealf(p[b]));
+            if ((a & 3) == (b & 3)) assert_true(cimagf(p[a]) == cimagf(p[b]));
+        }
+    ch_modem_destroy(m);
+    m = ch_modem_create(CH_MOD_BPSK);
+    assert_non_null(m);
+    assert_true(ch_modem_points(m)[0] == 1.0f && ch_modem_points(m)[1] == -1.0f);
+    ch_modem_destroy(m);
+}
+
+/* Random bits[n], and random gains h[n] with |h| between 0.3 and 2.1, n0[n] in (0.05, 2). */
+static void random_link(ch_rng *r, size_t nbits, size_t nsym, uint8_t *bits, float complex *h,
+                        float *n0)
+{
+    ch_rng_bits(r, nbits, bits);
+    for (size_t j = 0; j < nsym; j++) {
+        double mag = 0.3 + 1.8 * ch_rng_double(r), ph = 6.283185307179586 * ch_rng_double(r);
+        h[j] = CMPLXF((float)(mag * cos(ph)), (float)(mag * sin(ph)));
+        n0[j] = (float)(0.05 + 1.95 * ch_rng_double(r));
+    }
+}
+
+/* Noise-free round trip for every modulation and every demapper, with h = 1 (NULL) and with a
+ * random complex gain per symbol (y = h x): the bits come back, and every LLR has the sign of
+ * its bit. n0 is scaled down to about 1e-4 (far below d^2 of 256-QAM): at low SNR an exact LLR
+ * may rightly disagree with the transmitted bit even without noise. */
+static void test_round_trip(void **state)
+{
+    (void)state;
+    enum { NSYM = 1000, KMAX = 8 };
+    static uint8_t bits[NSYM * KMAX], out[NSYM * KMAX];
+    static float complex x[NSYM], y[NSYM], h[NSYM];
+    static float n0[NSYM], llr[NSYM * KMAX];
+    ch_rng *r = ch_rng_create(2385, 20);
+    assert_non_null(r);
+    ch_modem *m;
+    for (size_t i = 0; (m = modem_at(i)); i++) {
+        size_t k = ch_modem_bits_per_symbol(m), nb = NSYM * k;
+        random_link(r, nb, NSYM, bits, h, n0);
+        for (size_t j = 0; j < NSYM; j++)
+            n0[j] *= 1e-4f;
+        ch_modem_map(m, NSYM, bits, x);
+        for (int with_h = 0; with_h < 2; with_h++) {
+            const float complex *hp = with_h ? h : NULL;
+            for (size_t j = 0; j < NSYM; j++)
+                y[j] = with_h ? CMPLXF(crealf(h[j]) * crealf(x[j]) - cimagf(h[j]) * cimagf(x[j]),
+                                       crealf(h[j]) * cimagf(x[j]) + cimagf(h[j]) * crealf(x[j]))
+                              : x[j];
+            memset(out, 7, nb);
+            ch_modem_demap_hard(m, NSYM, y, hp, out);
+            assert_memory_equal(out, bits, nb);
+            for (int exact = 0; exact < 2; exact++) {
+                (exact ? ch_modem_demap_exact : ch_modem_demap_maxlog)(m, NSYM, y, hp, n0, llr);
+                for (size_t b = 0; b < nb; b++)
+                    if (!(bits[b] ? llr[b] < 0 : llr[b] > 0))
+                        fail_msg("%s, %s, h %s: bit %zu = %u, llr %g", ch_modem_name(m),
+                                 exact ? "exact" : "max-log", with_h ? "random" : "1", b,
+                                 bits[b], llr[b]);
+                memset(out, 7, nb);
+                ch_llr_decide(nb, llr, out);
+                assert_memory_equal(out, bits, nb);
+            }
+        }
+        ch_modem_destroy(m);
+    }
+    ch_rng_destroy(r);
+}
+
+/* Max-log and exact LLRs against the definitions evaluated in double over all M points, on
+ * noisy symbols with random h and n0. Tolerance: float rounding of metrics of size up to
+ * mmax = max(min0, min1, |llr|) gives a few 1e-7 mmax; 2e-6 mmax + 2e-5 leaves margin. */
+static void test_llr_against_brute_force(void **state)
+{
+    (void)state;
+    enum { NSYM = 2000, KMAX = 8 };
+    static uint8_t bits[NSYM * KMAX];
+    static float complex x[NSYM], y[NSYM], h[NSYM], w[NSYM];
+    static float n0[NSYM], lm[NSYM * KMAX], le[NSYM * KMAX];
+    ch_rng *r = ch_rng_create(2385, 21);
+    assert_non_null(r);
+    ch_modem *m;
+    for (size_t i = 0; (m = modem_at(i)); i++) {
+        unsigned k = ch_modem_bits_per_symbol(m), M = ch_modem_order(m);
+        const float complex *p = ch_modem_points(m);
+        random_link(r, NSYM * k, NSYM, bits, h, n0);
+        ch_modem_map(m, NSYM, bits, x);
+        ch_rng_cgauss(r, NSYM, 1.0f, w);
+        for (size_t j = 0; j < NSYM; j++)
+            y[j] = (float complex)((double complex)h[j] * x[j] + sqrt(n0[j]) * w[j]);
+        for (int with_h = 0; with_h < 2; with_h++) {
+            ch_modem_demap_maxlog(m, NSYM, y, with_h ? h : NULL, n0, lm);
+            ch_modem_demap_exact(m, NSYM, y, with_h ? h : NULL, n0, le);
+            for (size_t j = 0; j < NSYM; j++) {
+                double complex hj = with_h ? (double complex)h[j] : 1.0;
+                for (unsigned b = 0; b < k; b++) {
+                    double mn[2] = {INFINITY, INFINITY}, s[2] = {0, 0};
+                    for (unsigned l = 0; l < M; l++) {
+                        double complex e = y[j] - hj * p[l];
+                        double dist = (creal(e) * creal(e) + cimag(e) * cimag(e)) / n0[j];
+                        int c = l >> (k - 1 - b) & 1;
+                        mn[c] = fmin(mn[c], dist);
+                    }
+                    for (unsigned l = 0; l < M; l++) {
+                        double complex e = y[j] - hj * p[l];
+                        double dist = (creal(e) * creal(e) + cimag(e) * cimag(e)) / n0[j];
+                        int c = l >> (k - 1 - b) & 1;
+                        s[c] += exp(mn[c] - dist);
+                    }
+                    double ref_m = mn[1] - mn[0], ref_e = ref_m + log(s[0] / s[1]);
+                    double mmax = fmax(fmax(mn[0], mn[1]), fabs(ref_m));
+                    double tol = 2e-6 * mmax + 2e-5;
+                    if (!(fabs(lm[j * k + b] - ref_m) <= tol && fabs(le[j * k + b] - ref_e) <= tol))
+                        fail_msg("%s, h %s, symbol %zu bit %u: max-log %.9g vs %.9g, exact %.9g "
+                                 "vs %.9g (tol %.3g)", ch_modem_name(m), with_h ? "random" : "1",
+                                 j, b, lm[j * k + b], ref_m, le[j * k + b], ref_e, tol);
+                }
+            }
+        }
+        ch_modem_destroy(m);
+    }
+    ch_rng_destroy(r);
+}
+
+/* Hard decisions are the nearest point: against a brute-force search on noisy symbols. */
+static void test_hard_is_nearest(void **state)
+{
+    (void)state;
+    enum { NSYM = 3000, KMAX = 8 };
+    static uint8_t bits[NSYM * KMAX], out[NSYM * KMAX];
+    static float complex x[NSYM], y[NSYM], h[NSYM], w[NSYM];
+    static float n0[NSYM];
+    ch_rng *r = ch_rng_create(2385, 22);
+    assert_non_null(r);
+    ch_modem *m;
+    for (size_t i = 0; (m = modem_at(i)); i++) {
+        unsigned k = ch_modem_bits_per_symbol(m), M = ch_modem_order(m);
+        const float complex *p = ch_modem_points(m);
+        random_link(r, NSYM * k, NSYM, bits, h, n0);
+        ch_modem_map(m, NSYM, bits, x);
+        ch_rng_cgauss(r, NSYM, 0.2385f, w);
+        for (size_t j = 0; j < NSYM; j++)
+            y[j] = (float complex)((double complex)h[j] * x[j] + w[j]);
+        ch_modem_demap_hard(m, NSYM, y, h, out);
+        for (size_t j = 0; j < NSYM; j++) {
+            unsigned got = 0;
+            for (unsigned b = 0; b < k; b++)
+                got = got << 1 | out[j * k + b];
+            double complex z = y[j] / (double complex)h[j];
+            double dgot = cabs(z - p[got]), dbest = INFINITY;
+            for (unsigned l = 0; l < M; l++)
+                dbest = fmin(dbest, cabs(z - p[l]));
+            if (!(dgot <= dbest + 1e-5))
+                fail_msg("%s: symbol %zu decided at distance %g, nearest %g", ch_modem_name(m), j,
+                         dgot, dbest);
+        }
+        ch_modem_destroy(m);
+    }
+    ch_rng_destroy(r);
+}
+
+/* A custom file: labels binary or decimal, in any order; points scaled by one common factor to
+ * unit energy; name "custom(path)". */
+static void test_load_valid(void **state)
+{
+    (void)state;
+    char path[64], name[80];
+    write_temp(custom_text, path);
+    ch_modem *m = ch_modem_load(path);
+    assert_non_null(m);
+    snprintf(name, sizeof name, "custom(%s)", path);
+    assert_string_equal(ch_modem_name(m), name);
+    assert_int_equal(ch_modem_order(m), 8);
+    assert_int_equal(ch_modem_bits_per_symbol(m), 3);
+    const float complex *p = ch_modem_points(m);
+    static const double raw[8][2] = {{2.385, 0.31}, {-0.7, 1.9}, {0.2, -1.45}, {-1.6, -0.9},
+                                     {1.1, 1.2},    {-2.2, 0.4}, {0.05, -0.12}, {1.7, -1.8}};
+    double e = 0;
+    for (int l = 0; l < 8; l++)
+        e += raw[l][0] * raw[l][0] + raw[l][1] * raw[l][1];
+    double scale = 1 / sqrt(e / 8);
+    for (int l = 0; l < 8; l++) {
+        assert_close(crealf(p[l]), raw[l][0] * scale, 1e-6, 1e-7);
+        assert_close(cimagf(p[l]), raw[l][1] * scale, 1e-6, 1e-7);
+    }
+    ch_modem_destroy(m);
+    unlink(path);
+}
+
+/* Every kind of bad file gives NULL and one line naming the file, the line and the fault. */
+static void test_load_errors(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *line, *fault;
+    } cases[] = {
+        {"", "line 1", "no points"},
+        {"# only a comment\n\n", "line 1", "no points"},
+        {"0 1.5 0\n1 -0.5 0.3\n2 0.25 -1\n", "line 3", "not a power of two"},
+        {"0 2.385 0\n", "line 1", "not a power of two"},
+        {"00 1 1\n01 -1 1\n01 1 -1\n11 -1 -1\n", "line 3", "already given on line 2"},
+        {"00 1 1\n-1.2 1.1\n10 1 -1\n11 -1 -1\n", "line 2", "missing label"},
+        {"0 1 1\n1 -1 1\n7 1 -1\n3 -1 -1\n", "line 3", "label 7 out of range 0..3"},
+        {"0 1 1\n1 -1 1\n2 1 -1\n3 -1 -1\n4 0.5 0.5\n5 -0.5 0.5\n6 1 1\n7 0.3 0.2\n", "line 7",
+         "equals the one on line 1"},
+        {"0 1 1\n1 -1 1x\n", "line 2", "'1x' is not a finite number"},
+        {"0 1 1\n1 nan 1\n", "line 2", "'nan' is not a finite number"},
+        {"0 1 1\n1 -1 1 4\n", "line 2", "more than 3 fields"},
+        {"0 1 1\nx1 -1 1\n", "line 2", "bad label 'x1'"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char path[64];
+        write_temp(cases[i].text, path);
+        ch_modem *m = ch_modem_load(path);
+        const char *msg = ch_last_error();
+        if (m || !strstr(msg, path) || !strstr(msg, cases[i].line) ||
+            !strstr(msg, cases[i].fault) || strchr(msg, '\n'))
+            fail_msg("case %zu: got %s, message '%s'", i, m ? "a modem" : "NULL", msg);
+        unlink(path);
+    }
+    assert_null(ch_modem_load("/nonexistent/bersim/const.txt"));
+    assert_non_null(strstr(ch_last_error(), "/nonexistent/bersim/const.txt"));
+    assert_non_null(strstr(ch_last_error(), "cannot open"));
+}
+
+/* Over CH_MODEM_MAX_ORDER points is refused at the first extra line. */
+static void test_load_too_many(void **state)
+{
+    (void)state;
+    size_t n = CH_MODEM_MAX_ORDER + 1;
+    char *text = malloc(n * 40);
+    assert_non_null(text);
+    size_t len = 0;
+    for (size_t l = 0; l < n; l++)
+        len += (size_t)sprintf(text + len, "%zu %.4f %.4f\n", l, (double)l * 0.001, 2.385);
+    char path[64];
+    write_temp(text, path);
+    free(text);
+    assert_null(ch_modem_load(path));
+    assert_non_null(strstr(ch_last_error(), "line 4097: more than 4096 points"));
+    unlink(path);
+}
+
+/* Names round-trip through ch_mod_parse; bad names are refused with a message naming them. */
+static void test_mod_parse(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < N_BUILTINS; i++) {
+        ch_mod_kind k = CH_MOD_CUSTOM;
+        assert_int_equal(ch_mod_parse(ch_mod_name(builtins[i]), &k), CH_OK);
+        assert_int_equal(k, builtins[i]);
+    }
+    static const char *const bad[] = {"16QAM", "", "qam16", "bpsk ", "32qam", "custom"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ch_mod_kind k = CH_MOD_8PSK;
+        assert_int_equal(ch_mod_parse(bad[i], &k), CH_EINVAL);
+        assert_int_equal(k, CH_MOD_8PSK);
+        char quoted[16];
+        snprintf(quoted, sizeof quoted, "'%s'", bad[i]);
+        assert_non_null(strstr(ch_last_error(), quoted));
+    }
+    assert_string_equal(ch_mod_name(CH_MOD_CUSTOM), "custom");
+    assert_null(ch_modem_create(CH_MOD_CUSTOM));
+    assert_non_null(strstr(ch_last_error(), "ch_modem_create"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_builtin_shapes_and_energy),
+        cmocka_unit_test(test_builtin_gray),
+        cmocka_unit_test(test_square_label_layout),
+        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_llr_against_brute_force),
+        cmocka_unit_test(test_hard_is_nearest),
+        cmocka_unit_test(test_load_valid),
+        cmocka_unit_test(test_load_errors),
+        cmocka_unit_test(test_load_too_many),
+        cmocka_unit_test(test_mod_parse),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
