@@ -22,8 +22,12 @@ typedef struct {
 /* Draws n transmitted symbols and what the receiver sees of them: random bits[n*k], the
  * received samples y[n], the channel gains h[n] (NULL when the receiver has no CSI; all 1 for
  * AWGN) and the noise variance n0[n] of each symbol. One SNR is drawn per call when
- * per_symbol_snr is 0 (a minibatch at one SNR), one per symbol otherwise. Allocates nothing.
- * Returns CH_EINVAL with a message on a bad link. */
+ * per_symbol_snr is 0 (a minibatch at one SNR), one per symbol otherwise:
+ *   y = h map(bits) + w,  w ~ CN(0, n0),  n0 = ch_n0_from_ebn0(Eb/N0, k, code_rate).
+ * The fading process continues from its state (reset it for a new realisation); asking for h
+ * or not changes no other output. Allocates nothing. Returns CH_EINVAL with a message naming
+ * the fault: NULL link, modem, r or array (arrays may be NULL when n is 0), Eb/N0 not finite or
+ * so extreme that n0 leaves the float range, lo > hi, code_rate outside (0, 1]. */
 int ch_pairs_fill(const ch_link *link, ch_rng *r, int per_symbol_snr, size_t n, uint8_t *bits,
                   float complex *y, float complex *h, float *n0);
 

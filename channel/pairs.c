@@ -1,0 +1,104 @@
+/* Training pairs: bits -> mapper -> flat fading -> AWGN at an SNR drawn uniformly in dB.
+ *
+ * Draw order from r, fixed so that a seed fixes every pair: all bits, then the SNR(s), then per
+ * chunk of CHUNK symbols the gains and the noise. The chunking is the same whether or not the
+ * caller asks for h, so asking for h changes no other output. */
+#include "pairs.h"
+
+#include <math.h>
+
+#include "ch_error.h"
+
+/* Symbols per chunk of gains and noise: the stack scratch is 2 x 2 KiB. */
+#define CHUNK 256
+
+static int check_link(const ch_link *link)
+{
+    const char *fn = "ch_pairs_fill";
+    if (!link) return ch_error(CH_EINVAL, "%s: link is NULL", fn);
+    if (!link->modem) return ch_error(CH_EINVAL, "%s: link modem is NULL", fn);
+    if (!isfinite(link->ebn0_lo_db))
+        return ch_error(CH_EINVAL, "%s: ebn0_lo_db=%g is not finite", fn, link->ebn0_lo_db);
+    if (!isfinite(link->ebn0_hi_db))
+        return ch_error(CH_EINVAL, "%s: ebn0_hi_db=%g is not finite", fn, link->ebn0_hi_db);
+    if (link->ebn0_lo_db > link->ebn0_hi_db)
+        return ch_error(CH_EINVAL, "%s: ebn0_lo_db=%g > ebn0_hi_db=%g", fn, link->ebn0_lo_db,
+                        link->ebn0_hi_db);
+    if (!(link->code_rate > 0.0 && link->code_rate <= 1.0))
+        return ch_error(CH_EINVAL, "%s: code_rate=%g outside (0, 1]", fn, link->code_rate);
+    /* n0 travels as float: an SNR beyond its range would give n0 = 0 or inf, and LLRs NaN. */
+    unsigned k = ch_modem_bits_per_symbol(link->modem);
+    float n0_lo = (float)ch_n0_from_ebn0(link->ebn0_lo_db, k, link->code_rate);
+    float n0_hi = (float)ch_n0_from_ebn0(link->ebn0_hi_db, k, link->code_rate);
+    if (!isnormal(n0_lo))
+        return ch_error(CH_EINVAL, "%s: ebn0_lo_db=%g gives n0=%g, outside float range", fn,
+                        link->ebn0_lo_db, n0_lo);
+    if (!isnormal(n0_hi))
+        return ch_error(CH_EINVAL, "%s: ebn0_hi_db=%g gives n0=%g, outside float range", fn,
+                        link->ebn0_hi_db, n0_hi);
+    return CH_OK;
+}
+
+/* n0[n] at Eb/N0 uniform in dB: n0 = n0(lo) 10^(-(hi - lo) u / 10), u uniform in (0, 1). */
+static void draw_n0(const ch_link *link, ch_rng *r, int per_symbol_snr, size_t n, float *n0)
+{
+    unsigned k = ch_modem_bits_per_symbol(link->modem);
+    double n0_lo = ch_n0_from_ebn0(link->ebn0_lo_db, k, link->code_rate);
+    double span_db = link->ebn0_hi_db - link->ebn0_lo_db;
+    if (!per_symbol_snr) {
+        float v = (float)ch_n0_from_ebn0(link->ebn0_lo_db + span_db * ch_rng_double(r), k,
+                                         link->code_rate);
+        for (size_t i = 0; i < n; i++)
+            n0[i] = v;
+        return;
+    }
+    /* Per symbol in float: expf keeps this a few ns a symbol, and 24-bit u is plenty here. */
+    float c = (float)(-span_db * log(10.0) / 10.0);
+    for (size_t i = 0; i < n; i += CHUNK) {
+        float u[CHUNK];
+        size_t m = n - i < CHUNK ? n - i : CHUNK;
+        ch_rng_uniform(r, m, u);
+        for (size_t j = 0; j < m; j++)
+            n0[i + j] = (float)n0_lo * expf(c * u[j]);
+    }
+}
+
+/* y[j] += CN(0, n0[j]), j < m: per symbol, unit-variance draws scaled by sqrt(n0[j]). */
+static void add_noise(ch_rng *r, int per_symbol_snr, size_t m, const float *n0, float complex *y)
+{
+    if (!per_symbol_snr) {
+        ch_awgn_add(r, m, n0[0], y);
+        return;
+    }
+    float complex w[CHUNK];
+    ch_rng_cgauss(r, m, 1.0f, w);
+    for (size_t j = 0; j < m; j++)
+        y[j] += sqrtf(n0[j]) * w[j];
+}
+
+int ch_pairs_fill(const ch_link *link, ch_rng *r, int per_symbol_snr, size_t n, uint8_t *bits,
+                  float complex *y, float complex *h, float *n0)
+{
+    int status = check_link(link);
+    if (status != CH_OK) return status;
+    const char *missing = !r ? "r" : n == 0 ? NULL : !bits ? "bits" : !y ? "y" : !n0 ? "n0" : NULL;
+    if (missing) return ch_error(CH_EINVAL, "ch_pairs_fill: %s is NULL", missing);
+    unsigned k = ch_modem_bits_per_symbol(link->modem);
+    ch_rng_bits(r, n * k, bits);
+    ch_modem_map(link->modem, n, bits, y);
+    draw_n0(link, r, per_symbol_snr, n, n0);
+    for (size_t i = 0; i < n; i += CHUNK) {
+        float complex scratch[CHUNK];
+        size_t m = n - i < CHUNK ? n - i : CHUNK;
+        float complex *hc = h ? h + i : scratch;
+        if (link->fading) {
+            ch_fading_gains(link->fading, r, m, hc);
+            ch_fading_apply(m, hc, y + i, y + i);
+        } else if (h) {
+            for (size_t j = 0; j < m; j++)
+                hc[j] = 1.0f;
+        }
+        add_noise(r, per_symbol_snr, m, n0 + i, y + i);
+    }
+    return CH_OK;
+}
