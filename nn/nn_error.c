@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 static _Thread_local char last_message[256];
+static _Thread_local int last_status;
 
 const char *nn_strerror(int status)
 {
@@ -22,8 +23,14 @@ const char *nn_last_error(void)
     return last_message;
 }
 
+int nn_last_status(void)
+{
+    return last_status;
+}
+
 int nn_error(int status, const char *fmt, ...)
 {
+    last_status = status;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(last_message, sizeof last_message, fmt, ap);

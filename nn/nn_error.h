@@ -8,7 +8,13 @@
     X(NN_EINVAL, "invalid argument")                                                               \
     X(NN_ENOMEM, "out of memory")                                                                  \
     X(NN_EIO, "input/output error")                                                                \
-    X(NN_EFORMAT, "malformed file")
+    X(NN_EFORMAT, "malformed file")                                                                \
+    X(NN_EVERSION, "unsupported file format version")                                              \
+    X(NN_ECRC, "checksum mismatch")                                                                \
+    X(NN_ETRUNC, "truncated file")                                                                 \
+    X(NN_ELIMIT, "size beyond the limits")                                                         \
+    X(NN_ECALLBACK, "a caller's callback failed")                                                  \
+    X(NN_ENONFINITE, "non-finite value")
 
 typedef enum {
 #define NN_ERROR_ENUM(code, msg) code,
@@ -23,8 +29,12 @@ const char *nn_strerror(int status);
  * function and the bad value, e.g. "nn_model_load: model.bin: CRC mismatch". */
 const char *nn_last_error(void);
 
-/* Records a detailed message for this thread and returns status, so that a failing function
- * can end with `return nn_error(NN_EINVAL, "nn_x: n=%zu", n);`. */
+/* The status of the last error raised in this thread (NN_OK if none): constructors, which
+ * return NULL, report their code here. */
+int nn_last_status(void);
+
+/* Records a detailed message and status for this thread and returns status, so that a failing
+ * function can end with `return nn_error(NN_EINVAL, "nn_x: n=%zu", n);`. */
 int nn_error(int status, const char *fmt, ...)
 #ifdef __GNUC__
     __attribute__((format(printf, 2, 3)))

@@ -1,0 +1,162 @@
+/* Private to nn/ (and its white-box tests): the layer interface, activation pairs, the small
+ * matrix kernels, memory, random numbers and file helpers. */
+#ifndef NN_INTERNAL_H
+#define NN_INTERNAL_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "nn_error.h"
+#include "nn_net.h"
+
+#ifdef __GNUC__
+#define NN_INLINE static inline __attribute__((always_inline))
+#else
+#define NN_INLINE static inline
+#endif
+
+/* ---- memory ---------------------------------------------------------------------------- */
+
+/* Alignment of every float block: one AVX-512 vector, one cache line. */
+#define NN_ALIGN 64
+
+/* Allocates count floats aligned to NN_ALIGN, zeroed; NULL on failure or overflow. Every
+ * allocation of nn/ goes through nn_alloc_bytes(), which counts them, so tests can show that
+ * training steps and inference allocate nothing. */
+float *nn_alloc_floats(size_t count);
+void *nn_alloc_bytes(size_t bytes);
+void nn_free(void *p);
+
+/* Number of allocations made by nn/ so far (all threads). */
+uint64_t nn_alloc_count(void);
+
+/* count rounded up to a whole number of NN_ALIGN-byte lines of floats. */
+size_t nn_round_floats(size_t count);
+
+/* ---- random numbers (initialisation only) --------------------------------------------- */
+
+/* splitmix64: a 64-bit counter through a bijective mixer; enough for initial weights. */
+typedef struct {
+    uint64_t state;
+} nn_rng;
+
+nn_rng nn_rng_seed(uint64_t seed, uint64_t stream);
+uint64_t nn_rng_u64(nn_rng *rng);
+double nn_rng_uniform(nn_rng *rng); /* in (0, 1) */
+double nn_rng_normal(nn_rng *rng);  /* standard normal (Box–Muller) */
+
+/* ---- activations: each a pair {f, f'} ------------------------------------------------- */
+
+/* An activation as the pair the backward rule needs. f' is written as a function of the
+ * output y = f(z) — every activation here allows it — so a dense layer caches only its
+ * output z^t. */
+typedef struct {
+    const char *name;
+    void (*f)(size_t count, float *z);                      /* z ← f(z), in place */
+    void (*df)(size_t count, const float *y, float *delta); /* δ ← δ ⊙ f'(z), y = f(z) */
+} nn_activation;
+
+/* The pair of kind act, or NULL for an unknown kind. */
+const nn_activation *nn_activation_of(nn_act act);
+
+/* Fast float exp for x ≤ 88: relative error below 3e-7 (x below −87.3 gives e^−87.3); plain C
+ * that the compiler vectorises. */
+float nn_expf(float x);
+
+/* log(1 + t) for t in [0, 1], relative error below 3e-7, vectorisable. */
+float nn_log1pf_unit(float t);
+
+/* ---- layers ----------------------------------------------------------------------------- */
+
+typedef struct nn_layer nn_layer;
+
+/* What one call passes a layer besides its input and output. */
+typedef struct {
+    float *scratch;      /* the layer's scratch in the workspace (see nn_layer) */
+    const float *target; /* loss layers: the targets, n × n_in */
+    int training;        /* nonzero in the network's training workspace */
+} nn_pass;
+
+/* A layer kind: a small table of operations. forward computes z = g(z_prev) for n samples
+ * and caches in p->scratch what backward needs beyond z_prev and z. backward receives the
+ * message δ (n × n_out, which it may overwrite), writes δ_prev = (∂g/∂z_prev)ᵀ δ (skipped
+ * when delta_prev is NULL: the first layer) and adds Σ_n δ_n ∂g_n/∂θ to l->grad. */
+typedef struct {
+    const char *name;
+    void (*forward)(const nn_layer *l, const nn_pass *p, size_t n, const float *z_prev, float *z);
+    void (*backward)(const nn_layer *l, const nn_pass *p, size_t n, const float *z_prev,
+                     const float *z, float *delta, float *delta_prev);
+    void (*destroy)(nn_layer *l);
+} nn_layer_ops;
+
+struct nn_layer {
+    const nn_layer_ops *ops;
+    nn_layer_spec spec;        /* the description it was built from */
+    size_t n_in, n_out;        /* N_(t-1), N_t */
+    size_t n_param;            /* |θ^t| */
+    size_t param_offset;       /* θ^t = net params + param_offset */
+    float *theta;              /* view of θ^t in the network's parameter block */
+    float *grad;               /* view of ∂L/∂θ^t in the gradient block */
+    const nn_activation *act;  /* dense: the pair {f, f'} */
+    size_t scratch_per_sample; /* floats of scratch per sample of the batch */
+    size_t scratch_fixed;      /* floats of scratch independent of the batch */
+    size_t scratch_train;      /* further floats in training workspaces only */
+    void *state;               /* kind-specific, released by ops->destroy */
+};
+
+/* Fill in ops, n_out, n_param and the scratch sizes of layer `index` from l->spec and l->n_in;
+ * return NN_EINVAL (with a message naming the layer) on a bad description. */
+int nn_dense_setup(nn_layer *l, size_t index);
+int nn_power_norm_setup(nn_layer *l, size_t index);
+int nn_noise_setup(nn_layer *l, size_t index);
+int nn_loss_setup(nn_layer *l, size_t index);
+
+/* Layer i of net (white-box tests may swap a layer's pair or ops to show that the gradient
+ * check catches a wrong derivative). */
+nn_layer *nn_net_layer(nn_net *net, size_t i);
+
+/* Draws a dense layer's parameters: W by rule init from rng, b = 0. */
+void nn_dense_init(const nn_layer *l, nn_rng *rng, nn_init init);
+
+/* ---- matrix kernels (row-major, batch-major) -------------------------------------------- */
+
+/* z[m×n] = f(a[m×k]·w[k×n] + 1·bᵀ) with f the first of the pair act (the built-in ReLU, leaky
+ * ReLU and identity are applied in registers). */
+void nn_mm_forward(size_t m, size_t n, size_t k, const float *a, const float *w, const float *b,
+                   const nn_activation *act, float *z);
+
+/* dw[k×n] += a[m×k]ᵀ·delta[m×n] and db[n] += Σ_rows delta. scratch: nn_mm_grad_scratch(n, k)
+ * floats. */
+void nn_mm_grad(size_t m, size_t n, size_t k, const float *a, const float *delta, float *dw,
+                float *db, float *scratch);
+size_t nn_mm_grad_scratch(size_t n, size_t k);
+
+/* delta_prev[m×k] = delta[m×n]·w[k×n]ᵀ. scratch: nn_mm_backprop_scratch(n, k) floats. */
+void nn_mm_backprop(size_t m, size_t n, size_t k, const float *delta, const float *w,
+                    float *delta_prev, float *scratch);
+size_t nn_mm_backprop_scratch(size_t n, size_t k);
+
+/* ---- files ------------------------------------------------------------------------------ */
+
+/* CRC-32 (IEEE, reflected polynomial 0xEDB88320) of data[0..n) continuing from crc (0 to
+ * start). */
+uint32_t nn_crc32(uint32_t crc, const void *data, size_t n);
+
+/* A file written under a temporary name and renamed into place on commit. */
+typedef struct {
+    FILE *f;
+    char *final_path;
+    char *temp_path;
+} nn_atomic_file;
+
+/* Opens a temporary file next to path. Returns NN_EIO or NN_ENOMEM (message names `who`). */
+int nn_atomic_open(nn_atomic_file *af, const char *path, const char *who);
+
+/* Flushes, syncs, closes and renames the file over path; on any failure removes the temporary
+ * file and returns NN_EIO. */
+int nn_atomic_commit(nn_atomic_file *af, const char *who);
+
+/* Closes and removes the temporary file (after a failed write). */
+void nn_atomic_abort(nn_atomic_file *af);
+
+#endif

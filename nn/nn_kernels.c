@@ -1,0 +1,250 @@
+/* The three products of a dense layer, on row-major batch-major matrices:
+ *
+ *     forward   z = f(a·w + 1·bᵀ)          (m × n, bias and activation fused)
+ *     gradient  dw += aᵀ·δ,  db += Σ_rows δ
+ *     message   δ_prev = δ·wᵀ
+ *
+ * With AVX-512 these run on a register-tiled kernel of our own: for the layer shapes of small
+ * networks (a batch of 256 through 64 units) a call of cblas_sgemm costs as much in packing and
+ * dispatch as in arithmetic, and OpenBLAS's kernels of this generation use 256-bit vectors only.
+ * Without AVX-512 (portable builds) every product is one cblas_sgemm call. */
+#include <string.h>
+
+#include "nn_cblas.h"
+#include "nn_internal.h"
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+
+/* A tile is MR rows × NV vectors of 16 floats: 24 accumulators, 4 loaded vectors of the right
+ * operand and one broadcast fit the 32 vector registers. */
+#define MR 6
+#define NV 4
+#define TILE_COLS (16 * NV)
+
+enum { START_ZERO, START_BIAS, START_C };
+
+/* Epilogue applied in registers before the store. */
+enum { EPI_NONE, EPI_RELU, EPI_LEAKY };
+
+/* C[r][j] (=, +=) Σ_p L(r, p)·B[p][j] for r < mr, j < 16·nv (the last vector masked by tail),
+ * with L(r, p) = a[r·ars + p·aps], B row p at b + p·ldb and C row r at c + r·ldc. The
+ * accumulators start at zero, at the bias row, or at C. mr and nv are constants at every call
+ * site, so that each call compiles to its own fully unrolled kernel. */
+NN_INLINE void tile(const int mr, const int nv, __mmask16 tail, size_t k, const float *a,
+                    size_t ars, size_t aps, const float *b, size_t ldb, float *c, size_t ldc,
+                    int start, const float *bias, int epi)
+{
+    /* The loops over r and v must unroll completely before GCC decides where acc lives, or the
+     * accumulators stay in memory (a third of the speed); hence the pragmas. */
+    __m512 acc[MR][NV];
+#pragma GCC unroll 8
+    for (int r = 0; r < mr; r++) {
+#pragma GCC unroll 8
+        for (int v = 0; v < nv; v++) {
+            __mmask16 mask = v == nv - 1 ? tail : 0xFFFF;
+            if (start == START_C)
+                acc[r][v] = _mm512_maskz_loadu_ps(mask, c + r * ldc + 16 * v);
+            else if (start == START_BIAS)
+                acc[r][v] = _mm512_maskz_loadu_ps(mask, bias + 16 * v);
+            else
+                acc[r][v] = _mm512_setzero_ps();
+        }
+    }
+    for (size_t p = 0; p < k; p++) {
+        const float *bp = b + p * ldb;
+        __m512 bv[NV];
+#pragma GCC unroll 8
+        for (int v = 0; v < nv; v++)
+            bv[v] = _mm512_maskz_loadu_ps(v == nv - 1 ? tail : 0xFFFF, bp + 16 * v);
+        const float *ap = a + p * aps;
+#pragma GCC unroll 8
+        for (int r = 0; r < mr; r++) {
+            __m512 ar = _mm512_set1_ps(ap[r * ars]);
+#pragma GCC unroll 8
+            for (int v = 0; v < nv; v++)
+                acc[r][v] = _mm512_fmadd_ps(ar, bv[v], acc[r][v]);
+        }
+    }
+    const __m512 zero = _mm512_setzero_ps(), slope = _mm512_set1_ps(NN_LEAKY_SLOPE);
+#pragma GCC unroll 8
+    for (int r = 0; r < mr; r++) {
+#pragma GCC unroll 8
+        for (int v = 0; v < nv; v++) {
+            __m512 x = acc[r][v];
+            if (epi == EPI_RELU) x = _mm512_max_ps(x, zero);
+            if (epi == EPI_LEAKY) x = _mm512_max_ps(x, _mm512_mul_ps(x, slope));
+            _mm512_mask_storeu_ps(c + r * ldc + 16 * v, v == nv - 1 ? tail : 0xFFFF, x);
+        }
+    }
+}
+
+typedef struct {
+    size_t m, n, k;
+    const float *a;
+    size_t ars, aps;
+    const float *b;
+    size_t ldb;
+    float *c;
+    size_t ldc;
+    int start;
+    const float *bias;
+    int epi;
+} product;
+
+#define TILE_CASE(MRC, NVC)                                                                        \
+    case (MRC)*8 + (NVC):                                                                          \
+        tile(MRC, NVC, tail, pr->k, a, pr->ars, pr->aps, b, pr->ldb, c, pr->ldc, pr->start, bias,  \
+             pr->epi);                                                                             \
+        break;
+#define TILE_CASES(MRC) TILE_CASE(MRC, 1) TILE_CASE(MRC, 2) TILE_CASE(MRC, 3) TILE_CASE(MRC, 4)
+
+/* Runs the tiles of one product: column panels of TILE_COLS outside, so that the panel of B
+ * stays in cache while the rows of L stream past it. */
+static void run_product(const product *pr)
+{
+    for (size_t j0 = 0; j0 < pr->n; j0 += TILE_COLS) {
+        size_t width = pr->n - j0 < TILE_COLS ? pr->n - j0 : TILE_COLS;
+        int nv = (int)((width + 15) / 16);
+        __mmask16 tail = width % 16 ? (__mmask16)((1u << (width % 16)) - 1) : 0xFFFF;
+        const float *b = pr->b + j0;
+        const float *bias = pr->bias ? pr->bias + j0 : NULL;
+        for (size_t i0 = 0; i0 < pr->m; i0 += MR) {
+            int mr = pr->m - i0 < MR ? (int)(pr->m - i0) : MR;
+            const float *a = pr->a + i0 * pr->ars;
+            float *c = pr->c + i0 * pr->ldc + j0;
+            switch (mr * 8 + nv) {
+                TILE_CASES(1)
+                TILE_CASES(2)
+                TILE_CASES(3)
+                TILE_CASES(4)
+                TILE_CASES(5)
+                TILE_CASES(6)
+            }
+        }
+    }
+}
+
+void nn_mm_forward(size_t m, size_t n, size_t k, const float *a, const float *w, const float *b,
+                   const nn_activation *act, float *z)
+{
+    int epi = act == nn_activation_of(NN_ACT_RELU)         ? EPI_RELU
+              : act == nn_activation_of(NN_ACT_LEAKY_RELU) ? EPI_LEAKY
+                                                           : EPI_NONE;
+    product pr = {m, n, k, a, k, 1, w, n, z, n, START_BIAS, b, epi};
+    run_product(&pr);
+    if (epi == EPI_NONE && act != nn_activation_of(NN_ACT_IDENTITY)) act->f(m * n, z);
+}
+
+size_t nn_mm_grad_scratch(size_t n, size_t k)
+{
+    return n < 16 && k > n ? n * k : 0;
+}
+
+void nn_mm_grad(size_t m, size_t n, size_t k, const float *a, const float *delta, float *dw,
+                float *db, float *scratch)
+{
+    if (nn_mm_grad_scratch(n, k)) {
+        /* few outputs: δᵀ·a (n × k) uses whole vectors where aᵀ·δ (k × n) would use n lanes */
+        product pr = {n, k, m, delta, 1, n, a, k, scratch, k, START_ZERO, NULL, EPI_NONE};
+        run_product(&pr);
+        for (size_t i = 0; i < k; i++)
+            for (size_t j = 0; j < n; j++)
+                dw[i * n + j] += scratch[j * k + i];
+    } else {
+        product pr = {k, n, m, a, 1, k, delta, n, dw, n, START_C, NULL, EPI_NONE};
+        run_product(&pr);
+    }
+    for (size_t r = 0; r < m; r++)
+        for (size_t j = 0; j < n; j++)
+            db[j] += delta[r * n + j];
+}
+
+size_t nn_mm_backprop_scratch(size_t n, size_t k)
+{
+    return n * k;
+}
+
+/* t[cols × rows] = wᵀ for w[rows × cols], in blocks that stay in cache: row by row, the stores
+ * of a 512-wide matrix would each touch another page. */
+static void transpose(size_t rows, size_t cols, const float *w, float *t)
+{
+    enum { BLOCK = 16 };
+    for (size_t i0 = 0; i0 < rows; i0 += BLOCK)
+        for (size_t j0 = 0; j0 < cols; j0 += BLOCK) {
+            size_t i1 = i0 + BLOCK < rows ? i0 + BLOCK : rows;
+            size_t j1 = j0 + BLOCK < cols ? j0 + BLOCK : cols;
+            for (size_t j = j0; j < j1; j++)
+                for (size_t i = i0; i < i1; i++)
+                    t[j * rows + i] = w[i * cols + j];
+        }
+}
+
+void nn_mm_backprop(size_t m, size_t n, size_t k, const float *delta, const float *w,
+                    float *delta_prev, float *scratch)
+{
+    transpose(k, n, w, scratch);
+    product pr = {m, k, n, delta, n, 1, scratch, k, delta_prev, k, START_ZERO, NULL, EPI_NONE};
+    run_product(&pr);
+}
+
+#else /* CBLAS */
+
+void nn_mm_forward(size_t m, size_t n, size_t k, const float *a, const float *w, const float *b,
+                   const nn_activation *act, float *z)
+{
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)n, (int)k, 1.0f, a, (int)k,
+                w, (int)n, 0.0f, z, (int)n);
+    for (size_t r = 0; r < m; r++)
+        for (size_t j = 0; j < n; j++)
+            z[r * n + j] += b[j];
+    act->f(m * n, z);
+}
+
+size_t nn_mm_grad_scratch(size_t n, size_t k)
+{
+    (void)n;
+    (void)k;
+    return 0;
+}
+
+void nn_mm_grad(size_t m, size_t n, size_t k, const float *a, const float *delta, float *dw,
+                float *db, float *scratch)
+{
+    (void)scratch;
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k, (int)n, (int)m, 1.0f, a, (int)k,
+                delta, (int)n, 1.0f, dw, (int)n);
+    for (size_t r = 0; r < m; r++)
+        for (size_t j = 0; j < n; j++)
+            db[j] += delta[r * n + j];
+}
+
+size_t nn_mm_backprop_scratch(size_t n, size_t k)
+{
+    (void)n;
+    (void)k;
+    return 0;
+}
+
+void nn_mm_backprop(size_t m, size_t n, size_t k, const float *delta, const float *w,
+                    float *delta_prev, float *scratch)
+{
+    (void)scratch;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)k, (int)n, 1.0f, delta,
+                (int)n, w, (int)n, 0.0f, delta_prev, (int)k);
+}
+
+#endif
+
+#ifdef BERSIM_OPENBLAS
+/* OpenBLAS's own control; declared in its cblas.h. */
+void nn_blas_set_threads(int n)
+{
+    openblas_set_num_threads(n);
+}
+#else
+void nn_blas_set_threads(int n)
+{
+    (void)n;
+}
+#endif

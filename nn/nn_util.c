@@ -1,0 +1,163 @@
+/* Memory, random numbers for initialisation, CRC-32 and atomic file writes. */
+#include <errno.h>
+#include <math.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nn_internal.h"
+
+/* ---- memory ---------------------------------------------------------------------------- */
+
+static atomic_uint_fast64_t alloc_count;
+
+uint64_t nn_alloc_count(void)
+{
+    return (uint64_t)atomic_load_explicit(&alloc_count, memory_order_relaxed);
+}
+
+size_t nn_round_floats(size_t count)
+{
+    const size_t line = NN_ALIGN / sizeof(float);
+    return (count + line - 1) / line * line;
+}
+
+void *nn_alloc_bytes(size_t bytes)
+{
+    atomic_fetch_add_explicit(&alloc_count, 1, memory_order_relaxed);
+    return malloc(bytes ? bytes : 1);
+}
+
+float *nn_alloc_floats(size_t count)
+{
+    if (count > (SIZE_MAX - NN_ALIGN) / sizeof(float)) return NULL;
+    /* aligned_alloc wants a multiple of the alignment */
+    size_t bytes = nn_round_floats(count ? count : 1) * sizeof(float);
+    atomic_fetch_add_explicit(&alloc_count, 1, memory_order_relaxed);
+    float *p = aligned_alloc(NN_ALIGN, bytes);
+    if (p) memset(p, 0, bytes);
+    return p;
+}
+
+void nn_free(void *p)
+{
+    free(p);
+}
+
+/* ---- random numbers ---------------------------------------------------------------------- */
+
+nn_rng nn_rng_seed(uint64_t seed, uint64_t stream)
+{
+    /* Distinct streams start far apart on the splitmix64 counter. */
+    nn_rng rng = {seed ^ (stream * 0xD1B54A32D192ED03u)};
+    (void)nn_rng_u64(&rng);
+    return rng;
+}
+
+uint64_t nn_rng_u64(nn_rng *rng)
+{
+    uint64_t z = (rng->state += 0x9E3779B97F4A7C15u);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
+    return z ^ (z >> 31);
+}
+
+double nn_rng_uniform(nn_rng *rng)
+{
+    /* 53 random bits, offset by half a unit so that 0 never occurs */
+    return ((double)(nn_rng_u64(rng) >> 11) + 0.5) * 0x1p-53;
+}
+
+double nn_rng_normal(nn_rng *rng)
+{
+    const double two_pi = 6.283185307179586476925;
+    double u = nn_rng_uniform(rng), v = nn_rng_uniform(rng);
+    return sqrt(-2.0 * log(u)) * cos(two_pi * v);
+}
+
+/* ---- CRC-32 ------------------------------------------------------------------------------ */
+
+uint32_t nn_crc32(uint32_t crc, const void *data, size_t n)
+{
+    /* The table is rebuilt per call (2048 shifts, nothing next to writing a file) so that
+     * there is no shared state to initialise across threads. */
+    uint32_t table[256];
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = i;
+        for (int b = 0; b < 8; b++)
+            c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        table[i] = c;
+    }
+    const unsigned char *p = data;
+    crc = ~crc;
+    for (size_t i = 0; i < n; i++)
+        crc = table[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
+    return ~crc;
+}
+
+/* ---- atomic files ------------------------------------------------------------------------ */
+
+int nn_atomic_open(nn_atomic_file *af, const char *path, const char *who)
+{
+    static const char suffix[] = ".tmpXXXXXX";
+    af->f = NULL;
+    af->final_path = NULL;
+    size_t len = strlen(path);
+    af->temp_path = nn_alloc_bytes(len + sizeof suffix);
+    af->final_path = nn_alloc_bytes(len + 1);
+    if (!af->temp_path || !af->final_path) goto fail_nomem;
+    memcpy(af->final_path, path, len + 1);
+    memcpy(af->temp_path, path, len);
+    memcpy(af->temp_path + len, suffix, sizeof suffix);
+    int fd = mkstemp(af->temp_path);
+    if (fd < 0) {
+        int status = nn_error(NN_EIO, "%s: %s: cannot create a temporary file: %s", who, path,
+                              strerror(errno));
+        nn_free(af->temp_path);
+        nn_free(af->final_path);
+        return status;
+    }
+    af->f = fdopen(fd, "wb");
+    if (!af->f) {
+        close(fd);
+        remove(af->temp_path);
+        goto fail_nomem;
+    }
+    return NN_OK;
+
+fail_nomem:
+    nn_free(af->temp_path);
+    nn_free(af->final_path);
+    return nn_error(NN_ENOMEM, "%s: %s: out of memory", who, path);
+}
+
+int nn_atomic_commit(nn_atomic_file *af, const char *who)
+{
+    int bad = ferror(af->f) || fflush(af->f) != 0 || fsync(fileno(af->f)) != 0;
+    int err = errno;
+    if (fclose(af->f) != 0 && !bad) {
+        bad = 1;
+        err = errno;
+    }
+    if (!bad && rename(af->temp_path, af->final_path) != 0) {
+        bad = 1;
+        err = errno;
+    }
+    int status = NN_OK;
+    if (bad) {
+        remove(af->temp_path);
+        status = nn_error(NN_EIO, "%s: %s: write failed: %s", who, af->final_path, strerror(err));
+    }
+    nn_free(af->temp_path);
+    nn_free(af->final_path);
+    return status;
+}
+
+void nn_atomic_abort(nn_atomic_file *af)
+{
+    fclose(af->f);
+    remove(af->temp_path);
+    nn_free(af->temp_path);
+    nn_free(af->final_path);
+}
