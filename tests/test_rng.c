@@ -69,9 +69,9 @@ static void test_streams_are_reproducible(void **state)
     uint8_t b[1000];
     ch_rng_bits(r, 1000, b);
     assert_true(fnv(words, 40) == 0xa1dea3b686d3798bu);
-    assert_true(fnv(x, sizeof x) == 0x7c25a9698ba851f1u);
-    assert_true(fnv(u, sizeof u) == 0x89348ecd494f6d44u);
-    assert_true(fnv(b, sizeof b) == 0xdf968c2369e191f3u);
+    assert_true(fnv(x, sizeof x) == 0xe59f45764cdba369u);
+    assert_true(fnv(u, sizeof u) == 0x5d756fdaccd6265cu);
+    assert_true(fnv(b, sizeof b) == 0x6ce3d472cdcf4046u);
     ch_rng_destroy(r);
     ch_rng_destroy(q);
     ch_rng_destroy(NULL);
