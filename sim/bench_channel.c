@@ -1,8 +1,197 @@
-/* bersim bench figures of channel. */
+/* bersim bench figures of channel: Gaussian generation and the bare link loops built on it.
+ *
+ * Each figure works on L1-sized blocks of BENCH_BLOCK symbols with static scratch, allocates
+ * nothing in its loop, repeats until min_seconds have passed and returns its throughput. */
 #include "bench.h"
 
+#include <complex.h>
+#include <math.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "channel.h"
+
+/* Symbols (or variates) per block: the scratch of a figure stays within L1. */
+#define BENCH_BLOCK 4096
+/* Blocks between two reads of the clock. */
+#define BENCH_BATCH 16
+
+/* Eb/N0 of the link figures: errors occur (the counts are real work) without dominating. */
+#define BENCH_EBN0_DB 4.0
+
+static uint8_t bits[4 * BENCH_BLOCK], dec[4 * BENCH_BLOCK];
+static float noise[2 * BENCH_BLOCK];
+static float complex x[BENCH_BLOCK], y[BENCH_BLOCK], h[BENCH_BLOCK];
+
+/* n0 for unit-energy symbols of k bits at BENCH_EBN0_DB. */
+static double bench_n0(unsigned k)
+{
+    return pow(10.0, -BENCH_EBN0_DB / 10) / k;
+}
+
+/* Runs the block statement (the variadic part, so that it may hold commas) in batches until
+ * min_seconds have passed, and sets rate to units per second. */
+#define BENCH_LOOP(min_seconds, units_per_block, ...)                                            \
+    do {                                                                                           \
+        double start_ = sim_bench_now(), elapsed_;                                                 \
+        uint64_t blocks_ = 0;                                                                      \
+        do {                                                                                       \
+            for (int b_ = 0; b_ < BENCH_BATCH; b_++) {                                             \
+                __VA_ARGS__;                                                                       \
+            }                                                                                      \
+            blocks_ += BENCH_BATCH;                                                                \
+            elapsed_ = sim_bench_now() - start_;                                                   \
+        } while (elapsed_ < (min_seconds));                                                        \
+        rate = (double)blocks_ * (units_per_block) / elapsed_;                                     \
+    } while (0)
+
+/* gauss: N(0, 1) variates into a float array. */
+static double bench_gauss(double min_seconds, int threads)
+{
+    (void)threads;
+    ch_rng *r = ch_rng_create(2385, 1);
+    if (!r) return -1;
+    double rate, sum = 0;
+    BENCH_LOOP(min_seconds, BENCH_BLOCK, {
+        ch_rng_gauss(r, BENCH_BLOCK, 1.0f, noise);
+        sum += noise[b_];
+    });
+    sim_bench_sink(sum);
+    ch_rng_destroy(r);
+    return rate;
+}
+
+/* bpsk_awgn: bits, x = 1 - 2b, y = x + n, decision y < 0, errors counted. Only the in-phase
+ * noise reaches a BPSK decision, so one real N(0, n0/2) variate per bit is the whole channel. */
+static double bench_bpsk_awgn(double min_seconds, int threads)
+{
+    (void)threads;
+    ch_rng *r = ch_rng_create(2385, 2);
+    if (!r) return -1;
+    const float sigma = (float)sqrt(bench_n0(1) / 2);
+    uint64_t errors = 0;
+    double rate;
+    BENCH_LOOP(min_seconds, BENCH_BLOCK, {
+        ch_rng_bits(r, BENCH_BLOCK, bits);
+        ch_rng_gauss(r, BENCH_BLOCK, sigma, noise);
+        uint32_t e = 0;
+        for (size_t i = 0; i < BENCH_BLOCK; i++) {
+            float yi = (1.0f - 2.0f * bits[i]) + noise[i];
+            e += (uint32_t)(yi < 0) != bits[i];
+        }
+        errors += e;
+    });
+    sim_bench_sink((double)errors);
+    ch_rng_destroy(r);
+    return rate;
+}
+
+/* Errors between n sent and decided bits. */
+static uint32_t count_errors(size_t n, const uint8_t *a, const uint8_t *b)
+{
+    uint32_t e = 0;
+    for (size_t i = 0; i < n; i++)
+        e += a[i] != b[i];
+    return e;
+}
+
+/* y = x + w, w ~ CN(0, n0) from the interleaved re, im variates w[2n]. */
+static void add_noise(size_t n, const float *w, const float complex *xs, float complex *ys)
+{
+    for (size_t i = 0; i < n; i++)
+        ys[i] = CMPLXF(crealf(xs[i]) + w[2 * i], cimagf(xs[i]) + w[2 * i + 1]);
+}
+
+/* qam16_awgn_hard: bits, Gray 16-QAM mapper, CN(0, n0) noise, per-axis slicer, errors. */
+static double bench_qam16_awgn_hard(double min_seconds, int threads)
+{
+    (void)threads;
+    ch_rng *r = ch_rng_create(2385, 3);
+    ch_modem *m = ch_modem_create(CH_MOD_16QAM);
+    double rate = -1;
+    if (!r || !m) goto done;
+    const float sigma = (float)sqrt(bench_n0(4) / 2);
+    uint64_t errors = 0;
+    BENCH_LOOP(min_seconds, 4 * BENCH_BLOCK, {
+        ch_rng_bits(r, 4 * BENCH_BLOCK, bits);
+        ch_modem_map(m, BENCH_BLOCK, bits, x);
+        ch_rng_gauss(r, 2 * BENCH_BLOCK, sigma, noise);
+        add_noise(BENCH_BLOCK, noise, x, y);
+        ch_modem_demap_hard(m, BENCH_BLOCK, y, NULL, dec);
+        errors += count_errors(4 * BENCH_BLOCK, bits, dec);
+    });
+    sim_bench_sink((double)errors);
+done:
+    ch_modem_destroy(m);
+    ch_rng_destroy(r);
+    return rate;
+}
+
+/* qam16_maxlog: max-log LLRs of received 16-QAM symbols with their n0; the symbols are drawn
+ * once, the demapper runs over them again and again. */
+static double bench_qam16_maxlog(double min_seconds, int threads)
+{
+    (void)threads;
+    static float n0[BENCH_BLOCK], llr[4 * BENCH_BLOCK];
+    ch_rng *r = ch_rng_create(2385, 4);
+    ch_modem *m = ch_modem_create(CH_MOD_16QAM);
+    double rate = -1, sum = 0;
+    if (!r || !m) goto done;
+    const float n0_val = (float)bench_n0(4);
+    ch_rng_bits(r, 4 * BENCH_BLOCK, bits);
+    ch_modem_map(m, BENCH_BLOCK, bits, x);
+    ch_rng_gauss(r, 2 * BENCH_BLOCK, sqrtf(n0_val / 2), noise);
+    add_noise(BENCH_BLOCK, noise, x, y);
+    for (size_t i = 0; i < BENCH_BLOCK; i++)
+        n0[i] = n0_val;
+    BENCH_LOOP(min_seconds, BENCH_BLOCK, {
+        ch_modem_demap_maxlog(m, BENCH_BLOCK, y, NULL, n0, llr);
+        sum += llr[b_];
+    });
+    sim_bench_sink(sum);
+done:
+    ch_modem_destroy(m);
+    ch_rng_destroy(r);
+    return rate;
+}
+
+/* bpsk_rayleigh: bits, BPSK, fast Rayleigh gains h from ch_fading_gains, y = h x + w with
+ * w ~ CN(0, n0), coherent decision Re(conj(h) y) < 0, errors counted. */
+static double bench_bpsk_rayleigh(double min_seconds, int threads)
+{
+    (void)threads;
+    ch_rng *r = ch_rng_create(2385, 5);
+    ch_fading *f = ch_fading_create(&(ch_fading_config){.kind = CH_CHAN_RAYLEIGH,
+                                                        .coherence = 1});
+    double rate = -1;
+    if (!r || !f) goto done;
+    const float sigma = (float)sqrt(bench_n0(1) / 2);
+    uint64_t errors = 0;
+    ch_fading_reset(f, r);
+    BENCH_LOOP(min_seconds, BENCH_BLOCK, {
+        ch_rng_bits(r, BENCH_BLOCK, bits);
+        ch_fading_gains(f, r, BENCH_BLOCK, h);
+        ch_rng_gauss(r, 2 * BENCH_BLOCK, sigma, noise);
+        uint32_t e = 0;
+        for (size_t i = 0; i < BENCH_BLOCK; i++) {
+            float hr = crealf(h[i]), hi = cimagf(h[i]), xi = 1.0f - 2.0f * bits[i];
+            float yr = hr * xi + noise[2 * i], yi = hi * xi + noise[2 * i + 1];
+            e += (uint32_t)(hr * yr + hi * yi < 0) != bits[i];
+        }
+        errors += e;
+    });
+    sim_bench_sink((double)errors);
+done:
+    ch_fading_destroy(f);
+    ch_rng_destroy(r);
+    return rate;
+}
 
 const sim_bench_figure sim_bench_channel_figures[] = {
+    {"gauss", "samples/s", bench_gauss},
+    {"bpsk_awgn", "bit/s", bench_bpsk_awgn},
+    {"qam16_awgn_hard", "bit/s", bench_qam16_awgn_hard},
+    {"qam16_maxlog", "sym/s", bench_qam16_maxlog},
+    {"bpsk_rayleigh", "bit/s", bench_bpsk_rayleigh},
     {NULL, NULL, NULL},
 };
