@@ -113,12 +113,12 @@ static void write_row(FILE *out, const sim_counts *c)
             (double)c->symbol_errors / (double)c->symbols);
 }
 
-static int write_table(const sim_options *o, const sim_link *link, const sim_receiver *rx,
-                       const sim_counts *rows, size_t nrows, const char *stopped, int argc,
-                       char **argv)
+/* Writes the finished table into t (opened before the run, so that an unwritable -o is found
+ * before any work) and commits it. */
+static int write_table(sim_table *t, const sim_options *o, const sim_link *link,
+                       const sim_receiver *rx, const sim_counts *rows, size_t nrows,
+                       const char *stopped, int argc, char **argv)
 {
-    sim_table *t = sim_table_open(o->output);
-    if (!t) return -1;
     sim_table_meta_common(t, argc, argv);
     sim_table_meta(t, "seed", "%llu", (unsigned long long)o->seed);
     sim_link_write_meta(link, t);
@@ -164,6 +164,11 @@ int sim_cmd_sim(int argc, char **argv)
     if (parse_options(&o, argc, argv) != 0) return SIM_EXIT_USAGE;
     sim_link link;
     if (sim_link_create(&o.link, &link) != 0) return SIM_EXIT_USAGE;
+    sim_table *table = sim_table_open(o.output);
+    if (!table) {
+        sim_link_destroy(&link);
+        return SIM_EXIT_USAGE;
+    }
     int status = 1;
     sim_receiver *rx = sim_receiver_create(o.rx, link.modem);
     sim_counts *rows = calloc(o.npoints, sizeof *rows);
@@ -180,10 +185,13 @@ int sim_cmd_sim(int argc, char **argv)
     status = 0;
     size_t nrows = sweep(&o, &cfg, rows, stopped, sizeof stopped, &status);
     signal(SIGINT, SIG_DFL);
-    if (write_table(&o, &link, rx, rows, nrows, stopped[0] ? stopped : NULL, argc, argv) != 0)
-        status = 1;
+    int written = write_table(table, &o, &link, rx, rows, nrows, stopped[0] ? stopped : NULL,
+                              argc, argv);
+    table = NULL;
+    if (written != 0) status = 1;
     if (status == 130) fprintf(stderr, "bersim: interrupted; %zu complete rows written\n", nrows);
 done:
+    sim_table_abort(table);
     free(rows);
     sim_receiver_destroy(rx);
     sim_link_destroy(&link);

@@ -16,7 +16,7 @@ typedef struct {
     ch_fading *fading;
     sim_rx_worker *rx;
     uint8_t *tx_bits, *rx_bits;
-    float complex *x, *h, *y;
+    float complex *h, *y;
     float *n0, *noise;
 } worker;
 
@@ -45,7 +45,6 @@ static void worker_destroy(worker *w)
     sim_rx_worker_destroy(w->rx);
     free(w->tx_bits);
     free(w->rx_bits);
-    free(w->x);
     free(w->h);
     free(w->y);
     free(w->n0);
@@ -62,12 +61,11 @@ static int worker_init(worker *w, const point_run *p)
     w->rx = sim_rx_worker_create(cfg->rx, BLOCK_SYMBOLS);
     w->tx_bits = malloc(BLOCK_SYMBOLS * k);
     w->rx_bits = malloc(BLOCK_SYMBOLS * k);
-    w->x = malloc(BLOCK_SYMBOLS * sizeof *w->x);
     w->h = malloc(BLOCK_SYMBOLS * sizeof *w->h);
     w->y = malloc(BLOCK_SYMBOLS * sizeof *w->y);
     w->n0 = malloc(BLOCK_SYMBOLS * sizeof *w->n0);
     w->noise = malloc(BLOCK_SYMBOLS * sizeof *w->noise);
-    if (!w->rng || !w->fading || !w->rx || !w->tx_bits || !w->rx_bits || !w->x || !w->h ||
+    if (!w->rng || !w->fading || !w->rx || !w->tx_bits || !w->rx_bits || !w->h ||
         !w->y || !w->n0 || !w->noise) {
         worker_destroy(w);
         return -1;
@@ -84,20 +82,40 @@ static void add_inphase_noise(worker *w, size_t n, float n0)
     for (size_t i = 0; i < n; i++) y[2 * i] += w->noise[i];
 }
 
+/* Error counts of n symbols of k bits. The loops see k as a constant through the switch in
+ * count_errors, so they vectorise. */
+static inline void count_k(size_t n, size_t k, const uint8_t *tx, const uint8_t *rx,
+                           uint64_t *bit_errors, uint64_t *symbol_errors)
+{
+    uint32_t bits = 0, symbols = 0; /* n * k < 2^32 per block */
+    for (size_t i = 0; i < n; i++) {
+        uint8_t wrong = 0, any = 0;
+        for (size_t j = 0; j < k; j++) {
+            uint8_t e = tx[i * k + j] ^ rx[i * k + j];
+            wrong += e;
+            any |= e;
+        }
+        bits += wrong;
+        symbols += any;
+    }
+    *bit_errors += bits;
+    *symbol_errors += symbols;
+}
+
 static void count_errors(size_t n, size_t k, const uint8_t *tx, const uint8_t *rx,
                          sim_counts *c)
 {
-    uint64_t bit_errors = 0, symbol_errors = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned wrong = 0;
-        for (size_t j = 0; j < k; j++) wrong += tx[i * k + j] ^ rx[i * k + j];
-        bit_errors += wrong;
-        symbol_errors += wrong != 0;
+    switch (k) {
+    case 1: count_k(n, 1, tx, rx, &c->bit_errors, &c->symbol_errors); break;
+    case 2: count_k(n, 2, tx, rx, &c->bit_errors, &c->symbol_errors); break;
+    case 3: count_k(n, 3, tx, rx, &c->bit_errors, &c->symbol_errors); break;
+    case 4: count_k(n, 4, tx, rx, &c->bit_errors, &c->symbol_errors); break;
+    case 6: count_k(n, 6, tx, rx, &c->bit_errors, &c->symbol_errors); break;
+    case 8: count_k(n, 8, tx, rx, &c->bit_errors, &c->symbol_errors); break;
+    default: count_k(n, k, tx, rx, &c->bit_errors, &c->symbol_errors); break;
     }
     c->bits += n * k;
-    c->bit_errors += bit_errors;
     c->symbols += n;
-    c->symbol_errors += symbol_errors;
 }
 
 /* bits -> mapper -> channel -> receiver -> error counts, for n symbols. */
@@ -107,12 +125,10 @@ static void run_block(worker *w, const point_run *p, size_t n, sim_counts *c)
     size_t k = ch_modem_bits_per_symbol(cfg->modem);
     bool faded = cfg->fading.kind != CH_CHAN_AWGN;
     ch_rng_bits(w->rng, n * k, w->tx_bits);
-    ch_modem_map(cfg->modem, n, w->tx_bits, w->x);
+    ch_modem_map(cfg->modem, n, w->tx_bits, w->y);
     if (faded) {
         ch_fading_gains(w->fading, w->rng, n, w->h);
-        ch_fading_apply(n, w->h, w->x, w->y);
-    } else {
-        memcpy(w->y, w->x, n * sizeof *w->y);
+        ch_fading_apply(n, w->h, w->y, w->y);
     }
     if (p->inphase_only && !faded)
         add_inphase_noise(w, n, (float)p->n0);

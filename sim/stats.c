@@ -1,11 +1,51 @@
 #include "stats.h"
 
+#include <math.h>
+
 #include <gsl/gsl_cdf.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_roots.h>
+
+/* A beta tail in log p: GSL's gsl_cdf_beta_Pinv/Qinv do not converge for the shapes of long runs
+ * (a = 4001, b = 1e9), while the incomplete beta itself is accurate there; so the quantile is
+ * found by Brent's method on log p, where p spans hundreds of decades evenly. */
+typedef struct {
+    double a, b, target;
+    int upper; /* 0: P(p; a, b), 1: Q(p; a, b) */
+} beta_tail;
+
+static double tail_minus_target(double log_p, void *params)
+{
+    const beta_tail *t = params;
+    double p = exp(log_p);
+    double tail = t->upper ? gsl_cdf_beta_Q(p, t->a, t->b) : gsl_cdf_beta_P(p, t->a, t->b);
+    return tail - t->target;
+}
+
+static double beta_quantile(beta_tail t)
+{
+    gsl_function f = {tail_minus_target, &t};
+    double lo = -745.0, hi = 0.0; /* exp(-745) is the least positive double */
+    gsl_root_fsolver *s = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
+    if (!s || gsl_root_fsolver_set(s, &f, lo, hi) != GSL_SUCCESS) {
+        gsl_root_fsolver_free(s);
+        return NAN;
+    }
+    double root = NAN;
+    for (int i = 0; i < 200; i++) {
+        if (gsl_root_fsolver_iterate(s) != GSL_SUCCESS) break;
+        lo = gsl_root_fsolver_x_lower(s);
+        hi = gsl_root_fsolver_x_upper(s);
+        root = gsl_root_fsolver_root(s);
+        if (gsl_root_test_interval(lo, hi, 1e-14, 0) == GSL_SUCCESS) break;
+    }
+    gsl_root_fsolver_free(s);
+    return exp(root);
+}
 
 void sim_clopper_pearson(uint64_t k, uint64_t n, double level, double *lo, double *hi)
 {
     double a = 1.0 - level, kd = (double)k, nd = (double)n;
-    *lo = k == 0 ? 0.0 : gsl_cdf_beta_Pinv(a / 2, kd, nd - kd + 1);
-    /* The upper quantile through Qinv keeps its precision when hi is tiny. */
-    *hi = k == n ? 1.0 : gsl_cdf_beta_Qinv(a / 2, kd + 1, nd - kd);
+    *lo = k == 0 ? 0.0 : beta_quantile((beta_tail){kd, nd - kd + 1, a / 2, 0});
+    *hi = k == n ? 1.0 : beta_quantile((beta_tail){kd + 1, nd - kd, a / 2, 1});
 }

@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include <gsl/gsl_errno.h>
+
 #include "engine.h"
 #include "stats.h"
 
@@ -42,7 +44,8 @@ static const link_case cases[] = {
     {CH_MOD_BPSK, {.kind = CH_CHAN_AWGN, .coherence = 1}, SIM_RX_HARD, 4.2},
     {CH_MOD_16QAM, {.kind = CH_CHAN_AWGN, .coherence = 1}, SIM_RX_MAXLOG, 7.3},
     {CH_MOD_QPSK, {.kind = CH_CHAN_RAYLEIGH, .coherence = 7}, SIM_RX_EXACT, 11.5},
-    {CH_MOD_8PSK, {.kind = CH_CHAN_RICIAN, .k_factor = 2.385, .doppler = 0.013}, SIM_RX_MAXLOG,
+    {CH_MOD_8PSK, {.kind = CH_CHAN_RICIAN, .k_factor = 2.385, .coherence = 1, .doppler = 0.013},
+     SIM_RX_MAXLOG,
      9.1},
 };
 
@@ -132,6 +135,10 @@ static void test_clopper_pearson(void **state)
     sim_clopper_pearson(5, 20, 0.95, &lo, &hi);
     assert_close(lo, 0.0866, 0, 5e-5);
     assert_close(hi, 0.4910, 0, 5e-5);
+    /* A long run: 4000 errors in 10^9 bits, near the normal approximation 4e-6 +- 1.96 sd. */
+    sim_clopper_pearson(4000, 1000000000, 0.95, &lo, &hi);
+    assert_close(lo, 4e-6 - 1.96 * sqrt(4e-6 / 1e9), 0.01, 0);
+    assert_close(hi, 4e-6 + 1.96 * sqrt(4e-6 / 1e9), 0.01, 0);
     /* The interval contains the rate. */
     sim_clopper_pearson(123, 1000000, 0.95, &lo, &hi);
     assert_true(lo < 123e-6 && 123e-6 < hi);
@@ -139,6 +146,7 @@ static void test_clopper_pearson(void **state)
 
 int main(void)
 {
+    gsl_set_error_handler_off();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_threads_do_not_change_counts),
         cmocka_unit_test(test_stop_rules),
