@@ -65,8 +65,9 @@ static void lanes_store(ch_rng *r, const rng_lanes *l)
 
 #define RNG_ROTL(x, k) (((x) << (k)) | ((x) >> (64 - (k))))
 
-/* One xoshiro256++ step of all lanes: the 8 output words into *out. */
-static inline void lanes_step(rng_lanes *l, uint64_t *out)
+/* One xoshiro256++ step of all lanes: the RNG_LANES output words into out (8 RNG_LANES
+ * bytes, any alignment). */
+static inline void lanes_step(rng_lanes *l, void *out)
 {
     rng_lanevec sum = l->s0 + l->s3;
     rng_lanevec w = RNG_ROTL(sum, 23) + l->s0;
@@ -237,20 +238,19 @@ float rng_logf(float x)
     return logf_poly(x);
 }
 
-/* u = w / 2^64 as float, in two 31-bit halves so that it vectorises without 64-bit integer to
- * float conversions (SSE2 has none): a 2^-31 + b 2^-62 + 2^-63. Whenever a is small the bits of
- * b fill the float's 24 significant bits, so u keeps full relative precision down to 2^-63;
- * the 2^-63 keeps u > 0. Bits 31 and 32 of w are not used. */
-static inline float radius_uniform(uint64_t w)
+/* u = w / 2^64 as a float from two 31-bit integers a (high) and b (low), so that it vectorises
+ * without 64-bit integer to float conversions (SSE2 has none): u = a 2^-31 + b 2^-62 + 2^-63.
+ * Whenever a is small the bits of b fill the float's 24 significant bits, so u keeps full
+ * relative precision down to 2^-63; the 2^-63 keeps u > 0. */
+static inline float radius_uniform(uint32_t a, uint32_t b)
 {
-    float a = (float)(int32_t)(w >> 33);
-    float b = (float)(int32_t)(w & 0x7fffffffu);
-    return a * 0x1p-31f + (b * 0x1p-62f + 0x1p-63f);
+    float fa = (float)(int32_t)a, fb = (float)(int32_t)b;
+    return fa * 0x1p-31f + (fb * 0x1p-62f + 0x1p-63f);
 }
 
-float rng_radius_uniform(uint64_t w)
+float rng_radius_uniform(uint32_t ra, uint32_t rb)
 {
-    return radius_uniform(w);
+    return radius_uniform(ra >> 1, rb >> 1);
 }
 
 /* sin and cos on [0, pi/4]: Chebyshev interpolants in z = phi^2 of degree 3 (sin phi / phi)
@@ -265,13 +265,15 @@ static inline float cos_reduced(float z)
     return 1.0f + z * (-0.5f + z * (0.0416666158f + z * (-0.0013886618f + z * 2.43798313e-05f)));
 }
 
-/* One pair from radius word w and angle half-word a into *xc, *xs. Bits 0..28 of a give phi
- * in [0, pi/4]; bit 31 swaps (cos, sin), bits 30 and 29 flip their signs. These 8 maps form
- * the symmetry group of the square, which carries [0, pi/4] onto the whole circle, so theta is
- * uniform. Branch-free once inlined: the conditions become blends. */
-static inline void box_muller_pair(uint64_t w, uint32_t a, float sigma, float *xc, float *xs)
+/* One pair from the radius words ra, rb and the angle word a into *xc, *xs. The radius takes
+ * the top 31 bits of each radius word. Bits 0..28 of a give phi in [0, pi/4]; bit 31 swaps
+ * (cos, sin), bits 30 and 29 flip their signs. These 8 maps form the symmetry group of the
+ * square, which carries [0, pi/4] onto the whole circle, so theta is uniform. Branch-free once
+ * inlined: the conditions become blends. */
+static inline void box_muller_pair(uint32_t ra, uint32_t rb, uint32_t a, float sigma, float *xc,
+                                   float *xs)
 {
-    float r = sqrtf(-2.0f * logf_poly(radius_uniform(w))) * sigma;
+    float r = sqrtf(-2.0f * logf_poly(radius_uniform(ra >> 1, rb >> 1))) * sigma;
     float phi = (float)(int32_t)(a & 0x1fffffffu) * (0.785398163f * 0x1p-29f);
     float z = phi * phi;
     float s = sin_reduced(phi, z), c = cos_reduced(z);
@@ -281,33 +283,34 @@ static inline void box_muller_pair(uint64_t w, uint32_t a, float sigma, float *x
     *xs = ((a >> 29) & 1) ? -r * q : r * q;
 }
 
-void rng_box_muller(size_t npairs, const uint64_t *wr, const uint64_t *wa, float sigma, float *x)
+/* All three word arrays are read contiguously as 32-bit words: no lane shuffles. */
+void rng_box_muller(size_t npairs, const uint32_t *ra, const uint32_t *rb, const uint32_t *a,
+                    float sigma, float *x)
 {
-    size_t half = npairs / 2;
-    for (size_t i = 0; i < half; i++) {
-        box_muller_pair(wr[i], (uint32_t)wa[i], sigma, &x[i], &x[npairs + i]);
-        box_muller_pair(wr[half + i], (uint32_t)(wa[i] >> 32), sigma, &x[half + i],
-                        &x[npairs + half + i]);
-    }
+    for (size_t i = 0; i < npairs; i++)
+        box_muller_pair(ra[i], rb[i], a[i], sigma, &x[i], &x[npairs + i]);
 }
 
-/* Gaussians per block: 256 pairs, 256 radius words (8 steps) and 128 angle words (4 steps);
- * 3 KiB of words and 2 KiB of output stay in L1. */
+/* Gaussians per block: 256 pairs, each of the three 32-bit word arrays 1 KiB (4 steps); with
+ * 2 KiB of output everything stays in L1. */
 #define GAUSS_BLOCK 512
+#define GAUSS_STEPS (GAUSS_BLOCK / 2 / (2 * RNG_LANES))
 
 /* One block of GAUSS_BLOCK variates into x. The state is copied into a local that does not
- * escape: stores to wr and wa could otherwise alias *l and force it through memory at every
- * step, which doubled the cost of the generator. */
+ * escape: stores to the word arrays could otherwise alias *l and force it through memory at
+ * every step, which doubled the cost of the generator. */
 static void gauss_block(rng_lanes *l, float sigma, float *x)
 {
-    uint64_t wr[GAUSS_BLOCK / 2], wa[GAUSS_BLOCK / 4];
+    uint32_t ra[GAUSS_BLOCK / 2], rb[GAUSS_BLOCK / 2], a[GAUSS_BLOCK / 2];
     rng_lanes s = *l;
-    for (size_t i = 0; i < GAUSS_BLOCK / 2; i += RNG_LANES)
-        lanes_step(&s, wr + i);
-    for (size_t i = 0; i < GAUSS_BLOCK / 4; i += RNG_LANES)
-        lanes_step(&s, wa + i);
+    for (size_t i = 0; i < GAUSS_STEPS; i++)
+        lanes_step(&s, ra + 2 * RNG_LANES * i);
+    for (size_t i = 0; i < GAUSS_STEPS; i++)
+        lanes_step(&s, rb + 2 * RNG_LANES * i);
+    for (size_t i = 0; i < GAUSS_STEPS; i++)
+        lanes_step(&s, a + 2 * RNG_LANES * i);
     *l = s;
-    rng_box_muller(GAUSS_BLOCK / 2, wr, wa, sigma, x);
+    rng_box_muller(GAUSS_BLOCK / 2, ra, rb, a, sigma, x);
 }
 
 void ch_rng_gauss(ch_rng *r, size_t n, float sigma, float *x)
