@@ -322,6 +322,79 @@ static void test_qam_brute_force(void **state)
     }
 }
 
+/* The labels of channel/modem.c's own constellations, found from their points: the level index
+ * of each coordinate of a square QAM point (levels (2i - L + 1) d in increasing order), or the
+ * position of a PSK point on the circle counted from label 0's. Each point must sit on its
+ * nominal place to float precision and each place must be taken once. */
+static void modem_qam_labels(const ch_modem *mod, unsigned *labels)
+{
+    unsigned m = ch_modem_order(mod), l = (unsigned)lround(sqrt((double)m));
+    const float complex *pt = ch_modem_points(mod);
+    double d = sqrt(3.0 / (2.0 * (m - 1.0)));
+    for (unsigned t = 0; t < m; t++)
+        labels[t] = m;
+    for (unsigned label = 0; label < m; label++) {
+        double x = crealf(pt[label]), y = cimagf(pt[label]);
+        long i = lround((x / d + l - 1.0) / 2.0), q = lround((y / d + l - 1.0) / 2.0);
+        assert_true(i >= 0 && i < (long)l && q >= 0 && q < (long)l);
+        assert_close(x, (2.0 * i - l + 1.0) * d, 0.0, 1e-6);
+        assert_close(y, (2.0 * q - l + 1.0) * d, 0.0, 1e-6);
+        assert_int_equal(labels[i * l + q], m);
+        labels[i * l + q] = label;
+    }
+}
+
+static void modem_psk_labels(const ch_modem *mod, unsigned *labels)
+{
+    unsigned m = ch_modem_order(mod);
+    const float complex *pt = ch_modem_points(mod);
+    double step = 2.0 * pi / m, origin = cargf(pt[0]);
+    for (unsigned j = 0; j < m; j++)
+        labels[j] = m;
+    for (unsigned label = 0; label < m; label++) {
+        double a = cargf(pt[label]) - origin;
+        long j = lround(a / step);
+        assert_close(cabsf(pt[label]), 1.0, 0.0, 1e-6);
+        assert_close(a, j * step, 0.0, 1e-6);
+        j = ((j % (long)m) + (long)m) % (long)m;
+        assert_int_equal(labels[j], m);
+        labels[j] = label;
+    }
+}
+
+/* The theory of each built-in kind against the brute force over the labels the mapper really
+ * uses, at a low and a high SNR. */
+static void test_modem_labels(void **state)
+{
+    static const struct {
+        ch_mod_kind mod;
+        unsigned order;
+        int is_psk;
+        double low_db, high_db;
+    } kinds[] = {
+        {CH_MOD_BPSK, 2, 1, -2.15, 6.6},   {CH_MOD_QPSK, 4, 0, -1.45, 7.05},
+        {CH_MOD_8PSK, 8, 1, -0.85, 11.2},  {CH_MOD_16QAM, 16, 0, 0.6, 10.35},
+        {CH_MOD_64QAM, 64, 0, 1.9, 14.75}, {CH_MOD_256QAM, 256, 0, 3.35, 18.6},
+    };
+    static unsigned labels[256];
+    (void)state;
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        ch_modem *mod = ch_modem_create(kinds[i].mod);
+        assert_non_null(mod);
+        assert_int_equal(ch_modem_order(mod), kinds[i].order);
+        if (kinds[i].is_psk) {
+            modem_psk_labels(mod, labels);
+            psk_brute_force(kinds[i].order, labels, kinds[i].low_db);
+            psk_brute_force(kinds[i].order, labels, kinds[i].high_db);
+        } else {
+            modem_qam_labels(mod, labels);
+            qam_brute_force(kinds[i].order, labels, kinds[i].low_db);
+            qam_brute_force(kinds[i].order, labels, kinds[i].high_db);
+        }
+        ch_modem_destroy(mod);
+    }
+}
+
 /* ---------------------------------------------------------------------------------------------
  * Fading */
 
@@ -582,6 +655,7 @@ int main(void)
         cmocka_unit_test(test_qam_ser_closed_form),
         cmocka_unit_test(test_8psk_brute_force),
         cmocka_unit_test(test_qam_brute_force),
+        cmocka_unit_test(test_modem_labels),
         cmocka_unit_test(test_rayleigh_bpsk),
         cmocka_unit_test(test_fading_qpsk),
         cmocka_unit_test(test_rayleigh_psk_ser),
