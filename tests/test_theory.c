@@ -2,10 +2,11 @@
  * with brute-force sums over the Gray labels, with numerical averages over the fading density,
  * and every error provoked.
  *
- * Published values come from MATLAB's berawgn (exact expressions: Lee 1986 for 8-PSK, Cho & Yoon
- * 2002 for square QAM) as printed to five digits in public tables, and from Proakis, Digital
- * Communications, 4th ed., eq. 14.3-7 for Rayleigh BPSK. Independent closed forms are written
- * here from their papers, not shared with sim/theory.c. */
+ * Published values are outputs of MATLAB's berawgn as printed to five digits in public tables
+ * (they agree in every digit with Lee's exact 8-PSK and Cho & Yoon's exact QAM expressions
+ * below), and the Rayleigh BPSK values of Proakis, Digital Communications, 4th ed., eq. 14.3-7.
+ * The independent closed forms are written here from their papers, not shared with
+ * sim/theory.c. */
 #include "test_util.h"
 
 #include <string.h>
