@@ -69,16 +69,17 @@ static void lanes_store(ch_rng *r, const rng_lanes *l)
  * bytes, any alignment). */
 static inline void lanes_step(rng_lanes *l, void *out)
 {
-    rng_lanevec sum = l->s0 + l->s3;
-    rng_lanevec w = RNG_ROTL(sum, 23) + l->s0;
+    rng_lanevec s0 = l->s0, s1 = l->s1, s2 = l->s2, s3 = l->s3;
+    rng_lanevec sum = s0 + s3;
+    rng_lanevec w = RNG_ROTL(sum, 23) + s0;
     memcpy(out, &w, sizeof w);
-    rng_lanevec t = l->s1 << 17;
-    l->s2 ^= l->s0;
-    l->s3 ^= l->s1;
-    l->s1 ^= l->s2;
-    l->s0 ^= l->s3;
-    l->s2 ^= t;
-    l->s3 = RNG_ROTL(l->s3, 45);
+    /* The xoshiro256 update written as three-input xors, which AVX-512 does in one operation:
+     * s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= s1 << 17 (old s1); s3 = rotl(s3, 45). */
+    rng_lanevec s3x = s3 ^ s1;
+    l->s0 = s0 ^ s3 ^ s1;
+    l->s1 = s1 ^ s2 ^ s0;
+    l->s2 = s2 ^ s0 ^ (s1 << 17);
+    l->s3 = RNG_ROTL(s3x, 45);
 }
 
 /* The splitmix64 output function: a bijection of 64-bit words with full avalanche. */
@@ -238,49 +239,62 @@ float rng_logf(float x)
     return logf_poly(x);
 }
 
-/* u = w / 2^64 as a float from two 31-bit integers a (high) and b (low), so that it vectorises
- * without 64-bit integer to float conversions (SSE2 has none): u = a 2^-31 + b 2^-62 + 2^-63.
- * Whenever a is small the bits of b fill the float's 24 significant bits, so u keeps full
- * relative precision down to 2^-63; the 2^-63 keeps u > 0. */
-static inline float radius_uniform(uint32_t a, uint32_t b)
+/* u = w / 2^64 as a float from the two 32-bit halves of w, ra (high) and rb (low):
+ * u = ra 2^-32 + (rb | 1) 2^-64. Whenever ra is small the bits of rb fill the float's 24
+ * significant bits, so u keeps full relative precision down to 2^-64 (r = 9.42), and the low
+ * bit forced to 1 keeps u > 0 (it places u at the middle of its 2^-63 cell). Two 32-bit
+ * conversions instead of one 64-bit one: SSE2 has neither 64-bit nor unsigned conversions,
+ * and GCC emulates the unsigned 32-bit one in a few vector operations. */
+static inline float radius_uniform(uint32_t ra, uint32_t rb)
 {
-    float fa = (float)(int32_t)a, fb = (float)(int32_t)b;
-    return fa * 0x1p-31f + (fb * 0x1p-62f + 0x1p-63f);
+    return (float)ra * 0x1p-32f + (float)(rb | 1u) * 0x1p-64f;
 }
 
 float rng_radius_uniform(uint32_t ra, uint32_t rb)
 {
-    return radius_uniform(ra >> 1, rb >> 1);
+    return radius_uniform(ra, rb);
 }
 
-/* sin and cos on [0, pi/4]: Chebyshev interpolants in z = phi^2 of degree 3 (sin phi / phi)
- * and 4 (cos phi), absolute error 6e-9 and 3e-9 with these float coefficients. */
+/* sin(phi) / sqrt 2 and cos(phi) / sqrt 2 for phi in [-pi/4, pi/4]: Chebyshev interpolants in
+ * z = phi^2 of degree 3 (sin phi / phi) and 4 (cos phi), fitted for bersim and scaled by
+ * 1/sqrt 2 (see box_muller_pair); absolute error below 1e-8 before the scaling. */
 static inline float sin_reduced(float phi, float z)
 {
-    return phi * (1.0f + z * (-0.166666508f + z * (0.0083320355f + z * -0.000195039043f)));
+    return phi * (0.707106769f +
+                  z * (-0.117851019f + z * (0.00589163881f + z * -0.000137913434f)));
 }
 
 static inline float cos_reduced(float z)
 {
-    return 1.0f + z * (-0.5f + z * (0.0416666158f + z * (-0.0013886618f + z * 2.43798313e-05f)));
+    return 0.707106769f +
+           z * (-0.353553385f + z * (0.0294627473f + z * (-0.000981932157f + z * 1.72391447e-05f)));
 }
 
-/* One pair from the radius words ra, rb and the angle word a into *xc, *xs. The radius takes
- * the top 31 bits of each radius word. Bits 0..28 of a give phi in [0, pi/4]; bit 31 swaps
- * (cos, sin), bits 30 and 29 flip their signs. These 8 maps form the symmetry group of the
- * square, which carries [0, pi/4] onto the whole circle, so theta is uniform. Branch-free once
- * inlined: the conditions become blends. */
+/* x with its sign flipped when bit `bit` of a is set: an exclusive or of the sign bit, which
+ * vectorises to a shift and one three-way logic operation. */
+static inline float flip_sign(float x, uint32_t a, unsigned bit)
+{
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    u ^= (a << (31 - bit)) & 0x80000000u;
+    memcpy(&x, &u, sizeof x);
+    return x;
+}
+
+/* One pair from the radius words ra, rb and the angle word a into *xc, *xs. The low 30 bits of
+ * a, as a signed fraction, give phi in [-pi/4, pi/4); theta = phi + pi/4 covers [0, pi/2) with
+ * cos theta = (cos phi - sin phi) / sqrt 2 and sin theta = (cos phi + sin phi) / sqrt 2, and
+ * bits 31 and 30 flip the signs of the two outputs, which carries the quadrant over the whole
+ * circle: theta is uniform. Centring phi keeps the polynomials short and needs no swap. */
 static inline void box_muller_pair(uint32_t ra, uint32_t rb, uint32_t a, float sigma, float *xc,
                                    float *xs)
 {
-    float r = sqrtf(-2.0f * logf_poly(radius_uniform(ra >> 1, rb >> 1))) * sigma;
-    float phi = (float)(int32_t)(a & 0x1fffffffu) * (0.785398163f * 0x1p-29f);
+    float r = sqrtf(-2.0f * logf_poly(radius_uniform(ra, rb))) * sigma;
+    float phi = (float)(int32_t)(a << 2) * (0.785398163f * 0x1p-31f);
     float z = phi * phi;
     float s = sin_reduced(phi, z), c = cos_reduced(z);
-    float p = (a >> 31) ? s : c;
-    float q = (a >> 31) ? c : s;
-    *xc = ((a >> 30) & 1) ? -r * p : r * p;
-    *xs = ((a >> 29) & 1) ? -r * q : r * q;
+    *xc = flip_sign(r, a, 31) * (c - s);
+    *xs = flip_sign(r, a, 30) * (c + s);
 }
 
 /* All three word arrays are read contiguously as 32-bit words: no lane shuffles. */

@@ -8,15 +8,15 @@
 
 /* Box-Muller on given 32-bit words, the transform ch_rng_gauss applies to its stream.
  *
- * Pair i < npairs takes its radius from the top 31 bits of ra[i] and of rb[i] and its angle
+ * Pair i < npairs takes its radius from ra[i] (high half) and rb[i] (low half) and its angle
  * from a[i]. Outputs x[i] = sigma r cos(theta) and x[npairs + i] = sigma r sin(theta), x of
  * 2 npairs floats.
  *
- * Radius: u = ((ra >> 1) 2^31 + (rb >> 1) + 1/2) / 2^62 as a float with 24 significant bits at
- * every scale (down to u = 2^-63, so r = sqrt(-2 ln u) reaches 9.35), r = sqrt(-2 ln u);
- * P(r > t) = exp(-t^2/2) holds within the float grid of u. Angle: 29 bits give phi in
- * [0, pi/4], three bits pick one of the 8 symmetries (swap, two signs) that carry [0, pi/4]
- * over the whole circle. */
+ * Radius: u = (ra 2^32 + (rb | 1)) / 2^64 as a float with 24 significant bits at every scale
+ * (down to u = 2^-64, so r = sqrt(-2 ln u) reaches 9.42), r = sqrt(-2 ln u); P(r > t) =
+ * exp(-t^2/2) holds within the float grid of u. Angle: the low 30 bits of a, as a signed
+ * fraction, give phi in [-pi/4, pi/4) and theta = phi + pi/4 in [0, pi/2); bits 31 and 30 flip
+ * the signs of the cosine and sine outputs. */
 void rng_box_muller(size_t npairs, const uint32_t *ra, const uint32_t *rb, const uint32_t *a,
                     float sigma, float *x);
 

@@ -69,7 +69,7 @@ static void test_streams_are_reproducible(void **state)
     uint8_t b[1000];
     ch_rng_bits(r, 1000, b);
     assert_true(fnv(words, 40) == 0xa1dea3b686d3798bu);
-    assert_true(fnv(x, sizeof x) == 0x7289086d1c452a81u);
+    assert_true(fnv(x, sizeof x) == 0x61d8620c9606d50fu);
     assert_true(fnv(u, sizeof u) == 0x5d756fdaccd6265cu);
     assert_true(fnv(b, sizeof b) == 0x6ce3d472cdcf4046u);
     ch_rng_destroy(r);
@@ -282,27 +282,27 @@ static void test_gauss_is_box_muller_of_stream(void **state)
     ch_rng_destroy(r);
 }
 
-/* The radius of the 62 radius bits v: the top 31 bits of ra are v >> 31, those of rb the low 31
- * bits of v. With angle word 0, phi = 0 and the cosine output is r itself. */
-static double radius_of(uint64_t v)
+/* The radius r = |(x_c, x_s)| of the radius word 2m + 1 (ra its high half, rb its low half,
+ * odd: rb | 1 is what the transform uses, so the odd words stand for all words). */
+static double radius_of(uint64_t m)
 {
-    uint32_t ra[1] = {(uint32_t)(v >> 31) << 1}, rb[1] = {(uint32_t)(v & 0x7fffffffu) << 1};
-    uint32_t a[1] = {0};
+    uint64_t v = 2 * m + 1;
+    uint32_t ra[1] = {(uint32_t)(v >> 32)}, rb[1] = {(uint32_t)v}, a[1] = {0};
     float x[2];
     rng_box_muller(1, ra, rb, a, 1.0f, x);
-    return x[0];
+    return hypot(x[0], x[1]);
 }
 
-/* No truncation, shown word by word: the radius decreases with v, so the number N(t) of the
- * 2^62 values of v giving r > t comes from a bisection, and N(t) / 2^62 must equal
+/* No truncation, shown word by word: the radius decreases as the word grows, so the number
+ * N(t) of the 2^64 radius words giving r > t comes from a bisection, and N(t) / 2^64 must equal
  * P(R > t) = exp(-t^2/2) for t = 4..9 (relative error 2e-5 from the float grid and the log
- * polynomial, plus one word of discreteness). A generator truncated at any t <= 9.3 fails. */
+ * polynomial, plus two words of discreteness). A generator truncated anywhere below 9.4 fails. */
 static void test_gauss_tail_word_count(void **state)
 {
     (void)state;
-    assert_true(radius_of(0) > 9.3);
+    assert_true(radius_of(0) > 9.4);
     for (int t = 4; t <= 9; t++) {
-        uint64_t lo = 0, hi = (uint64_t)1 << 62; /* radius_of(lo) > t >= radius_of(hi) */
+        uint64_t lo = 0, hi = (uint64_t)1 << 63; /* radius_of(lo) > t >= radius_of(hi) */
         while (hi - lo > 1) {
             uint64_t mid = lo + (hi - lo) / 2;
             if (radius_of(mid) > t)
@@ -310,9 +310,9 @@ static void test_gauss_tail_word_count(void **state)
             else
                 hi = mid;
         }
-        double count = (double)hi, expect = ldexp(exp(-0.5 * t * t), 62);
-        if (!(fabs(count - expect) <= 2e-5 * expect + 1))
-            fail_msg("t = %d: %.0f words give r > t, exp(-t^2/2) 2^62 = %.1f", t, count, expect);
+        double count = 2.0 * (double)hi, expect = ldexp(exp(-0.5 * t * t), 64);
+        if (!(fabs(count - expect) <= 2e-5 * expect + 2))
+            fail_msg("t = %d: %.0f words give r > t, exp(-t^2/2) 2^64 = %.1f", t, count, expect);
     }
 }
 
@@ -333,15 +333,10 @@ static void test_gauss_mapping_accuracy(void **state)
         double u = rng_radius_uniform(ra[0], rb[0]);
         double rr = sqrt(-2 * log(u));
         uint32_t h = a[0];
-        double phi = (h & 0x1fffffffu) * ldexp(atan(1.0), -29);
-        double c = cos(phi), s = sin(phi);
-        if (h >> 31) {
-            double t = c;
-            c = s;
-            s = t;
-        }
-        if ((h >> 30) & 1) c = -c;
-        if ((h >> 29) & 1) s = -s;
+        double theta = (int32_t)(h << 2) * ldexp(atan(1.0), -31) + atan(1.0);
+        double c = cos(theta), s = sin(theta);
+        if (h >> 31) c = -c;
+        if ((h >> 30) & 1) s = -s;
         double got = hypot(x[0], x[1]);
         if (rr > 1e-2) worst_r = fmax(worst_r, fabs(got - rr) / rr);
         worst_a = fmax(worst_a, fmax(fabs(x[0] / got - c), fabs(x[1] / got - s)));
