@@ -196,6 +196,11 @@ int nn_optim_step(nn_optim *opt, float *theta, float *grad)
     return NN_OK;
 }
 
+size_t nn_optim_n_params(const nn_optim *opt)
+{
+    return opt->n;
+}
+
 uint64_t nn_optim_steps(const nn_optim *opt)
 {
     return opt->t;

@@ -63,6 +63,9 @@ void nn_optim_destroy(nn_optim *opt);
  * not finite. */
 int nn_optim_step(nn_optim *opt, float *theta, float *grad);
 
+/* Number of parameters the optimizer was made for. */
+size_t nn_optim_n_params(const nn_optim *opt);
+
 /* Steps taken so far. */
 uint64_t nn_optim_steps(const nn_optim *opt);
 

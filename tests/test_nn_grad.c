@@ -109,8 +109,10 @@ static double ref_sample_loss(nn_loss loss, size_t k, const double *x, const flo
 static double ref_loss(size_t n_layers, const nn_layer_spec *specs, size_t n_in,
                        const double *theta, size_t n, const double *x, const float *y, double *out)
 {
-    size_t width = n_in;
-    double *cur = malloc(n * 4096 * sizeof *cur), *next = malloc(n * 4096 * sizeof *next);
+    size_t width = n_in, widest = n_in;
+    for (size_t t = 0; t < n_layers; t++)
+        if (specs[t].kind == NN_LAYER_DENSE && specs[t].n_out > widest) widest = specs[t].n_out;
+    double *cur = malloc(n * widest * sizeof *cur), *next = malloc(n * widest * sizeof *next);
     assert_non_null(cur);
     assert_non_null(next);
     memcpy(cur, x, n * n_in * sizeof *x);
@@ -481,6 +483,7 @@ static void test_catches_one_wrong_parameter_term(void **state)
 
 int main(void)
 {
+    nn_blas_set_threads(1); /* small products: OpenBLAS's threads would only wait on each other */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dense_each_activation),
         cmocka_unit_test(test_each_loss),
