@@ -85,7 +85,8 @@ static ch_modem *modem_alloc(ch_mod_kind kind, unsigned order)
 
 /* Square QAM of order M = L^2 (axes = 2) or BPSK (L = 2, axes = 1). Unit energy: an L-PAM axis
  * with levels (L - 1 - 2i) d has mean energy (L^2 - 1) d^2 / 3, so d = sqrt(3 / (axes (L^2 - 1))).
- * Computed in double, rounded once to float. */
+ * d is rounded once to float and each level is the float product (L - 1 - 2i) d, the very
+ * product the mapper computes, so the mapper needs no table. */
 static void init_square(ch_modem *m, unsigned axes, unsigned levels)
 {
     double d = sqrt(3.0 / (axes * ((double)levels * levels - 1)));
@@ -94,7 +95,7 @@ static void init_square(ch_modem *m, unsigned axes, unsigned levels)
     m->kax = log2u(levels);
     m->d = (float)d;
     for (unsigned i = 0; i < levels; i++) {
-        m->level[i] = (float)(((double)levels - 1 - 2.0 * i) * d);
+        m->level[i] = (float)((int)levels - 1 - 2 * (int)i) * m->d;
         m->level_of[i ^ (i >> 1)] = m->level[i];
     }
     if (axes == 1) {
@@ -389,45 +390,94 @@ static inline void map_k(const float complex *pts, unsigned k, size_t nsym, cons
         x[i] = pts[label_of(bits + i * k, k)];
 }
 
+/* The level index factor (L - 1 - 2i) of the Gray label in bits b[kax], most significant first,
+ * as an integer: with s_j = 1 - 2 b_j it is s_0 (2^(kax-1) + s_1 (2^(kax-2) + ... + s_(kax-1))),
+ * since the sign bit leads and each further bit of a Gray PAM label folds the remaining half
+ * about its middle. Arithmetic instead of a table lookup lets the mapper vectorise without
+ * gathers. */
+static inline int pam_factor(const uint8_t *b, unsigned kax)
+{
+    int t = 1;
+    for (unsigned j = kax - 1; j >= 1; j--)
+        t = (1 - 2 * (int)b[j]) * t + (1 << (kax - j));
+    return (1 - 2 * (int)b[0]) * t;
+}
+
+/* Square QAM mapper into the floats of x (re, im interleaved), kax and axes compile-time
+ * constants once inlined: float f of the output takes the kax label bits at bits[f * kax]
+ * (axes = 2); for BPSK (axes = 1) the imaginary parts are 0. */
+static inline void map_square(float d, unsigned kax, unsigned axes, size_t nsym,
+                              const uint8_t *bits, float complex *x)
+{
+    float *xf = (float *)x;
+    if (axes == 1) {
+        for (size_t i = 0; i < nsym; i++) {
+            xf[2 * i] = (float)pam_factor(bits + i, 1) * d;
+            xf[2 * i + 1] = 0.0f;
+        }
+        return;
+    }
+    for (size_t f = 0; f < 2 * nsym; f++)
+        xf[f] = (float)pam_factor(bits + f * kax, kax) * d;
+}
+
 void ch_modem_map(const ch_modem *m, size_t nsym, const uint8_t *bits, float complex *x)
 {
-    switch (m->k) {
-    case 1: map_k(m->points, 1, nsym, bits, x); break;
-    case 2: map_k(m->points, 2, nsym, bits, x); break;
-    case 3: map_k(m->points, 3, nsym, bits, x); break;
-    case 4: map_k(m->points, 4, nsym, bits, x); break;
-    case 6: map_k(m->points, 6, nsym, bits, x); break;
-    case 8: map_k(m->points, 8, nsym, bits, x); break;
-    default: map_k(m->points, m->k, nsym, bits, x); break;
+    if (m->axes == 1) {
+        map_square(m->d, 1, 1, nsym, bits, x);
+        return;
     }
+    if (m->axes == 2) {
+        switch (m->kax) {
+        case 1: map_square(m->d, 1, 2, nsym, bits, x); return;
+        case 2: map_square(m->d, 2, 2, nsym, bits, x); return;
+        case 3: map_square(m->d, 3, 2, nsym, bits, x); return;
+        default: map_square(m->d, 4, 2, nsym, bits, x); return;
+        }
+    }
+    if (m->k == 3)
+        map_k(m->points, 3, nsym, bits, x);
+    else
+        map_k(m->points, m->k, nsym, bits, x);
 }
 
 /* ---- equalisation ---- */
 
-/* z = y / h and the metric scale g / n0 with g = |h|^2 (scale of 1 / n0 when h is NULL or
- * n0 is NULL gives scale g). A zero gain gives z = 0 and scale 0: no information. */
+/* z = y / h into z[2n] (re, im interleaved, as y is laid out) and, when sc is not NULL, the
+ * metric scale sc[j] = g / n0[j] with g = |h|^2. A zero gain gives z = 0 and scale 0: no
+ * information. Written out: complex division in ISO C calls __divsc3. */
 static void equalise(size_t n, const float complex *y, const float complex *h, const float *n0,
-                     float *zi, float *zq, float *scale)
+                     float *z, float *sc)
 {
     for (size_t j = 0; j < n; j++) {
-        float yr = crealf(y[j]), yi = cimagf(y[j]);
-        float g = 1, hr = 1, hi = 0;
-        if (h) {
-            hr = crealf(h[j]);
-            hi = cimagf(h[j]);
-            g = hr * hr + hi * hi;
-        }
-        float inv = g > 0 ? 1 / g : 0;
-        zi[j] = (yr * hr + yi * hi) * inv;
-        zq[j] = (yi * hr - yr * hi) * inv;
-        if (scale) scale[j] = n0 ? g / n0[j] : g;
+        float yr = crealf(y[j]), yi = cimagf(y[j]), hr = crealf(h[j]), hi = cimagf(h[j]);
+        float g = hr * hr + hi * hi, inv = g > 0 ? 1 / g : 0;
+        z[2 * j] = (yr * hr + yi * hi) * inv;
+        z[2 * j + 1] = (yi * hr - yr * hi) * inv;
+        if (sc) sc[j] = g / n0[j];
     }
+}
+
+/* The received samples of symbols s.. s+n of a square constellation as interleaved floats z and
+ * scales sc (NULL to skip): equalised into the caller's buffers when h is given, y itself and
+ * 1 / n0 otherwise. A float complex array is a float array of twice the length (C11 6.2.5). */
+static const float *square_block(size_t n, const float complex *y, const float complex *h,
+                                 const float *n0, float *zbuf, float *sc)
+{
+    if (h) {
+        equalise(n, y, h, n0, zbuf, sc);
+        return zbuf;
+    }
+    if (sc)
+        for (size_t j = 0; j < n; j++)
+            sc[j] = 1 / n0[j];
+    return (const float *)y;
 }
 
 /* ---- hard decisions ---- */
 
 /* Level index of v on an axis of L levels (a_i = (L - 1 - 2i) d): the nearest level is
- * floor(L/2 - v / 2d), clamped. fmaxf first so that NaN lands on 0. */
+ * floor(L/2 - v / 2d), clamped; NaN lands on 0. */
 static inline unsigned slice(float v, float inv2d, unsigned levels)
 {
     float t = (float)levels * 0.5f - v * inv2d;
@@ -436,23 +486,37 @@ static inline unsigned slice(float v, float inv2d, unsigned levels)
     return (unsigned)t;
 }
 
+/* Slices nf axis values z[f] into kax bits each at bits[f * kax]: for square QAM the
+ * interleaved re, im floats of the symbols are exactly the I, Q halves of their labels in
+ * order. kax a compile-time constant once inlined, so that the loop vectorises. */
+static inline void slice_axes(float inv2d, unsigned kax, size_t nf, const float *z,
+                              uint8_t *bits)
+{
+    for (size_t f = 0; f < nf; f++) {
+        unsigned i = slice(z[f], inv2d, 1u << kax);
+        label_bits(i ^ (i >> 1), kax, bits + f * kax);
+    }
+}
+
 static void hard_square(const ch_modem *m, size_t nsym, const float complex *y,
                         const float complex *h, uint8_t *bits)
 {
-    float zi[MODEM_BLOCK], zq[MODEM_BLOCK];
+    float zbuf[2 * MODEM_BLOCK];
     const float inv2d = 0.5f / m->d;
-    const unsigned k = m->k, kax = m->kax, levels = m->levels;
     for (size_t s = 0; s < nsym; s += MODEM_BLOCK) {
         size_t n = nsym - s < MODEM_BLOCK ? nsym - s : MODEM_BLOCK;
-        equalise(n, y + s, h ? h + s : NULL, NULL, zi, zq, NULL);
-        for (size_t j = 0; j < n; j++) {
-            uint8_t *b = bits + (s + j) * k;
-            unsigned i = slice(zi[j], inv2d, levels);
-            label_bits(i ^ (i >> 1), kax, b);
-            if (m->axes == 2) {
-                unsigned q = slice(zq[j], inv2d, levels);
-                label_bits(q ^ (q >> 1), kax, b + kax);
-            }
+        const float *z = square_block(n, y + s, h ? h + s : NULL, NULL, zbuf, NULL);
+        uint8_t *b = bits + s * m->k;
+        if (m->axes == 1) {
+            for (size_t j = 0; j < n; j++)
+                b[j] = z[2 * j] < 0;
+            continue;
+        }
+        switch (m->kax) {
+        case 1: slice_axes(inv2d, 1, 2 * n, z, b); break;
+        case 2: slice_axes(inv2d, 2, 2 * n, z, b); break;
+        case 3: slice_axes(inv2d, 3, 2 * n, z, b); break;
+        default: slice_axes(inv2d, 4, 2 * n, z, b); break;
         }
     }
 }
@@ -462,8 +526,9 @@ static void hard_general(const ch_modem *m, size_t nsym, const float complex *y,
                          const float complex *h, uint8_t *bits)
 {
     for (size_t j = 0; j < nsym; j++) {
-        float zi, zq;
-        equalise(1, y + j, h ? h + j : NULL, NULL, &zi, &zq, NULL);
+        float z[2] = {crealf(y[j]), cimagf(y[j])};
+        if (h) equalise(1, y + j, h + j, NULL, z, NULL);
+        float zi = z[0], zq = z[1];
         unsigned best = 0;
         float dbest = FLT_MAX;
         for (unsigned l = 0; l < m->order; l++) {
@@ -535,38 +600,28 @@ static void soft_general(const ch_modem *m, size_t nsym, const float complex *y,
     }
 }
 
-/* Max-log LLRs of one axis for n symbols, kax and L compile-time constants once inlined, so
- * the loops over levels and bits unroll and the loop over symbols vectorises:
- *   llr[j*stride + b] = (min_{i: bit b of label 1} (v - a_i)^2 - min_{bit 0} (v - a_i)^2) sc. */
-static inline void axis_maxlog(const float *level_of, unsigned kax, size_t n, const float *v,
-                               const float *sc, float *llr, size_t stride)
+/* Max-log LLRs of nf axis values z[f] (interleaved re, im when axes = 2, re only when axes =
+ * 1), kax bits each, scale sc[f / axes]:
+ *   llr[f*kax + b] = (min_{g: bit b of g is 1} (z - a_g)^2 - min_{bit 0} (z - a_g)^2) sc.
+ * kax and axes compile-time constants once inlined, so that the loops over levels and bits
+ * unroll and the loop over values vectorises. */
+static inline void axis_maxlog(const float *level_of, unsigned kax, unsigned axes, size_t nf,
+                               const float *z, const float *sc, float *llr)
 {
     const unsigned levels = 1u << kax;
-    for (size_t j = 0; j < n; j++) {
-        float mn[4][2];
+    for (size_t f = 0; f < nf; f++) {
+        float v = z[f * (3 - axes)], mn[4][2];
         for (unsigned b = 0; b < kax; b++)
             mn[b][0] = mn[b][1] = INFINITY;
         for (unsigned g = 0; g < levels; g++) {
-            float e = v[j] - level_of[g], dist = e * e;
+            float e = v - level_of[g], dist = e * e;
             for (unsigned b = 0; b < kax; b++) {
                 unsigned c = g >> (kax - 1 - b) & 1u;
                 mn[b][c] = dist < mn[b][c] ? dist : mn[b][c];
             }
         }
         for (unsigned b = 0; b < kax; b++)
-            llr[j * stride + b] = (mn[b][1] - mn[b][0]) * sc[j];
-    }
-}
-
-/* One axis of a block, dispatched on kax so that each case is specialised. */
-static void axis_maxlog_any(const ch_modem *m, size_t n, const float *v, const float *sc,
-                            float *llr)
-{
-    switch (m->kax) {
-    case 1: axis_maxlog(m->level_of, 1, n, v, sc, llr, m->k); break;
-    case 2: axis_maxlog(m->level_of, 2, n, v, sc, llr, m->k); break;
-    case 3: axis_maxlog(m->level_of, 3, n, v, sc, llr, m->k); break;
-    default: axis_maxlog(m->level_of, 4, n, v, sc, llr, m->k); break;
+            llr[f * kax + b] = (mn[b][1] - mn[b][0]) * sc[f / axes];
     }
 }
 
@@ -574,26 +629,33 @@ static void axis_maxlog_any(const ch_modem *m, size_t n, const float *v, const f
 static void soft_square(const ch_modem *m, size_t nsym, const float complex *y,
                         const float complex *h, const float *n0, int exact, float *llr)
 {
-    float zi[MODEM_BLOCK], zq[MODEM_BLOCK], sc[MODEM_BLOCK];
-    const unsigned k = m->k, kax = m->kax;
+    float zbuf[2 * MODEM_BLOCK], sc[MODEM_BLOCK];
+    const unsigned k = m->k, kax = m->kax, axes = m->axes;
     for (size_t s = 0; s < nsym; s += MODEM_BLOCK) {
         size_t n = nsym - s < MODEM_BLOCK ? nsym - s : MODEM_BLOCK;
-        equalise(n, y + s, h ? h + s : NULL, n0 + s, zi, zq, sc);
+        const float *z = square_block(n, y + s, h ? h + s : NULL, n0 + s, zbuf, sc);
         float *out = llr + s * k;
         if (!exact) {
-            axis_maxlog_any(m, n, zi, sc, out);
-            if (m->axes == 2) axis_maxlog_any(m, n, zq, sc, out + kax);
+            if (axes == 1) {
+                axis_maxlog(m->level_of, 1, 1, n, z, sc, out);
+                continue;
+            }
+            switch (kax) {
+            case 1: axis_maxlog(m->level_of, 1, 2, 2 * n, z, sc, out); break;
+            case 2: axis_maxlog(m->level_of, 2, 2, 2 * n, z, sc, out); break;
+            case 3: axis_maxlog(m->level_of, 3, 2, 2 * n, z, sc, out); break;
+            default: axis_maxlog(m->level_of, 4, 2, 2 * n, z, sc, out); break;
+            }
             continue;
         }
-        for (size_t j = 0; j < n; j++)
-            for (unsigned a = 0; a < m->axes; a++) {
-                float v = a ? zq[j] : zi[j], dist[MODEM_MAX_LEVELS];
-                for (unsigned g = 0; g < m->levels; g++) {
-                    float e = v - m->level_of[g];
-                    dist[g] = e * e * sc[j];
-                }
-                llr_from_metrics(kax, dist, 1, out + j * k + a * kax);
+        for (size_t f = 0; f < axes * n; f++) {
+            float v = z[f * (3 - axes)], dist[MODEM_MAX_LEVELS];
+            for (unsigned g = 0; g < m->levels; g++) {
+                float e = v - m->level_of[g];
+                dist[g] = e * e * sc[f / axes];
             }
+            llr_from_metrics(kax, dist, 1, out + f * kax);
+        }
     }
 }
 
