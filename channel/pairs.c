@@ -102,3 +102,60 @@ int ch_pairs_fill(const ch_link *link, ch_rng *r, int per_symbol_snr, size_t n, 
     }
     return CH_OK;
 }
+
+/* y[b*spacing .. (b+1)*spacing) = pilot, then the data symbols x of block b. */
+static void insert_pilots(size_t nblocks, unsigned spacing, const float complex *x,
+                          float complex *y)
+{
+    for (size_t b = 0; b < nblocks; b++) {
+        y[b * spacing] = CH_PILOT;
+        for (unsigned j = 1; j < spacing; j++) y[b * spacing + j] = x[b * (spacing - 1) + j - 1];
+    }
+}
+
+static int check_pilot_link(const ch_link *link, unsigned spacing)
+{
+    if (spacing < 2)
+        return ch_error(CH_EINVAL, "ch_pairs_fill_pilot: spacing=%u, need at least 2", spacing);
+    if (!link->fading) return CH_OK;
+    const ch_fading_config *f = ch_fading_get_config(link->fading);
+    if (f->doppler > 0 || f->coherence != spacing)
+        return ch_error(CH_EINVAL,
+                        "ch_pairs_fill_pilot: fading coherence %u is not the pilot spacing %u",
+                        f->coherence, spacing);
+    return CH_OK;
+}
+
+int ch_pairs_fill_pilot(const ch_link *link, ch_rng *r, unsigned spacing, size_t nblocks,
+                        uint8_t *bits, float complex *y, float complex *h, float *n0)
+{
+    int status = check_link(link);
+    if (status == CH_OK) status = check_pilot_link(link, spacing);
+    if (status != CH_OK) return status;
+    const char *missing = !r ? "r" : nblocks == 0 ? NULL : !bits ? "bits" : !y ? "y" : !n0 ? "n0"
+                                                                                         : NULL;
+    if (missing) return ch_error(CH_EINVAL, "ch_pairs_fill_pilot: %s is NULL", missing);
+    unsigned k = ch_modem_bits_per_symbol(link->modem);
+    size_t ndata = nblocks * (spacing - 1);
+    ch_rng_bits(r, ndata * k, bits);
+    /* The data symbols go to the end of y first, then move into place behind their pilots. */
+    float complex *x = y + nblocks;
+    ch_modem_map(link->modem, ndata, bits, x);
+    insert_pilots(nblocks, spacing, x, y);
+    draw_n0(link, r, 1, nblocks, n0);
+    for (size_t b = 0; b < nblocks; b++) {
+        float complex *yb = y + b * spacing, scratch[CHUNK];
+        for (size_t i = 0; i < spacing; i += CHUNK) {
+            size_t m = spacing - i < CHUNK ? spacing - i : CHUNK;
+            float complex *hc = h ? h + b * spacing + i : scratch;
+            if (link->fading) {
+                ch_fading_gains(link->fading, r, m, hc);
+                ch_fading_apply(m, hc, yb + i, yb + i);
+            } else if (h) {
+                for (size_t j = 0; j < m; j++) hc[j] = 1.0f;
+            }
+            ch_awgn_add(r, m, n0[b], yb + i);
+        }
+    }
+    return CH_OK;
+}

@@ -31,4 +31,19 @@ typedef struct {
 int ch_pairs_fill(const ch_link *link, ch_rng *r, int per_symbol_snr, size_t n, uint8_t *bits,
                   float complex *y, float complex *h, float *n0);
 
+/* The known pilot symbol of pilot-aided links (unit energy, like every symbol). */
+#define CH_PILOT 1.0f
+
+/* Pilot-aided blocks for a receiver without CSI: nblocks blocks of `spacing` symbols (>= 2),
+ * the first of each the pilot CH_PILOT and the others data, one gain per block (the link's
+ * fading must have coherence == spacing, or be NULL for AWGN) and one SNR per block drawn
+ * uniformly in dB. Fills bits[nblocks * (spacing-1) * k] (the data bits), y[nblocks * spacing]
+ * (the pilot's observation first in each block), h[nblocks * spacing] (the true gains, for tests
+ * and genie receivers; may be NULL) and n0[nblocks]. The pilot costs energy and rate: pass
+ * link->code_rate = (spacing-1)/spacing so that Eb/N0 counts the pilot's energy against the data
+ * bits. Allocates nothing. Errors as ch_pairs_fill, and CH_EINVAL for spacing < 2 or a fading
+ * coherence other than spacing. */
+int ch_pairs_fill_pilot(const ch_link *link, ch_rng *r, unsigned spacing, size_t nblocks,
+                        uint8_t *bits, float complex *y, float complex *h, float *n0);
+
 #endif

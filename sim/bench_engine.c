@@ -13,7 +13,7 @@
 static double engine_rate(double min_seconds, int threads)
 {
     ch_modem *modem = ch_modem_create(CH_MOD_BPSK);
-    sim_receiver *rx = modem ? sim_receiver_create(SIM_RX_HARD, modem) : NULL;
+    sim_receiver *rx = modem ? sim_receiver_classical(SIM_RX_HARD, modem) : NULL;
     double rate = -1;
     if (!rx) goto done;
     sim_engine_config cfg = {

@@ -18,6 +18,8 @@
 typedef struct {
     sim_link_options link;
     sim_rx_kind rx;
+    const char *model;
+    bool pilots; /* --csi pilot */
     uint64_t min_errors, max_bits, seed, threads;
     const char *output;
     bool quiet;
@@ -38,7 +40,10 @@ static void sim_usage(void)
     puts("usage: bersim sim --mod M --channel C --ebn0 A:STEP:B [options]\n\n"
          "Monte Carlo bit and symbol error rates over an Eb/N0 grid, one table row per point.\n");
     sim_link_options_help();
-    puts("  --rx R            receiver: hard, maxlog (default), exact\n"
+    puts("  --rx R            receiver: hard, maxlog (default), exact, nn (with --model)\n"
+         "  --model FILE      the learned receiver's model (bersim train)\n"
+         "  --csi K           perfect (default): receivers know h; pilot: a known pilot leads\n"
+         "                    each block of --coherence N symbols and receivers estimate h\n"
          "  --min-errors N    a point stops after N bit errors (default 100)\n"
          "  --max-bits N      ... or after N bits (default 1e8); the sweep stops after a point\n"
          "                    with no error\n"
@@ -61,9 +66,11 @@ static int parse_option(sim_options *o, int argc, char **argv, int *i)
     if (strcmp(opt, "--ebn0") == 0) return sim_cli_grid(opt, v, MAX_POINTS, o->ebn0, &o->npoints);
     if (strcmp(opt, "--rx") == 0) {
         if (sim_rx_parse(v, &o->rx) == 0) return 0;
-        sim_cli_fail("--rx: unknown receiver '%s' (hard, maxlog, exact)", v);
+        sim_cli_fail("--rx: unknown receiver '%s' (hard, maxlog, exact, nn)", v);
         return -1;
     }
+    if (strcmp(opt, "--model") == 0) return o->model = v, 0;
+    if (strcmp(opt, "--csi") == 0) return sim_cli_csi(v, &o->pilots);
     if (strcmp(opt, "--min-errors") == 0) return sim_cli_u64(opt, v, 1, 1e15, &o->min_errors);
     if (strcmp(opt, "--max-bits") == 0) return sim_cli_u64(opt, v, 1, 1e18, &o->max_bits);
     if (strcmp(opt, "--seed") == 0) return sim_cli_u64(opt, v, 0, UINT64_MAX >> 11, &o->seed);
@@ -84,7 +91,11 @@ static int parse_options(sim_options *o, int argc, char **argv)
     for (int i = 1; i < argc; i++)
         if (parse_option(o, argc, argv, &i) != 0) return -1;
     if (o->npoints == 0) return sim_cli_fail("sim: --ebn0 is required"), -1;
-    return sim_link_options_check(&o->link);
+    if (o->rx == SIM_RX_NN && !o->model) return sim_cli_fail("sim: --rx nn needs --model"), -1;
+    if (o->rx != SIM_RX_NN && o->model)
+        return sim_cli_fail("sim: --model goes with --rx nn"), -1;
+    if (sim_link_options_check(&o->link) != 0) return -1;
+    return o->pilots ? sim_link_options_check_pilots(&o->link) : 0;
 }
 
 static void print_progress(const sim_counts *c, double bits_per_second, double seconds,
@@ -123,6 +134,9 @@ static int write_table(sim_table *t, const sim_options *o, const sim_link *link,
     sim_table_meta(t, "seed", "%llu", (unsigned long long)o->seed);
     sim_link_write_meta(link, t);
     sim_table_meta(t, "receiver", "%s", sim_receiver_name(rx));
+    if (o->pilots)
+        sim_table_meta(t, "pilots", "one per block of %u symbols; Eb/N0 counts the pilot energy "
+                       "(Es/N0 = Eb/N0 k (N-1)/N)", link->fading.coherence);
     sim_table_meta(t, "stop rule", "%llu bit errors or %llu bits per point",
                    (unsigned long long)o->min_errors, (unsigned long long)o->max_bits);
     sim_table_meta(t, "confidence", "ber_lo, ber_hi: 95%% Clopper-Pearson interval");
@@ -170,11 +184,17 @@ int sim_cmd_sim(int argc, char **argv)
         return SIM_EXIT_USAGE;
     }
     int status = 1;
-    sim_receiver *rx = sim_receiver_create(o.rx, link.modem);
+    unsigned spacing = o.pilots ? link.fading.coherence : 0;
+    char err[512];
+    sim_rx_config rx_cfg = {.kind = o.rx, .modem = link.modem, .channel = link.fading.kind,
+                            .pilot_spacing = spacing, .model = o.model};
+    sim_receiver *rx = sim_receiver_create(&rx_cfg, err, sizeof err);
     sim_counts *rows = calloc(o.npoints, sizeof *rows);
+    if (!rx) status = sim_cli_fail("%s", err);
     if (!rx || !rows) goto done;
     sim_engine_config cfg = {
-        .modem = link.modem, .fading = link.fading, .code_rate = 1.0, .rx = rx,
+        .modem = link.modem, .fading = link.fading, .rx = rx,
+        .code_rate = sim_pilot_rate(spacing), .pilot_spacing = spacing,
         .seed = o.seed, .min_errors = o.min_errors, .max_bits = o.max_bits,
         .threads = (int)o.threads, .stop = &interrupted,
         .progress = !o.quiet && isatty(STDERR_FILENO) ? print_progress : NULL,

@@ -7,5 +7,6 @@ int sim_cmd_bench(int argc, char **argv);
 int sim_cmd_sim(int argc, char **argv);
 int sim_cmd_theory(int argc, char **argv);
 int sim_cmd_demo(int argc, char **argv);
+int sim_cmd_train(int argc, char **argv);
 
 #endif

@@ -26,6 +26,7 @@ typedef struct {
     unsigned point_index;
     double n0;
     size_t chunk_symbols;
+    size_t block_symbols; /* a multiple of the pilot spacing */
     bool inphase_only; /* BPSK with a receiver that discards the quadrature noise */
     pthread_mutex_t lock;
     pthread_cond_t moved;
@@ -58,19 +59,20 @@ static int worker_init(worker *w, const point_run *p)
     memset(w, 0, sizeof *w);
     w->rng = ch_rng_create(cfg->seed, 0);
     w->fading = ch_fading_create(&cfg->fading);
-    w->rx = sim_rx_worker_create(cfg->rx, BLOCK_SYMBOLS);
-    w->tx_bits = malloc(BLOCK_SYMBOLS * k);
-    w->rx_bits = malloc(BLOCK_SYMBOLS * k);
-    w->h = malloc(BLOCK_SYMBOLS * sizeof *w->h);
-    w->y = malloc(BLOCK_SYMBOLS * sizeof *w->y);
-    w->n0 = malloc(BLOCK_SYMBOLS * sizeof *w->n0);
-    w->noise = malloc(BLOCK_SYMBOLS * sizeof *w->noise);
+    size_t n = p->block_symbols;
+    w->rx = sim_rx_worker_create(cfg->rx, n);
+    w->tx_bits = malloc(n * k);
+    w->rx_bits = malloc(n * k);
+    w->h = malloc(n * sizeof *w->h);
+    w->y = malloc(n * sizeof *w->y);
+    w->n0 = malloc(n * sizeof *w->n0);
+    w->noise = malloc(n * sizeof *w->noise);
     if (!w->rng || !w->fading || !w->rx || !w->tx_bits || !w->rx_bits || !w->h ||
         !w->y || !w->n0 || !w->noise) {
         worker_destroy(w);
         return -1;
     }
-    for (size_t i = 0; i < BLOCK_SYMBOLS; i++) w->n0[i] = (float)p->n0;
+    for (size_t i = 0; i < n; i++) w->n0[i] = (float)p->n0;
     return 0;
 }
 
@@ -118,9 +120,30 @@ static void count_errors(size_t n, size_t k, const uint8_t *tx, const uint8_t *r
     c->symbols += n;
 }
 
+/* Pilot-aided blocks: pilot and data -> block fading -> AWGN -> receiver without CSI. */
+static void run_pilot_block(worker *w, const point_run *p, size_t n, sim_counts *c)
+{
+    const sim_engine_config *cfg = p->cfg;
+    unsigned spacing = cfg->pilot_spacing;
+    size_t k = ch_modem_bits_per_symbol(cfg->modem), nblocks = n / spacing;
+    ch_link link = {.modem = cfg->modem,
+                    .fading = cfg->fading.kind == CH_CHAN_AWGN ? NULL : w->fading,
+                    .ebn0_lo_db = p->total.ebn0_db, .ebn0_hi_db = p->total.ebn0_db,
+                    .code_rate = cfg->code_rate};
+    /* The link was validated when the point began: this cannot fail. */
+    ch_pairs_fill_pilot(&link, w->rng, spacing, nblocks, w->tx_bits, w->y, NULL, w->noise);
+    sim_frame f = {.nsym = n, .y = w->y, .h = NULL, .n0 = w->n0};
+    sim_rx_decide(w->rx, &f, w->rx_bits, NULL);
+    count_errors(nblocks * (spacing - 1), k, w->tx_bits, w->rx_bits, c);
+}
+
 /* bits -> mapper -> channel -> receiver -> error counts, for n symbols. */
 static void run_block(worker *w, const point_run *p, size_t n, sim_counts *c)
 {
+    if (p->cfg->pilot_spacing) {
+        run_pilot_block(w, p, n, c);
+        return;
+    }
     const sim_engine_config *cfg = p->cfg;
     size_t k = ch_modem_bits_per_symbol(cfg->modem);
     bool faded = cfg->fading.kind != CH_CHAN_AWGN;
@@ -144,10 +167,9 @@ static void run_chunk(worker *w, const point_run *p, uint64_t chunk, sim_counts 
     memset(c, 0, sizeof *c);
     ch_rng_seed(w->rng, p->cfg->seed, (uint64_t)p->point_index << 40 | chunk);
     ch_fading_reset(w->fading, w->rng);
-    for (size_t done = 0; done < p->chunk_symbols; done += BLOCK_SYMBOLS) {
-        size_t n = p->chunk_symbols - done < BLOCK_SYMBOLS ? p->chunk_symbols - done
-                                                           : BLOCK_SYMBOLS;
-        run_block(w, p, n, c);
+    for (size_t done = 0; done < p->chunk_symbols; done += p->block_symbols) {
+        size_t left = p->chunk_symbols - done;
+        run_block(w, p, left < p->block_symbols ? left : p->block_symbols, c);
     }
 }
 
@@ -246,6 +268,8 @@ static void point_init(point_run *p, const sim_engine_config *cfg, unsigned poin
     p->point_index = point_index;
     p->n0 = ch_n0_from_ebn0(ebn0_db, k, cfg->code_rate);
     p->chunk_symbols = chunk_symbols(cfg);
+    size_t spacing = cfg->pilot_spacing ? cfg->pilot_spacing : 1;
+    p->block_symbols = BLOCK_SYMBOLS > spacing ? BLOCK_SYMBOLS / spacing * spacing : spacing;
     p->inphase_only = sim_receiver_inphase_only(cfg->rx);
     p->total.ebn0_db = ebn0_db;
     p->total.esn0_db = ch_esn0_from_ebn0(ebn0_db, k, cfg->code_rate);

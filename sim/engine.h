@@ -36,7 +36,10 @@ typedef void (*sim_progress_fn)(const sim_counts *so_far, double bits_per_second
 typedef struct {
     const ch_modem *modem;       /* borrowed */
     ch_fading_config fading;     /* the channel */
-    double code_rate;            /* 1 when uncoded */
+    double code_rate;            /* information bits per coded bit and pilot overhead:
+                                    1 when uncoded without pilots, (N-1)/N with pilots */
+    unsigned pilot_spacing;      /* 0: perfect CSI; N >= 2: a pilot leads each block of N
+                                    symbols (fading coherence N), receivers get no h */
     const sim_receiver *rx;      /* borrowed */
     uint64_t seed;
     uint64_t min_errors;         /* a point stops once it has this many bit errors ... */

@@ -128,3 +128,25 @@ void sim_link_write_meta(const sim_link *link, sim_table *t)
     sim_table_meta(t, "modulation", "%s", ch_modem_name(link->modem));
     sim_table_meta(t, "channel", "%s", channel);
 }
+
+int sim_cli_csi(const char *value, bool *pilots)
+{
+    if (strcmp(value, "perfect") == 0 || strcmp(value, "pilot") == 0) {
+        *pilots = strcmp(value, "pilot") == 0;
+        return 0;
+    }
+    return sim_cli_fail("--csi: '%s' is not perfect or pilot", value), -1;
+}
+
+int sim_link_options_check_pilots(const sim_link_options *o)
+{
+    if (o->fading.kind == CH_CHAN_AWGN || o->fading.coherence < 2 || o->doppler_given)
+        return sim_cli_fail("--csi pilot needs a fading channel in blocks of --coherence N >= 2 "
+                            "symbols"), -1;
+    return 0;
+}
+
+double sim_pilot_rate(unsigned spacing)
+{
+    return spacing ? (double)(spacing - 1) / spacing : 1.0;
+}

@@ -36,6 +36,16 @@ int sim_link_options_parse(sim_link_options *o, int argc, char **argv, int *i);
 /* Checks that the options are complete and consistent. 0, or -1 with an error printed. */
 int sim_link_options_check(const sim_link_options *o);
 
+/* Parses --csi: "perfect" (pilots = false) or "pilot" (true). 0, or -1 with an error printed. */
+int sim_cli_csi(const char *value, bool *pilots);
+
+/* Checks that the link can carry pilots: a fading channel in blocks of --coherence N >= 2
+ * symbols. 0, or -1 with an error printed. */
+int sim_link_options_check_pilots(const sim_link_options *o);
+
+/* The rate left for data by one pilot per block of `spacing` symbols: (N-1)/N, 1 for none. */
+double sim_pilot_rate(unsigned spacing);
+
 /* Makes the link (loads a custom constellation). 0, or -1 with an error printed. */
 int sim_link_create(const sim_link_options *o, sim_link *link);
 

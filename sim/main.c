@@ -17,6 +17,7 @@ static const command commands[] = {
     {"demo", sim_cmd_demo, "the default study: simulate, compare with theory, plot"},
     {"sim", sim_cmd_sim, "Monte Carlo BER/SER sweep over Eb/N0, written as a table"},
     {"theory", sim_cmd_theory, "exact BER/SER over Eb/N0, in the same table layout"},
+    {"train", sim_cmd_train, "train a neural receiver on fresh channel pairs"},
     {"bench", sim_cmd_bench, "throughput of the standard chains, one line each"},
 };
 enum { NCOMMANDS = sizeof commands / sizeof commands[0] };

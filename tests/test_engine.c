@@ -20,7 +20,7 @@ static sim_counts run(const link_case *lc, int threads, uint64_t min_errors, uin
 {
     ch_modem *m = ch_modem_create(lc->mod);
     assert_non_null(m);
-    sim_receiver *rx = sim_receiver_create(lc->rx, m);
+    sim_receiver *rx = sim_receiver_classical(lc->rx, m);
     assert_non_null(rx);
     sim_engine_config cfg = {.modem = m, .fading = lc->fading, .code_rate = 1.0, .rx = rx,
                              .seed = 2385, .min_errors = min_errors, .max_bits = max_bits,
@@ -85,7 +85,7 @@ static void test_seed_matters(void **state)
 {
     (void)state;
     ch_modem *m = ch_modem_create(CH_MOD_BPSK);
-    sim_receiver *rx = sim_receiver_create(SIM_RX_HARD, m);
+    sim_receiver *rx = sim_receiver_classical(SIM_RX_HARD, m);
     sim_engine_config cfg = {.modem = m, .fading = {.kind = CH_CHAN_AWGN, .coherence = 1},
                              .code_rate = 1.0, .rx = rx, .seed = 1, .min_errors = UINT64_MAX,
                              .max_bits = 1000000, .threads = 1};
@@ -104,7 +104,7 @@ static void test_interrupt(void **state)
     (void)state;
     volatile sig_atomic_t stop = 1;
     ch_modem *m = ch_modem_create(CH_MOD_QPSK);
-    sim_receiver *rx = sim_receiver_create(SIM_RX_HARD, m);
+    sim_receiver *rx = sim_receiver_classical(SIM_RX_HARD, m);
     sim_engine_config cfg = {.modem = m, .fading = {.kind = CH_CHAN_AWGN, .coherence = 1},
                              .code_rate = 1.0, .rx = rx, .seed = 1, .min_errors = 100,
                              .max_bits = 1ull << 40, .threads = 2, .stop = &stop};

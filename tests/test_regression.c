@@ -30,7 +30,7 @@ static sim_counts simulate(ch_mod_kind mod, ch_chan_kind channel, double ebn0_db
 {
     ch_modem *m = ch_modem_create(mod);
     assert_non_null(m);
-    sim_receiver *rx = sim_receiver_create(SIM_RX_MAXLOG, m);
+    sim_receiver *rx = sim_receiver_classical(SIM_RX_MAXLOG, m);
     assert_non_null(rx);
     sim_engine_config cfg = {.modem = m, .fading = {.kind = channel, .coherence = 1},
                              .code_rate = code_rate, .rx = rx, .seed = 20261128,
