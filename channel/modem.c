@@ -476,25 +476,24 @@ static const float *square_block(size_t n, const float complex *y, const float c
 
 /* ---- hard decisions ---- */
 
-/* Level index of v on an axis of L levels (a_i = (L - 1 - 2i) d): the nearest level is
- * floor(L/2 - v / 2d), clamped; NaN lands on 0. */
-static inline unsigned slice(float v, float inv2d, unsigned levels)
-{
-    float t = (float)levels * 0.5f - v * inv2d;
-    t = t > 0 ? t : 0;
-    t = t < (float)(levels - 1) ? t : (float)(levels - 1);
-    return (unsigned)t;
-}
-
 /* Slices nf axis values z[f] into kax bits each at bits[f * kax]: for square QAM the
  * interleaved re, im floats of the symbols are exactly the I, Q halves of their labels in
- * order. kax a compile-time constant once inlined, so that the loop vectorises. */
-static inline void slice_axes(float inv2d, unsigned kax, size_t nf, const float *z,
-                              uint8_t *bits)
+ * order. A Gray PAM label is read off bit by bit without finding the level: the first bit is
+ * the sign, and each further bit tells whether |z| (folded about the previous threshold) lies
+ * inside the next threshold, T_1 = 2^(kax-1) d, T_(j+1) = T_j / 2. These thresholds are the
+ * midpoints between levels, so the decision is the nearest level. kax a compile-time constant
+ * once inlined, so that the loop vectorises. */
+static inline void slice_axes(float d, unsigned kax, size_t nf, const float *z, uint8_t *bits)
 {
     for (size_t f = 0; f < nf; f++) {
-        unsigned i = slice(z[f], inv2d, 1u << kax);
-        label_bits(i ^ (i >> 1), kax, bits + f * kax);
+        float v = z[f], t = (float)(1u << (kax - 1)) * d;
+        bits[f * kax] = v < 0;
+        v = fabsf(v);
+        for (unsigned j = 1; j < kax; j++) {
+            bits[f * kax + j] = v < t;
+            v = fabsf(v - t);
+            t *= 0.5f;
+        }
     }
 }
 
@@ -502,7 +501,7 @@ static void hard_square(const ch_modem *m, size_t nsym, const float complex *y,
                         const float complex *h, uint8_t *bits)
 {
     float zbuf[2 * MODEM_BLOCK];
-    const float inv2d = 0.5f / m->d;
+    const float d = m->d;
     for (size_t s = 0; s < nsym; s += MODEM_BLOCK) {
         size_t n = nsym - s < MODEM_BLOCK ? nsym - s : MODEM_BLOCK;
         const float *z = square_block(n, y + s, h ? h + s : NULL, NULL, zbuf, NULL);
@@ -513,10 +512,10 @@ static void hard_square(const ch_modem *m, size_t nsym, const float complex *y,
             continue;
         }
         switch (m->kax) {
-        case 1: slice_axes(inv2d, 1, 2 * n, z, b); break;
-        case 2: slice_axes(inv2d, 2, 2 * n, z, b); break;
-        case 3: slice_axes(inv2d, 3, 2 * n, z, b); break;
-        default: slice_axes(inv2d, 4, 2 * n, z, b); break;
+        case 1: slice_axes(d, 1, 2 * n, z, b); break;
+        case 2: slice_axes(d, 2, 2 * n, z, b); break;
+        case 3: slice_axes(d, 3, 2 * n, z, b); break;
+        default: slice_axes(d, 4, 2 * n, z, b); break;
         }
     }
 }
