@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "nn_error.h"
 #include "nn_net.h"
@@ -59,12 +60,52 @@ typedef struct {
 /* The pair of kind act, or NULL for an unknown kind. */
 const nn_activation *nn_activation_of(nn_act act);
 
-/* Fast float exp for x ≤ 88: relative error below 3e-7 (x below −87.3 gives e^−87.3); plain C
- * that the compiler vectorises. */
-float nn_expf(float x);
+/* Fast float e^x for −87.3 ≤ x ≤ 88 (inputs beyond are clamped to those bounds, NaN stays NaN),
+ * relative error below 3e-7; inline plain C that the compiler vectorises in the loops using
+ * it. */
+NN_INLINE float nn_expf(float x)
+{
+    /* e^x = 2^n e^r with n = round(x / ln 2) and |r| ≤ ln2/2; ln 2 is split in two (Cody and
+     * Waite) so that n·ln2_hi is exact and r keeps its low bits. The degree-7 Taylor polynomial
+     * of e^r has a truncation error below 5.2e-9 on that interval. */
+    const float log2e = 1.44269504088896341f, ln2_hi = 0.693359375f, ln2_lo = -2.12194440e-4f;
+    const float shifter = 0x1.8p23f;    /* adding it rounds to an integer in the low bits */
+    float xc = x > -87.3f ? x : -87.3f; /* NaN becomes a bound here, so the int cast is defined */
+    xc = xc < 88.0f ? xc : 88.0f;
+    float t = xc * log2e + shifter;
+    float n = t - shifter;
+    float r = (xc - n * ln2_hi) - n * ln2_lo;
+    float p = 1.0f / 5040;
+    p = p * r + 1.0f / 720;
+    p = p * r + 1.0f / 120;
+    p = p * r + 1.0f / 24;
+    p = p * r + 1.0f / 6;
+    p = p * r + 0.5f;
+    p = p * r + 1.0f;
+    p = p * r + 1.0f;
+    int32_t biased = ((int32_t)n + 127) * (1 << 23);
+    float scale;
+    memcpy(&scale, &biased, sizeof scale);
+    return x == x ? p * scale : x; /* NaN in, NaN out */
+}
 
-/* log(1 + t) for t in [0, 1], relative error below 3e-7, vectorisable. */
-float nn_log1pf_unit(float t);
+/* log(1 + t) for t in [0, 1], relative error below 3e-7, inline and vectorisable. */
+NN_INLINE float nn_log1pf_unit(float t)
+{
+    /* log(1 + t) = 2 atanh(s) = 2 Σ s^(2j+1)/(2j+1) with s = t/(2 + t) ≤ 1/3: no cancellation
+     * for small t, and the series after the u^7 term (u = s² ≤ 1/9) is below 1.4e-9. */
+    float s = t / (2.0f + t);
+    float u = s * s;
+    float p = 1.0f / 15;
+    p = p * u + 1.0f / 13;
+    p = p * u + 1.0f / 11;
+    p = p * u + 1.0f / 9;
+    p = p * u + 1.0f / 7;
+    p = p * u + 1.0f / 5;
+    p = p * u + 1.0f / 3;
+    p = p * u + 1.0f;
+    return 2.0f * s * p;
+}
 
 /* ---- layers ----------------------------------------------------------------------------- */
 

@@ -59,17 +59,25 @@ static void softmax_ce_backward(const nn_layer *l, const nn_pass *p, size_t n, c
 
 /* ---- sigmoid with binary cross-entropy ------------------------------------------------------- */
 
+/* Element by element over the whole batch (so that the loop vectorises whatever K is): the loss
+ * terms go to the first half of the scratch and ∂ℓ/∂x = σ(x) − y, cached for backward, to the
+ * second. */
 static void sigmoid_bce_forward(const nn_layer *l, const nn_pass *p, size_t n, const float *x,
                                 float *loss)
 {
-    size_t K = l->n_in;
+    size_t K = l->n_in, count = n * K;
+    float *term = p->scratch, *grad = p->scratch + count;
+    const float *y = p->target;
+    for (size_t e = 0; e < count; e++) {
+        float t = nn_expf(-fabsf(x[e])); /* e^−|x| ≤ 1: nothing overflows */
+        float pos = x[e] > 0.0f ? x[e] : 0.0f;
+        term[e] = pos - x[e] * y[e] + nn_log1pf_unit(t);
+        grad[e] = (x[e] >= 0.0f ? 1.0f : t) / (1.0f + t) - y[e]; /* σ(x) − y */
+    }
     for (size_t i = 0; i < n; i++) {
-        const float *xi = x + i * K, *yi = p->target + i * K;
         float l_i = 0.0f;
-        for (size_t k = 0; k < K; k++) {
-            float pos = xi[k] > 0.0f ? xi[k] : 0.0f;
-            l_i += pos - xi[k] * yi[k] + nn_log1pf_unit(nn_expf(-fabsf(xi[k])));
-        }
+        for (size_t k = 0; k < K; k++)
+            l_i += term[i * K + k];
         loss[i] = l_i;
     }
 }
@@ -77,15 +85,13 @@ static void sigmoid_bce_forward(const nn_layer *l, const nn_pass *p, size_t n, c
 static void sigmoid_bce_backward(const nn_layer *l, const nn_pass *p, size_t n, const float *x,
                                  const float *loss, float *delta, float *delta_prev)
 {
+    (void)x;
     (void)loss;
     size_t K = l->n_in;
+    const float *grad = p->scratch + n * K;
     for (size_t i = 0; i < n; i++)
-        for (size_t k = 0; k < K; k++) {
-            float xk = x[i * K + k];
-            float t = nn_expf(-fabsf(xk)); /* σ(x) = 1/(1+t) or t/(1+t): no overflow */
-            float sigma = (xk >= 0.0f ? 1.0f : t) / (1.0f + t);
-            delta_prev[i * K + k] = delta[i] * (sigma - p->target[i * K + k]);
-        }
+        for (size_t k = 0; k < K; k++)
+            delta_prev[i * K + k] = delta[i] * grad[i * K + k];
 }
 
 /* ---- squared error ------------------------------------------------------------------------- */
@@ -133,6 +139,7 @@ int nn_loss_setup(nn_layer *l, size_t index)
         break;
     case NN_LOSS_SIGMOID_BCE:
         l->ops = &sigmoid_bce_ops;
+        l->scratch_per_sample = 2 * l->n_in; /* loss terms and σ(x) − y */
         break;
     case NN_LOSS_MSE:
         l->ops = &mse_ops;

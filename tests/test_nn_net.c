@@ -447,6 +447,10 @@ static void test_fast_exp_and_log1p(void **state)
     assert_true(worst_log < 3e-7);
     assert_true(nn_expf(-1e4f) >= 0.0f && nn_expf(-1e4f) < 2e-38f);
     assert_true(nn_log1pf_unit(0.0f) == 0.0f);
+    assert_true(isnan(nn_expf(NAN)));
+    float z = NAN;
+    nn_activation_of(NN_ACT_SIGMOID)->f(1, &z);
+    assert_true(isnan(z)); /* a diverged network is not hidden by a saturating layer */
 }
 
 int main(void)
