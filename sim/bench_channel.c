@@ -76,8 +76,8 @@ static double bench_bpsk_awgn(double min_seconds, int threads)
         ch_rng_gauss(r, BENCH_BLOCK, sigma, noise);
         uint32_t e = 0;
         for (size_t i = 0; i < BENCH_BLOCK; i++) {
-            float yi = (1.0f - 2.0f * bits[i]) + noise[i];
-            e += (uint32_t)(yi < 0) != bits[i];
+            float yi = (bits[i] ? -1.0f : 1.0f) + noise[i];
+            e += (uint8_t)(yi < 0) ^ bits[i];
         }
         errors += e;
     });
@@ -86,20 +86,23 @@ static double bench_bpsk_awgn(double min_seconds, int threads)
     return rate;
 }
 
-/* Errors between n sent and decided bits. */
+/* Errors between n sent and decided bits (each 0 or 1). */
 static uint32_t count_errors(size_t n, const uint8_t *a, const uint8_t *b)
 {
     uint32_t e = 0;
     for (size_t i = 0; i < n; i++)
-        e += a[i] != b[i];
+        e += a[i] ^ b[i];
     return e;
 }
 
-/* y = x + w, w ~ CN(0, n0) from the interleaved re, im variates w[2n]. */
+/* y = x + w for n complex samples, w ~ CN(0, n0) given as 2n interleaved re, im variates: a
+ * float complex array is a float array of twice the length (C11 6.2.5). */
 static void add_noise(size_t n, const float *w, const float complex *xs, float complex *ys)
 {
-    for (size_t i = 0; i < n; i++)
-        ys[i] = CMPLXF(crealf(xs[i]) + w[2 * i], cimagf(xs[i]) + w[2 * i + 1]);
+    const float *xf = (const float *)xs;
+    float *yf = (float *)ys;
+    for (size_t f = 0; f < 2 * n; f++)
+        yf[f] = xf[f] + w[f];
 }
 
 /* qam16_awgn_hard: bits, Gray 16-QAM mapper, CN(0, n0) noise, per-axis slicer, errors. */
@@ -174,9 +177,9 @@ static double bench_bpsk_rayleigh(double min_seconds, int threads)
         ch_rng_gauss(r, 2 * BENCH_BLOCK, sigma, noise);
         uint32_t e = 0;
         for (size_t i = 0; i < BENCH_BLOCK; i++) {
-            float hr = crealf(h[i]), hi = cimagf(h[i]), xi = 1.0f - 2.0f * bits[i];
+            float hr = crealf(h[i]), hi = cimagf(h[i]), xi = bits[i] ? -1.0f : 1.0f;
             float yr = hr * xi + noise[2 * i], yi = hi * xi + noise[2 * i + 1];
-            e += (uint32_t)(hr * yr + hi * yi < 0) != bits[i];
+            e += (uint8_t)(hr * yr + hi * yi < 0) ^ bits[i];
         }
         errors += e;
     });
