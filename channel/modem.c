@@ -26,16 +26,16 @@
 
 struct ch_modem {
     ch_mod_kind kind;
-    unsigned order;                        /* M */
-    unsigned k;                            /* log2 M */
-    unsigned axes;                         /* 0: general, 1: BPSK (I only), 2: square QAM */
-    unsigned levels;                       /* L, levels per axis */
-    unsigned kax;                          /* bits per axis, log2 L */
-    float d;                               /* half the distance between neighbouring levels */
-    float level[MODEM_MAX_LEVELS];         /* a_i, by level index */
-    float level_of[MODEM_MAX_LEVELS];      /* a_i, by axis label */
-    char *name;                            /* "custom(path)"; NULL for built-ins */
-    float complex *points;                 /* M points by label */
+    unsigned order;                   /* M */
+    unsigned k;                       /* log2 M */
+    unsigned axes;                    /* 0: general, 1: BPSK (I only), 2: square QAM */
+    unsigned levels;                  /* L, levels per axis */
+    unsigned kax;                     /* bits per axis, log2 L */
+    float d;                          /* half the distance between neighbouring levels */
+    float level[MODEM_MAX_LEVELS];    /* a_i, by level index */
+    float level_of[MODEM_MAX_LEVELS]; /* a_i, by axis label */
+    char *name;                       /* "custom(path)"; NULL for built-ins */
+    float complex *points;            /* M points by label */
 };
 
 static const char *const mod_names[] = {"bpsk", "qpsk", "8psk", "16qam", "64qam", "256qam"};
@@ -238,19 +238,22 @@ static int load_entries(const char *path, FILE *f, load_entry **out, unsigned *c
         int nt = split_line(buf, tok);
         if (nt == 0) continue;
         if (nt == 2) {
-            status = ch_error(CH_EFORMAT, "ch_modem_load: %s: line %u: missing label (want "
-                              "'label re im')", path, line);
+            status = ch_error(CH_EFORMAT,
+                              "ch_modem_load: %s: line %u: missing label (want "
+                              "'label re im')",
+                              path, line);
             goto fail;
         }
         if (nt != 3) {
-            status = ch_error(CH_EFORMAT, "ch_modem_load: %s: line %u: expected 'label re im', "
-                              "found %s%d fields", path, line, nt > 3 ? "more than " : "",
-                              nt > 3 ? 3 : nt);
+            status = ch_error(CH_EFORMAT,
+                              "ch_modem_load: %s: line %u: expected 'label re im', "
+                              "found %s%d fields",
+                              path, line, nt > 3 ? "more than " : "", nt > 3 ? 3 : nt);
             goto fail;
         }
         if (n == CH_MODEM_MAX_ORDER) {
-            status = ch_error(CH_EFORMAT, "ch_modem_load: %s: line %u: more than %d points",
-                              path, line, CH_MODEM_MAX_ORDER);
+            status = ch_error(CH_EFORMAT, "ch_modem_load: %s: line %u: more than %d points", path,
+                              line, CH_MODEM_MAX_ORDER);
             goto fail;
         }
         if (n == cap) {
@@ -264,16 +267,18 @@ static int load_entries(const char *path, FILE *f, load_entry **out, unsigned *c
         }
         load_entry *x = &e[n];
         if (strlen(tok[0]) > LOAD_LABEL_MAX) {
-            status = ch_error(CH_EFORMAT, "ch_modem_load: %s: line %u: bad label '%.20s...'",
-                              path, line, tok[0]);
+            status = ch_error(CH_EFORMAT, "ch_modem_load: %s: line %u: bad label '%.20s...'", path,
+                              line, tok[0]);
             goto fail;
         }
         strcpy(x->label, tok[0]);
         x->line = line;
         for (int c = 1; c <= 2; c++)
             if (parse_number(tok[c], c == 1 ? &x->re : &x->im) != 0) {
-                status = ch_error(CH_EFORMAT, "ch_modem_load: %s: line %u: '%s' is not a finite "
-                                  "number", path, line, tok[c]);
+                status = ch_error(CH_EFORMAT,
+                                  "ch_modem_load: %s: line %u: '%s' is not a finite "
+                                  "number",
+                                  path, line, tok[c]);
                 goto fail;
             }
         n++;
@@ -299,29 +304,36 @@ static int place_entries(const char *path, const load_entry *e, unsigned n, ch_m
     for (unsigned i = 0; i < n; i++) {
         unsigned long label;
         if (parse_label(e[i].label, m->k, &label) != 0)
-            return ch_error(CH_EFORMAT, "ch_modem_load: %s: line %u: bad label '%s' (want %u "
-                            "binary digits or a decimal integer)", path, e[i].line, e[i].label,
-                            m->k);
+            return ch_error(CH_EFORMAT,
+                            "ch_modem_load: %s: line %u: bad label '%s' (want %u "
+                            "binary digits or a decimal integer)",
+                            path, e[i].line, e[i].label, m->k);
         if (label >= n)
-            return ch_error(CH_EFORMAT, "ch_modem_load: %s: line %u: label %lu out of range "
-                            "0..%u", path, e[i].line, label, n - 1);
+            return ch_error(CH_EFORMAT,
+                            "ch_modem_load: %s: line %u: label %lu out of range "
+                            "0..%u",
+                            path, e[i].line, label, n - 1);
         if (line_of[label])
-            return ch_error(CH_EFORMAT, "ch_modem_load: %s: line %u: label %lu already given on "
-                            "line %u", path, e[i].line, label, line_of[label]);
+            return ch_error(CH_EFORMAT,
+                            "ch_modem_load: %s: line %u: label %lu already given on "
+                            "line %u",
+                            path, e[i].line, label, line_of[label]);
         line_of[label] = e[i].line;
         m->points[label] = CMPLXF((float)e[i].re, (float)e[i].im);
         energy += e[i].re * e[i].re + e[i].im * e[i].im;
     }
     double scale = sqrt(n / energy); /* n >= 2 distinct points: energy > 0 */
     for (unsigned l = 0; l < n; l++)
-        m->points[l] = CMPLXF((float)(crealf(m->points[l]) * scale),
-                              (float)(cimagf(m->points[l]) * scale));
+        m->points[l] =
+            CMPLXF((float)(crealf(m->points[l]) * scale), (float)(cimagf(m->points[l]) * scale));
     for (unsigned a = 0; a < n; a++)
         for (unsigned b = a + 1; b < n; b++)
             if (m->points[a] == m->points[b]) {
                 unsigned la = line_of[a], lb = line_of[b];
-                return ch_error(CH_EFORMAT, "ch_modem_load: %s: line %u: point equals the one on "
-                                "line %u", path, la > lb ? la : lb, la < lb ? la : lb);
+                return ch_error(CH_EFORMAT,
+                                "ch_modem_load: %s: line %u: point equals the one on "
+                                "line %u",
+                                path, la > lb ? la : lb, la < lb ? la : lb);
             }
     return CH_OK;
 }
@@ -344,8 +356,10 @@ ch_modem *ch_modem_load(const char *path)
         goto fail;
     }
     if (n < 2 || (n & (n - 1)) != 0) {
-        ch_error(CH_EFORMAT, "ch_modem_load: %s: line %u: %u points, not a power of two from 2 "
-                 "to %d", path, e[n - 1].line, n, CH_MODEM_MAX_ORDER);
+        ch_error(CH_EFORMAT,
+                 "ch_modem_load: %s: line %u: %u points, not a power of two from 2 "
+                 "to %d",
+                 path, e[n - 1].line, n, CH_MODEM_MAX_ORDER);
         goto fail;
     }
     m = modem_alloc(CH_MOD_CUSTOM, n);
@@ -429,10 +443,18 @@ void ch_modem_map(const ch_modem *m, size_t nsym, const uint8_t *bits, float com
     }
     if (m->axes == 2) {
         switch (m->kax) {
-        case 1: map_square(m->d, 1, 2, nsym, bits, x); return;
-        case 2: map_square(m->d, 2, 2, nsym, bits, x); return;
-        case 3: map_square(m->d, 3, 2, nsym, bits, x); return;
-        default: map_square(m->d, 4, 2, nsym, bits, x); return;
+        case 1:
+            map_square(m->d, 1, 2, nsym, bits, x);
+            return;
+        case 2:
+            map_square(m->d, 2, 2, nsym, bits, x);
+            return;
+        case 3:
+            map_square(m->d, 3, 2, nsym, bits, x);
+            return;
+        default:
+            map_square(m->d, 4, 2, nsym, bits, x);
+            return;
         }
     }
     if (m->k == 3)
@@ -512,10 +534,18 @@ static void hard_square(const ch_modem *m, size_t nsym, const float complex *y,
             continue;
         }
         switch (m->kax) {
-        case 1: slice_axes(d, 1, 2 * n, z, b); break;
-        case 2: slice_axes(d, 2, 2 * n, z, b); break;
-        case 3: slice_axes(d, 3, 2 * n, z, b); break;
-        default: slice_axes(d, 4, 2 * n, z, b); break;
+        case 1:
+            slice_axes(d, 1, 2 * n, z, b);
+            break;
+        case 2:
+            slice_axes(d, 2, 2 * n, z, b);
+            break;
+        case 3:
+            slice_axes(d, 3, 2 * n, z, b);
+            break;
+        default:
+            slice_axes(d, 4, 2 * n, z, b);
+            break;
         }
     }
 }
@@ -640,10 +670,18 @@ static void soft_square(const ch_modem *m, size_t nsym, const float complex *y,
                 continue;
             }
             switch (kax) {
-            case 1: axis_maxlog(m->level_of, 1, 2, 2 * n, z, sc, out); break;
-            case 2: axis_maxlog(m->level_of, 2, 2, 2 * n, z, sc, out); break;
-            case 3: axis_maxlog(m->level_of, 3, 2, 2 * n, z, sc, out); break;
-            default: axis_maxlog(m->level_of, 4, 2, 2 * n, z, sc, out); break;
+            case 1:
+                axis_maxlog(m->level_of, 1, 2, 2 * n, z, sc, out);
+                break;
+            case 2:
+                axis_maxlog(m->level_of, 2, 2, 2 * n, z, sc, out);
+                break;
+            case 3:
+                axis_maxlog(m->level_of, 3, 2, 2 * n, z, sc, out);
+                break;
+            default:
+                axis_maxlog(m->level_of, 4, 2, 2 * n, z, sc, out);
+                break;
             }
             continue;
         }

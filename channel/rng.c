@@ -261,8 +261,7 @@ float rng_radius_uniform(uint32_t ra, uint32_t rb)
  * box_muller_pair). */
 static inline float sin_reduced(float phi, float z)
 {
-    return phi * (0.707106769f +
-                  z * (-0.117851019f + z * (0.00589163881f + z * -0.000137913434f)));
+    return phi * (0.707106769f + z * (-0.117851019f + z * (0.00589163881f + z * -0.000137913434f)));
 }
 
 static inline float cos_reduced(float z)

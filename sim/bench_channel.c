@@ -31,7 +31,7 @@ static double bench_n0(unsigned k)
 
 /* Runs the block statement (the variadic part, so that it may hold commas) in batches until
  * min_seconds have passed, and sets rate to units per second. */
-#define BENCH_LOOP(min_seconds, units_per_block, ...)                                            \
+#define BENCH_LOOP(min_seconds, units_per_block, ...)                                              \
     do {                                                                                           \
         double start_ = sim_bench_now(), elapsed_;                                                 \
         uint64_t blocks_ = 0;                                                                      \
@@ -164,8 +164,7 @@ static double bench_bpsk_rayleigh(double min_seconds, int threads)
 {
     (void)threads;
     ch_rng *r = ch_rng_create(2385, 5);
-    ch_fading *f = ch_fading_create(&(ch_fading_config){.kind = CH_CHAN_RAYLEIGH,
-                                                        .coherence = 1});
+    ch_fading *f = ch_fading_create(&(ch_fading_config){.kind = CH_CHAN_RAYLEIGH, .coherence = 1});
     double rate = -1;
     if (!r || !f) goto done;
     const float sigma = (float)sqrt(bench_n0(1) / 2);

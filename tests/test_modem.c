@@ -113,8 +113,8 @@ static void test_builtin_gray(void **state)
                 if (b != a && cabs((double complex)p[a] - p[b]) < dmin * (1 + 1e-5)) {
                     neighbours++;
                     if (__builtin_popcount(a ^ b) != 1)
-                        fail_msg("%s: labels %u and %u are neighbours", ch_mod_name(builtins[i]),
-                                 a, b);
+                        fail_msg("%s: labels %u and %u are neighbours", ch_mod_name(builtins[i]), a,
+                                 b);
                 }
             assert_true(neighbours >= 1 && neighbours <= 4);
         }
@@ -188,8 +188,8 @@ static void test_round_trip(void **state)
                 for (size_t b = 0; b < nb; b++)
                     if (!(bits[b] ? llr[b] < 0 : llr[b] > 0))
                         fail_msg("%s, %s, h %s: bit %zu = %u, llr %g", ch_modem_name(m),
-                                 exact ? "exact" : "max-log", with_h ? "random" : "1", b,
-                                 bits[b], llr[b]);
+                                 exact ? "exact" : "max-log", with_h ? "random" : "1", b, bits[b],
+                                 llr[b]);
                 memset(out, 7, nb);
                 ch_llr_decide(nb, llr, out);
                 assert_memory_equal(out, bits, nb);
@@ -245,8 +245,9 @@ static void test_llr_against_brute_force(void **state)
                     double tol = 2e-6 * mmax + 2e-5;
                     if (!(fabs(lm[j * k + b] - ref_m) <= tol && fabs(le[j * k + b] - ref_e) <= tol))
                         fail_msg("%s, h %s, symbol %zu bit %u: max-log %.9g vs %.9g, exact %.9g "
-                                 "vs %.9g (tol %.3g)", ch_modem_name(m), with_h ? "random" : "1",
-                                 j, b, lm[j * k + b], ref_m, le[j * k + b], ref_e, tol);
+                                 "vs %.9g (tol %.3g)",
+                                 ch_modem_name(m), with_h ? "random" : "1", j, b, lm[j * k + b],
+                                 ref_m, le[j * k + b], ref_e, tol);
                 }
             }
         }
@@ -306,7 +307,7 @@ static void test_load_valid(void **state)
     assert_int_equal(ch_modem_order(m), 8);
     assert_int_equal(ch_modem_bits_per_symbol(m), 3);
     const float complex *p = ch_modem_points(m);
-    static const double raw[8][2] = {{2.385, 0.31}, {-0.7, 1.9}, {0.2, -1.45}, {-1.6, -0.9},
+    static const double raw[8][2] = {{2.385, 0.31}, {-0.7, 1.9}, {0.2, -1.45},  {-1.6, -0.9},
                                      {1.1, 1.2},    {-2.2, 0.4}, {0.05, -0.12}, {1.7, -1.8}};
     double e = 0;
     for (int l = 0; l < 8; l++)
