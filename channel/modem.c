@@ -32,7 +32,6 @@ struct ch_modem {
     unsigned levels;                  /* L, levels per axis */
     unsigned kax;                     /* bits per axis, log2 L */
     float d;                          /* half the distance between neighbouring levels */
-    float level[MODEM_MAX_LEVELS];    /* a_i, by level index */
     float level_of[MODEM_MAX_LEVELS]; /* a_i, by axis label */
     char *name;                       /* "custom(path)"; NULL for built-ins */
     float complex *points;            /* M points by label */
@@ -48,10 +47,9 @@ int ch_mod_parse(const char *name, ch_mod_kind *kind)
             *kind = (ch_mod_kind)i;
             return CH_OK;
         }
-    return ch_error(CH_EINVAL,
-                    "ch_mod_parse: unknown modulation '%s' (bpsk, qpsk, 8psk, 16qam, 64qam, "
-                    "256qam)",
-                    name ? name : "(null)");
+    return ch_error(
+        CH_EINVAL, "ch_mod_parse: unknown modulation '%s' (bpsk, qpsk, 8psk, 16qam, 64qam, 256qam)",
+        name ? name : "(null)");
 }
 
 const char *ch_mod_name(ch_mod_kind kind)
@@ -94,10 +92,8 @@ static void init_square(ch_modem *m, unsigned axes, unsigned levels)
     m->levels = levels;
     m->kax = log2u(levels);
     m->d = (float)d;
-    for (unsigned i = 0; i < levels; i++) {
-        m->level[i] = (float)((int)levels - 1 - 2 * (int)i) * m->d;
-        m->level_of[i ^ (i >> 1)] = m->level[i];
-    }
+    for (unsigned i = 0; i < levels; i++)
+        m->level_of[i ^ (i >> 1)] = (float)((int)levels - 1 - 2 * (int)i) * m->d;
     if (axes == 1) {
         for (unsigned g = 0; g < levels; g++)
             m->points[g] = m->level_of[g];
@@ -220,10 +216,38 @@ static int split_line(char *s, char *tok[4])
     return n;
 }
 
-/* Reads the entries of the file into *out (allocated). Returns CH_OK or an error. */
+/* Parses one line (number `line`, its text in buf) into *x. Returns 1 for a point, 0 for a
+ * blank or comment line, or a negative error status (message set). */
+static int parse_entry(const char *path, unsigned line, char *buf, load_entry *x)
+{
+    char *tok[4];
+    int nt = split_line(buf, tok);
+    if (nt == 0) return 0;
+    if (nt == 2)
+        return -ch_error(CH_EFORMAT,
+                         "ch_modem_load: %s: line %u: missing label (want 'label re im')", path,
+                         line);
+    if (nt != 3)
+        return -ch_error(CH_EFORMAT,
+                         "ch_modem_load: %s: line %u: expected 'label re im', found %s%d fields",
+                         path, line, nt > 3 ? "more than " : "", nt > 3 ? 3 : nt);
+    if (strlen(tok[0]) > LOAD_LABEL_MAX)
+        return -ch_error(CH_EFORMAT, "ch_modem_load: %s: line %u: bad label '%.20s...'", path, line,
+                         tok[0]);
+    strcpy(x->label, tok[0]);
+    x->line = line;
+    for (int c = 1; c <= 2; c++)
+        if (parse_number(tok[c], c == 1 ? &x->re : &x->im) != 0)
+            return -ch_error(CH_EFORMAT, "ch_modem_load: %s: line %u: '%s' is not a finite number",
+                             path, line, tok[c]);
+    return 1;
+}
+
+/* Reads the entries of the file into *out (allocated, *count of them). Returns CH_OK or an
+ * error status (message set). */
 static int load_entries(const char *path, FILE *f, load_entry **out, unsigned *count)
 {
-    load_entry *e = NULL;
+    load_entry *e = NULL, x;
     unsigned n = 0, cap = 0, line = 0;
     char buf[LOAD_LINE_MAX + 1];
     int status = CH_OK;
@@ -234,23 +258,12 @@ static int load_entries(const char *path, FILE *f, load_entry **out, unsigned *c
                               path, line, LOAD_LINE_MAX - 1);
             goto fail;
         }
-        char *tok[4];
-        int nt = split_line(buf, tok);
-        if (nt == 0) continue;
-        if (nt == 2) {
-            status = ch_error(CH_EFORMAT,
-                              "ch_modem_load: %s: line %u: missing label (want "
-                              "'label re im')",
-                              path, line);
+        int got = parse_entry(path, line, buf, &x);
+        if (got < 0) {
+            status = -got;
             goto fail;
         }
-        if (nt != 3) {
-            status = ch_error(CH_EFORMAT,
-                              "ch_modem_load: %s: line %u: expected 'label re im', "
-                              "found %s%d fields",
-                              path, line, nt > 3 ? "more than " : "", nt > 3 ? 3 : nt);
-            goto fail;
-        }
+        if (got == 0) continue;
         if (n == CH_MODEM_MAX_ORDER) {
             status = ch_error(CH_EFORMAT, "ch_modem_load: %s: line %u: more than %d points", path,
                               line, CH_MODEM_MAX_ORDER);
@@ -265,23 +278,7 @@ static int load_entries(const char *path, FILE *f, load_entry **out, unsigned *c
             }
             e = g;
         }
-        load_entry *x = &e[n];
-        if (strlen(tok[0]) > LOAD_LABEL_MAX) {
-            status = ch_error(CH_EFORMAT, "ch_modem_load: %s: line %u: bad label '%.20s...'", path,
-                              line, tok[0]);
-            goto fail;
-        }
-        strcpy(x->label, tok[0]);
-        x->line = line;
-        for (int c = 1; c <= 2; c++)
-            if (parse_number(tok[c], c == 1 ? &x->re : &x->im) != 0) {
-                status = ch_error(CH_EFORMAT,
-                                  "ch_modem_load: %s: line %u: '%s' is not a finite "
-                                  "number",
-                                  path, line, tok[c]);
-                goto fail;
-            }
-        n++;
+        e[n++] = x;
     }
     if (ferror(f)) {
         status = ch_error(CH_EIO, "ch_modem_load: %s: line %u: read error", path, line + 1);
@@ -295,8 +292,8 @@ fail:
     return status;
 }
 
-/* Places the entries by label into m->points and scales them to unit energy; checks labels
- * (range, duplicates, missing) and duplicate points. */
+/* Places the entries by label into m->points and scales them to unit energy; checks the labels
+ * (in range and not repeated, so that all n are present) and that no two points are equal. */
 static int place_entries(const char *path, const load_entry *e, unsigned n, ch_modem *m)
 {
     unsigned line_of[CH_MODEM_MAX_ORDER] = {0};
@@ -305,19 +302,16 @@ static int place_entries(const char *path, const load_entry *e, unsigned n, ch_m
         unsigned long label;
         if (parse_label(e[i].label, m->k, &label) != 0)
             return ch_error(CH_EFORMAT,
-                            "ch_modem_load: %s: line %u: bad label '%s' (want %u "
-                            "binary digits or a decimal integer)",
+                            "ch_modem_load: %s: line %u: bad label '%s' (want %u binary digits or "
+                            "a decimal integer)",
                             path, e[i].line, e[i].label, m->k);
         if (label >= n)
-            return ch_error(CH_EFORMAT,
-                            "ch_modem_load: %s: line %u: label %lu out of range "
-                            "0..%u",
+            return ch_error(CH_EFORMAT, "ch_modem_load: %s: line %u: label %lu out of range 0..%u",
                             path, e[i].line, label, n - 1);
         if (line_of[label])
             return ch_error(CH_EFORMAT,
-                            "ch_modem_load: %s: line %u: label %lu already given on "
-                            "line %u",
-                            path, e[i].line, label, line_of[label]);
+                            "ch_modem_load: %s: line %u: label %lu already given on line %u", path,
+                            e[i].line, label, line_of[label]);
         line_of[label] = e[i].line;
         m->points[label] = CMPLXF((float)e[i].re, (float)e[i].im);
         energy += e[i].re * e[i].re + e[i].im * e[i].im;
@@ -331,9 +325,8 @@ static int place_entries(const char *path, const load_entry *e, unsigned n, ch_m
             if (m->points[a] == m->points[b]) {
                 unsigned la = line_of[a], lb = line_of[b];
                 return ch_error(CH_EFORMAT,
-                                "ch_modem_load: %s: line %u: point equals the one on "
-                                "line %u",
-                                path, la > lb ? la : lb, la < lb ? la : lb);
+                                "ch_modem_load: %s: line %u: point equals the one on line %u", path,
+                                la > lb ? la : lb, la < lb ? la : lb);
             }
     return CH_OK;
 }
@@ -357,9 +350,8 @@ ch_modem *ch_modem_load(const char *path)
     }
     if (n < 2 || (n & (n - 1)) != 0) {
         ch_error(CH_EFORMAT,
-                 "ch_modem_load: %s: line %u: %u points, not a power of two from 2 "
-                 "to %d",
-                 path, e[n - 1].line, n, CH_MODEM_MAX_ORDER);
+                 "ch_modem_load: %s: line %u: %u points, not a power of two from 2 to %d", path,
+                 e[n - 1].line, n, CH_MODEM_MAX_ORDER);
         goto fail;
     }
     m = modem_alloc(CH_MOD_CUSTOM, n);
