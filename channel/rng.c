@@ -28,7 +28,6 @@
 
 /* All lanes of the generator; GCC splits it into as many machine vectors as it takes. */
 typedef uint64_t rng_lanevec __attribute__((vector_size(8 * RNG_LANES)));
-typedef uint64_t rng_u64x8 __attribute__((vector_size(64)));
 typedef uint32_t rng_u32x16 __attribute__((vector_size(64)));
 typedef int32_t rng_i32x16 __attribute__((vector_size(64)));
 typedef float rng_f32x16 __attribute__((vector_size(64)));
@@ -92,7 +91,7 @@ static uint64_t mix64(uint64_t z)
 
 /* State word w of the generator is mix64(x_w ^ y) where x_w is the w-th splitmix64 output of
  * seed and y = mix64(stream + c): for a fixed seed distinct streams give distinct words, and
- * two seeds cannot give equal states unless x_w ^ x'_w is the same for all 32 words. */
+ * two seeds cannot give equal states unless x_w ^ x'_w is the same for all 4 RNG_LANES words. */
 void ch_rng_seed(ch_rng *r, uint64_t seed, uint64_t stream)
 {
     const uint64_t golden = 0x9e3779b97f4a7c15u;
