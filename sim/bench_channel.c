@@ -86,12 +86,18 @@ static double bench_bpsk_awgn(double min_seconds, int threads)
     return rate;
 }
 
-/* Errors between n sent and decided bits (each 0 or 1). */
+/* Errors between n sent and decided bits (each 0 or 1). Partial sums in 16 bits over chunks
+ * of 4096 cannot overflow and let the compiler keep four times as many lanes per vector. */
 static uint32_t count_errors(size_t n, const uint8_t *a, const uint8_t *b)
 {
     uint32_t e = 0;
-    for (size_t i = 0; i < n; i++)
-        e += a[i] ^ b[i];
+    for (size_t i = 0; i < n; i += 4096) {
+        size_t end = n - i < 4096 ? n : i + 4096;
+        uint16_t part = 0;
+        for (size_t j = i; j < end; j++)
+            part += (uint16_t)(a[j] ^ b[j]);
+        e += part;
+    }
     return e;
 }
 
