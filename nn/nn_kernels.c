@@ -94,32 +94,39 @@ typedef struct {
 
 #define TILE_CASE(MRC, NVC)                                                                        \
     case (MRC)*8 + (NVC):                                                                          \
-        tile(MRC, NVC, tail, pr->k, a, pr->ars, pr->aps, b, pr->ldb, c, pr->ldc, pr->start, bias,  \
-             pr->epi);                                                                             \
+        tile(MRC, NVC, tail, k, a, pr->ars, pr->aps, b, pr->ldb, c, pr->ldc, start, bias, epi);    \
         break;
 #define TILE_CASES(MRC) TILE_CASE(MRC, 1) TILE_CASE(MRC, 2) TILE_CASE(MRC, 3) TILE_CASE(MRC, 4)
 
-/* Runs the tiles of one product: column panels of TILE_COLS outside, so that the panel of B
- * stays in cache while the rows of L stream past it. */
+/* Runs the tiles of one product. Column panels of TILE_COLS are outside and slices of KC
+ * products inside them, so that a KC × TILE_COLS block of B (64 kB) stays in cache while the
+ * rows of L stream past it, and the panel's strip of C stays in L2 from one slice to the next;
+ * the start applies to the first slice only and the epilogue to the last. */
 static void run_product(const product *pr)
 {
+    enum { KC = 256 };
     for (size_t j0 = 0; j0 < pr->n; j0 += TILE_COLS) {
         size_t width = pr->n - j0 < TILE_COLS ? pr->n - j0 : TILE_COLS;
         int nv = (int)((width + 15) / 16);
         __mmask16 tail = width % 16 ? (__mmask16)((1u << (width % 16)) - 1) : 0xFFFF;
-        const float *b = pr->b + j0;
         const float *bias = pr->bias ? pr->bias + j0 : NULL;
-        for (size_t i0 = 0; i0 < pr->m; i0 += MR) {
-            int mr = pr->m - i0 < MR ? (int)(pr->m - i0) : MR;
-            const float *a = pr->a + i0 * pr->ars;
-            float *c = pr->c + i0 * pr->ldc + j0;
-            switch (mr * 8 + nv) {
-                TILE_CASES(1)
-                TILE_CASES(2)
-                TILE_CASES(3)
-                TILE_CASES(4)
-                TILE_CASES(5)
-                TILE_CASES(6)
+        for (size_t p0 = 0; p0 < pr->k || p0 == 0; p0 += KC) {
+            size_t k = pr->k - p0 < KC ? pr->k - p0 : KC;
+            int start = p0 == 0 ? pr->start : START_C;
+            int epi = p0 + k == pr->k ? pr->epi : EPI_NONE;
+            const float *b = pr->b + p0 * pr->ldb + j0;
+            for (size_t i0 = 0; i0 < pr->m; i0 += MR) {
+                int mr = pr->m - i0 < MR ? (int)(pr->m - i0) : MR;
+                const float *a = pr->a + i0 * pr->ars + p0 * pr->aps;
+                float *c = pr->c + i0 * pr->ldc + j0;
+                switch (mr * 8 + nv) {
+                    TILE_CASES(1)
+                    TILE_CASES(2)
+                    TILE_CASES(3)
+                    TILE_CASES(4)
+                    TILE_CASES(5)
+                    TILE_CASES(6)
+                }
             }
         }
     }
