@@ -182,11 +182,14 @@ static void adam_step(nn_optim *opt, float lr, float *theta, const float *grad)
 
 int nn_optim_step(nn_optim *opt, float *theta, float *grad)
 {
-    double norm = opt->cfg.clip_norm > 0.0 ? nn_grad_clip(opt->n, grad, opt->cfg.clip_norm)
-                                           : nn_grad_norm(opt->n, grad);
+    double norm = nn_grad_norm(opt->n, grad);
     if (!isfinite(norm))
         return nn_error(NN_ENONFINITE, "nn_optim_step: step %llu: gradient norm is %g",
                         (unsigned long long)opt->t, norm);
+    if (opt->cfg.clip_norm > 0.0 && norm > opt->cfg.clip_norm) {
+        float scale = (float)(opt->cfg.clip_norm / norm);
+        for (size_t i = 0; i < opt->n; i++) grad[i] *= scale;
+    }
     float lr = (float)nn_optim_lr(opt);
     if (opt->cfg.kind == NN_OPT_ADAM)
         adam_step(opt, lr, theta, grad);

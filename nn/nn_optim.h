@@ -59,8 +59,8 @@ nn_optim *nn_optim_create(size_t n_param, const nn_optim_config *cfg);
 void nn_optim_destroy(nn_optim *opt);
 
 /* One step on theta[0..n_param) from the gradient grad[0..n_param) (which clipping may scale in
- * place). Allocates nothing. Returns NN_ENONFINITE, changing nothing, if the gradient norm is
- * not finite. */
+ * place). Allocates nothing. Returns NN_ENONFINITE, changing neither array nor the optimizer's
+ * state, if the gradient norm is not finite. */
 int nn_optim_step(nn_optim *opt, float *theta, float *grad);
 
 /* Number of parameters the optimizer was made for. */

@@ -318,12 +318,15 @@ static void test_optimizer_errors(void **state)
     adam.schedule = (nn_schedule){0};
     assert_null(nn_optim_create(0, &adam));
     nn_optim_destroy(NULL);
-    /* a non-finite gradient changes nothing */
+    /* a non-finite gradient changes nothing, with clipping too */
+    adam.clip_norm = 0.5;
     nn_optim *opt = nn_optim_create(2, &adam);
-    float theta[2] = {2.385f, 1.0f}, g[2] = {NAN, 1.0f};
+    float theta[2] = {2.385f, 1.0f}, g[2] = {NAN, 1.0f}, g_inf[2] = {INFINITY, 1.0f};
     assert_int_equal(nn_optim_step(opt, theta, g), NN_ENONFINITE);
+    assert_int_equal(nn_optim_step(opt, theta, g_inf), NN_ENONFINITE);
     assert_close(theta[0], 2.385f, 0, 0);
     assert_close(theta[1], 1.0f, 0, 0);
+    assert_close(g_inf[1], 1.0f, 0, 0);
     assert_int_equal(nn_optim_steps(opt), 0);
     nn_optim_destroy(opt);
 }
