@@ -13,6 +13,7 @@ struct sim_receiver {
     char name[160];
     nn_net *net; /* SIM_RX_NN */
     sim_feat_layout layout;
+    float feature_scale; /* the model's c (rx_features.h) */
 };
 
 struct sim_rx_worker {
@@ -90,6 +91,12 @@ static int load_model(sim_receiver *rx, char *err, size_t size)
         return -1;
     }
     int status = check_model(rx, meta, err, size);
+    char *end;
+    rx->feature_scale = strtof(meta_value(meta, "feature_scale"), &end);
+    if (status == 0 && (*end != '\0' || !(rx->feature_scale > 0))) {
+        snprintf(err, size, "model '%s' has no valid feature_scale", rx->cfg.model);
+        status = -1;
+    }
     nn_meta_destroy(meta);
     return status;
 }
@@ -226,9 +233,9 @@ static size_t decide_nn(sim_rx_worker *w, const sim_frame *f)
     if (n) {
         nd = f->nsym / n * (n - 1);
         for (size_t b = 0; b < f->nsym / n; b++) w->n0data[b] = f->n0[b * n];
-        sim_feat_pilot(f->nsym / n, n, f->y, w->n0data, w->features);
+        sim_feat_pilot(f->nsym / n, n, f->y, w->n0data, rx->feature_scale, w->features);
     } else {
-        sim_feat_eq(nd, f->y, f->h, f->n0, w->features);
+        sim_feat_eq(nd, f->y, f->h, f->n0, rx->feature_scale, w->features);
     }
     nn_net_infer(rx->net, w->ws, nd, w->features, w->llr);
     sim_feat_llr_from_logits(nd * nn_net_n_out(rx->net), w->llr, w->llr);

@@ -1,6 +1,7 @@
 #include "rx_features.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const layout_names[] = {[SIM_FEAT_EQ] = "eq", [SIM_FEAT_PILOT] = "pilot"};
@@ -25,44 +26,44 @@ size_t sim_feat_width(sim_feat_layout layout)
     return layout == SIM_FEAT_EQ ? 3 : 5;
 }
 
+void sim_feat_eq(size_t n, const float complex *y, const float complex *h, const float *n0,
+                 float c, float *x)
+{
+    for (size_t i = 0; i < n; i++) {
+        float complex hi = h ? h[i] : 1.0f;
+        float w = c / n0[i];
+        float complex m = y[i] * conjf(hi) * w;
+        x[3 * i] = crealf(m);
+        x[3 * i + 1] = cimagf(m);
+        x[3 * i + 2] = (crealf(hi) * crealf(hi) + cimagf(hi) * cimagf(hi)) * w;
+    }
+}
+
 static float clampf(float v, float lo, float hi)
 {
     return v < lo ? lo : v > hi ? hi : v;
 }
 
-/* SNR in bels, the scale at which a network input of order one spans 0 to 60 dB. */
-static float snr_bels(float snr)
+/* The 5 pilot features of data symbol y beside pilot observation yp (see the header). */
+static void pilot_row(float complex yp, float complex y, float n0, float c, float *row)
 {
-    return clampf(log10f(snr > 1e-30f ? snr : 1e-30f), -3.0f, 6.0f);
-}
-
-void sim_feat_eq(size_t n, const float complex *y, const float complex *h, const float *n0,
-                 float *x)
-{
-    for (size_t i = 0; i < n; i++) {
-        float complex hi = h ? h[i] : 1.0f;
-        float g = crealf(hi) * crealf(hi) + cimagf(hi) * cimagf(hi);
-        float complex z = g > 0 ? y[i] * conjf(hi) / g : 0;
-        x[3 * i] = clampf(crealf(z), -SIM_FEAT_CLAMP, SIM_FEAT_CLAMP);
-        x[3 * i + 1] = clampf(cimagf(z), -SIM_FEAT_CLAMP, SIM_FEAT_CLAMP);
-        x[3 * i + 2] = snr_bels(g / n0[i]);
-    }
+    float e = crealf(yp) * crealf(yp) + cimagf(yp) * cimagf(yp);
+    float complex z = e > 0 ? y * conjf(yp) / e : 0;
+    float p = e / n0;
+    row[0] = clampf(crealf(z), -SIM_FEAT_CLAMP, SIM_FEAT_CLAMP);
+    row[1] = clampf(cimagf(z), -SIM_FEAT_CLAMP, SIM_FEAT_CLAMP);
+    row[2] = clampf(log10f(p), -6.0f, 6.0f);
+    row[3] = c * p;
+    row[4] = log10f(1.0f / n0);
 }
 
 void sim_feat_pilot(size_t nblocks, unsigned spacing, const float complex *y,
-                    const float *n0_block, float *x)
+                    const float *n0_block, float c, float *x)
 {
     for (size_t b = 0; b < nblocks; b++) {
         const float complex *yb = y + b * spacing;
-        float s = snr_bels(1.0f / n0_block[b]);
-        for (unsigned j = 1; j < spacing; j++) {
-            float *row = x + 5 * (b * (spacing - 1) + j - 1);
-            row[0] = crealf(yb[0]);
-            row[1] = cimagf(yb[0]);
-            row[2] = crealf(yb[j]);
-            row[3] = cimagf(yb[j]);
-            row[4] = s;
-        }
+        for (unsigned j = 1; j < spacing; j++)
+            pilot_row(yb[0], yb[j], n0_block[b], c, x + 5 * (b * (spacing - 1) + j - 1));
     }
 }
 

@@ -1,12 +1,25 @@
 /* What a learned receiver sees: its input features, built from a frame, and its LLRs, read from
  * the network's output.
  *
- * Two layouts, stored in the model file so that a model is only used where it was trained:
- *   eq     (coherent, CSI or AWGN) per symbol: [Re z, Im z, s] with the equalised symbol
- *          z = y / h (clamped to |Re|, |Im| <= SIM_FEAT_CLAMP) and s = 10 log10(|h|^2 / n0) / 10,
- *          the symbol's own SNR in bels (clamped to [-3, 6]);
- *   pilot  (no CSI; one pilot per block of N) per data symbol: [Re y_p, Im y_p, Re y, Im y, s]
- *          with y_p the observation of the block's pilot and s = 10 log10(1 / n0) / 10.
+ * The features are the statistics a coherent or pilot-aided detector forms from its
+ * observations, so that a small ReLU network can represent the detector at every SNR:
+ *
+ *   eq (perfect CSI or AWGN), per symbol, 3 features: c·[Re m, Im m, g] with the matched filter
+ *     output m = y conj(h) / n0 and the symbol's SNR g = |h|^2 / n0. The exact LLR of any
+ *     constellation is a function of (m, g) alone: -|y - h s|^2 / n0 = 2 Re(conj(s) m) - |s|^2 g
+ *     plus a term common to all s, so each LLR is a difference of two log-sum-exps of functions
+ *     linear in the features, and max-log is piecewise linear in them.
+ *   pilot (one pilot per block of N, no CSI), per data symbol, 5 features:
+ *     [Re z, Im z, log10 p, c·p, log10(1/n0)] with z = y / y_p the symbol seen through the
+ *     pilot's observation y_p (each part clamped to +-SIM_FEAT_CLAMP) and p = |y_p|^2 / n0 the
+ *     pilot's SNR. For block Rayleigh fading the exact likelihood of data symbol x is a function
+ *     of these alone: log p(y, y_p | x) = p |1 + conj(x) z|^2 / (n0 + 1 + |x|^2)
+ *     - log(n0 + 1 + |x|^2) + a term common to all x; least squares, by contrast, decides on z by
+ *     distance, which is what the network must match or beat.
+ *
+ * c is the model's feature scale, fixed at training (1 / the mean Es/N0 of its SNR range,
+ * stored in the model) so that the inputs are of order one.
+ *
  * The network's outputs are one logit per bit trained with sigmoid binary cross-entropy on the
  * bit, so a logit is log P(b=1)/P(b=0) and llr = -logit in the project's convention. */
 #ifndef SIM_RX_FEATURES_H
@@ -20,25 +33,25 @@ typedef enum {
     SIM_FEAT_PILOT,
 } sim_feat_layout;
 
-/* Equalised symbols beyond this (deep fades) carry no more information about the point. */
-#define SIM_FEAT_CLAMP 8.0f
-
 /* The layout's name in model files ("eq", "pilot"), and back (0, or -1 on an unknown name). */
 const char *sim_feat_name(sim_feat_layout layout);
 int sim_feat_parse(const char *name, sim_feat_layout *layout);
 
+/* Equalised symbols beyond this (deep fades) carry no more information about the point. */
+#define SIM_FEAT_CLAMP 8.0f
+
 /* Features per sample: 3 (eq) or 5 (pilot). */
 size_t sim_feat_width(sim_feat_layout layout);
 
-/* eq features of n symbols into x[n * 3]: y[n], h[n] (NULL for h = 1), n0[n]. */
+/* eq features of n symbols into x[n * 3]: y[n], h[n] (NULL for h = 1), n0[n], scale c. */
 void sim_feat_eq(size_t n, const float complex *y, const float complex *h, const float *n0,
-                 float *x);
+                 float c, float *x);
 
 /* pilot features of the nblocks * (spacing-1) data symbols of nblocks blocks into
- * x[nblocks * (spacing-1) * 5]: y[nblocks * spacing] with each block's pilot first, and the
- * noise variance n0_block[nblocks] of each block. */
+ * x[nblocks * (spacing-1) * 5]: y[nblocks * spacing] with each block's pilot first, the noise
+ * variance n0_block[nblocks] of each block, scale c. */
 void sim_feat_pilot(size_t nblocks, unsigned spacing, const float complex *y,
-                    const float *n0_block, float *x);
+                    const float *n0_block, float c, float *x);
 
 /* LLRs from logits: llr[i] = -logit[i], i < n (in place allowed). */
 void sim_feat_llr_from_logits(size_t n, const float *logit, float *llr);

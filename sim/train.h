@@ -1,0 +1,35 @@
+/* Training a learned receiver: fresh channel pairs of one link → features → an MLP with one
+ * logit per bit and sigmoid binary cross-entropy, Adam with a cosine learning rate. */
+#ifndef SIM_TRAIN_H
+#define SIM_TRAIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <channel.h>
+#include <nn.h>
+
+#define SIM_TRAIN_MAX_HIDDEN 8
+
+typedef struct {
+    const ch_modem *modem;      /* borrowed, a built-in modulation */
+    ch_fading_config fading;    /* the channel */
+    bool pilots;                /* one pilot per block of fading.coherence symbols, no CSI */
+    double ebn0_lo, ebn0_hi;    /* training Eb/N0 range in dB, drawn uniformly */
+    const size_t *hidden;       /* hidden ReLU layer widths */
+    size_t n_hidden;            /* 1 .. SIM_TRAIN_MAX_HIDDEN */
+    uint64_t steps, batch, seed;
+    double lr;                  /* Adam's rate, cosine-decayed to lr/30 */
+    const char *log;            /* the learning curve table, or NULL */
+    int (*on_row)(void *user, const nn_train_row *row); /* progress, or NULL */
+    void *on_row_user;
+} sim_train_config;
+
+/* Trains a receiver for cfg. On success returns 0 and the network and its link metadata (for
+ * nn_model_save; the caller destroys both); otherwise a nonzero status with a one-line message
+ * in err[err_size]. Reproducible for a given seed. */
+int sim_train(const sim_train_config *cfg, nn_net **net, nn_meta **meta, char *err,
+              size_t err_size);
+
+#endif
