@@ -32,6 +32,26 @@ static void assert_count(uint64_t c, uint64_t n, double p, const char *what)
     assert_within((double)c, mu, sqrt(mu * (1 - p)) + 1.0 / Z999, what);
 }
 
+/* A count c of events of small probability p in n trials, against the exact 99.9% central
+ * interval of its Poisson law of mean n p: P(X < lo) <= 0.0005 and P(X > hi) <= 0.0005. */
+static void assert_rare_count(uint64_t c, uint64_t n, double p, const char *what)
+{
+    double mu = (double)n * p, q = exp(-mu), cdf = q;
+    uint64_t k = 0, lo = 0;
+    while (cdf <= 0.0005) {
+        q *= mu / (double)++k;
+        cdf += q;
+        lo = k;
+    }
+    while (1 - cdf > 0.0005) {
+        q *= mu / (double)++k;
+        cdf += q;
+    }
+    if (c < lo || c > k)
+        fail_msg("%s: %llu events, 99.9%% interval [%llu, %llu] for mean %.2f", what,
+                 (unsigned long long)c, (unsigned long long)lo, (unsigned long long)k, mu);
+}
+
 /* FNV-1a over bytes: a fingerprint of a whole output. */
 static uint64_t fnv(const void *p, size_t n)
 {
@@ -189,7 +209,8 @@ static void test_bits(void **state)
 
 /* Moments and tails of ch_rng_gauss over 2^25 variates, sigma = 2.385: mean, variance,
  * kurtosis (E x^4 / sigma^4 = 3, sd of the estimate sqrt(96/n)) and P(|x| > k sigma) =
- * erfc(k / sqrt 2) for k = 3, 4. Sums in double. */
+ * erfc(k / sqrt 2) for k = 3, 4 (normal bounds) and 5 (19 events expected, exact Poisson
+ * bounds; test_rng_tail has the precise counts). Sums in double. */
 static void test_gauss_moments_and_tails(void **state)
 {
     (void)state;
@@ -200,7 +221,7 @@ static void test_gauss_moments_and_tails(void **state)
     ch_rng *r = ch_rng_create(2385, 6);
     assert_non_null(r);
     double s1 = 0, s2 = 0, s4 = 0;
-    uint64_t tail3 = 0, tail4 = 0;
+    uint64_t tail3 = 0, tail4 = 0, tail5 = 0;
     for (uint64_t done = 0; done < n; done += BLOCK) {
         ch_rng_gauss(r, BLOCK, (float)sigma, x);
         for (size_t i = 0; i < BLOCK; i++) {
@@ -210,6 +231,7 @@ static void test_gauss_moments_and_tails(void **state)
             s4 += v2 * v2;
             tail3 += fabs(v) > 3;
             tail4 += fabs(v) > 4;
+            tail5 += fabs(v) > 5;
         }
     }
     double dn = (double)n;
@@ -218,6 +240,7 @@ static void test_gauss_moments_and_tails(void **state)
     assert_within(s4 / dn, 3, sqrt(96 / dn), "kurtosis");
     assert_count(tail3, n, erfc(3 / sqrt(2.0)), "P(|x| > 3 sigma)");
     assert_count(tail4, n, erfc(4 / sqrt(2.0)), "P(|x| > 4 sigma)");
+    assert_rare_count(tail5, n, erfc(5 / sqrt(2.0)), "P(|x| > 5 sigma)");
     ch_rng_destroy(r);
     free(x);
 }
