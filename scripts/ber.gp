@@ -42,7 +42,8 @@ set title plot_title noenhanced
 set key bottom left box opaque noenhanced
 set mytics 10
 # Room at both ends so that the first and last points are not cut by the frame.
-set offsets 0.3, 0.3, 0, 0
+set autoscale xfix
+set offsets 0.5, 0.5, 0, 0
 
 # Zero counts have no place on a log axis.
 positive(v) = v > 0 ? v : NaN

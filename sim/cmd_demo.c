@@ -1,35 +1,46 @@
-/* bersim demo: the default study. Simulates 16-QAM over fast Rayleigh fading with the
- * classical receivers against theory, writes the tables and draws the figure with gnuplot. */
+/* bersim demo: the default study. Trains a neural demapper for 16-QAM over fast Rayleigh
+ * fading with CSI, simulates it beside max-log and exact log-MAP, computes theory, and writes
+ * the tables, the learning curve and two figures (gnuplot). */
 #include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
-#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-extern char **environ;
-
 #include "cli.h"
 #include "commands.h"
+
+extern char **environ;
 
 #ifndef BERSIM_SCRIPTS_DIR
 #define BERSIM_SCRIPTS_DIR "scripts"
 #endif
 
+#define DEMO_LINK "--mod", "16qam", "--channel", "rayleigh"
+#define DEMO_TITLE "bersim demo: 16-QAM, fast Rayleigh fading, perfect CSI"
+
 typedef struct {
     const char *dir;
     const char *threads;
+    char paths[8][4096]; /* model, curve, theory, maxlog, exact, nn, ber figure, curve figure */
 } demo_options;
+
+enum { MODEL, CURVE, THEORY, MAXLOG, EXACT, NN, BER_FIG, CURVE_FIG };
+static const char *const file_names[] = {"nn16qam.model", "learning_curve.tsv", "theory.tsv",
+                                         "maxlog.tsv", "exact.tsv", "nn.tsv", "ber.png",
+                                         "learning_curve.png"};
 
 static void demo_usage(void)
 {
     puts("usage: bersim demo [-o DIR] [--threads T]\n\n"
-         "The default study: 16-QAM over fast Rayleigh fading, max-log and exact receivers\n"
-         "simulated against theory. Writes tables and a figure (gnuplot) into DIR\n"
-         "(default results/) and prints where they are.");
+         "The default study: trains a neural demapper for 16-QAM over fast Rayleigh fading with\n"
+         "perfect CSI, simulates it beside the max-log and exact log-MAP demappers, computes\n"
+         "theory, and writes the tables, the model, the learning curve and two figures\n"
+         "(gnuplot) into DIR (default results/).");
 }
 
 /* Runs a subcommand in this process with the words given, NULL-terminated. */
@@ -42,14 +53,15 @@ static int run(int (*cmd)(int, char **), char **words)
 
 static int parse_options(demo_options *o, int argc, char **argv)
 {
-    *o = (demo_options){.dir = "results", .threads = NULL};
+    o->dir = "results";
+    o->threads = NULL;
     for (int i = 1; i < argc; i++) {
         const char *opt = argv[i];
         if (strcmp(opt, "-o") != 0 && strcmp(opt, "--threads") != 0)
             return sim_cli_fail("demo: unknown option '%s'", opt), -1;
         const char *v = sim_cli_value(argc, argv, &i);
-        if (!v) return -1;
         uint64_t t;
+        if (!v) return -1;
         if (strcmp(opt, "-o") == 0)
             o->dir = v;
         else if (sim_cli_u64(opt, v, 1, 1024, &t) == 0)
@@ -57,66 +69,78 @@ static int parse_options(demo_options *o, int argc, char **argv)
         else
             return -1;
     }
+    if (strlen(o->dir) > 3000) return sim_cli_fail("demo: -o '%s' is too long", o->dir), -1;
     if (mkdir(o->dir, 0777) != 0 && errno != EEXIST)
         return sim_cli_fail("demo: cannot make directory '%s': %s", o->dir, strerror(errno)), -1;
+    for (size_t i = 0; i < sizeof file_names / sizeof file_names[0]; i++)
+        snprintf(o->paths[i], sizeof o->paths[i], "%s/%s", o->dir, file_names[i]);
     return 0;
 }
 
-static char *path_in(const demo_options *o, const char *name, char *buf, size_t size)
+static int train(demo_options *o)
 {
-    snprintf(buf, size, "%s/%s", o->dir, name);
-    return buf;
+    char *words[] = {"train", DEMO_LINK, "--ebn0", "0:30", "--steps", "10000",
+                     "-o", o->paths[MODEL], "--log", o->paths[CURVE], "--quiet", NULL};
+    fprintf(stderr, "demo: training the neural demapper (10000 steps)\n");
+    return run(sim_cmd_train, words);
 }
 
-static int simulate(const demo_options *o, const char *rx, const char *file)
+static int simulate(demo_options *o, const char *rx, int table)
 {
-    char path[4096];
-    char *words[] = {"sim", "--mod", "16qam", "--channel", "rayleigh", "--ebn0", "0:3:30",
-                     "--rx", (char *)rx, "--min-errors", "400", "--max-bits", "4e7",
-                     "-o", path_in(o, file, path, sizeof path),
+    int nn = strcmp(rx, "nn") == 0;
+    char *words[] = {"sim", DEMO_LINK, "--ebn0", "0:2:30", "--rx", (char *)rx,
+                     "--min-errors", "2000", "--max-bits", "1e8", "-o", o->paths[table],
+                     nn ? "--model" : "--quiet", nn ? o->paths[MODEL] : "--quiet",
                      o->threads ? "--threads" : NULL, (char *)o->threads, NULL};
     fprintf(stderr, "demo: simulating the %s receiver\n", rx);
     return run(sim_cmd_sim, words);
 }
 
-/* Runs scripts/plot.sh on the tables; its own output (the figure's name) is not shown. */
-static int plot(const demo_options *o)
+/* Runs a program with arguments words[0..]; its standard output is not shown. */
+static int spawn_quietly(char **words)
 {
-    char script[4096], fig[4096], a[4096], b[4096], c[4096];
-    const char *scripts = getenv("BERSIM_SCRIPTS") ? getenv("BERSIM_SCRIPTS") : BERSIM_SCRIPTS_DIR;
-    snprintf(script, sizeof script, "%s/plot.sh", scripts);
-    char *words[] = {"bash", script, "-o", path_in(o, "ber.png", fig, sizeof fig),
-                     "-t", "bersim demo: 16-QAM, fast Rayleigh fading",
-                     path_in(o, "maxlog.tsv", a, sizeof a), path_in(o, "exact.tsv", b, sizeof b),
-                     path_in(o, "theory.tsv", c, sizeof c), NULL};
     posix_spawn_file_actions_t quiet;
     posix_spawn_file_actions_init(&quiet);
     posix_spawn_file_actions_addopen(&quiet, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
     pid_t pid;
     int status = -1;
-    if (posix_spawnp(&pid, "bash", &quiet, NULL, words, environ) == 0)
-        waitpid(pid, &status, 0);
+    if (posix_spawnp(&pid, words[0], &quiet, NULL, words, environ) == 0) waitpid(pid, &status, 0);
     posix_spawn_file_actions_destroy(&quiet);
     return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
+}
+
+static int plot(demo_options *o)
+{
+    const char *scripts = getenv("BERSIM_SCRIPTS") ? getenv("BERSIM_SCRIPTS") : BERSIM_SCRIPTS_DIR;
+    char plot_sh[4096], curve_gp[4096], vars[16384];
+    snprintf(plot_sh, sizeof plot_sh, "%s/plot.sh", scripts);
+    snprintf(curve_gp, sizeof curve_gp, "%s/curve.gp", scripts);
+    char *ber[] = {"bash", plot_sh, "-o", o->paths[BER_FIG], "-t", DEMO_TITLE, o->paths[NN],
+                   o->paths[MAXLOG], o->paths[EXACT], o->paths[THEORY], NULL};
+    snprintf(vars, sizeof vars, "in='%s'; out='%s'; plot_title='Learning curve of %s'",
+             o->paths[CURVE], o->paths[CURVE_FIG], o->paths[MODEL]);
+    char *curve[] = {"gnuplot", "-e", vars, curve_gp, NULL};
+    return spawn_quietly(ber) | spawn_quietly(curve);
 }
 
 int sim_cmd_demo(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "--help") == 0) return demo_usage(), 0;
-    demo_options o;
+    static demo_options o;
     if (parse_options(&o, argc, argv) != 0) return SIM_EXIT_USAGE;
-    char path[4096];
-    char *theory[] = {"theory", "--mod", "16qam", "--channel", "rayleigh", "--ebn0", "0:0.5:30",
-                      "-o", path_in(&o, "theory.tsv", path, sizeof path), NULL};
+    char *theory[] = {"theory", DEMO_LINK, "--ebn0", "0:0.5:30", "-o", o.paths[THEORY], NULL};
     int status = run(sim_cmd_theory, theory);
-    if (status == 0) status = simulate(&o, "maxlog", "maxlog.tsv");
-    if (status == 0) status = simulate(&o, "exact", "exact.tsv");
+    if (status == 0) status = train(&o);
+    if (status == 0) status = simulate(&o, "nn", NN);
+    if (status == 0) status = simulate(&o, "maxlog", MAXLOG);
+    if (status == 0) status = simulate(&o, "exact", EXACT);
     if (status != 0) return status;
     if (plot(&o) != 0) {
-        fprintf(stderr, "bersim: demo: the figure could not be drawn (is gnuplot installed?)\n");
+        fprintf(stderr, "bersim: demo: the figures could not be drawn (is gnuplot installed?)\n");
         return 1;
     }
-    printf("tables: %s/theory.tsv %s/maxlog.tsv %s/exact.tsv\nfigure: %s/ber.png\n", o.dir,
-           o.dir, o.dir, o.dir);
+    printf("model:   %s\nlearning curve: %s\ntables:  %s %s %s %s\nfigures: %s %s\n",
+           o.paths[MODEL], o.paths[CURVE], o.paths[NN], o.paths[MAXLOG], o.paths[EXACT],
+           o.paths[THEORY], o.paths[BER_FIG], o.paths[CURVE_FIG]);
     return 0;
 }

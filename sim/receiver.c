@@ -110,8 +110,10 @@ sim_receiver *sim_receiver_create(const sim_rx_config *cfg, char *err, size_t er
     }
     rx->cfg = *cfg;
     rx->layout = cfg->pilot_spacing ? SIM_FEAT_PILOT : SIM_FEAT_EQ;
-    if (cfg->kind == SIM_RX_NN)
-        snprintf(rx->name, sizeof rx->name, "nn %s", cfg->model);
+    if (cfg->kind == SIM_RX_NN) {
+        const char *base = strrchr(cfg->model, '/');
+        snprintf(rx->name, sizeof rx->name, "nn (%s)", base ? base + 1 : cfg->model);
+    }
     else
         snprintf(rx->name, sizeof rx->name, "%s%s", rx_names[cfg->kind],
                  cfg->pilot_spacing ? ", LS pilots" : "");
