@@ -101,7 +101,7 @@ static int parse_options(train_options *o, int argc, char **argv)
     if (!o->ebn0_given) return sim_cli_fail("train: --ebn0 is required"), -1;
     if (!o->output) return sim_cli_fail("train: -o MODEL is required"), -1;
     if (o->link.constellation)
-        return sim_cli_fail("train: learned receivers are for the built-in --mod only"), -1;
+        return sim_cli_fail("train: --constellation: learned receivers are for the built-in --mod only"), -1;
     if (sim_link_options_check(&o->link) != 0) return -1;
     return o->pilots ? sim_link_options_check_pilots(&o->link) : 0;
 }

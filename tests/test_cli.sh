@@ -73,9 +73,42 @@ expect_usage "no.txt" sim --constellation "$dir/no.txt" --channel awgn --ebn0 5
 printf '00 1 0\n01 0 1\n10 -1 0\n' > "$dir/three.txt"
 expect_usage "three.txt" sim --constellation "$dir/three.txt" --channel awgn --ebn0 5
 expect_usage "--constellation" sim --mod qpsk --constellation "$dir/three.txt" --channel awgn --ebn0 5
+# bersim train and the learned receiver.
+tl=(--mod qpsk --channel awgn --ebn0 0:10)
+expect_ok train --help
+expect_usage "-o MODEL" train "${tl[@]}"
+expect_usage "--ebn0" train --mod qpsk --channel awgn -o "$dir/m"
+expect_usage "--ebn0" train --mod qpsk --channel awgn --ebn0 5:1 -o "$dir/m"
+expect_usage "--ebn0" train --mod qpsk --channel awgn --ebn0 0:1000 -o "$dir/m"
+expect_usage "--hidden" train "${tl[@]}" -o "$dir/m" --hidden 0
+expect_usage "--hidden" train "${tl[@]}" -o "$dir/m" --hidden 64,x
+expect_usage "--hidden" train "${tl[@]}" -o "$dir/m" --hidden 1,2,3,4,5,6,7,8,9
+expect_usage "--steps" train "${tl[@]}" -o "$dir/m" --steps 0
+expect_usage "--batch" train "${tl[@]}" -o "$dir/m" --batch 1
+expect_usage "--lr" train "${tl[@]}" -o "$dir/m" --lr 2
+expect_usage "--csi" train "${tl[@]}" -o "$dir/m" --csi psychic
+expect_usage "--csi pilot" train "${tl[@]}" -o "$dir/m" --csi pilot
+expect_usage "--csi pilot" train --mod qpsk --channel rayleigh --ebn0 0:10 -o "$dir/m" --csi pilot
+expect_usage "--constellation" train --constellation "$dir/three.txt" --channel awgn --ebn0 0:10 -o "$dir/m"
+expect_usage "--bogus" train "${tl[@]}" -o "$dir/m" --bogus
+expect_usage "none/m" train "${tl[@]}" -o "$dir/none/m" --steps 10 --quiet
+expect_ok train "${tl[@]}" -o "$dir/q.model" --steps 50 --quiet
+expect_usage "--model" sim --mod qpsk --channel awgn --ebn0 5 --rx nn
+expect_usage "--model" sim --mod qpsk --channel awgn --ebn0 5 --model "$dir/q.model"
+expect_usage "$dir/no.model" sim --mod qpsk --channel awgn --ebn0 5 --rx nn --model "$dir/no.model"
+expect_usage "16qam" sim --mod 16qam --channel awgn --ebn0 5 --rx nn --model "$dir/q.model"
+expect_usage "rayleigh" sim --mod qpsk --channel rayleigh --ebn0 5 --rx nn --model "$dir/q.model"
+expect_usage "channel awgn" sim --mod qpsk --channel rayleigh --coherence 8 --csi pilot --ebn0 5 --rx nn --model "$dir/q.model"
+head -c 100 "$dir/q.model" > "$dir/cut.model"
+expect_usage "cut.model" sim --mod qpsk --channel awgn --ebn0 5 --rx nn --model "$dir/cut.model"
+echo "not a model" > "$dir/text.model"
+expect_usage "text.model" sim --mod qpsk --channel awgn --ebn0 5 --rx nn --model "$dir/text.model"
+expect_ok sim --mod qpsk --channel awgn --ebn0 5 --rx nn --model "$dir/q.model" --max-bits 1e5 --quiet
+expect_usage "--csi pilot" sim --mod qpsk --channel rayleigh --csi pilot --ebn0 5
+expect_ok sim --mod qpsk --channel rayleigh --coherence 8 --csi pilot --ebn0 5 --max-bits 1e5 --quiet
 expect_usage "'nope'" bench --only nope
 expect_usage "--threads" bench --threads 0
-[ -z "$(ls "$dir" | grep -v -e three.txt -e err)" ] && ok || bad "files left behind: $(ls "$dir")"
+[ -z "$(ls "$dir" | grep -v -e three.txt -e err -e '\.model$')" ] && ok || bad "files left behind: $(ls "$dir")"
 
 # A good run writes a table with metadata, header and one row per point.
 "$bersim" sim "${link[@]}" --ebn0 0:2:4 --max-bits 1e5 --quiet -o "$dir/t.tsv" 2>"$dir/err" \
