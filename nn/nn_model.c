@@ -10,9 +10,6 @@
 
 static const unsigned char magic[8] = {'B', 'S', 'I', 'M', 'N', 'N', '\r', '\n'};
 
-/* Bytes of one layer record: kind, n_out, code, value, n_param. */
-#define LAYER_RECORD 20
-
 /* ---- writing ------------------------------------------------------------------------------- */
 
 typedef struct {
@@ -205,65 +202,81 @@ static int read_meta(reader *r, nn_meta *meta)
     return NN_OK;
 }
 
-/* One layer record, checked against the width it receives; *width becomes its output width. */
-static int read_layer(reader *r, uint32_t t, uint32_t n_layers, uint64_t *width,
-                      nn_layer_spec *spec, uint64_t *n_param)
+/* A layer record as read from the file. */
+typedef struct {
+    uint32_t kind, n_out, code, value, n_param;
+} layer_record;
+
+/* Checks the kind-specific fields of record t and fills spec; *out and *n_param receive the
+ * output width and parameter count that follow from the input width `width`. */
+static int check_kind(const reader *r, uint32_t t, uint32_t n_layers, uint64_t width,
+                      const layer_record *rec, nn_layer_spec *spec, uint64_t *out,
+                      uint64_t *n_param)
 {
-    uint32_t kind, n_out, code, value, declared;
-    int status = get_u32(r, &kind, "a layer record");
-    if (status == NN_OK) status = get_u32(r, &n_out, "a layer record");
-    if (status == NN_OK) status = get_u32(r, &code, "a layer record");
-    if (status == NN_OK) status = get_u32(r, &value, "a layer record");
-    if (status == NN_OK) status = get_u32(r, &declared, "a layer record");
-    if (status != NN_OK) return status;
     const char *path = r->path;
-    *spec = (nn_layer_spec){.kind = (nn_layer_kind)kind, .n_out = n_out};
-    uint64_t expected_out = *width, expected_param = 0;
-    switch (kind) {
+    *spec = (nn_layer_spec){.kind = (nn_layer_kind)rec->kind, .n_out = rec->n_out};
+    *out = width;
+    *n_param = 0;
+    switch (rec->kind) {
     case NN_LAYER_DENSE:
-        if (n_out < 1 || n_out > NN_MAX_WIDTH)
+        if (rec->n_out < 1 || rec->n_out > NN_MAX_WIDTH)
             return nn_error(NN_ELIMIT, "nn_model_load: %s: layer %u: %u units, not 1..%u", path, t,
-                            n_out, NN_MAX_WIDTH);
-        if (code > NN_ACT_SIGMOID)
+                            rec->n_out, NN_MAX_WIDTH);
+        if (rec->code > NN_ACT_SIGMOID)
             return nn_error(NN_EFORMAT, "nn_model_load: %s: layer %u: unknown activation %u", path,
-                            t, code);
-        spec->act = (nn_act)code;
-        expected_out = n_out;
-        expected_param = *width * n_out + n_out;
-        break;
+                            t, rec->code);
+        spec->act = (nn_act)rec->code;
+        *out = rec->n_out;
+        *n_param = width * rec->n_out + rec->n_out;
+        return NN_OK;
     case NN_LAYER_POWER_NORM:
+        if (width % 2)
+            return nn_error(NN_EFORMAT, "nn_model_load: %s: layer %u: power_norm of odd width %llu",
+                            path, t, (unsigned long long)width);
+        return NN_OK;
     case NN_LAYER_NOISE:
-        if (kind == NN_LAYER_NOISE) spec->sigma = bits_float(value);
-        if (kind == NN_LAYER_NOISE && !(spec->sigma >= 0.0f && spec->sigma <= 1e30f))
+        spec->sigma = bits_float(rec->value);
+        if (!(spec->sigma >= 0.0f && spec->sigma <= 1e30f))
             return nn_error(NN_EFORMAT, "nn_model_load: %s: layer %u: noise sigma %g", path, t,
                             (double)spec->sigma);
-        if (kind == NN_LAYER_POWER_NORM && *width % 2)
-            return nn_error(NN_EFORMAT, "nn_model_load: %s: layer %u: power_norm of odd width %llu",
-                            path, t, (unsigned long long)*width);
-        break;
+        return NN_OK;
     case NN_LAYER_LOSS:
         if (t + 1 != n_layers || t == 0)
             return nn_error(NN_EFORMAT,
-                            "nn_model_load: %s: layer %u: a loss must come last, after "
-                            "another layer",
+                            "nn_model_load: %s: layer %u: a loss must come last, after another "
+                            "layer",
                             path, t);
-        if (code < NN_LOSS_SOFTMAX_CE || code > NN_LOSS_MSE)
+        if (rec->code < NN_LOSS_SOFTMAX_CE || rec->code > NN_LOSS_MSE)
             return nn_error(NN_EFORMAT, "nn_model_load: %s: layer %u: unknown loss %u", path, t,
-                            code);
-        spec->loss = (nn_loss)code;
-        expected_out = 1;
-        break;
-    default:
-        return nn_error(NN_EFORMAT, "nn_model_load: %s: layer %u: unknown kind %u", path, t, kind);
+                            rec->code);
+        spec->loss = (nn_loss)rec->code;
+        *out = 1;
+        return NN_OK;
     }
-    if (n_out != expected_out || declared != expected_param)
+    return nn_error(NN_EFORMAT, "nn_model_load: %s: layer %u: unknown kind %u", path, t, rec->kind);
+}
+
+/* Layer record t, checked against the width it receives; *width becomes its output width. */
+static int read_layer(reader *r, uint32_t t, uint32_t n_layers, uint64_t *width,
+                      nn_layer_spec *spec, uint64_t *n_param)
+{
+    layer_record rec;
+    uint32_t *fields[] = {&rec.kind, &rec.n_out, &rec.code, &rec.value, &rec.n_param};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        int status = get_u32(r, fields[i], "a layer record");
+        if (status != NN_OK) return status;
+    }
+    uint64_t out, params;
+    int status = check_kind(r, t, n_layers, *width, &rec, spec, &out, &params);
+    if (status != NN_OK) return status;
+    if (rec.n_out != out || rec.n_param != params)
         return nn_error(NN_EFORMAT,
                         "nn_model_load: %s: layer %u: shape %u (%u parameters) where %llu (%llu) "
                         "follow from its input",
-                        path, t, n_out, declared, (unsigned long long)expected_out,
-                        (unsigned long long)expected_param);
-    *width = expected_out;
-    *n_param += expected_param;
+                        r->path, t, rec.n_out, rec.n_param, (unsigned long long)out,
+                        (unsigned long long)params);
+    *width = out;
+    *n_param += params;
     return NN_OK;
 }
 

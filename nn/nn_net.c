@@ -5,9 +5,8 @@
 
 #include "nn_internal.h"
 
-/* Memory of the passes through one network for batches of up to max_batch samples. A training
- * workspace keeps every z^t (backward needs them) and the messages; an inference workspace keeps
- * two buffers that the layers' outputs alternate between. */
+/* Memory of the passes through one network for batches of up to max_batch samples: one block of
+ * floats, laid out by layout(). */
 struct nn_workspace {
     const nn_net *net;
     size_t max_batch;
@@ -42,67 +41,57 @@ struct nn_net {
 
 static size_t layer_scratch(const nn_layer *l, size_t max_batch, int training)
 {
-    return nn_round_floats(l->scratch_fixed + l->scratch_per_sample * max_batch +
-                           (training ? l->scratch_train : 0));
+    return l->scratch_fixed + l->scratch_per_sample * max_batch + (training ? l->scratch_train : 0);
+}
+
+/* The next piece of `count` floats of a block, on its own cache line; with no block yet (NULL)
+ * only the size is counted. */
+static float *take(float *block, size_t *used, size_t count)
+{
+    float *piece = block ? block + *used : NULL;
+    *used += nn_round_floats(count);
+    return piece;
+}
+
+/* Points ws's pieces into block (or, with NULL, counts them) and returns the floats they use.
+ * Training keeps z^0 .. z^T, two message buffers, δ^T and the targets; inference keeps two
+ * buffers that the layers' outputs alternate between and the per-sample losses. */
+static size_t layout(nn_workspace *ws, const nn_net *net, float *block)
+{
+    size_t used = 0, B = ws->max_batch, L = net->n_layers, wide = net->max_width * B;
+    if (ws->training) {
+        ws->z[0] = take(block, &used, net->cfg.n_in * B);
+        for (size_t t = 0; t < L; t++)
+            ws->z[t + 1] = take(block, &used, net->layers[t].n_out * B);
+        ws->loss = ws->z[L];
+        ws->delta[0] = take(block, &used, wide);
+        ws->delta[1] = take(block, &used, wide);
+        ws->delta_top = take(block, &used, B);
+        ws->target = take(block, &used, wide);
+    } else {
+        ws->z[0] = take(block, &used, wide);
+        ws->z[1] = take(block, &used, wide);
+        ws->loss = take(block, &used, B);
+    }
+    for (size_t t = 0; t < L; t++)
+        ws->scratch[t] = take(block, &used, layer_scratch(&net->layers[t], B, ws->training));
+    return used;
 }
 
 static nn_workspace *workspace_new(const nn_net *net, size_t max_batch, int training)
 {
-    const size_t L = net->n_layers;
     nn_workspace *ws = nn_alloc_bytes(sizeof *ws);
     if (!ws) goto fail;
     memset(ws, 0, sizeof *ws);
     ws->net = net;
     ws->max_batch = max_batch;
     ws->training = training;
-    size_t n_z = training ? L + 1 : 2;
-    ws->z = nn_alloc_bytes(n_z * sizeof *ws->z);
-    ws->scratch = nn_alloc_bytes(L * sizeof *ws->scratch);
+    ws->z = nn_alloc_bytes((training ? net->n_layers + 1 : 2) * sizeof *ws->z);
+    ws->scratch = nn_alloc_bytes(net->n_layers * sizeof *ws->scratch);
     if (!ws->z || !ws->scratch) goto fail;
-
-    /* sizes first, then one block; every piece starts on a cache line */
-    size_t B = max_batch, total = 0;
-    size_t wide = nn_round_floats(net->max_width * B);
-    if (training) {
-        total += nn_round_floats(net->cfg.n_in * B);
-        for (size_t t = 0; t < L; t++)
-            total += nn_round_floats(net->layers[t].n_out * B);
-        total += 2 * wide + nn_round_floats(B) + nn_round_floats(net->max_width * B);
-    } else {
-        total += 2 * wide + nn_round_floats(B);
-    }
-    for (size_t t = 0; t < L; t++)
-        total += layer_scratch(&net->layers[t], B, training);
-    ws->block = nn_alloc_floats(total);
+    ws->block = nn_alloc_floats(layout(ws, net, NULL));
     if (!ws->block) goto fail;
-
-    float *next = ws->block;
-    if (training) {
-        ws->z[0] = next;
-        next += nn_round_floats(net->cfg.n_in * B);
-        for (size_t t = 0; t < L; t++) {
-            ws->z[t + 1] = next;
-            next += nn_round_floats(net->layers[t].n_out * B);
-        }
-        ws->loss = ws->z[L];
-        ws->delta[0] = next;
-        ws->delta[1] = next + wide;
-        next += 2 * wide;
-        ws->delta_top = next;
-        next += nn_round_floats(B);
-        ws->target = next;
-        next += nn_round_floats(net->max_width * B);
-    } else {
-        ws->z[0] = next;
-        ws->z[1] = next + wide;
-        next += 2 * wide;
-        ws->loss = next;
-        next += nn_round_floats(B);
-    }
-    for (size_t t = 0; t < L; t++) {
-        ws->scratch[t] = next;
-        next += layer_scratch(&net->layers[t], B, training);
-    }
+    layout(ws, net, ws->block);
     return ws;
 
 fail:
