@@ -16,8 +16,13 @@
  * zero_grad, optimizer steps, nn_net_set_noise) uses the network's own workspace and gradient
  * block and must not run concurrently with anything else on that network. A noise layer calls
  * its sample callback from every thread that runs through it; that callback must then be
- * thread-safe. With OpenBLAS, call nn_blas_set_threads(1) before using networks from several
- * threads, so that OpenBLAS does not start threads of its own inside each call. */
+ * thread-safe.
+ *
+ * Products: builds for AVX-512 (the default -march=native on such CPUs) run the dense layers on
+ * nn/'s own register-tiled kernels; other builds call cblas_sgemm. With OpenBLAS, call
+ * nn_blas_set_threads(1) once at start: these layers are too small for OpenBLAS's own threads
+ * to pay (they make small products several times slower), and a caller's threads would each
+ * start more. */
 #ifndef NN_NET_H
 #define NN_NET_H
 
