@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <stdbool.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -12,8 +14,17 @@
 struct sim_table {
     FILE *out;
     char *path; /* NULL for standard output */
-    char *tmp;
+    char *tmp;  /* NULL when writing straight to path */
 };
+
+/* Anything but a plain file (a device such as /dev/null, a pipe, a symbolic link such as
+ * /dev/stdout) is written through as it is: renaming a temporary file onto it would replace it
+ * rather than write to it. New and regular files get the temporary file and the rename. */
+static bool is_special(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0 && !S_ISREG(st.st_mode);
+}
 
 sim_table *sim_table_open(const char *path)
 {
@@ -24,6 +35,14 @@ sim_table *sim_table_open(const char *path)
         return t;
     }
     size_t len = strlen(path);
+    if (is_special(path)) {
+        t->out = fopen(path, "w");
+        if (!t->out) {
+            sim_cli_fail("cannot write '%s': %s", path, strerror(errno));
+            goto fail;
+        }
+        return t;
+    }
     t->path = malloc(len + 1);
     t->tmp = malloc(len + 8);
     if (!t->path || !t->tmp) goto fail;
@@ -85,7 +104,7 @@ static void table_free(sim_table *t)
 int sim_table_commit(sim_table *t)
 {
     if (!t->path) {
-        int bad = fflush(t->out) != 0;
+        int bad = ferror(t->out) | ((t->out == stdout ? fflush(t->out) : fclose(t->out)) != 0);
         table_free(t);
         return bad ? -1 : 0;
     }

@@ -115,6 +115,15 @@ expect_usage "--threads" bench --threads 0
     && [ "$(grep -vc '^#' "$dir/t.tsv")" -eq 4 ] && grep -q '^# receiver: maxlog' "$dir/t.tsv" \
     && ok || bad "sim table: $(cat "$dir/err")"
 
+# A symbolic link or a pipe given to -o is written through, never replaced by a new file.
+touch "$dir/target.tsv" && ln -s "$dir/target.tsv" "$dir/link.tsv"
+"$bersim" theory "${link[@]}" --ebn0 5 -o "$dir/link.tsv" \
+    && [ -L "$dir/link.tsv" ] && grep -q '^ebn0_db' "$dir/target.tsv" && ok || bad "-o symlink replaced"
+mkfifo "$dir/fifo"
+cat "$dir/fifo" > "$dir/from_fifo.tsv" &
+"$bersim" theory "${link[@]}" --ebn0 5 -o "$dir/fifo"; wait
+[ -p "$dir/fifo" ] && grep -q '^ebn0_db' "$dir/from_fifo.tsv" && ok || bad "-o fifo replaced"
+
 # Ctrl-C: the rows already complete are written, no temporary file stays, status is not 0.
 "$bersim" sim --mod bpsk --channel awgn --ebn0 0:1:20 --min-errors 1e12 --max-bits 1e12 \
     --quiet -o "$dir/int.tsv" 2>"$dir/err" &
