@@ -17,7 +17,7 @@
 #include "receiver.h"
 
 /* Symbols per chunk (rounded up to whole coherence blocks). */
-#define SIM_ENGINE_CHUNK_SYMBOLS 16384
+#define SIM_ENGINE_CHUNK_SYMBOLS 65536
 /* How many chunks threads may run ahead of the ordered sum. */
 #define SIM_ENGINE_WINDOW 64
 
@@ -47,6 +47,8 @@ typedef struct {
     int threads;                 /* >= 1 */
     volatile sig_atomic_t *stop; /* set asynchronously (Ctrl-C): finish the chunks in flight and
                                     return SIM_ENGINE_INTERRUPTED; may be NULL */
+    bool generic_only;           /* run every link through the general chain of stages, never
+                                    the fused BPSK path (for tests that compare the two) */
     sim_progress_fn progress;    /* called about 4 times a second, or NULL */
     void *progress_user;
 } sim_engine_config;

@@ -4,6 +4,8 @@
 
 #include <gsl/gsl_errno.h>
 
+#include <nn.h>
+
 #include "cli.h"
 #include "commands.h"
 
@@ -36,6 +38,8 @@ int main(int argc, char **argv)
 {
     /* GSL's default handler aborts; every GSL status is checked where it is returned. */
     gsl_set_error_handler_off();
+    /* bersim runs its own threads; OpenBLAS's would only compete with them. */
+    nn_blas_set_threads(1);
     if (argc < 2) return sim_cli_fail("no command given (see bersim --help)");
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         usage(stdout);

@@ -80,6 +80,27 @@ static void test_stop_rules(void **state)
     assert_int_equal(c.symbol_errors, c.bit_errors);
 }
 
+/* The fused BPSK/AWGN loop counts exactly what the chain of stages counts, for every classical
+ * receiver. */
+static void test_fused_bpsk_matches_stages(void **state)
+{
+    (void)state;
+    ch_modem *m = ch_modem_create(CH_MOD_BPSK);
+    for (sim_rx_kind kind = SIM_RX_HARD; kind <= SIM_RX_EXACT; kind++) {
+        sim_receiver *rx = sim_receiver_classical(kind, m);
+        sim_engine_config cfg = {.modem = m, .fading = {.kind = CH_CHAN_AWGN, .coherence = 1},
+                                 .code_rate = 1.0, .rx = rx, .seed = 31, .min_errors = 2000,
+                                 .max_bits = 1ull << 40, .threads = 2};
+        sim_counts fused, staged;
+        assert_int_equal(sim_engine_run_point(&cfg, 1, 3.3, &fused), SIM_ENGINE_OK);
+        cfg.generic_only = true;
+        assert_int_equal(sim_engine_run_point(&cfg, 1, 3.3, &staged), SIM_ENGINE_OK);
+        assert_same_counts(&fused, &staged);
+        sim_receiver_destroy(rx);
+    }
+    ch_modem_destroy(m);
+}
+
 /* Different seeds give different counts (the seed reaches the streams). */
 static void test_seed_matters(void **state)
 {
@@ -150,6 +171,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_threads_do_not_change_counts),
         cmocka_unit_test(test_stop_rules),
+        cmocka_unit_test(test_fused_bpsk_matches_stages),
         cmocka_unit_test(test_seed_matters),
         cmocka_unit_test(test_interrupt),
         cmocka_unit_test(test_clopper_pearson),
