@@ -17,7 +17,7 @@
 #include "receiver.h"
 
 /* Symbols per chunk (rounded up to whole coherence blocks). */
-#define SIM_ENGINE_CHUNK_SYMBOLS 65536
+#define SIM_ENGINE_CHUNK_SYMBOLS 16384
 /* How many chunks threads may run ahead of the ordered sum. */
 #define SIM_ENGINE_WINDOW 64
 
