@@ -7,6 +7,12 @@
 
 #include "bench.h"
 
+/* Bits a thread claims at once, at least: a claim takes a lock, and a chunk of BPSK is only a
+ * few microseconds of work. Each chunk of a group keeps its own stream and its own place in the
+ * ordered sum, so the grouping changes no count. */
+#define GROUP_BITS (1u << 16)
+#define MAX_GROUP 8
+
 /* Symbols per block inside a chunk: the block's arrays stay in L1/L2 cache. */
 #define BLOCK_SYMBOLS 4096
 
@@ -37,6 +43,8 @@ typedef struct {
     bool ready[SIM_ENGINE_WINDOW];
     sim_counts total;
     bool done, interrupted, failed;
+    int waiting;    /* threads waiting for the sum to move */
+    unsigned group; /* chunks a thread claims at once */
     double start, last_progress;
 } point_run;
 
@@ -243,27 +251,30 @@ static void advance_sum(point_run *p)
     report_progress(p);
 }
 
-/* Hands out the next chunk number, or returns false when the point is done. */
-static bool claim_chunk(point_run *p, uint64_t *chunk)
+/* Adds the chunks a thread finished (first .. first+count-1; count may be 0) to the ordered sum
+ * and hands it the next group of chunks, under one lock; returns false when the point is done.
+ * Threads more than the window ahead of the sum wait for it. */
+static bool exchange_chunks(point_run *p, const sim_counts *finished, uint64_t first,
+                            unsigned count, uint64_t *next)
 {
     pthread_mutex_lock(&p->lock);
-    while (!p->done && p->next_chunk >= p->summed + SIM_ENGINE_WINDOW)
+    for (unsigned i = 0; i < count; i++) {
+        p->ring[(first + i) % SIM_ENGINE_WINDOW] = finished[i];
+        p->ready[(first + i) % SIM_ENGINE_WINDOW] = true;
+    }
+    if (count) advance_sum(p);
+    if (count && p->waiting) pthread_cond_broadcast(&p->moved);
+    while (!p->done && p->next_chunk + p->group > p->summed + SIM_ENGINE_WINDOW) {
+        p->waiting++;
         pthread_cond_wait(&p->moved, &p->lock);
+        p->waiting--;
+    }
     if (!p->done && p->cfg->stop && *p->cfg->stop) p->done = p->interrupted = true;
+    if (p->done && p->waiting) pthread_cond_broadcast(&p->moved);
     bool got = !p->done;
-    if (got) *chunk = p->next_chunk++;
+    if (got) *next = p->next_chunk, p->next_chunk += p->group;
     pthread_mutex_unlock(&p->lock);
     return got;
-}
-
-static void deliver_chunk(point_run *p, uint64_t chunk, const sim_counts *c)
-{
-    pthread_mutex_lock(&p->lock);
-    p->ring[chunk % SIM_ENGINE_WINDOW] = *c;
-    p->ready[chunk % SIM_ENGINE_WINDOW] = true;
-    advance_sum(p);
-    pthread_cond_broadcast(&p->moved);
-    pthread_mutex_unlock(&p->lock);
 }
 
 static void *thread_main(void *arg)
@@ -277,11 +288,12 @@ static void *thread_main(void *arg)
         pthread_mutex_unlock(&p->lock);
         return NULL;
     }
-    uint64_t chunk;
-    sim_counts c;
-    while (claim_chunk(p, &chunk)) {
-        run_chunk(&w, p, chunk, &c);
-        deliver_chunk(p, chunk, &c);
+    uint64_t first;
+    sim_counts c[MAX_GROUP];
+    bool got = exchange_chunks(p, NULL, 0, 0, &first);
+    while (got) {
+        for (unsigned i = 0; i < p->group; i++) run_chunk(&w, p, first + i, &c[i]);
+        got = exchange_chunks(p, c, first, p->group, &first);
     }
     worker_destroy(&w);
     return NULL;
@@ -303,6 +315,9 @@ static void point_init(point_run *p, const sim_engine_config *cfg, unsigned poin
     p->point_index = point_index;
     p->n0 = ch_n0_from_ebn0(ebn0_db, k, cfg->code_rate);
     p->chunk_symbols = chunk_symbols(cfg);
+    size_t chunk_bits = p->chunk_symbols * k;
+    p->group = chunk_bits >= GROUP_BITS ? 1 : (unsigned)(GROUP_BITS / chunk_bits);
+    if (p->group > MAX_GROUP) p->group = MAX_GROUP;
     size_t spacing = cfg->pilot_spacing ? cfg->pilot_spacing : 1;
     p->block_symbols = BLOCK_SYMBOLS > spacing ? BLOCK_SYMBOLS / spacing * spacing : spacing;
     p->inphase_only = sim_receiver_inphase_only(cfg->rx);
