@@ -183,7 +183,8 @@ size_t nn_mm_backprop_scratch(size_t n, size_t k);
  * start). */
 uint32_t nn_crc32(uint32_t crc, const void *data, size_t n);
 
-/* A file written under a temporary name and renamed into place on commit. */
+/* A file written under a temporary name and renamed into place on commit; a special file (device,
+ * pipe, symbolic link) is written through instead, with temp_path NULL. */
 typedef struct {
     FILE *f;
     char *final_path;

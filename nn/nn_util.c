@@ -4,6 +4,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "nn_internal.h"
@@ -98,9 +99,30 @@ uint32_t nn_crc32(uint32_t crc, const void *data, size_t n)
 
 /* ---- atomic files ------------------------------------------------------------------------ */
 
+/* Anything but a plain file (a device such as /dev/null, a pipe, a symbolic link such as
+ * /dev/stdout) is written through as it is: renaming a temporary file onto it would replace it
+ * rather than write to it. */
+static int is_special(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0 && !S_ISREG(st.st_mode);
+}
+
+/* Opens a special file for writing straight through (temp_path NULL). */
+static int open_through(nn_atomic_file *af, const char *path, const char *who)
+{
+    af->temp_path = NULL;
+    af->final_path = NULL;
+    af->f = fopen(path, "wb");
+    if (!af->f)
+        return nn_error(NN_EIO, "%s: %s: cannot write: %s", who, path, strerror(errno));
+    return NN_OK;
+}
+
 int nn_atomic_open(nn_atomic_file *af, const char *path, const char *who)
 {
     static const char suffix[] = ".tmpXXXXXX";
+    if (is_special(path)) return open_through(af, path, who);
     af->f = NULL;
     af->final_path = NULL;
     size_t len = strlen(path);
@@ -134,6 +156,10 @@ fail_nomem:
 
 int nn_atomic_commit(nn_atomic_file *af, const char *who)
 {
+    if (!af->temp_path) {
+        int bad = ferror(af->f) | (fclose(af->f) != 0);
+        return bad ? nn_error(NN_EIO, "%s: write failed: %s", who, strerror(errno)) : NN_OK;
+    }
     int bad = ferror(af->f) || fflush(af->f) != 0 || fsync(fileno(af->f)) != 0;
     int err = errno;
     if (fclose(af->f) != 0 && !bad) {
@@ -157,6 +183,7 @@ int nn_atomic_commit(nn_atomic_file *af, const char *who)
 void nn_atomic_abort(nn_atomic_file *af)
 {
     fclose(af->f);
+    if (!af->temp_path) return;
     remove(af->temp_path);
     nn_free(af->temp_path);
     nn_free(af->final_path);

@@ -119,6 +119,10 @@ expect_usage "--threads" bench --threads 0
 touch "$dir/target.tsv" && ln -s "$dir/target.tsv" "$dir/link.tsv"
 "$bersim" theory "${link[@]}" --ebn0 5 -o "$dir/link.tsv" \
     && [ -L "$dir/link.tsv" ] && grep -q '^ebn0_db' "$dir/target.tsv" && ok || bad "-o symlink replaced"
+touch "$dir/model_target" && ln -s "$dir/model_target" "$dir/model_link"
+"$bersim" train "${tl[@]}" --steps 20 --quiet -o "$dir/model_link" --log "$dir/link.tsv" \
+    && [ -L "$dir/model_link" ] && [ -s "$dir/model_target" ] && grep -q '^step' "$dir/target.tsv" \
+    && ok || bad "train -o/--log symlink replaced"
 mkfifo "$dir/fifo"
 cat "$dir/fifo" > "$dir/from_fifo.tsv" &
 "$bersim" theory "${link[@]}" --ebn0 5 -o "$dir/fifo"; wait
