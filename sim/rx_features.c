@@ -23,7 +23,7 @@ int sim_feat_parse(const char *name, sim_feat_layout *layout)
 
 size_t sim_feat_width(sim_feat_layout layout)
 {
-    return layout == SIM_FEAT_EQ ? 3 : 5;
+    return layout == SIM_FEAT_EQ ? 3 : 8;
 }
 
 void sim_feat_eq(size_t n, const float complex *y, const float complex *h, const float *n0,
@@ -44,17 +44,21 @@ static float clampf(float v, float lo, float hi)
     return v < lo ? lo : v > hi ? hi : v;
 }
 
-/* The 5 pilot features of data symbol y beside pilot observation yp (see the header). */
+/* The 8 pilot features of data symbol y beside pilot observation yp (see the header). */
 static void pilot_row(float complex yp, float complex y, float n0, float c, float *row)
 {
     float e = crealf(yp) * crealf(yp) + cimagf(yp) * cimagf(yp);
     float complex z = e > 0 ? y * conjf(yp) / e : 0;
+    float complex q = y * conjf(yp) / n0;
     float p = e / n0;
     row[0] = clampf(crealf(z), -SIM_FEAT_CLAMP, SIM_FEAT_CLAMP);
     row[1] = clampf(cimagf(z), -SIM_FEAT_CLAMP, SIM_FEAT_CLAMP);
     row[2] = clampf(log10f(p), -6.0f, 6.0f);
     row[3] = c * p;
-    row[4] = log10f(1.0f / n0);
+    row[4] = c * crealf(q);
+    row[5] = c * cimagf(q);
+    row[6] = c * (crealf(y) * crealf(y) + cimagf(y) * cimagf(y)) / n0;
+    row[7] = log10f(1.0f / n0);
 }
 
 void sim_feat_pilot(size_t nblocks, unsigned spacing, const float complex *y,
@@ -63,7 +67,7 @@ void sim_feat_pilot(size_t nblocks, unsigned spacing, const float complex *y,
     for (size_t b = 0; b < nblocks; b++) {
         const float complex *yb = y + b * spacing;
         for (unsigned j = 1; j < spacing; j++)
-            pilot_row(yb[0], yb[j], n0_block[b], c, x + 5 * (b * (spacing - 1) + j - 1));
+            pilot_row(yb[0], yb[j], n0_block[b], c, x + 8 * (b * (spacing - 1) + j - 1));
     }
 }
 

@@ -9,13 +9,16 @@
  *     constellation is a function of (m, g) alone: -|y - h s|^2 / n0 = 2 Re(conj(s) m) - |s|^2 g
  *     plus a term common to all s, so each LLR is a difference of two log-sum-exps of functions
  *     linear in the features, and max-log is piecewise linear in them.
- *   pilot (one pilot per block of N, no CSI), per data symbol, 5 features:
- *     [Re z, Im z, log10 p, c·p, log10(1/n0)] with z = y / y_p the symbol seen through the
- *     pilot's observation y_p (each part clamped to +-SIM_FEAT_CLAMP) and p = |y_p|^2 / n0 the
- *     pilot's SNR. For block Rayleigh fading the exact likelihood of data symbol x is a function
- *     of these alone: log p(y, y_p | x) = p |1 + conj(x) z|^2 / (n0 + 1 + |x|^2)
- *     - log(n0 + 1 + |x|^2) + a term common to all x; least squares, by contrast, decides on z by
- *     distance, which is what the network must match or beat.
+ *   pilot (one pilot per block of N, no CSI), per data symbol, 8 features:
+ *     [Re z, Im z, log10 p, c·p, c·Re q, c·Im q, c·e, log10(1/n0)] with y_p the observation of
+ *     the block's pilot, z = y / y_p the symbol seen through it (each part clamped to
+ *     +-SIM_FEAT_CLAMP), p = |y_p|^2 / n0 the pilot's SNR, q = y conj(y_p) / n0 and
+ *     e = |y|^2 / n0. For block Rayleigh fading the exact log-likelihood of data symbol x is
+ *     (p + 2 Re(conj(x) q) + |x|^2 e) / (n0 + 1 + |x|^2) - log(n0 + 1 + |x|^2) plus a term
+ *     common to all x: linear in (p, q, e) for each x, with weights set by n0. z and log10 p
+ *     carry the same information scale-free, so that deep fades, where the linear statistics
+ *     are tiny, are still resolved. Least squares decides on z by distance to the points, which
+ *     the network must match (for QPSK it is already the optimal bit detector) or beat.
  *
  * c is the model's feature scale, fixed at training (1 / the mean Es/N0 of its SNR range,
  * stored in the model) so that the inputs are of order one.
@@ -40,7 +43,7 @@ int sim_feat_parse(const char *name, sim_feat_layout *layout);
 /* Equalised symbols beyond this (deep fades) carry no more information about the point. */
 #define SIM_FEAT_CLAMP 8.0f
 
-/* Features per sample: 3 (eq) or 5 (pilot). */
+/* Features per sample: 3 (eq) or 8 (pilot). */
 size_t sim_feat_width(sim_feat_layout layout);
 
 /* eq features of n symbols into x[n * 3]: y[n], h[n] (NULL for h = 1), n0[n], scale c. */
@@ -48,7 +51,7 @@ void sim_feat_eq(size_t n, const float complex *y, const float complex *h, const
                  float c, float *x);
 
 /* pilot features of the nblocks * (spacing-1) data symbols of nblocks blocks into
- * x[nblocks * (spacing-1) * 5]: y[nblocks * spacing] with each block's pilot first, the noise
+ * x[nblocks * (spacing-1) * 8]: y[nblocks * spacing] with each block's pilot first, the noise
  * variance n0_block[nblocks] of each block, scale c. */
 void sim_feat_pilot(size_t nblocks, unsigned spacing, const float complex *y,
                     const float *n0_block, float c, float *x);
