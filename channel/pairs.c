@@ -6,6 +6,7 @@
 #include "pairs.h"
 
 #include <math.h>
+#include <stdbool.h>
 
 #include "ch_error.h"
 
@@ -119,7 +120,7 @@ static int check_pilot_link(const ch_link *link, unsigned spacing)
         return ch_error(CH_EINVAL, "ch_pairs_fill_pilot: spacing=%u, need at least 2", spacing);
     if (!link->fading) return CH_OK;
     const ch_fading_config *f = ch_fading_get_config(link->fading);
-    if (f->doppler > 0 || f->coherence != spacing)
+    if (f->doppler > 0 ? f->coherence != 1 : f->coherence != spacing)
         return ch_error(CH_EINVAL,
                         "ch_pairs_fill_pilot: fading coherence %u is not the pilot spacing %u",
                         f->coherence, spacing);
@@ -142,7 +143,10 @@ int ch_pairs_fill_pilot(const ch_link *link, ch_rng *r, unsigned spacing, size_t
     float complex *x = y + nblocks;
     ch_modem_map(link->modem, ndata, bits, x);
     insert_pilots(nblocks, spacing, x, y);
-    draw_n0(link, r, 1, nblocks, n0);
+    /* Doppler-correlated blocks belong together (a receiver may look at neighbouring pilots):
+     * one SNR for the call; independent blocks get one each. */
+    bool correlated = link->fading && ch_fading_get_config(link->fading)->doppler > 0;
+    draw_n0(link, r, !correlated, nblocks, n0);
     for (size_t b = 0; b < nblocks; b++) {
         float complex *yb = y + b * spacing, scratch[CHUNK];
         for (size_t i = 0; i < spacing; i += CHUNK) {

@@ -35,9 +35,10 @@ int ch_pairs_fill(const ch_link *link, ch_rng *r, int per_symbol_snr, size_t n, 
 #define CH_PILOT 1.0f
 
 /* Pilot-aided blocks for a receiver without CSI: nblocks blocks of `spacing` symbols (>= 2),
- * the first of each the pilot CH_PILOT and the others data, one gain per block (the link's
- * fading must have coherence == spacing, or be NULL for AWGN) and one SNR per block drawn
- * uniformly in dB. Fills bits[nblocks * (spacing-1) * k] (the data bits), y[nblocks * spacing]
+ * the first of each the pilot CH_PILOT and the others data. Either one gain per block (the
+ * link's fading has coherence == spacing, or is NULL for AWGN) and one SNR per block drawn
+ * uniformly in dB; or, with Doppler-correlated fading (coherence 1), a gain per symbol that
+ * runs on across the blocks and calls, and one SNR for the whole call. Fills bits[nblocks * (spacing-1) * k] (the data bits), y[nblocks * spacing]
  * (the pilot's observation first in each block), h[nblocks * spacing] (the true gains, for tests
  * and genie receivers; may be NULL) and n0[nblocks]. The pilot costs energy and rate: pass
  * link->code_rate = (spacing-1)/spacing so that Eb/N0 counts the pilot's energy against the data

@@ -19,7 +19,6 @@ typedef struct {
     sim_link_options link;
     sim_rx_kind rx;
     const char *model;
-    bool pilots; /* --csi pilot */
     uint64_t min_errors, max_bits, seed, threads;
     const char *output;
     bool quiet;
@@ -42,8 +41,6 @@ static void sim_usage(void)
     sim_link_options_help();
     puts("  --rx R            receiver: hard, maxlog (default), exact, nn (with --model)\n"
          "  --model FILE      the learned receiver's model (bersim train)\n"
-         "  --csi K           perfect (default): receivers know h; pilot: a known pilot leads\n"
-         "                    each block of --coherence N symbols and receivers estimate h\n"
          "  --min-errors N    a point stops after N bit errors (default 100)\n"
          "  --max-bits N      ... or after N bits (default 1e8); the sweep stops after a point\n"
          "                    with no error\n"
@@ -70,7 +67,6 @@ static int parse_option(sim_options *o, int argc, char **argv, int *i)
         return -1;
     }
     if (strcmp(opt, "--model") == 0) return o->model = v, 0;
-    if (strcmp(opt, "--csi") == 0) return sim_cli_csi(v, &o->pilots);
     if (strcmp(opt, "--min-errors") == 0) return sim_cli_u64(opt, v, 1, 1e15, &o->min_errors);
     if (strcmp(opt, "--max-bits") == 0) return sim_cli_u64(opt, v, 1, 1e18, &o->max_bits);
     if (strcmp(opt, "--seed") == 0) return sim_cli_u64(opt, v, 0, UINT64_MAX >> 11, &o->seed);
@@ -94,8 +90,7 @@ static int parse_options(sim_options *o, int argc, char **argv)
     if (o->rx == SIM_RX_NN && !o->model) return sim_cli_fail("sim: --rx nn needs --model"), -1;
     if (o->rx != SIM_RX_NN && o->model)
         return sim_cli_fail("sim: --model goes with --rx nn"), -1;
-    if (sim_link_options_check(&o->link) != 0) return -1;
-    return o->pilots ? sim_link_options_check_pilots(&o->link) : 0;
+    return sim_link_options_check(&o->link);
 }
 
 static void print_progress(const sim_counts *c, double bits_per_second, double seconds,
@@ -134,9 +129,9 @@ static int write_table(sim_table *t, const sim_options *o, const sim_link *link,
     sim_table_meta(t, "seed", "%llu", (unsigned long long)o->seed);
     sim_link_write_meta(link, t);
     sim_table_meta(t, "receiver", "%s", sim_receiver_name(rx));
-    if (o->pilots)
-        sim_table_meta(t, "pilots", "one per block of %u symbols; Eb/N0 counts the pilot energy "
-                       "(Es/N0 = Eb/N0 k (N-1)/N)", link->fading.coherence);
+    if (link->pilot_spacing)
+        sim_table_meta(t, "pilots", "one every %u symbols, no CSI; Eb/N0 counts the pilot energy "
+                       "(Es/N0 = Eb/N0 k (N-1)/N)", link->pilot_spacing);
     sim_table_meta(t, "stop rule", "%llu bit errors or %llu bits per point",
                    (unsigned long long)o->min_errors, (unsigned long long)o->max_bits);
     sim_table_meta(t, "confidence", "ber_lo, ber_hi: 95%% Clopper-Pearson interval");
@@ -184,10 +179,11 @@ int sim_cmd_sim(int argc, char **argv)
         return SIM_EXIT_USAGE;
     }
     int status = 1;
-    unsigned spacing = o.pilots ? link.fading.coherence : 0;
+    unsigned spacing = link.pilot_spacing;
     char err[512];
     sim_rx_config rx_cfg = {.kind = o.rx, .modem = link.modem, .channel = link.fading.kind,
-                            .pilot_spacing = spacing, .model = o.model};
+                            .pilot_spacing = spacing, .correlated = link.fading.doppler > 0,
+                            .model = o.model};
     sim_receiver *rx = sim_receiver_create(&rx_cfg, err, sizeof err);
     sim_counts *rows = calloc(o.npoints, sizeof *rows);
     if (!rx) status = sim_cli_fail("%s", err);

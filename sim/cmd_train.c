@@ -16,7 +16,7 @@
 typedef struct {
     sim_link_options link;
     double ebn0_lo, ebn0_hi;
-    bool ebn0_given, pilots, quiet;
+    bool ebn0_given, quiet;
     const char *output, *log;
     uint64_t hidden[MAX_HIDDEN];
     size_t n_hidden;
@@ -28,12 +28,11 @@ static void train_usage(void)
 {
     puts("usage: bersim train --mod M --channel C --ebn0 A[:B] -o MODEL [options]\n\n"
          "Trains a neural demapper (one logit per bit, binary cross-entropy) on fresh channel\n"
-         "pairs drawn at Eb/N0 uniform in dB over [A, B], and saves it with its link.\n");
+         "pairs drawn at Eb/N0 uniform in dB over [A, B], and saves it with its link. With CSI\n"
+         "it sees the matched-filter output y conj(h)/n0 and the SNR |h|^2/n0; with pilots,\n"
+         "the symbol seen through its block's pilot (and, with --doppler, the previous one).\n");
     sim_link_options_help();
-    puts("  --csi K           perfect (default): the network sees the equalised symbol y/h and\n"
-         "                    its SNR; pilot: a pilot leads each block of --coherence N symbols\n"
-         "                    and the network sees the pilot's observation beside each symbol\n"
-         "  -o MODEL          the model file to write\n"
+    puts("  -o MODEL          the model file to write\n"
          "  --hidden LIST     hidden layer widths, ReLU (default 64,64)\n"
          "  --steps N         optimizer steps (default 10000)\n"
          "  --batch N         samples per step (default 512)\n"
@@ -77,7 +76,6 @@ static int parse_option(train_options *o, int argc, char **argv, int *i)
     if (strcmp(opt, "--ebn0") == 0) return parse_ebn0_range(o, v);
     if (strcmp(opt, "-o") == 0) return o->output = v, 0;
     if (strcmp(opt, "--log") == 0) return o->log = v, 0;
-    if (strcmp(opt, "--csi") == 0) return sim_cli_csi(v, &o->pilots);
     if (strcmp(opt, "--hidden") == 0)
         return sim_cli_list(opt, v, MAX_HIDDEN, 1, 4096, o->hidden, &o->n_hidden);
     if (strcmp(opt, "--steps") == 0) return sim_cli_u64(opt, v, 1, 1e9, &o->steps);
@@ -102,8 +100,7 @@ static int parse_options(train_options *o, int argc, char **argv)
     if (!o->output) return sim_cli_fail("train: -o MODEL is required"), -1;
     if (o->link.constellation)
         return sim_cli_fail("train: --constellation: learned receivers are for the built-in --mod only"), -1;
-    if (sim_link_options_check(&o->link) != 0) return -1;
-    return o->pilots ? sim_link_options_check_pilots(&o->link) : 0;
+    return sim_link_options_check(&o->link);
 }
 
 static int print_row(void *user, const nn_train_row *row)
@@ -125,7 +122,7 @@ int sim_cmd_train(int argc, char **argv)
     size_t hidden[SIM_TRAIN_MAX_HIDDEN];
     for (size_t i = 0; i < o.n_hidden; i++) hidden[i] = (size_t)o.hidden[i];
     sim_train_config cfg = {
-        .modem = link.modem, .fading = link.fading, .pilots = o.pilots, .ebn0_lo = o.ebn0_lo,
+        .modem = link.modem, .fading = link.fading, .pilot_spacing = link.pilot_spacing, .ebn0_lo = o.ebn0_lo,
         .ebn0_hi = o.ebn0_hi, .hidden = hidden, .n_hidden = o.n_hidden, .steps = o.steps,
         .batch = o.batch, .seed = o.seed, .lr = o.lr, .log = o.log,
         .on_row = o.quiet ? NULL : print_row, .on_row_user = &o,

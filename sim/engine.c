@@ -24,6 +24,8 @@ typedef struct {
     uint8_t *tx_bits, *rx_bits;
     float complex *h, *y;
     float *n0, *noise;
+    float complex last_pilot; /* pilots: the last pilot observation of this chunk, */
+    bool has_last_pilot;      /* if a block of it has run */
 } worker;
 
 /* The ordered sum shared by the threads of one point. */
@@ -148,8 +150,12 @@ static void run_pilot_block(worker *w, const point_run *p, size_t n, sim_counts 
                     .code_rate = cfg->code_rate};
     /* The link was validated when the point began: this cannot fail. */
     ch_pairs_fill_pilot(&link, w->rng, spacing, nblocks, w->tx_bits, w->y, NULL, w->noise);
-    sim_frame f = {.nsym = n, .y = w->y, .h = NULL, .n0 = w->n0};
+    float complex prev = w->last_pilot;
+    sim_frame f = {.nsym = n, .y = w->y, .h = NULL, .n0 = w->n0,
+                   .prev_pilot = w->has_last_pilot ? &prev : NULL};
     sim_rx_decide(w->rx, &f, w->rx_bits, NULL);
+    w->last_pilot = w->y[(nblocks - 1) * spacing];
+    w->has_last_pilot = true;
     count_errors(nblocks * (spacing - 1), k, w->tx_bits, w->rx_bits, c);
 }
 
@@ -210,6 +216,7 @@ static void run_chunk(worker *w, const point_run *p, uint64_t chunk, sim_counts 
     memset(c, 0, sizeof *c);
     ch_rng_seed(w->rng, p->cfg->seed, (uint64_t)p->point_index << 40 | chunk);
     ch_fading_reset(w->fading, w->rng);
+    w->has_last_pilot = false; /* a new fading realisation */
     for (size_t done = 0; done < p->chunk_symbols; done += p->block_symbols) {
         size_t left = p->chunk_symbols - done;
         run_block(w, p, left < p->block_symbols ? left : p->block_symbols, c);
@@ -303,6 +310,7 @@ static void *thread_main(void *arg)
 static size_t chunk_symbols(const sim_engine_config *cfg)
 {
     size_t block = cfg->fading.coherence > 1 ? cfg->fading.coherence : 1;
+    if (cfg->pilot_spacing > block) block = cfg->pilot_spacing;
     return (SIM_ENGINE_CHUNK_SYMBOLS + block - 1) / block * block;
 }
 

@@ -19,6 +19,9 @@ void sim_link_options_help(void)
          "  --k-factor K      Rician K factor, linear (rician only)\n"
          "  --coherence N     symbols per block fade (default 1: fast fading)\n"
          "  --doppler F       normalised Doppler f_D T_s in (0, 0.5]: Jakes correlated fading\n"
+         "  --csi K           perfect (default): receivers know h; pilot: a known pilot leads\n"
+         "                    each block of --coherence N symbols and no receiver is given h\n"
+         "                    (with --doppler, --coherence N is the pilot spacing)\n"
          "  --ebn0 A:STEP:B   Eb/N0 grid in dB (or A:B with step 1, or one value A)");
 }
 
@@ -32,6 +35,11 @@ static int parse_value(sim_link_options *o, const char *opt, const char *v)
                             "256qam)", v), -1;
     }
     if (strcmp(opt, "--constellation") == 0) return o->constellation = v, 0;
+    if (strcmp(opt, "--csi") == 0) {
+        if (strcmp(v, "perfect") == 0 || strcmp(v, "pilot") == 0)
+            return o->pilots = strcmp(v, "pilot") == 0, 0;
+        return sim_cli_fail("--csi: '%s' is not perfect or pilot", v), -1;
+    }
     if (strcmp(opt, "--channel") == 0) {
         o->channel = v;
         if (ch_chan_parse(v, &o->fading.kind) == 0) return 0;
@@ -57,8 +65,8 @@ static int parse_value(sim_link_options *o, const char *opt, const char *v)
 
 int sim_link_options_parse(sim_link_options *o, int argc, char **argv, int *i)
 {
-    static const char *const names[] = {"--mod", "--constellation", "--channel",
-                                        "--k-factor", "--coherence", "--doppler"};
+    static const char *const names[] = {"--mod", "--constellation", "--channel", "--k-factor",
+                                        "--coherence", "--doppler", "--csi"};
     const char *opt = argv[*i];
     for (size_t j = 0; j < sizeof names / sizeof names[0]; j++) {
         if (strcmp(opt, names[j]) != 0) continue;
@@ -80,14 +88,21 @@ int sim_link_options_check(const sim_link_options *o)
     if ((o->coherence_given || o->doppler_given) && !faded)
         return sim_cli_fail("--%s applies to fading channels only",
                             o->coherence_given ? "coherence" : "doppler"), -1;
-    if (o->doppler_given && o->fading.coherence > 1)
-        return sim_cli_fail("--doppler and --coherence exclude each other"), -1;
+    if (o->pilots && (!faded || o->fading.coherence < 2))
+        return sim_cli_fail("--csi pilot needs a fading channel and --coherence N >= 2 (one "
+                            "pilot every N symbols)"), -1;
+    if (!o->pilots && o->doppler_given && o->fading.coherence > 1)
+        return sim_cli_fail("--doppler and --coherence exclude each other (but with --csi "
+                            "pilot, where --coherence is the pilot spacing)"), -1;
     return 0;
 }
 
 int sim_link_create(const sim_link_options *o, sim_link *link)
 {
     link->fading = o->fading;
+    link->pilot_spacing = o->pilots ? o->fading.coherence : 0;
+    /* With Doppler the gain moves every symbol; --coherence only spaced the pilots. */
+    if (o->fading.doppler > 0) link->fading.coherence = 1;
     link->modem = o->constellation ? ch_modem_load(o->constellation)
                                    : ch_modem_create(o->mod_kind);
     if (!link->modem) return sim_cli_fail("%s", ch_last_error()), -1;
@@ -127,23 +142,6 @@ void sim_link_write_meta(const sim_link *link, sim_table *t)
     sim_link_channel_text(&link->fading, channel, sizeof channel);
     sim_table_meta(t, "modulation", "%s", ch_modem_name(link->modem));
     sim_table_meta(t, "channel", "%s", channel);
-}
-
-int sim_cli_csi(const char *value, bool *pilots)
-{
-    if (strcmp(value, "perfect") == 0 || strcmp(value, "pilot") == 0) {
-        *pilots = strcmp(value, "pilot") == 0;
-        return 0;
-    }
-    return sim_cli_fail("--csi: '%s' is not perfect or pilot", value), -1;
-}
-
-int sim_link_options_check_pilots(const sim_link_options *o)
-{
-    if (o->fading.kind == CH_CHAN_AWGN || o->fading.coherence < 2 || o->doppler_given)
-        return sim_cli_fail("--csi pilot needs a fading channel in blocks of --coherence N >= 2 "
-                            "symbols"), -1;
-    return 0;
 }
 
 double sim_pilot_rate(unsigned spacing)

@@ -16,12 +16,14 @@ typedef struct {
     const char *channel;       /* --channel name, or NULL */
     ch_fading_config fading;
     bool k_given, coherence_given, doppler_given;
+    bool pilots;               /* --csi pilot */
 } sim_link_options;
 
 /* A link made from its options. */
 typedef struct {
-    ch_modem *modem; /* owned */
+    ch_modem *modem;        /* owned */
     ch_fading_config fading;
+    unsigned pilot_spacing; /* 0: perfect CSI; N: one pilot every N symbols, no CSI */
 } sim_link;
 
 void sim_link_options_init(sim_link_options *o);
@@ -33,15 +35,10 @@ void sim_link_options_help(void);
  * an error printed when the value is bad; returns 1 when argv[*i] is not a link option. */
 int sim_link_options_parse(sim_link_options *o, int argc, char **argv, int *i);
 
-/* Checks that the options are complete and consistent. 0, or -1 with an error printed. */
+/* Checks that the options are complete and consistent. With --csi pilot the channel must fade,
+ * in blocks of --coherence N >= 2 symbols (a pilot leads each block), or with --doppler, where
+ * --coherence N then sets the pilot spacing. 0, or -1 with an error printed. */
 int sim_link_options_check(const sim_link_options *o);
-
-/* Parses --csi: "perfect" (pilots = false) or "pilot" (true). 0, or -1 with an error printed. */
-int sim_cli_csi(const char *value, bool *pilots);
-
-/* Checks that the link can carry pilots: a fading channel in blocks of --coherence N >= 2
- * symbols. 0, or -1 with an error printed. */
-int sim_link_options_check_pilots(const sim_link_options *o);
 
 /* The rate left for data by one pilot per block of `spacing` symbols: (N-1)/N, 1 for none. */
 double sim_pilot_rate(unsigned spacing);

@@ -67,10 +67,9 @@ static int check_model(const sim_receiver *rx, const nn_meta *meta, char *err, s
         snprintf(err, size, "model '%s' was trained for channel %s, not %s", path, chan,
                  ch_chan_name(c->channel));
     else if (strcmp(feat, sim_feat_name(rx->layout)) != 0)
-        snprintf(err, size, "model '%s' has input layout '%s', this link needs '%s' (--csi %s)",
-                 path, feat, sim_feat_name(rx->layout),
-                 rx->layout == SIM_FEAT_EQ ? "perfect" : "pilot");
-    else if (rx->layout == SIM_FEAT_PILOT && spacing != c->pilot_spacing)
+        snprintf(err, size, "model '%s' has input layout '%s', this link needs '%s'", path, feat,
+                 sim_feat_name(rx->layout));
+    else if (rx->layout != SIM_FEAT_EQ && spacing != c->pilot_spacing)
         snprintf(err, size, "model '%s' was trained with a pilot every %u symbols, not %u", path,
                  spacing, c->pilot_spacing);
     else if (nn_net_n_in(rx->net) != sim_feat_width(rx->layout) || nn_net_n_out(rx->net) != k)
@@ -109,7 +108,9 @@ sim_receiver *sim_receiver_create(const sim_rx_config *cfg, char *err, size_t er
         return NULL;
     }
     rx->cfg = *cfg;
-    rx->layout = cfg->pilot_spacing ? SIM_FEAT_PILOT : SIM_FEAT_EQ;
+    rx->layout = !cfg->pilot_spacing ? SIM_FEAT_EQ
+                 : cfg->correlated   ? SIM_FEAT_PILOT_WINDOW
+                                     : SIM_FEAT_PILOT;
     if (cfg->kind == SIM_RX_NN) {
         const char *base = strrchr(cfg->model, '/');
         snprintf(rx->name, sizeof rx->name, "nn (%s)", base ? base + 1 : cfg->model);
@@ -235,7 +236,8 @@ static size_t decide_nn(sim_rx_worker *w, const sim_frame *f)
     if (n) {
         nd = f->nsym / n * (n - 1);
         for (size_t b = 0; b < f->nsym / n; b++) w->n0data[b] = f->n0[b * n];
-        sim_feat_pilot(f->nsym / n, n, f->y, w->n0data, rx->feature_scale, w->features);
+        sim_feat_pilot(rx->layout, f->nsym / n, n, f->y, f->prev_pilot, w->n0data,
+                       rx->feature_scale, w->features);
     } else {
         sim_feat_eq(nd, f->y, f->h, f->n0, rx->feature_scale, w->features);
     }

@@ -27,6 +27,8 @@ typedef struct {
     const float complex *y; /* received samples */
     const float complex *h; /* channel gains: perfect CSI only, NULL for AWGN or pilots */
     const float *n0;        /* noise variance per symbol */
+    const float complex *prev_pilot; /* pilots: the observation of the pilot before the frame
+                                        in the same fading realisation, or NULL */
 } sim_frame;
 
 typedef enum {
@@ -41,6 +43,8 @@ typedef struct {
     const ch_modem *modem;  /* borrowed: it must outlive the receiver */
     ch_chan_kind channel;   /* the link's channel, checked against a model's */
     unsigned pilot_spacing; /* 0: perfect CSI; N >= 2: one pilot per block of N, no CSI */
+    bool correlated;        /* Doppler-correlated fading: pilots give the learned receiver a
+                               window of two (rx_features.h) */
     const char *model;      /* SIM_RX_NN: the model file */
 } sim_rx_config;
 

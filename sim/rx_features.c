@@ -4,7 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const layout_names[] = {[SIM_FEAT_EQ] = "eq", [SIM_FEAT_PILOT] = "pilot"};
+static const char *const layout_names[] = {
+    [SIM_FEAT_EQ] = "eq",
+    [SIM_FEAT_PILOT] = "pilot",
+    [SIM_FEAT_PILOT_WINDOW] = "pilot_window",
+};
 
 const char *sim_feat_name(sim_feat_layout layout)
 {
@@ -23,7 +27,9 @@ int sim_feat_parse(const char *name, sim_feat_layout *layout)
 
 size_t sim_feat_width(sim_feat_layout layout)
 {
-    return layout == SIM_FEAT_EQ ? 3 : 8;
+    static const size_t widths[] = {[SIM_FEAT_EQ] = 3, [SIM_FEAT_PILOT] = 8,
+                                    [SIM_FEAT_PILOT_WINDOW] = 12};
+    return widths[layout];
 }
 
 void sim_feat_eq(size_t n, const float complex *y, const float complex *h, const float *n0,
@@ -61,13 +67,33 @@ static void pilot_row(float complex yp, float complex y, float n0, float c, floa
     row[7] = log10f(1.0f / n0);
 }
 
-void sim_feat_pilot(size_t nblocks, unsigned spacing, const float complex *y,
+/* The 4 window features of data symbol y at position t = j/N of its block (see the header). */
+static void window_row(float complex yp, float complex y_prev, float complex y, float t, float n0,
+                       float *row)
+{
+    float complex g = yp + t * (yp - y_prev);
+    float e = crealf(g) * crealf(g) + cimagf(g) * cimagf(g);
+    float complex u = e > 0 ? y * conjf(g) / e : 0;
+    row[0] = clampf(crealf(u), -SIM_FEAT_CLAMP, SIM_FEAT_CLAMP);
+    row[1] = clampf(cimagf(u), -SIM_FEAT_CLAMP, SIM_FEAT_CLAMP);
+    row[2] = clampf(log10f(e / n0), -6.0f, 6.0f);
+    row[3] = t;
+}
+
+void sim_feat_pilot(sim_feat_layout layout, size_t nblocks, unsigned spacing,
+                    const float complex *y, const float complex *prev_pilot,
                     const float *n0_block, float c, float *x)
 {
+    size_t width = sim_feat_width(layout);
     for (size_t b = 0; b < nblocks; b++) {
         const float complex *yb = y + b * spacing;
-        for (unsigned j = 1; j < spacing; j++)
-            pilot_row(yb[0], yb[j], n0_block[b], c, x + 8 * (b * (spacing - 1) + j - 1));
+        float complex y_prev = b > 0 ? yb[-(long)spacing] : prev_pilot ? *prev_pilot : yb[0];
+        for (unsigned j = 1; j < spacing; j++) {
+            float *row = x + width * (b * (spacing - 1) + j - 1);
+            pilot_row(yb[0], yb[j], n0_block[b], c, row);
+            if (layout == SIM_FEAT_PILOT_WINDOW)
+                window_row(yb[0], y_prev, yb[j], (float)j / (float)spacing, n0_block[b], row + 8);
+        }
     }
 }
 

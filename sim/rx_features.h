@@ -20,6 +20,13 @@
  *     are tiny, are still resolved. Least squares decides on z by distance to the points, which
  *     the network must match (for QPSK it is already the optimal bit detector) or beat.
  *
+ *   pilot_window (pilots with Doppler-correlated fading, where h drifts between pilots), per
+ *     data symbol at position j of its block, 12 features: the 8 of pilot, then
+ *     [Re u, Im u, log10(|g|^2 / n0), j/N] with g = y_p + (j/N)(y_p - y_prev) the gain
+ *     extrapolated from the block's pilot and the previous block's pilot y_prev, and u = y / g
+ *     clamped like z. The window of two pilots lets the network follow the drift that least
+ *     squares, holding the block's pilot, does not.
+ *
  * c is the model's feature scale, fixed at training (1 / the mean Es/N0 of its SNR range,
  * stored in the model) so that the inputs are of order one.
  *
@@ -34,6 +41,7 @@
 typedef enum {
     SIM_FEAT_EQ,
     SIM_FEAT_PILOT,
+    SIM_FEAT_PILOT_WINDOW,
 } sim_feat_layout;
 
 /* The layout's name in model files ("eq", "pilot"), and back (0, or -1 on an unknown name). */
@@ -43,17 +51,20 @@ int sim_feat_parse(const char *name, sim_feat_layout *layout);
 /* Equalised symbols beyond this (deep fades) carry no more information about the point. */
 #define SIM_FEAT_CLAMP 8.0f
 
-/* Features per sample: 3 (eq) or 8 (pilot). */
+/* Features per sample: 3 (eq), 8 (pilot) or 12 (pilot_window). */
 size_t sim_feat_width(sim_feat_layout layout);
 
 /* eq features of n symbols into x[n * 3]: y[n], h[n] (NULL for h = 1), n0[n], scale c. */
 void sim_feat_eq(size_t n, const float complex *y, const float complex *h, const float *n0,
                  float c, float *x);
 
-/* pilot features of the nblocks * (spacing-1) data symbols of nblocks blocks into
- * x[nblocks * (spacing-1) * 8]: y[nblocks * spacing] with each block's pilot first, the noise
- * variance n0_block[nblocks] of each block, scale c. */
-void sim_feat_pilot(size_t nblocks, unsigned spacing, const float complex *y,
+/* pilot or pilot_window features of the nblocks * (spacing-1) data symbols of nblocks blocks
+ * into x[nblocks * (spacing-1) * width]: y[nblocks * spacing] with each block's pilot first, the
+ * observation of the pilot before the first block (prev_pilot; NULL when there is none, and
+ * then the first block's own stands in), the noise variance n0_block[nblocks] of each block,
+ * scale c. */
+void sim_feat_pilot(sim_feat_layout layout, size_t nblocks, unsigned spacing,
+                    const float complex *y, const float complex *prev_pilot,
                     const float *n0_block, float c, float *x);
 
 /* LLRs from logits: llr[i] = -logit[i], i < n (in place allowed). */

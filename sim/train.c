@@ -23,9 +23,10 @@ typedef struct {
     float *n0;
 } pair_source;
 
-static unsigned pilot_spacing(const sim_train_config *cfg)
+static sim_feat_layout layout_of(const sim_train_config *cfg)
 {
-    return cfg->pilots ? cfg->fading.coherence : 0;
+    if (!cfg->pilot_spacing) return SIM_FEAT_EQ;
+    return cfg->fading.doppler > 0 ? SIM_FEAT_PILOT_WINDOW : SIM_FEAT_PILOT;
 }
 
 /* c = 1 / the Es/N0 at the middle (in dB) of the training range: features of order one. */
@@ -33,7 +34,7 @@ static float feature_scale(const sim_train_config *cfg)
 {
     double mid = (cfg->ebn0_lo + cfg->ebn0_hi) / 2;
     unsigned k = ch_modem_bits_per_symbol(cfg->modem);
-    return (float)ch_n0_from_ebn0(mid, k, sim_pilot_rate(pilot_spacing(cfg)));
+    return (float)ch_n0_from_ebn0(mid, k, sim_pilot_rate(cfg->pilot_spacing));
 }
 
 static void source_destroy(pair_source *s)
@@ -51,11 +52,11 @@ static int source_init(pair_source *s, const sim_train_config *cfg, uint64_t str
                        size_t max_samples)
 {
     bool faded = cfg->fading.kind != CH_CHAN_AWGN;
-    s->layout = cfg->pilots ? SIM_FEAT_PILOT : SIM_FEAT_EQ;
+    s->layout = layout_of(cfg);
     s->feature_scale = feature_scale(cfg);
-    s->spacing = pilot_spacing(cfg);
+    s->spacing = cfg->pilot_spacing;
     /* With pilots a sample is a data symbol: a block of N carries N-1 of them. */
-    size_t symbols = cfg->pilots ? max_samples / (s->spacing - 1) * s->spacing : max_samples;
+    size_t symbols = s->spacing ? max_samples / (s->spacing - 1) * s->spacing : max_samples;
     s->rng = ch_rng_create(cfg->seed, stream);
     s->fading = faded ? ch_fading_create(&cfg->fading) : NULL;
     s->bits = malloc(max_samples * ch_modem_bits_per_symbol(cfg->modem));
@@ -75,12 +76,15 @@ static int draw_samples(void *user, size_t n, float *x, float *y)
     pair_source *s = user;
     size_t k = ch_modem_bits_per_symbol(s->link.modem);
     int status;
-    if (s->layout == SIM_FEAT_PILOT) {
+    if (s->spacing) {
         if (n % (s->spacing - 1) != 0) return -1;
         size_t nblocks = n / (s->spacing - 1);
         status = ch_pairs_fill_pilot(&s->link, s->rng, s->spacing, nblocks, s->bits, s->y, NULL,
                                      s->n0);
-        if (status == 0) sim_feat_pilot(nblocks, s->spacing, s->y, s->n0, s->feature_scale, x);
+        /* Each call draws its own SNR, so its first block has no earlier pilot to look at. */
+        if (status == 0)
+            sim_feat_pilot(s->layout, nblocks, s->spacing, s->y, NULL, s->n0, s->feature_scale,
+                           x);
     } else {
         float complex *h = s->fading ? s->h : NULL;
         status = ch_pairs_fill(&s->link, s->rng, 1, n, s->bits, s->y, h, s->n0);
@@ -97,8 +101,7 @@ static nn_net *build_net(const sim_train_config *cfg, size_t batch)
     for (size_t i = 0; i < cfg->n_hidden; i++) widths[i] = cfg->hidden[i], acts[i] = NN_ACT_RELU;
     widths[cfg->n_hidden] = ch_modem_bits_per_symbol(cfg->modem);
     acts[cfg->n_hidden] = NN_ACT_IDENTITY;
-    sim_feat_layout layout = cfg->pilots ? SIM_FEAT_PILOT : SIM_FEAT_EQ;
-    nn_net_config nc = {.n_in = sim_feat_width(layout), .max_batch = batch, .seed = cfg->seed,
+    nn_net_config nc = {.n_in = sim_feat_width(layout_of(cfg)), .max_batch = batch, .seed = cfg->seed,
                         .init = NN_INIT_AUTO};
     return nn_mlp_create(&nc, cfg->n_hidden + 1, widths, acts, NN_LOSS_SIGMOID_BCE);
 }
@@ -113,8 +116,8 @@ static nn_meta *link_meta(const sim_train_config *cfg)
     bad |= nn_meta_set(meta, "channel", ch_chan_name(cfg->fading.kind));
     sim_link_channel_text(&cfg->fading, buf, sizeof buf);
     bad |= nn_meta_set(meta, "channel_detail", buf);
-    bad |= nn_meta_set(meta, "features", sim_feat_name(cfg->pilots ? SIM_FEAT_PILOT : SIM_FEAT_EQ));
-    snprintf(buf, sizeof buf, "%u", pilot_spacing(cfg));
+    bad |= nn_meta_set(meta, "features", sim_feat_name(layout_of(cfg)));
+    snprintf(buf, sizeof buf, "%u", cfg->pilot_spacing);
     bad |= nn_meta_set(meta, "pilot_spacing", buf);
     snprintf(buf, sizeof buf, "%.9g", feature_scale(cfg));
     bad |= nn_meta_set(meta, "feature_scale", buf);
@@ -157,7 +160,7 @@ int sim_train(const sim_train_config *cfg, nn_net **net, nn_meta **meta, char *e
               size_t err_size)
 {
     /* With pilots every batch holds whole blocks: N-1 samples each. */
-    size_t per_block = cfg->pilots ? cfg->fading.coherence - 1 : 1;
+    size_t per_block = cfg->pilot_spacing ? cfg->pilot_spacing - 1 : 1;
     size_t batch = cfg->batch / per_block * per_block;
     if (batch == 0) batch = per_block;
     pair_source src = {0}, val = {0};

@@ -15,7 +15,7 @@
 typedef struct {
     const ch_modem *modem;      /* borrowed, a built-in modulation */
     ch_fading_config fading;    /* the channel */
-    bool pilots;                /* one pilot per block of fading.coherence symbols, no CSI */
+    unsigned pilot_spacing;     /* 0: perfect CSI; N >= 2: one pilot every N symbols, no CSI */
     double ebn0_lo, ebn0_hi;    /* training Eb/N0 range in dB, drawn uniformly */
     const size_t *hidden;       /* hidden ReLU layer widths */
     size_t n_hidden;            /* 1 .. SIM_TRAIN_MAX_HIDDEN */

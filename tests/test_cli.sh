@@ -106,6 +106,8 @@ expect_usage "text.model" sim --mod qpsk --channel awgn --ebn0 5 --rx nn --model
 expect_ok sim --mod qpsk --channel awgn --ebn0 5 --rx nn --model "$dir/q.model" --max-bits 1e5 --quiet
 expect_usage "--csi pilot" sim --mod qpsk --channel rayleigh --csi pilot --ebn0 5
 expect_ok sim --mod qpsk --channel rayleigh --coherence 8 --csi pilot --ebn0 5 --max-bits 1e5 --quiet
+expect_ok sim --mod qpsk --channel rayleigh --doppler 0.01 --coherence 8 --csi pilot --ebn0 5 --max-bits 1e5 --quiet
+expect_usage "--csi pilot" sim --mod qpsk --channel rayleigh --doppler 0.01 --csi pilot --ebn0 5
 expect_usage "'nope'" bench --only nope
 expect_usage "--threads" bench --threads 0
 [ -z "$(ls "$dir" | grep -v -e three.txt -e err -e '\.model$')" ] && ok || bad "files left behind: $(ls "$dir")"
