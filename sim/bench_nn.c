@@ -128,12 +128,13 @@ done:
     return rate;
 }
 
-/* nn_demap: inference of a demapper-sized network, 5 → 64 ReLU → 64 ReLU → 4 logits, on
- * 4096 symbols per call through a workspace of 256. sym/s. */
+/* nn_demap: inference of the default 16-QAM demapper of bersim train, 3 features (matched
+ * filter output and SNR, rx_features.h) → 64 ReLU → 64 ReLU → 4 logits, on 4096 symbols per call
+ * in pieces of 256, as the receiver runs it. sym/s. */
 static double nn_demap(double min_seconds, int threads)
 {
     (void)threads;
-    enum { N = 4096, N_IN = 5, N_OUT = 4 };
+    enum { N = 4096, N_IN = 3, N_OUT = 4 };
     static float x[N * N_IN], out[N * N_OUT];
     nn_blas_set_threads(1);
     const size_t widths[] = {64, 64, N_OUT};

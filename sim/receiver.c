@@ -165,7 +165,8 @@ sim_rx_worker *sim_rx_worker_create(const sim_receiver *rx, size_t max_symbols)
     if (!w->llr || !w->ydata || !w->hls || !w->n0data) goto fail;
     if (rx->net) {
         w->features = malloc(max_symbols * sim_feat_width(rx->layout) * sizeof *w->features);
-        w->ws = nn_workspace_create(rx->net, max_symbols);
+        /* Pieces of 256 keep a layer's activations (256 x 64 floats) in L1/L2. */
+        w->ws = nn_workspace_create(rx->net, max_symbols < 256 ? max_symbols : 256);
         if (!w->features || !w->ws) goto fail;
     }
     return w;
