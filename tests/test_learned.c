@@ -36,15 +36,21 @@ static const char *train_model(const char *name, ch_mod_kind mod, ch_fading_conf
     return path;
 }
 
-static sim_receiver *receiver(sim_rx_kind kind, const ch_modem *m, ch_chan_kind channel,
-                              unsigned spacing, const char *model)
+static sim_receiver *receiver_for(sim_rx_kind kind, const ch_modem *m, ch_chan_kind channel,
+                                  unsigned spacing, bool correlated, const char *model)
 {
     char err[256];
     sim_rx_config cfg = {.kind = kind, .modem = m, .channel = channel, .pilot_spacing = spacing,
-                         .model = model};
+                         .correlated = correlated, .model = model};
     sim_receiver *rx = sim_receiver_create(&cfg, err, sizeof err);
     if (!rx) fail_msg("%s", err);
     return rx;
+}
+
+static sim_receiver *receiver(sim_rx_kind kind, const ch_modem *m, ch_chan_kind channel,
+                              unsigned spacing, const char *model)
+{
+    return receiver_for(kind, m, channel, spacing, false, model);
 }
 
 /* Bit errors of rx over a fixed number of bits; the same seed gives every receiver the same
@@ -166,14 +172,8 @@ static void test_pilot_window_follows_doppler(void **state)
     ch_fading_config jakes = {.kind = CH_CHAN_RAYLEIGH, .coherence = 1, .doppler = 0.02};
     const char *model = train_model("d4.model", CH_MOD_QPSK, jakes, 8, 0, 30, 3000);
     ch_modem *m = ch_modem_create(CH_MOD_QPSK);
-    char err[256];
-    sim_rx_config nn_cfg = {.kind = SIM_RX_NN, .modem = m, .channel = CH_CHAN_RAYLEIGH,
-                            .pilot_spacing = 8, .correlated = true, .model = model};
-    sim_rx_config ls_cfg = {.kind = SIM_RX_MAXLOG, .modem = m, .channel = CH_CHAN_RAYLEIGH,
-                            .pilot_spacing = 8, .correlated = true};
-    sim_receiver *nn = sim_receiver_create(&nn_cfg, err, sizeof err);
-    if (!nn) fail_msg("%s", err);
-    sim_receiver *ls = sim_receiver_create(&ls_cfg, err, sizeof err);
+    sim_receiver *nn = receiver_for(SIM_RX_NN, m, CH_CHAN_RAYLEIGH, 8, true, model);
+    sim_receiver *ls = receiver_for(SIM_RX_MAXLOG, m, CH_CHAN_RAYLEIGH, 8, true, NULL);
     sim_counts a = simulate(m, jakes, 8, nn, 20.0, 2000000);
     sim_counts b = simulate(m, jakes, 8, ls, 20.0, 2000000);
     if (!(2 * a.bit_errors < b.bit_errors))
