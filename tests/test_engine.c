@@ -6,8 +6,7 @@
 
 #include <gsl/gsl_errno.h>
 
-#include "engine.h"
-#include "stats.h"
+#include "sim.h"
 
 typedef struct {
     ch_mod_kind mod;

@@ -8,9 +8,7 @@
 
 #include <gsl/gsl_errno.h>
 
-#include "engine.h"
-#include "rx_features.h"
-#include "train.h"
+#include "sim.h"
 
 static char model_dir[] = "/tmp/bersim-test-learned-XXXXXX";
 

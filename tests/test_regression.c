@@ -5,9 +5,7 @@
 
 #include <gsl/gsl_errno.h>
 
-#include "engine.h"
-#include "stats.h"
-#include "theory.h"
+#include "sim.h"
 
 typedef struct {
     ch_mod_kind mod;
