@@ -130,6 +130,15 @@ cat "$dir/fifo" > "$dir/from_fifo.tsv" &
 "$bersim" theory "${link[@]}" --ebn0 5 -o "$dir/fifo"; wait
 [ -p "$dir/fifo" ] && grep -q '^ebn0_db' "$dir/from_fifo.tsv" && ok || bad "-o fifo replaced"
 
+# The same --seed gives the same rows with any --threads (metadata carries the command line).
+for t in 1 2 3; do
+    "$bersim" sim --mod 16qam --channel rayleigh --coherence 3 --ebn0 0:4:12 --min-errors 2000 \
+        --seed 77 --threads $t --quiet -o "$dir/threads$t.tsv"
+done
+if cmp -s <(grep -v '^#' "$dir/threads1.tsv") <(grep -v '^#' "$dir/threads2.tsv") &&
+    cmp -s <(grep -v '^#' "$dir/threads1.tsv") <(grep -v '^#' "$dir/threads3.tsv"); then ok
+else bad "--threads changes the rows"; fi
+
 # Ctrl-C: the rows already complete are written, no temporary file stays, status is not 0.
 "$bersim" sim --mod bpsk --channel awgn --ebn0 0:1:20 --min-errors 1e12 --max-bits 1e12 \
     --quiet -o "$dir/int.tsv" 2>"$dir/err" &
