@@ -68,7 +68,7 @@ int sim_cmd_bench(int argc, char **argv)
     uint64_t threads = (uint64_t)sim_cli_cores();
     for (int i = 1; i < argc; i++) {
         const char *v;
-        if (strcmp(argv[i], "--help") == 0) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             bench_usage();
             return 0;
         } else if (strcmp(argv[i], "--only") == 0) {

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int sim_cli_fail(const char *fmt, ...)
@@ -24,7 +25,9 @@ int sim_cli_double(const char *option, const char *text, double *value)
     char *end;
     errno = 0;
     double v = strtod(text, &end);
-    if (end == text || *end != '\0' || errno == ERANGE || !isfinite(v)) {
+    /* strtod also reads hexadecimal and "inf": a user's 0x10 is a typo, not 16 dB. */
+    bool decimal = text[strspn(text, "+-0123456789.eE")] == '\0';
+    if (!decimal || end == text || *end != '\0' || errno == ERANGE || !isfinite(v)) {
         sim_cli_fail("%s: '%s' is not a number", option, text);
         return -1;
     }
@@ -77,6 +80,8 @@ int sim_cli_grid(const char *option, const char *text, size_t max_points, double
     if (grid_fields(option, text, f, &n) != 0) return -1;
     double a = f[0], step = n == 3 ? f[1] : 1.0, b = n == 1 ? f[0] : f[n - 1];
     if (b < a) return sim_cli_fail("%s: '%s' ends below its start", option, text), -1;
+    if (a < -50 || b > 100)
+        return sim_cli_fail("%s: '%s' leaves the range -50 to 100 dB", option, text), -1;
     if (!(step > 0)) return sim_cli_fail("%s: '%s' needs a step above 0", option, text), -1;
     /* A small slack so that 0:0.1:1 includes 1 despite rounding. */
     double points = floor((b - a) / step + 1e-9) + 1;
@@ -125,4 +130,69 @@ int sim_cli_cores(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n < 1 ? 1 : (int)n;
+}
+
+bool sim_cli_is_one_of(const char *opt, const char *const *names)
+{
+    for (; *names; names++)
+        if (strcmp(opt, *names) == 0) return true;
+    return false;
+}
+
+bool sim_cli_wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) return true;
+    return false;
+}
+
+int sim_cli_check_writable(const char *option, const char *path)
+{
+    struct stat st;
+    if (path[0] == '\0') return sim_cli_fail("%s: the path is empty", option), -1;
+    if (strcmp(path, "-") == 0) return 0;
+    bool exists = stat(path, &st) == 0;
+    if (exists && S_ISDIR(st.st_mode))
+        return sim_cli_fail("%s: '%s' is a directory", option, path), -1;
+    /* A device or pipe is written in place; a plain file through a temporary beside it. */
+    if (exists && !S_ISREG(st.st_mode)) {
+        if (access(path, W_OK) == 0) return 0;
+        return sim_cli_fail("%s: cannot write '%s': %s", option, path, strerror(errno)), -1;
+    }
+    size_t len = strlen(path);
+    char *dir = malloc(len + 2);
+    if (!dir) return sim_cli_fail("out of memory"), -1;
+    memcpy(dir, path, len + 1);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        strcpy(dir, ".");
+    else
+        slash[slash == dir] = '\0'; /* "/x" keeps its root */
+    int ok = access(dir, W_OK | X_OK) == 0;
+    int err = errno;
+    free(dir);
+    if (!ok) return sim_cli_fail("%s: cannot write '%s': %s", option, path, strerror(err)), -1;
+    return 0;
+}
+
+volatile sig_atomic_t sim_cli_interrupted;
+
+static void on_interrupt(int sig)
+{
+    (void)sig;
+    sim_cli_interrupted = 1;
+}
+
+void sim_cli_catch_interrupts(void)
+{
+    struct sigaction sa = {.sa_handler = on_interrupt};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+void sim_cli_release_interrupts(void)
+{
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
 }

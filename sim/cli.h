@@ -3,6 +3,8 @@
 #ifndef SIM_CLI_H
 #define SIM_CLI_H
 
+#include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,7 +18,8 @@ int sim_cli_fail(const char *fmt, ...)
 #endif
     ;
 
-/* Parses a finite double ("9.6", "1e-3"). 0, or -1 with an error printed naming option. */
+/* Parses a finite decimal number ("9.6", "1e-3"; not hexadecimal, not inf or nan). 0, or -1
+ * with an error printed naming option. */
 int sim_cli_double(const char *option, const char *text, double *value);
 
 /* Parses a whole number in [lo, hi], accepting 1e9 forms. 0, or -1 with an error printed. */
@@ -37,5 +40,27 @@ const char *sim_cli_value(int argc, char **argv, int *i);
 
 /* Number of online processors (at least 1). */
 int sim_cli_cores(void);
+
+/* True when opt is one of names[] (a NULL-terminated list). */
+bool sim_cli_is_one_of(const char *opt, const char *const *names);
+
+/* True when "--help" or "-h" stands anywhere among argv[1..argc). */
+bool sim_cli_wants_help(int argc, char **argv);
+
+/* Checks that path can be written as a file: not empty, not a directory, in a directory that
+ * exists and is writable. 0, or -1 with an error printed naming option and path. Lets a command
+ * refuse a bad output before the work that would have filled it. */
+int sim_cli_check_writable(const char *option, const char *path);
+
+/* Ctrl-C and SIGTERM: from sim_cli_catch_interrupts() on, either signal sets the flag
+ * sim_cli_interrupted (and nothing else), so a command can finish the work in flight, write what
+ * is complete and exit with status SIM_EXIT_INTERRUPTED; sim_cli_release_interrupts() restores
+ * the default handlers. */
+extern volatile sig_atomic_t sim_cli_interrupted;
+void sim_cli_catch_interrupts(void);
+void sim_cli_release_interrupts(void);
+
+/* Exit status of a run stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report it). */
+#define SIM_EXIT_INTERRUPTED 130
 
 #endif

@@ -125,7 +125,7 @@ static int plot(demo_options *o)
 
 int sim_cmd_demo(int argc, char **argv)
 {
-    if (argc > 1 && strcmp(argv[1], "--help") == 0) return demo_usage(), 0;
+    if (sim_cli_wants_help(argc, argv)) return demo_usage(), 0;
     static demo_options o;
     if (parse_options(&o, argc, argv) != 0) return SIM_EXIT_USAGE;
     char *theory[] = {"theory", DEMO_LINK, "--ebn0", "0:0.5:30", "-o", o.paths[THEORY], NULL};

@@ -26,14 +26,6 @@ typedef struct {
     size_t npoints;
 } sim_options;
 
-static volatile sig_atomic_t interrupted;
-
-static void on_interrupt(int sig)
-{
-    (void)sig;
-    interrupted = 1;
-}
-
 static void sim_usage(void)
 {
     puts("usage: bersim sim --mod M --channel C --ebn0 A:STEP:B [options]\n\n"
@@ -55,10 +47,10 @@ static int parse_option(sim_options *o, int argc, char **argv, int *i)
     const char *opt = argv[*i], *v;
     int status = sim_link_options_parse(&o->link, argc, argv, i);
     if (status <= 0) return status;
-    if (strcmp(opt, "--quiet") == 0) {
-        o->quiet = true;
-        return 0;
-    }
+    static const char *const valued[] = {"--ebn0", "--rx", "--model", "--min-errors",
+                                         "--max-bits", "--seed", "--threads", "-o", NULL};
+    if (strcmp(opt, "--quiet") == 0) return o->quiet = true, 0;
+    if (!sim_cli_is_one_of(opt, valued)) return sim_cli_fail("sim: unknown option '%s'", opt), -1;
     if (!(v = sim_cli_value(argc, argv, i))) return -1;
     if (strcmp(opt, "--ebn0") == 0) return sim_cli_grid(opt, v, MAX_POINTS, o->ebn0, &o->npoints);
     if (strcmp(opt, "--rx") == 0) {
@@ -71,12 +63,8 @@ static int parse_option(sim_options *o, int argc, char **argv, int *i)
     if (strcmp(opt, "--max-bits") == 0) return sim_cli_u64(opt, v, 1, 1e18, &o->max_bits);
     if (strcmp(opt, "--seed") == 0) return sim_cli_u64(opt, v, 0, UINT64_MAX >> 11, &o->seed);
     if (strcmp(opt, "--threads") == 0) return sim_cli_u64(opt, v, 1, 1024, &o->threads);
-    if (strcmp(opt, "-o") == 0) {
-        o->output = v;
-        return 0;
-    }
-    sim_cli_fail("sim: unknown option '%s'", opt);
-    return -1;
+    o->output = v; /* -o */
+    return sim_cli_check_writable("-o", v);
 }
 
 static int parse_options(sim_options *o, int argc, char **argv)
@@ -108,11 +96,15 @@ static void print_progress(const sim_counts *c, double bits_per_second, double s
             seconds, left > 0 ? left : 0);
 }
 
-static void write_row(FILE *out, const sim_counts *c)
+/* One row. With memory the interval is Clopper-Pearson on the effective counts (stats.h). */
+static void write_row(FILE *out, const sim_counts *c, bool memory)
 {
     double lo, hi;
-    sim_clopper_pearson(c->bit_errors, c->bits, 0.95, &lo, &hi);
-    fprintf(out, "%.4f\t%.4f\t%llu\t%llu\t%.6e\t%.6e\t%.6e\t%llu\t%llu\t%.6e\n", c->ebn0_db,
+    double deff = memory ? sim_design_effect(c->bit_errors, c->bits, c->chunks, c->chunk_error_sq)
+                         : 1.0;
+    sim_clopper_pearson_real((double)c->bit_errors / deff, (double)c->bits / deff, 0.95, &lo,
+                             &hi);
+    fprintf(out, "%.10g\t%.10g\t%llu\t%llu\t%.6e\t%.6e\t%.6e\t%llu\t%llu\t%.6e\n", c->ebn0_db,
             c->esn0_db, (unsigned long long)c->bits, (unsigned long long)c->bit_errors,
             (double)c->bit_errors / (double)c->bits, lo, hi, (unsigned long long)c->symbols,
             (unsigned long long)c->symbol_errors,
@@ -134,12 +126,20 @@ static int write_table(sim_table *t, const sim_options *o, const sim_link *link,
                        "(Es/N0 = Eb/N0 k (N-1)/N)", link->pilot_spacing);
     sim_table_meta(t, "stop rule", "%llu bit errors or %llu bits per point",
                    (unsigned long long)o->min_errors, (unsigned long long)o->max_bits);
-    sim_table_meta(t, "confidence", "ber_lo, ber_hi: 95%% Clopper-Pearson interval");
+    bool memory = sim_channel_has_memory(&link->fading);
+    if (memory)
+        sim_table_meta(t, "confidence", "ber_lo, ber_hi: 95%% Clopper-Pearson interval on the "
+                       "effective counts (bits and errors over the design effect measured from "
+                       "the spread of the error counts of independent %d-symbol fading "
+                       "realisations, as errors come in fades); at least %d of them per point",
+                       SIM_ENGINE_CHUNK_SYMBOLS, SIM_ENGINE_MIN_CHUNKS_MEMORY);
+    else
+        sim_table_meta(t, "confidence", "ber_lo, ber_hi: 95%% Clopper-Pearson interval");
     if (stopped) sim_table_meta(t, "stopped", "%s", stopped);
     FILE *out = sim_table_stream(t);
     fputs("ebn0_db\tesn0_db\tbits\tbit_errors\tber\tber_lo\tber_hi\tsymbols\tsymbol_errors\tser\n",
           out);
-    for (size_t i = 0; i < nrows; i++) write_row(out, &rows[i]);
+    for (size_t i = 0; i < nrows; i++) write_row(out, &rows[i], memory);
     return sim_table_commit(t);
 }
 
@@ -151,7 +151,7 @@ static size_t sweep(const sim_options *o, const sim_engine_config *cfg, sim_coun
         int r = sim_engine_run_point(cfg, (unsigned)i, o->ebn0[i], &rows[i]);
         if (cfg->progress) fputs("\r\033[K", stderr);
         if (r != SIM_ENGINE_OK) {
-            *status = r == SIM_ENGINE_INTERRUPTED ? 130 : 1;
+            *status = r == SIM_ENGINE_INTERRUPTED ? SIM_EXIT_INTERRUPTED : 1;
             snprintf(stopped, stopped_size, "%s at Eb/N0 = %g dB; later points not run",
                      r == SIM_ENGINE_INTERRUPTED ? "interrupted" : "out of memory", o->ebn0[i]);
             return i;
@@ -168,7 +168,7 @@ static size_t sweep(const sim_options *o, const sim_engine_config *cfg, sim_coun
 
 int sim_cmd_sim(int argc, char **argv)
 {
-    if (argc > 1 && strcmp(argv[1], "--help") == 0) return sim_usage(), 0;
+    if (sim_cli_wants_help(argc, argv)) return sim_usage(), 0;
     static sim_options o;
     if (parse_options(&o, argc, argv) != 0) return SIM_EXIT_USAGE;
     sim_link link;
@@ -192,20 +192,20 @@ int sim_cmd_sim(int argc, char **argv)
         .modem = link.modem, .fading = link.fading, .rx = rx,
         .code_rate = sim_pilot_rate(spacing), .pilot_spacing = spacing,
         .seed = o.seed, .min_errors = o.min_errors, .max_bits = o.max_bits,
-        .threads = (int)o.threads, .stop = &interrupted,
+        .threads = (int)o.threads, .stop = &sim_cli_interrupted,
         .progress = !o.quiet && isatty(STDERR_FILENO) ? print_progress : NULL,
         .progress_user = &o,
     };
-    signal(SIGINT, on_interrupt);
+    sim_cli_catch_interrupts();
     char stopped[160] = "";
     status = 0;
     size_t nrows = sweep(&o, &cfg, rows, stopped, sizeof stopped, &status);
-    signal(SIGINT, SIG_DFL);
+    sim_cli_release_interrupts();
     int written = write_table(table, &o, &link, rx, rows, nrows, stopped[0] ? stopped : NULL,
                               argc, argv);
     table = NULL;
     if (written != 0) status = 1;
-    if (status == 130) fprintf(stderr, "bersim: interrupted; %zu complete rows written\n", nrows);
+    if (status == SIM_EXIT_INTERRUPTED) fprintf(stderr, "bersim: interrupted; %zu complete rows written\n", nrows);
 done:
     sim_table_abort(table);
     free(rows);

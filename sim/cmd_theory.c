@@ -37,13 +37,16 @@ static int parse_options(theory_options *o, int argc, char **argv)
         if (strcmp(opt, "--ebn0") != 0 && strcmp(opt, "-o") != 0)
             return sim_cli_fail("theory: unknown option '%s'", opt), -1;
         if (!(v = sim_cli_value(argc, argv, &i))) return -1;
-        if (strcmp(opt, "-o") == 0)
+        if (strcmp(opt, "-o") == 0) {
             o->output = v;
-        else if (sim_cli_grid(opt, v, MAX_POINTS, o->ebn0, &o->npoints) != 0)
+            if (sim_cli_check_writable("-o", v) != 0) return -1;
+        } else if (sim_cli_grid(opt, v, MAX_POINTS, o->ebn0, &o->npoints) != 0)
             return -1;
     }
     if (o->link.constellation)
         return sim_cli_fail("theory: no exact theory for a custom --constellation"), -1;
+    if (o->link.pilots)
+        return sim_cli_fail("theory: --csi pilot: the theory here is for perfect CSI"), -1;
     if (o->npoints == 0) return sim_cli_fail("theory: --ebn0 is required"), -1;
     return sim_link_options_check(&o->link);
 }
@@ -59,7 +62,7 @@ static int write_rows(FILE *out, const theory_options *o)
         double ber, ser;
         if (sim_theory_point(o->link.mod_kind, &o->link.fading, o->ebn0[i], &ber, &ser) != 0)
             return sim_cli_fail("theory: %s", sim_theory_error()), -1;
-        fprintf(out, "%.4f\t%.4f\t%.12e\t%.12e\n", o->ebn0[i],
+        fprintf(out, "%.10g\t%.10g\t%.12e\t%.12e\n", o->ebn0[i],
                 ch_esn0_from_ebn0(o->ebn0[i], k, 1.0), ber, ser);
     }
     return 0;
@@ -67,7 +70,7 @@ static int write_rows(FILE *out, const theory_options *o)
 
 int sim_cmd_theory(int argc, char **argv)
 {
-    if (argc > 1 && strcmp(argv[1], "--help") == 0) return theory_usage(), 0;
+    if (sim_cli_wants_help(argc, argv)) return theory_usage(), 0;
     static theory_options o;
     if (parse_options(&o, argc, argv) != 0) return SIM_EXIT_USAGE;
     sim_table *t = sim_table_open(o.output);

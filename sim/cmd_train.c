@@ -71,15 +71,19 @@ static int parse_option(train_options *o, int argc, char **argv, int *i)
     const char *opt = argv[*i], *v;
     int status = sim_link_options_parse(&o->link, argc, argv, i);
     if (status <= 0) return status;
+    static const char *const valued[] = {"--ebn0", "-o", "--log", "--hidden", "--steps",
+                                         "--batch", "--seed", "--lr", NULL};
     if (strcmp(opt, "--quiet") == 0) return o->quiet = true, 0;
+    if (!sim_cli_is_one_of(opt, valued))
+        return sim_cli_fail("train: unknown option '%s'", opt), -1;
     if (!(v = sim_cli_value(argc, argv, i))) return -1;
     if (strcmp(opt, "--ebn0") == 0) return parse_ebn0_range(o, v);
-    if (strcmp(opt, "-o") == 0) return o->output = v, 0;
-    if (strcmp(opt, "--log") == 0) return o->log = v, 0;
+    if (strcmp(opt, "-o") == 0) return o->output = v, sim_cli_check_writable(opt, v);
+    if (strcmp(opt, "--log") == 0) return o->log = v, sim_cli_check_writable(opt, v);
     if (strcmp(opt, "--hidden") == 0)
         return sim_cli_list(opt, v, MAX_HIDDEN, 1, 4096, o->hidden, &o->n_hidden);
     if (strcmp(opt, "--steps") == 0) return sim_cli_u64(opt, v, 1, 1e9, &o->steps);
-    if (strcmp(opt, "--batch") == 0) return sim_cli_u64(opt, v, 16, 65536, &o->batch);
+    if (strcmp(opt, "--batch") == 0) return sim_cli_u64(opt, v, 16, 16384, &o->batch);
     if (strcmp(opt, "--seed") == 0) return sim_cli_u64(opt, v, 0, UINT64_MAX >> 11, &o->seed);
     if (strcmp(opt, "--lr") == 0) {
         if (sim_cli_double(opt, v, &o->lr) != 0) return -1;
@@ -114,7 +118,7 @@ static int print_row(void *user, const nn_train_row *row)
 
 int sim_cmd_train(int argc, char **argv)
 {
-    if (argc > 1 && strcmp(argv[1], "--help") == 0) return train_usage(), 0;
+    if (sim_cli_wants_help(argc, argv)) return train_usage(), 0;
     static train_options o;
     if (parse_options(&o, argc, argv) != 0) return SIM_EXIT_USAGE;
     sim_link link;
@@ -125,13 +129,18 @@ int sim_cmd_train(int argc, char **argv)
         .modem = link.modem, .fading = link.fading, .pilot_spacing = link.pilot_spacing, .ebn0_lo = o.ebn0_lo,
         .ebn0_hi = o.ebn0_hi, .hidden = hidden, .n_hidden = o.n_hidden, .steps = o.steps,
         .batch = o.batch, .seed = o.seed, .lr = o.lr, .log = o.log,
-        .on_row = o.quiet ? NULL : print_row, .on_row_user = &o,
+        .on_row = o.quiet ? NULL : print_row, .on_row_user = &o, .stop = &sim_cli_interrupted,
     };
     nn_net *net;
     nn_meta *meta;
     char err[512];
     int status = 0;
-    if (sim_train(&cfg, &net, &meta, err, sizeof err) != 0)
+    sim_cli_catch_interrupts();
+    int trained = sim_train(&cfg, &net, &meta, err, sizeof err);
+    sim_cli_release_interrupts();
+    if (trained == SIM_TRAIN_STOPPED)
+        status = (sim_cli_fail("%s", err), SIM_EXIT_INTERRUPTED);
+    else if (trained != 0)
         status = sim_cli_fail("%s", err);
     else if (nn_model_save(o.output, net, meta) != 0)
         status = sim_cli_fail("train: %s", nn_last_error());

@@ -47,6 +47,7 @@ typedef struct {
     bool done, interrupted, failed;
     int waiting;    /* threads waiting for the sum to move */
     unsigned group; /* chunks a thread claims at once */
+    uint64_t min_chunks; /* before the error rule may stop the point */
     double start, last_progress;
 } point_run;
 
@@ -221,6 +222,8 @@ static void run_chunk(worker *w, const point_run *p, uint64_t chunk, sim_counts 
         size_t left = p->chunk_symbols - done;
         run_block(w, p, left < p->block_symbols ? left : p->block_symbols, c);
     }
+    c->chunks = 1;
+    c->chunk_error_sq = (double)c->bit_errors * (double)c->bit_errors;
 }
 
 static void add_counts(sim_counts *total, const sim_counts *c)
@@ -229,6 +232,13 @@ static void add_counts(sim_counts *total, const sim_counts *c)
     total->bit_errors += c->bit_errors;
     total->symbols += c->symbols;
     total->symbol_errors += c->symbol_errors;
+    total->chunks += c->chunks;
+    total->chunk_error_sq += c->chunk_error_sq;
+}
+
+bool sim_channel_has_memory(const ch_fading_config *fading)
+{
+    return fading->kind != CH_CHAN_AWGN && (fading->coherence > 1 || fading->doppler > 0);
 }
 
 static void report_progress(point_run *p)
@@ -252,8 +262,9 @@ static void advance_sum(point_run *p)
         p->ready[slot] = false;
         add_counts(&p->total, &p->ring[slot]);
         p->summed++;
-        if (p->total.bit_errors >= cfg->min_errors || p->total.bits >= cfg->max_bits)
-            p->done = true;
+        bool enough_errors = p->total.bit_errors >= cfg->min_errors &&
+                             p->total.chunks >= p->min_chunks;
+        if (enough_errors || p->total.bits >= cfg->max_bits) p->done = true;
     }
     report_progress(p);
 }
@@ -323,6 +334,7 @@ static void point_init(point_run *p, const sim_engine_config *cfg, unsigned poin
     p->point_index = point_index;
     p->n0 = ch_n0_from_ebn0(ebn0_db, k, cfg->code_rate);
     p->chunk_symbols = chunk_symbols(cfg);
+    p->min_chunks = sim_channel_has_memory(&cfg->fading) ? SIM_ENGINE_MIN_CHUNKS_MEMORY : 1;
     size_t chunk_bits = p->chunk_symbols * k;
     p->group = chunk_bits >= GROUP_BITS ? 1 : (unsigned)(GROUP_BITS / chunk_bits);
     if (p->group > MAX_GROUP) p->group = MAX_GROUP;

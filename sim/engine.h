@@ -27,7 +27,18 @@ typedef struct {
     double esn0_db;
     uint64_t bits, bit_errors;
     uint64_t symbols, symbol_errors;
+    uint64_t chunks;       /* chunks summed; each is an independent fading realisation */
+    double chunk_error_sq; /* sum over chunks of (bit errors of the chunk)^2 */
 } sim_counts;
+
+/* On channels with memory (block or Doppler fading) a point stops on --min-errors only after
+ * this many chunks, so that the errors come from many independent fades and the spread of the
+ * chunks' counts (sim_counts.chunk_error_sq) can measure their correlation. */
+#define SIM_ENGINE_MIN_CHUNKS_MEMORY 32
+
+/* True when errors are correlated from symbol to symbol on this channel (block or Doppler
+ * fading), so that the counts are not binomial. */
+bool sim_channel_has_memory(const ch_fading_config *fading);
 
 /* Progress of the point in flight, for a progress line. */
 typedef void (*sim_progress_fn)(const sim_counts *so_far, double bits_per_second,

@@ -43,9 +43,24 @@ static double beta_quantile(beta_tail t)
     return exp(root);
 }
 
+void sim_clopper_pearson_real(double k, double n, double level, double *lo, double *hi)
+{
+    double a = 1.0 - level;
+    *lo = k <= 0 ? 0.0 : beta_quantile((beta_tail){k, n - k + 1, a / 2, 0});
+    *hi = k >= n ? 1.0 : beta_quantile((beta_tail){k + 1, n - k, a / 2, 1});
+}
+
 void sim_clopper_pearson(uint64_t k, uint64_t n, double level, double *lo, double *hi)
 {
-    double a = 1.0 - level, kd = (double)k, nd = (double)n;
-    *lo = k == 0 ? 0.0 : beta_quantile((beta_tail){kd, nd - kd + 1, a / 2, 0});
-    *hi = k == n ? 1.0 : beta_quantile((beta_tail){kd + 1, nd - kd, a / 2, 1});
+    sim_clopper_pearson_real((double)k, (double)n, level, lo, hi);
+}
+
+double sim_design_effect(uint64_t k, uint64_t n, uint64_t chunks, double sum_sq)
+{
+    if (chunks < 2 || k == 0 || k == n) return 1.0;
+    double c = (double)chunks, p = (double)k / (double)n, mean = (double)k / c;
+    double variance = (sum_sq - c * mean * mean) / (c - 1);
+    double binomial = (double)n / c * p * (1 - p);
+    double deff = variance / binomial;
+    return deff > 1 ? deff : 1.0;
 }

@@ -10,4 +10,14 @@
  * a = 1 - level. */
 void sim_clopper_pearson(uint64_t k, uint64_t n, double level, double *lo, double *hi);
 
+/* The same for real k and n (effective counts), 0 <= k <= n, n > 0. */
+void sim_clopper_pearson_real(double k, double n, double level, double *lo, double *hi);
+
+/* Design effect of errors counted in C equal chunks whose counts e_c have the sum k and the
+ * sum of squares sum_sq, over n trials: the variance of the e_c over the binomial variance
+ * (n/C) p (1-p), p = k/n, and at least 1. Errors correlated within a chunk (a deep fade takes
+ * several bits) make it exceed 1; dividing k and n by it gives the effective counts of an
+ * interval that accounts for them (Kish's effective sample size). 1 when C < 2 or k is 0 or n. */
+double sim_design_effect(uint64_t k, uint64_t n, uint64_t chunks, double sum_sq);
+
 #endif

@@ -21,6 +21,7 @@ typedef struct {
     uint8_t *bits;
     float complex *y, *h;
     float *n0;
+    volatile sig_atomic_t *stop;
 } pair_source;
 
 static sim_feat_layout layout_of(const sim_train_config *cfg)
@@ -55,6 +56,7 @@ static int source_init(pair_source *s, const sim_train_config *cfg, uint64_t str
     s->layout = layout_of(cfg);
     s->feature_scale = feature_scale(cfg);
     s->spacing = cfg->pilot_spacing;
+    s->stop = cfg->stop;
     /* With pilots a sample is a data symbol: a block of N carries N-1 of them. */
     size_t symbols = s->spacing ? max_samples / (s->spacing - 1) * s->spacing : max_samples;
     s->rng = ch_rng_create(cfg->seed, stream);
@@ -76,6 +78,7 @@ static int draw_samples(void *user, size_t n, float *x, float *y)
     pair_source *s = user;
     size_t k = ch_modem_bits_per_symbol(s->link.modem);
     int status;
+    if (s->stop && *s->stop) return -1; /* nn_train stops with NN_ECALLBACK */
     if (s->spacing) {
         if (n % (s->spacing - 1) != 0) return -1;
         size_t nblocks = n / (s->spacing - 1);
@@ -147,7 +150,8 @@ static int run_training(const sim_train_config *cfg, size_t batch, nn_net *net, 
     nn_train_config tc = {
         .steps = cfg->steps, .batch = batch, .source = draw_samples, .source_user = src,
         .val_every = cfg->steps / 20 ? cfg->steps / 20 : 1,
-        .val_samples = VAL_SAMPLES / batch * batch, .val_source = draw_samples, .val_user = val,
+        .val_samples = VAL_SAMPLES > batch ? VAL_SAMPLES / batch * batch : batch,
+        .val_source = draw_samples, .val_user = val,
         .curve_path = cfg->log, .curve_meta = curve_meta, .curve_n_meta = n_meta,
         .on_row = cfg->on_row, .on_row_user = cfg->on_row_user,
     };
@@ -171,13 +175,19 @@ int sim_train(const sim_train_config *cfg, nn_net **net, nn_meta **meta, char *e
         snprintf(err, err_size, "train: %s", !*net ? nn_last_error() : "out of memory");
         goto done;
     }
-    if (source_init(&src, cfg, 1, batch) != 0 || source_init(&val, cfg, 2, VAL_SAMPLES) != 0) {
+    size_t val_samples = VAL_SAMPLES > batch ? VAL_SAMPLES : batch;
+    if (source_init(&src, cfg, 1, batch) != 0 || source_init(&val, cfg, 2, val_samples) != 0) {
         snprintf(err, err_size, "train: out of memory");
         goto done;
     }
     nn_blas_set_threads(1);
     status = run_training(cfg, batch, *net, *meta, &src, &val);
-    if (status != 0) snprintf(err, err_size, "train: %s", nn_last_error());
+    if (status != 0 && cfg->stop && *cfg->stop) {
+        snprintf(err, err_size, "train: interrupted; no model written");
+        status = SIM_TRAIN_STOPPED;
+    } else if (status != 0) {
+        snprintf(err, err_size, "train: %s", nn_last_error());
+    }
 done:
     source_destroy(&src);
     source_destroy(&val);

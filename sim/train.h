@@ -3,6 +3,7 @@
 #ifndef SIM_TRAIN_H
 #define SIM_TRAIN_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -24,11 +25,16 @@ typedef struct {
     const char *log;            /* the learning curve table, or NULL */
     int (*on_row)(void *user, const nn_train_row *row); /* progress, or NULL */
     void *on_row_user;
+    volatile sig_atomic_t *stop; /* set asynchronously (Ctrl-C): stop before the next step and
+                                    fail with SIM_TRAIN_STOPPED; may be NULL */
 } sim_train_config;
+
+/* sim_train's status when cfg->stop was set. */
+#define SIM_TRAIN_STOPPED 2
 
 /* Trains a receiver for cfg. On success returns 0 and the network and its link metadata (for
  * nn_model_save; the caller destroys both); otherwise a nonzero status with a one-line message
- * in err[err_size]. Reproducible for a given seed. */
+ * in err[err_size] (SIM_TRAIN_STOPPED when stopped). Reproducible for a given seed. */
 int sim_train(const sim_train_config *cfg, nn_net **net, nn_meta **meta, char *err,
               size_t err_size);
 

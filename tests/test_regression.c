@@ -84,12 +84,68 @@ static void test_misscaled_noise_is_caught(void **state)
     }
 }
 
+/* Errors come in fades on a slow channel: QPSK over block Rayleigh fading of 1000 symbols at
+ * 20 dB. The binomial interval would cover theory in a fraction of the runs (its width is that
+ * of ~2000 independent errors where only ~50 fades caused them); the interval on the effective
+ * counts covers it in at least 16 of 20 seeds (95% expected; 16 or more with probability
+ * 0.997). */
+static void test_interval_under_block_fading(void **state)
+{
+    (void)state;
+    ch_modem *m = ch_modem_create(CH_MOD_QPSK);
+    sim_receiver *rx = sim_receiver_classical(SIM_RX_MAXLOG, m);
+    ch_fading_config block = {.kind = CH_CHAN_RAYLEIGH, .coherence = 1000};
+    double p = theory_ber(CH_MOD_QPSK, CH_CHAN_RAYLEIGH, 20.0);
+    int covered = 0, binomial_covered = 0;
+    for (uint64_t seed = 1; seed <= 20; seed++) {
+        sim_engine_config cfg = {.modem = m, .fading = block, .code_rate = 1.0, .rx = rx,
+                                 .seed = seed, .min_errors = 100, .max_bits = 1ull << 40,
+                                 .threads = 2};
+        sim_counts c;
+        assert_int_equal(sim_engine_run_point(&cfg, 0, 20.0, &c), SIM_ENGINE_OK);
+        assert_true(c.chunks >= SIM_ENGINE_MIN_CHUNKS_MEMORY);
+        double deff = sim_design_effect(c.bit_errors, c.bits, c.chunks, c.chunk_error_sq);
+        double lo, hi;
+        sim_clopper_pearson_real(c.bit_errors / deff, c.bits / deff, 0.95, &lo, &hi);
+        covered += lo <= p && p <= hi;
+        sim_clopper_pearson(c.bit_errors, c.bits, 0.95, &lo, &hi);
+        binomial_covered += lo <= p && p <= hi;
+    }
+    assert_true(covered >= 16);
+    assert_true(binomial_covered <= 10);
+    sim_receiver_destroy(rx);
+    ch_modem_destroy(m);
+}
+
+/* Without memory, and with one bit a symbol, the design effect stays near 1: BPSK over fast
+ * fading at 10 dB. (A symbol's bits err together, so QAM's is above 1 even over AWGN; the tables
+ * keep the plain interval there, as is usual.) */
+static void test_no_design_effect_without_memory(void **state)
+{
+    (void)state;
+    ch_modem *m = ch_modem_create(CH_MOD_BPSK);
+    sim_receiver *rx = sim_receiver_classical(SIM_RX_MAXLOG, m);
+    sim_engine_config cfg = {.modem = m, .fading = {.kind = CH_CHAN_RAYLEIGH, .coherence = 1},
+                             .code_rate = 1.0, .rx = rx, .seed = 5, .min_errors = UINT64_MAX,
+                             .max_bits = 64 * SIM_ENGINE_CHUNK_SYMBOLS, .threads = 2};
+    sim_counts c;
+    assert_int_equal(sim_engine_run_point(&cfg, 0, 10.0, &c), SIM_ENGINE_OK);
+    assert_int_equal(c.chunks, 64);
+    /* The variance ratio of 64 binomial counts is chi-square/63: below 1.65 with 99.9%. */
+    double deff = sim_design_effect(c.bit_errors, c.bits, c.chunks, c.chunk_error_sq);
+    assert_true(deff < 1.65);
+    sim_receiver_destroy(rx);
+    ch_modem_destroy(m);
+}
+
 int main(void)
 {
     gsl_set_error_handler_off();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_simulation_matches_theory),
         cmocka_unit_test(test_misscaled_noise_is_caught),
+        cmocka_unit_test(test_interval_under_block_fading),
+        cmocka_unit_test(test_no_design_effect_without_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
