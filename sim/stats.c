@@ -14,11 +14,22 @@ typedef struct {
     int upper; /* 0: P(p; a, b), 1: Q(p; a, b) */
 } beta_tail;
 
+/* The normal law of the same mean and variance: GSL's continued fraction for the incomplete
+ * beta gives up (NaN) close to the mean when a and b are both large (10^6 errors), where the
+ * normal law is exact to far more than the root finder needs to tell which side it is on. */
+static double normal_tail(const beta_tail *t, double p)
+{
+    double s = t->a + t->b;
+    double z = (p - t->a / s) / sqrt(t->a * t->b / (s * s * (s + 1)));
+    return t->upper ? gsl_cdf_ugaussian_Q(z) : gsl_cdf_ugaussian_P(z);
+}
+
 static double tail_minus_target(double log_p, void *params)
 {
     const beta_tail *t = params;
     double p = exp(log_p);
     double tail = t->upper ? gsl_cdf_beta_Q(p, t->a, t->b) : gsl_cdf_beta_P(p, t->a, t->b);
+    if (!isfinite(tail)) tail = normal_tail(t, p);
     return tail - t->target;
 }
 

@@ -159,6 +159,11 @@ static void test_clopper_pearson(void **state)
     sim_clopper_pearson(4000, 1000000000, 0.95, &lo, &hi);
     assert_close(lo, 4e-6 - 1.96 * sqrt(4e-6 / 1e9), 0.01, 0);
     assert_close(hi, 4e-6 + 1.96 * sqrt(4e-6 / 1e9), 0.01, 0);
+    /* 10^6 errors, where GSL's incomplete beta fails near the mean: the normal limit. */
+    sim_clopper_pearson(1000000, 5061442, 0.95, &lo, &hi);
+    double rate = 1e6 / 5061442.0, sd = sqrt(rate * (1 - rate) / 5061442.0);
+    assert_close(lo, rate - 1.96 * sd, 1e-4, 0);
+    assert_close(hi, rate + 1.96 * sd, 1e-4, 0);
     /* The interval contains the rate. */
     sim_clopper_pearson(123, 1000000, 0.95, &lo, &hi);
     assert_true(lo < 123e-6 && 123e-6 < hi);
