@@ -296,8 +296,15 @@ fail:
  * (in range and not repeated, so that all n are present) and that no two points are equal. */
 static int place_entries(const char *path, const load_entry *e, unsigned n, ch_modem *m)
 {
-    unsigned line_of[CH_MODEM_MAX_ORDER] = {0};
-    double energy = 0;
+    unsigned line_of[CH_MODEM_MAX_ORDER] = {0}, entry_of[CH_MODEM_MAX_ORDER];
+    /* Scaled by the largest coordinate first, so that points of any magnitude (1e-300, 1e200)
+     * reach unit energy without underflow or overflow. */
+    double peak = 0, energy = 0;
+    for (unsigned i = 0; i < n; i++)
+        peak = fmax(peak, fmax(fabs(e[i].re), fabs(e[i].im)));
+    if (peak == 0)
+        return ch_error(CH_EFORMAT, "ch_modem_load: %s: line %u: every point is 0: no energy",
+                        path, e[0].line);
     for (unsigned i = 0; i < n; i++) {
         unsigned long label;
         if (parse_label(e[i].label, m->k, &label) != 0)
@@ -313,13 +320,14 @@ static int place_entries(const char *path, const load_entry *e, unsigned n, ch_m
                             "ch_modem_load: %s: line %u: label %lu already given on line %u", path,
                             e[i].line, label, line_of[label]);
         line_of[label] = e[i].line;
-        m->points[label] = CMPLXF((float)e[i].re, (float)e[i].im);
-        energy += e[i].re * e[i].re + e[i].im * e[i].im;
+        entry_of[label] = i;
+        energy += (e[i].re / peak) * (e[i].re / peak) + (e[i].im / peak) * (e[i].im / peak);
     }
-    double scale = sqrt(n / energy); /* n >= 2 distinct points: energy > 0 */
-    for (unsigned l = 0; l < n; l++)
-        m->points[l] =
-            CMPLXF((float)(crealf(m->points[l]) * scale), (float)(cimagf(m->points[l]) * scale));
+    double unit = sqrt(n / energy); /* energy >= 1: the peak point counts fully */
+    for (unsigned l = 0; l < n; l++) {
+        const load_entry *p = &e[entry_of[l]];
+        m->points[l] = CMPLXF((float)(p->re / peak * unit), (float)(p->im / peak * unit));
+    }
     for (unsigned a = 0; a < n; a++)
         for (unsigned b = a + 1; b < n; b++)
             if (m->points[a] == m->points[b]) {

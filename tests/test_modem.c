@@ -321,6 +321,30 @@ static void test_load_valid(void **state)
     unlink(path);
 }
 
+/* Points of any magnitude reach unit energy: 1e-300 and 1e200 times a QPSK give QPSK. */
+static void test_load_extreme_scales(void **state)
+{
+    (void)state;
+    static const char *const texts[] = {
+        "0 1e-300 1e-300\n1 -1e-300 1e-300\n2 1e-300 -1e-300\n3 -1e-300 -1e-300\n",
+        "0 2.385e200 2.385e200\n1 -2.385e200 2.385e200\n2 2.385e200 -2.385e200\n"
+        "3 -2.385e200 -2.385e200\n",
+    };
+    for (size_t i = 0; i < 2; i++) {
+        char path[64];
+        write_temp(texts[i], path);
+        ch_modem *m = ch_modem_load(path);
+        assert_non_null(m);
+        const float complex *p = ch_modem_points(m);
+        for (unsigned l = 0; l < 4; l++) {
+            assert_close(fabsf(crealf(p[l])), sqrt(0.5), 1e-6, 0);
+            assert_close(fabsf(cimagf(p[l])), sqrt(0.5), 1e-6, 0);
+        }
+        ch_modem_destroy(m);
+        unlink(path);
+    }
+}
+
 /* Every kind of bad file gives NULL and one line naming the file, the line and the fault. */
 static void test_load_errors(void **state)
 {
@@ -341,6 +365,7 @@ static void test_load_errors(void **state)
         {"0 1 1\n1 nan 1\n", "line 2", "'nan' is not a finite number"},
         {"0 1 1\n1 -1 1 4\n", "line 2", "more than 3 fields"},
         {"0 1 1\nx1 -1 1\n", "line 2", "bad label 'x1'"},
+        {"0 0 0\n1 0 0\n", "line 1", "every point is 0"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char path[64];
@@ -409,6 +434,7 @@ int main(void)
         cmocka_unit_test(test_hard_is_nearest),
         cmocka_unit_test(test_load_valid),
         cmocka_unit_test(test_load_errors),
+        cmocka_unit_test(test_load_extreme_scales),
         cmocka_unit_test(test_load_too_many),
         cmocka_unit_test(test_mod_parse),
     };
