@@ -133,6 +133,12 @@ int nn_atomic_open(nn_atomic_file *af, const char *path, const char *who)
     memcpy(af->temp_path, path, len);
     memcpy(af->temp_path + len, suffix, sizeof suffix);
     int fd = mkstemp(af->temp_path);
+    if (fd >= 0) {
+        /* mkstemp makes files 0600; a model gets what any new file gets: 0666 less the umask. */
+        mode_t mask = umask(0);
+        umask(mask);
+        fchmod(fd, 0666 & ~mask);
+    }
     if (fd < 0) {
         int status = nn_error(NN_EIO, "%s: %s: cannot create a temporary file: %s", who, path,
                               strerror(errno));

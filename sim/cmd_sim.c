@@ -30,7 +30,8 @@ static void sim_usage(void)
 {
     puts("usage: bersim sim --mod M --channel C --ebn0 A:STEP:B [options]\n\n"
          "Monte Carlo bit and symbol error rates over an Eb/N0 grid, one table row per point.\n");
-    sim_link_options_help();
+    puts("  --ebn0 A:STEP:B   Eb/N0 grid in dB (or A:B with step 1, or one value A)");
+    sim_link_options_help(SIM_LINK_HELP_CONSTELLATION | SIM_LINK_HELP_CSI);
     puts("  --rx R            receiver: hard, maxlog (default), exact, nn (with --model)\n"
          "  --model FILE      the learned receiver's model (bersim train)\n"
          "  --min-errors N    a point stops after N bit errors (default 100)\n"

@@ -15,7 +15,8 @@ static void theory_usage(void)
     puts("usage: bersim theory --mod M --channel C --ebn0 A:STEP:B [--k-factor K] [-o FILE]\n\n"
          "Exact uncoded BER and SER with coherent detection and perfect CSI (Gray labels).\n"
          "Coherence and Doppler do not change these averages and are accepted for symmetry.\n");
-    sim_link_options_help();
+    puts("  --ebn0 A:STEP:B   Eb/N0 grid in dB (or A:B with step 1, or one value A)");
+    sim_link_options_help(0);
     puts("  -o FILE           output table (default: standard output)");
 }
 

@@ -31,7 +31,8 @@ static void train_usage(void)
          "pairs drawn at Eb/N0 uniform in dB over [A, B], and saves it with its link. With CSI\n"
          "it sees the matched-filter output y conj(h)/n0 and the SNR |h|^2/n0; with pilots,\n"
          "the symbol seen through its block's pilot (and, with --doppler, the previous one).\n");
-    sim_link_options_help();
+    puts("  --ebn0 A[:B]      training Eb/N0 in dB, drawn uniformly over [A, B] (-20 to 60)");
+    sim_link_options_help(SIM_LINK_HELP_CSI);
     puts("  -o MODEL          the model file to write\n"
          "  --hidden LIST     hidden layer widths, ReLU (default 64,64)\n"
          "  --steps N         optimizer steps (default 10000)\n"

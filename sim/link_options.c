@@ -11,18 +11,20 @@ void sim_link_options_init(sim_link_options *o)
     *o = (sim_link_options){.fading = {.kind = CH_CHAN_AWGN, .coherence = 1}};
 }
 
-void sim_link_options_help(void)
+void sim_link_options_help(unsigned flags)
 {
-    puts("  --mod M           modulation: bpsk, qpsk, 8psk, 16qam, 64qam, 256qam\n"
-         "  --constellation F a custom constellation file instead of --mod (lines: label re im)\n"
-         "  --channel C       awgn, rayleigh, rician (flat fading, E|h|^2 = 1)\n"
-         "  --k-factor K      Rician K factor, linear (rician only)\n"
+    puts("  --mod M           modulation: bpsk, qpsk, 8psk, 16qam, 64qam, 256qam");
+    if (flags & SIM_LINK_HELP_CONSTELLATION)
+        puts("  --constellation F a custom constellation file instead of --mod (lines: label re "
+             "im)");
+    puts("  --channel C       awgn, rayleigh, rician (flat fading, E|h|^2 = 1)\n"
+         "  --k-factor K      Rician K factor, linear (rician only, required there)\n"
          "  --coherence N     symbols per block fade (default 1: fast fading)\n"
-         "  --doppler F       normalised Doppler f_D T_s in (0, 0.5]: Jakes correlated fading\n"
-         "  --csi K           perfect (default): receivers know h; pilot: a known pilot leads\n"
-         "                    each block of --coherence N symbols and no receiver is given h\n"
-         "                    (with --doppler, --coherence N is the pilot spacing)\n"
-         "  --ebn0 A:STEP:B   Eb/N0 grid in dB (or A:B with step 1, or one value A)");
+         "  --doppler F       normalised Doppler f_D T_s in (0, 0.5]: Jakes correlated fading");
+    if (flags & SIM_LINK_HELP_CSI)
+        puts("  --csi K           perfect (default): receivers know h; pilot: a known pilot leads\n"
+             "                    each block of --coherence N symbols and no receiver is given h\n"
+             "                    (with --doppler, --coherence N is the pilot spacing)");
 }
 
 static int parse_value(sim_link_options *o, const char *opt, const char *v)
@@ -83,6 +85,8 @@ int sim_link_options_check(const sim_link_options *o)
         return sim_cli_fail("--mod and --constellation exclude each other"), -1;
     if (!o->channel) return sim_cli_fail("--channel is required"), -1;
     bool faded = o->fading.kind != CH_CHAN_AWGN;
+    if (o->fading.kind == CH_CHAN_RICIAN && !o->k_given)
+        return sim_cli_fail("--channel rician needs --k-factor K"), -1;
     if (o->k_given && o->fading.kind != CH_CHAN_RICIAN)
         return sim_cli_fail("--k-factor applies to --channel rician only"), -1;
     if ((o->coherence_given || o->doppler_given) && !faded)

@@ -28,8 +28,11 @@ typedef struct {
 
 void sim_link_options_init(sim_link_options *o);
 
-/* Prints the help lines of the link options. */
-void sim_link_options_help(void);
+/* Which link options a command takes, for its help. */
+enum { SIM_LINK_HELP_CONSTELLATION = 1, SIM_LINK_HELP_CSI = 2 };
+
+/* Prints the help lines of the link options; flags add the optional ones (SIM_LINK_HELP_*). */
+void sim_link_options_help(unsigned flags);
 
 /* If argv[*i] is a link option, takes it and its value (advancing *i) and returns 0, or -1 with
  * an error printed when the value is bad; returns 1 when argv[*i] is not a link option. */

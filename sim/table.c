@@ -26,6 +26,14 @@ static bool is_special(const char *path)
     return lstat(path, &st) == 0 && !S_ISREG(st.st_mode);
 }
 
+/* mkstemp makes files 0600; a table gets what any new file gets: 0666 less the umask. */
+static mode_t new_file_mode(void)
+{
+    mode_t mask = umask(0);
+    umask(mask);
+    return 0666 & ~mask;
+}
+
 sim_table *sim_table_open(const char *path)
 {
     sim_table *t = calloc(1, sizeof *t);
@@ -49,6 +57,7 @@ sim_table *sim_table_open(const char *path)
     memcpy(t->path, path, len + 1);
     snprintf(t->tmp, len + 8, "%s.XXXXXX", path);
     int fd = mkstemp(t->tmp);
+    if (fd >= 0) fchmod(fd, new_file_mode());
     if (fd < 0) {
         sim_cli_fail("cannot write '%s': %s", path, strerror(errno));
         free(t->tmp);
