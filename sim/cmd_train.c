@@ -35,7 +35,8 @@ static void train_usage(void)
     sim_link_options_help(SIM_LINK_HELP_CSI);
     puts("  -o MODEL          the model file to write\n"
          "  --hidden LIST     hidden layer widths, ReLU (default 64,64)\n"
-         "  --steps N         optimizer steps (default 10000)\n"
+         "  --steps N         optimizer steps (default 10000; 30000 for 64qam, 60000 for 256qam,\n"
+         "                    whose finer decision regions take longer to place)\n"
          "  --batch N         samples per step (default 512)\n"
          "  --lr X            Adam learning rate, cosine-decayed to 1/30 of it (default 0.003)\n"
          "  --seed S          seed of the initial weights and the pairs (default 1)\n"
@@ -96,7 +97,7 @@ static int parse_option(train_options *o, int argc, char **argv, int *i)
 
 static int parse_options(train_options *o, int argc, char **argv)
 {
-    *o = (train_options){.hidden = {64, 64}, .n_hidden = 2, .steps = 10000, .batch = 512,
+    *o = (train_options){.hidden = {64, 64}, .n_hidden = 2, .steps = 0, .batch = 512,
                          .seed = 1, .lr = 0.003};
     sim_link_options_init(&o->link);
     for (int i = 1; i < argc; i++)
@@ -117,6 +118,13 @@ static int print_row(void *user, const nn_train_row *row)
     return 0;
 }
 
+/* Steps that bring the default network within 0.05 dB of exact log-MAP at BER 1e-4. */
+static uint64_t default_steps(const ch_modem *modem)
+{
+    unsigned k = ch_modem_bits_per_symbol(modem);
+    return k <= 4 ? 10000 : k <= 6 ? 30000 : 60000;
+}
+
 int sim_cmd_train(int argc, char **argv)
 {
     if (sim_cli_wants_help(argc, argv)) return train_usage(), 0;
@@ -124,6 +132,7 @@ int sim_cmd_train(int argc, char **argv)
     if (parse_options(&o, argc, argv) != 0) return SIM_EXIT_USAGE;
     sim_link link;
     if (sim_link_create(&o.link, &link) != 0) return SIM_EXIT_USAGE;
+    if (o.steps == 0) o.steps = default_steps(link.modem);
     size_t hidden[SIM_TRAIN_MAX_HIDDEN];
     for (size_t i = 0; i < o.n_hidden; i++) hidden[i] = (size_t)o.hidden[i];
     sim_train_config cfg = {
