@@ -11,7 +11,8 @@
 struct sim_receiver {
     sim_rx_config cfg;
     char name[160];
-    nn_net *net; /* SIM_RX_NN */
+    nn_net *net;   /* SIM_RX_NN */
+    nn_meta *meta; /* its link */
     sim_feat_layout layout;
     float feature_scale; /* the model's c (rx_features.h) */
 };
@@ -85,6 +86,7 @@ static int load_model(sim_receiver *rx, char *err, size_t size)
 {
     nn_meta *meta = NULL;
     rx->net = nn_model_load(rx->cfg.model, 1, &meta);
+    rx->meta = meta;
     if (!rx->net) {
         snprintf(err, size, "%s", nn_last_error());
         return -1;
@@ -96,7 +98,6 @@ static int load_model(sim_receiver *rx, char *err, size_t size)
         snprintf(err, size, "model '%s' has no valid feature_scale", rx->cfg.model);
         status = -1;
     }
-    nn_meta_destroy(meta);
     return status;
 }
 
@@ -136,12 +137,18 @@ void sim_receiver_destroy(sim_receiver *rx)
 {
     if (!rx) return;
     nn_net_destroy(rx->net);
+    nn_meta_destroy(rx->meta);
     free(rx);
 }
 
 const char *sim_receiver_name(const sim_receiver *rx)
 {
     return rx->name;
+}
+
+const char *sim_receiver_model_meta(const sim_receiver *rx, const char *key)
+{
+    return rx->meta ? nn_meta_get(rx->meta, key) : NULL;
 }
 
 bool sim_receiver_inphase_only(const sim_receiver *rx)

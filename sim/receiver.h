@@ -69,6 +69,10 @@ void sim_receiver_destroy(sim_receiver *rx);
 /* The receiver's name for reports ("maxlog", "nn model.bin", "maxlog, LS pilots"). */
 const char *sim_receiver_name(const sim_receiver *rx);
 
+/* The value of key in the learned receiver's model metadata (the link it was trained for:
+ * "ebn0_db", "channel_detail", ...), or NULL (no model, or no such key). */
+const char *sim_receiver_model_meta(const sim_receiver *rx, const char *key);
+
 /* True when the decisions depend on y only through Re(conj(h) y) for every symbol: then a BPSK
  * link may leave out the quadrature noise, which such a receiver discards. */
 bool sim_receiver_inphase_only(const sim_receiver *rx);
