@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Installs what bersim needs on Debian 12 (as root), and does nothing when all is there.
 set -euo pipefail
-packages=(gcc make cmake pkg-config libfftw3-dev libgsl-dev libcmocka-dev libopenblas-dev gnuplot-nox)
+# build-essential brings the C library headers, which --no-install-recommends would leave out of
+# gcc; fonts-liberation is what gnuplot's cairo terminals draw text with.
+packages=(build-essential cmake pkg-config libfftw3-dev libgsl-dev libcmocka-dev libopenblas-dev
+          gnuplot-nox fonts-liberation)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
