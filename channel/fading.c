@@ -11,7 +11,7 @@
 #include "fading_jakes.h"
 
 /* Variates drawn per ch_rng_cgauss call by the bulk paths: 2 KiB of stack scratch. */
-#define SCRATCH 256
+#define SCRATCH (CH_RNG_BLOCK / 2) /* complex: a whole block of Gaussians, none wasted */
 
 #define JAKES_N CH_JAKES_SINUSOIDS
 /* Consecutive samples evaluated together. 64 rather than one vector's worth: GCC unrolls a

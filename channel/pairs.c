@@ -10,8 +10,9 @@
 
 #include "ch_error.h"
 
-/* Symbols per chunk of gains and noise: the stack scratch is 2 x 2 KiB. */
-#define CHUNK 256
+/* Symbols per chunk of gains and noise: one whole block of the generator's Gaussians (none
+ * wasted); the stack scratch is 2 x 4 KiB. */
+#define CHUNK (CH_RNG_BLOCK / 2)
 
 static int check_link(const ch_link *link)
 {
@@ -64,17 +65,25 @@ static void draw_n0(const ch_link *link, ch_rng *r, int per_symbol_snr, size_t n
     }
 }
 
-/* y[j] += CN(0, n0[j]), j < m: per symbol, unit-variance draws scaled by sqrt(n0[j]). */
-static void add_noise(ch_rng *r, int per_symbol_snr, size_t m, const float *n0, float complex *y)
+/* y = h y + w over n symbols in chunks, with w ~ CN(0, n0[i / spacing]) (one noise level per
+ * block of spacing symbols) and h from the link's fading (1 without one; stored when h is not
+ * NULL). Whole chunks of gains and noise at a time, whatever the block length. */
+static void fade_and_add_noise(const ch_link *link, ch_rng *r, size_t n, unsigned spacing,
+                               const float *n0, float complex *y, float complex *h)
 {
-    if (!per_symbol_snr) {
-        ch_awgn_add(r, m, n0[0], y);
-        return;
+    for (size_t i = 0; i < n; i += CHUNK) {
+        float complex scratch[CHUNK], w[CHUNK];
+        size_t m = n - i < CHUNK ? n - i : CHUNK;
+        float complex *hc = h ? h + i : scratch;
+        if (link->fading) {
+            ch_fading_gains(link->fading, r, m, hc);
+            ch_fading_apply(m, hc, y + i, y + i);
+        } else if (h) {
+            for (size_t j = 0; j < m; j++) hc[j] = 1.0f;
+        }
+        ch_rng_cgauss(r, m, 1.0f, w);
+        for (size_t j = 0; j < m; j++) y[i + j] += sqrtf(n0[(i + j) / spacing]) * w[j];
     }
-    float complex w[CHUNK];
-    ch_rng_cgauss(r, m, 1.0f, w);
-    for (size_t j = 0; j < m; j++)
-        y[j] += sqrtf(n0[j]) * w[j];
 }
 
 int ch_pairs_fill(const ch_link *link, ch_rng *r, int per_symbol_snr, size_t n, uint8_t *bits,
@@ -88,19 +97,7 @@ int ch_pairs_fill(const ch_link *link, ch_rng *r, int per_symbol_snr, size_t n, 
     ch_rng_bits(r, n * k, bits);
     ch_modem_map(link->modem, n, bits, y);
     draw_n0(link, r, per_symbol_snr, n, n0);
-    for (size_t i = 0; i < n; i += CHUNK) {
-        float complex scratch[CHUNK];
-        size_t m = n - i < CHUNK ? n - i : CHUNK;
-        float complex *hc = h ? h + i : scratch;
-        if (link->fading) {
-            ch_fading_gains(link->fading, r, m, hc);
-            ch_fading_apply(m, hc, y + i, y + i);
-        } else if (h) {
-            for (size_t j = 0; j < m; j++)
-                hc[j] = 1.0f;
-        }
-        add_noise(r, per_symbol_snr, m, n0 + i, y + i);
-    }
+    fade_and_add_noise(link, r, n, 1, n0, y, h);
     return CH_OK;
 }
 
@@ -147,19 +144,6 @@ int ch_pairs_fill_pilot(const ch_link *link, ch_rng *r, unsigned spacing, size_t
      * one SNR for the call; independent blocks get one each. */
     bool correlated = link->fading && ch_fading_get_config(link->fading)->doppler > 0;
     draw_n0(link, r, !correlated, nblocks, n0);
-    for (size_t b = 0; b < nblocks; b++) {
-        float complex *yb = y + b * spacing, scratch[CHUNK];
-        for (size_t i = 0; i < spacing; i += CHUNK) {
-            size_t m = spacing - i < CHUNK ? spacing - i : CHUNK;
-            float complex *hc = h ? h + b * spacing + i : scratch;
-            if (link->fading) {
-                ch_fading_gains(link->fading, r, m, hc);
-                ch_fading_apply(m, hc, yb + i, yb + i);
-            } else if (h) {
-                for (size_t j = 0; j < m; j++) hc[j] = 1.0f;
-            }
-            ch_awgn_add(r, m, n0[b], yb + i);
-        }
-    }
+    fade_and_add_noise(link, r, nblocks * spacing, spacing, n0, y, h);
     return CH_OK;
 }

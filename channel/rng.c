@@ -305,7 +305,7 @@ void rng_box_muller(size_t npairs, const uint32_t *ra, const uint32_t *rb, const
 
 /* Gaussians per block: 512 pairs, each of the three 32-bit word arrays 2 KiB (8 steps); with
  * 4 KiB of output everything stays in L1. */
-#define GAUSS_BLOCK 1024
+#define GAUSS_BLOCK CH_RNG_BLOCK
 #define GAUSS_STEPS (GAUSS_BLOCK / 2 / (2 * RNG_LANES))
 
 /* One block of GAUSS_BLOCK variates into x. The state is copied into a local that does not

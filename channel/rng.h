@@ -13,6 +13,11 @@
 
 typedef struct ch_rng ch_rng;
 
+/* Gaussian variates are made CH_RNG_BLOCK at a time; a request for fewer still consumes a whole
+ * block of the stream, so callers that draw in pieces should draw CH_RNG_BLOCK reals (or
+ * CH_RNG_BLOCK / 2 complex) at a time. */
+#define CH_RNG_BLOCK 1024
+
 /* A generator positioned at the start of stream (seed, stream). NULL when out of memory. */
 ch_rng *ch_rng_create(uint64_t seed, uint64_t stream);
 
