@@ -35,9 +35,10 @@ static void sim_usage(void)
     puts("  --rx R            receiver: hard, maxlog (default), exact, nn (with --model)\n"
          "  --model FILE      the learned receiver's model (bersim train)\n"
          "  --min-errors N    a point stops after N bit errors (default 100)\n"
-         "  --max-bits N      ... or after N bits (default 1e8); the sweep stops after a point\n"
-         "                    with no error. Both are checked after each chunk of 16384\n"
-         "                    symbols (and, under block or Doppler fading, not before 32 chunks)\n"
+         "  --max-bits N      ... or after N bits (default 1e8, at most 1e16); the sweep stops\n"
+         "                    after a point with no error. Both are checked after each chunk\n"
+         "                    of 16384 symbols (rounded up to whole fading or pilot blocks);\n"
+         "                    under block or Doppler fading the error rule waits for 32 chunks\n"
          "  --seed S          random seed (default 1); same seed, same table, any --threads\n"
          "  --threads T       worker threads (default: all cores)\n"
          "  -o FILE           output table (default: standard output)\n"
@@ -62,7 +63,8 @@ static int parse_option(sim_options *o, int argc, char **argv, int *i)
     }
     if (strcmp(opt, "--model") == 0) return o->model = v, 0;
     if (strcmp(opt, "--min-errors") == 0) return sim_cli_u64(opt, v, 1, 1e15, &o->min_errors);
-    if (strcmp(opt, "--max-bits") == 0) return sim_cli_u64(opt, v, 1, 1e18, &o->max_bits);
+    /* 1e16 bits keeps a point under 2^40 chunks, the room its stream keys leave (engine.h). */
+    if (strcmp(opt, "--max-bits") == 0) return sim_cli_u64(opt, v, 1, 1e16, &o->max_bits);
     if (strcmp(opt, "--seed") == 0) return sim_cli_u64(opt, v, 0, UINT64_MAX >> 11, &o->seed);
     if (strcmp(opt, "--threads") == 0) return sim_cli_u64(opt, v, 1, 1024, &o->threads);
     o->output = v; /* -o */
@@ -106,6 +108,7 @@ static void write_row(FILE *out, const sim_counts *c, bool memory)
                          : 1.0;
     sim_clopper_pearson_real((double)c->bit_errors / deff, (double)c->bits / deff, 0.95, &lo,
                              &hi);
+    if (memory && c->chunks < 2) lo = 0, hi = 1; /* one fading realisation: no spread to measure */
     fprintf(out, "%.10g\t%.10g\t%llu\t%llu\t%.6e\t%.6e\t%.6e\t%llu\t%llu\t%.6e\n", c->ebn0_db,
             c->esn0_db, (unsigned long long)c->bits, (unsigned long long)c->bit_errors,
             (double)c->bit_errors / (double)c->bits, lo, hi, (unsigned long long)c->symbols,
@@ -117,7 +120,7 @@ static void write_row(FILE *out, const sim_counts *c, bool memory)
  * before any work) and commits it. */
 static int write_table(sim_table *t, const sim_options *o, const sim_link *link,
                        const sim_receiver *rx, const sim_counts *rows, size_t nrows,
-                       const char *stopped, int argc, char **argv)
+                       const char *stopped, size_t chunk, int argc, char **argv)
 {
     sim_table_meta_common(t, argc, argv);
     sim_table_meta(t, "seed", "%llu", (unsigned long long)o->seed);
@@ -127,15 +130,16 @@ static int write_table(sim_table *t, const sim_options *o, const sim_link *link,
         sim_table_meta(t, "pilots", "one every %u symbols, no CSI; Eb/N0 counts the pilot energy "
                        "(Es/N0 = Eb/N0 k (N-1)/N)", link->pilot_spacing);
     sim_table_meta(t, "stop rule", "%llu bit errors or %llu bits per point, checked after each "
-                   "chunk of %d symbols", (unsigned long long)o->min_errors,
-                   (unsigned long long)o->max_bits, SIM_ENGINE_CHUNK_SYMBOLS);
+                   "chunk of %zu symbols", (unsigned long long)o->min_errors,
+                   (unsigned long long)o->max_bits, chunk);
     bool memory = sim_channel_has_memory(&link->fading);
     if (memory)
         sim_table_meta(t, "confidence", "ber_lo, ber_hi: 95%% Clopper-Pearson interval on the "
                        "effective counts (bits and errors over the design effect measured from "
-                       "the spread of the error counts of independent %d-symbol fading "
-                       "realisations, as errors come in fades); at least %d of them per point",
-                       SIM_ENGINE_CHUNK_SYMBOLS, SIM_ENGINE_MIN_CHUNKS_MEMORY);
+                       "the spread of the error counts of independent %zu-symbol fading "
+                       "realisations, as errors come in fades); at least %d of them per point "
+                       "unless --max-bits comes first; [0, 1] from a single one",
+                       chunk, SIM_ENGINE_MIN_CHUNKS_MEMORY);
     else
         sim_table_meta(t, "confidence", "ber_lo, ber_hi: 95%% Clopper-Pearson interval");
     if (stopped) sim_table_meta(t, "stopped", "%s", stopped);
@@ -156,7 +160,10 @@ static size_t sweep(const sim_options *o, const sim_engine_config *cfg, sim_coun
         if (r != SIM_ENGINE_OK) {
             *status = r == SIM_ENGINE_INTERRUPTED ? SIM_EXIT_INTERRUPTED : 1;
             snprintf(stopped, stopped_size, "%s at Eb/N0 = %g dB; later points not run",
-                     r == SIM_ENGINE_INTERRUPTED ? "interrupted" : "out of memory", o->ebn0[i]);
+                     r == SIM_ENGINE_INTERRUPTED ? "interrupted"
+                     : r == SIM_ENGINE_ENOMEM    ? "out of memory"
+                                                 : "pilots do not fit the fading",
+                     o->ebn0[i]);
             return i;
         }
         if (rows[i].bit_errors == 0 && i + 1 < o->npoints) {
@@ -207,6 +214,7 @@ int sim_cmd_sim(int argc, char **argv)
     sim_receiver *rx = sim_receiver_create(&rx_cfg, err, sizeof err);
     sim_counts *rows = calloc(o.npoints, sizeof *rows);
     if (!rx) status = sim_cli_fail("%s", err);
+    if (rx && !rows) fprintf(stderr, "bersim: sim: out of memory\n");
     if (!rx || !rows) goto done;
     if (o.model) warn_model_mismatch(&o, &link, rx);
     sim_engine_config cfg = {
@@ -223,9 +231,10 @@ int sim_cmd_sim(int argc, char **argv)
     size_t nrows = sweep(&o, &cfg, rows, stopped, sizeof stopped, &status);
     sim_cli_release_interrupts();
     int written = write_table(table, &o, &link, rx, rows, nrows, stopped[0] ? stopped : NULL,
-                              argc, argv);
+                              sim_engine_chunk_symbols(&cfg), argc, argv);
     table = NULL;
     if (written != 0) status = 1;
+    if (status == 1) fprintf(stderr, "bersim: sim: %s\n", stopped);
     if (status == SIM_EXIT_INTERRUPTED) fprintf(stderr, "bersim: interrupted; %zu complete rows written\n", nrows);
 done:
     sim_table_abort(table);

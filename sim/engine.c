@@ -1,5 +1,6 @@
 #include "engine.h"
 
+#include <assert.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -33,6 +34,7 @@ typedef struct {
     const sim_engine_config *cfg;
     unsigned point_index;
     double n0;
+    double ebn0_db;
     size_t chunk_symbols;
     size_t block_symbols; /* a multiple of the pilot spacing */
     bool inphase_only; /* BPSK with a receiver that discards the quadrature noise */
@@ -147,10 +149,13 @@ static void run_pilot_block(worker *w, const point_run *p, size_t n, sim_counts 
     size_t k = ch_modem_bits_per_symbol(cfg->modem), nblocks = n / spacing;
     ch_link link = {.modem = cfg->modem,
                     .fading = cfg->fading.kind == CH_CHAN_AWGN ? NULL : w->fading,
-                    .ebn0_lo_db = p->total.ebn0_db, .ebn0_hi_db = p->total.ebn0_db,
+                    .ebn0_lo_db = p->ebn0_db, .ebn0_hi_db = p->ebn0_db,
                     .code_rate = cfg->code_rate};
-    /* The link was validated when the point began: this cannot fail. */
-    ch_pairs_fill_pilot(&link, w->rng, spacing, nblocks, w->tx_bits, w->y, NULL, w->noise);
+    /* sim_engine_run_point checked the pilot layout against the fading: this cannot fail. */
+    int status = ch_pairs_fill_pilot(&link, w->rng, spacing, nblocks, w->tx_bits, w->y, NULL,
+                                     w->noise);
+    assert(status == CH_OK);
+    (void)status;
     float complex prev = w->last_pilot;
     sim_frame f = {.nsym = n, .y = w->y, .h = NULL, .n0 = w->n0,
                    .prev_pilot = w->has_last_pilot ? &prev : NULL};
@@ -164,7 +169,7 @@ static void run_pilot_block(worker *w, const point_run *p, size_t n, sim_counts 
  * side of 0 Re(y) lies (hard slicing, and the sign of the max-log or exact LLR 4 Re(y)/n0
  * alike), so mapper, in-phase noise, decision and count fuse into one loop over the same random
  * numbers the staged chain draws (bits, then the noise): the counts are those of the staged
- * chain, at the speed of the bare loop. The points are +-x0 (checked in point_init). */
+ * chain, at the speed of the bare loop. The points are +-x0, x0 > 0 (checked in point_init). */
 static void run_fused_bpsk(worker *w, const point_run *p, size_t n, sim_counts *c)
 {
     const float x0 = crealf(ch_modem_points(p->cfg->modem)[0]);
@@ -174,8 +179,9 @@ static void run_fused_bpsk(worker *w, const point_run *p, size_t n, sim_counts *
     ch_rng_gauss(w->rng, n, sqrtf(0.5f * (float)p->n0), w->noise);
     uint32_t errors = 0;
     for (size_t i = 0; i < n; i++) {
-        float x = x0 - 2.0f * x0 * bits[i];
-        errors += x * (x + noise[i]) < 0; /* y fell on the other point's side */
+        /* Bit 1 where y < 0 (points[0] = +x0 > 0), ties to bit 0 as the LLR rule llr < 0 does. */
+        float y = x0 - 2.0f * x0 * bits[i] + noise[i];
+        errors += (y < 0) != bits[i];
     }
     c->bits += n;
     c->bit_errors += errors;
@@ -241,15 +247,17 @@ bool sim_channel_has_memory(const ch_fading_config *fading)
     return fading->kind != CH_CHAN_AWGN && (fading->coherence > 1 || fading->doppler > 0);
 }
 
-static void report_progress(point_run *p)
+/* Takes a snapshot of the ordered sum for a progress report about 4 times a second; returns
+ * false when none is due. Called with the lock held; the report itself is made after it is
+ * released, so that stderr never holds up the other threads. */
+static bool progress_due(point_run *p, sim_counts *snapshot, double *seconds)
 {
-    const sim_engine_config *cfg = p->cfg;
     double now = sim_bench_now();
-    if (!cfg->progress || now - p->last_progress < 0.25) return;
+    if (!p->cfg->progress || now - p->last_progress < 0.25) return false;
     p->last_progress = now;
-    double seconds = now - p->start;
-    cfg->progress(&p->total, seconds > 0 ? (double)p->total.bits / seconds : 0, seconds,
-                  cfg->progress_user);
+    *snapshot = p->total;
+    *seconds = now - p->start;
+    return true;
 }
 
 /* Adds the finished chunks that continue the ordered sum, then checks the stop rules on it.
@@ -266,7 +274,6 @@ static void advance_sum(point_run *p)
                              p->total.chunks >= p->min_chunks;
         if (enough_errors || p->total.bits >= cfg->max_bits) p->done = true;
     }
-    report_progress(p);
 }
 
 /* Adds the chunks a thread finished (first .. first+count-1; count may be 0) to the ordered sum
@@ -282,6 +289,9 @@ static bool exchange_chunks(point_run *p, const sim_counts *finished, uint64_t f
     }
     if (count) advance_sum(p);
     if (count && p->waiting) pthread_cond_broadcast(&p->moved);
+    sim_counts snapshot;
+    double seconds = 0;
+    bool report = count && progress_due(p, &snapshot, &seconds);
     while (!p->done && p->next_chunk + p->group > p->summed + SIM_ENGINE_WINDOW) {
         p->waiting++;
         pthread_cond_wait(&p->moved, &p->lock);
@@ -292,6 +302,9 @@ static bool exchange_chunks(point_run *p, const sim_counts *finished, uint64_t f
     bool got = !p->done;
     if (got) *next = p->next_chunk, p->next_chunk += p->group;
     pthread_mutex_unlock(&p->lock);
+    if (report)
+        p->cfg->progress(&snapshot, seconds > 0 ? (double)snapshot.bits / seconds : 0, seconds,
+                         p->cfg->progress_user);
     return got;
 }
 
@@ -343,7 +356,8 @@ static void point_init(point_run *p, const sim_engine_config *cfg, unsigned poin
     p->inphase_only = sim_receiver_inphase_only(cfg->rx);
     const float complex *points = ch_modem_points(cfg->modem);
     p->fused_bpsk = p->inphase_only && cfg->fading.kind == CH_CHAN_AWGN && !cfg->generic_only &&
-                    points[1] == -points[0] && cimagf(points[0]) == 0;
+                    points[1] == -points[0] && cimagf(points[0]) == 0 && crealf(points[0]) > 0;
+    p->ebn0_db = ebn0_db;
     p->total.ebn0_db = ebn0_db;
     p->total.esn0_db = ch_esn0_from_ebn0(ebn0_db, k, cfg->code_rate);
     p->start = p->last_progress = sim_bench_now();
@@ -351,12 +365,29 @@ static void point_init(point_run *p, const sim_engine_config *cfg, unsigned poin
     pthread_cond_init(&p->moved, NULL);
 }
 
+/* Pilots lead blocks of the block fading's own length, or are spaced on a Doppler channel. */
+static bool pilots_fit_fading(const sim_engine_config *cfg)
+{
+    unsigned n = cfg->pilot_spacing;
+    if (n == 0) return true;
+    if (n < 2) return false;
+    const ch_fading_config *f = &cfg->fading;
+    return f->kind == CH_CHAN_AWGN || (f->doppler > 0 ? f->coherence == 1 : f->coherence == n);
+}
+
+size_t sim_engine_chunk_symbols(const sim_engine_config *cfg)
+{
+    return chunk_symbols(cfg);
+}
+
 int sim_engine_run_point(const sim_engine_config *cfg, unsigned point_index, double ebn0_db,
                          sim_counts *out)
 {
+    if (!pilots_fit_fading(cfg)) return SIM_ENGINE_EINVAL;
     point_run p;
     point_init(&p, cfg, point_index, ebn0_db);
-    int extra = cfg->threads > 1 ? cfg->threads - 1 : 0;
+    int threads = cfg->threads < SIM_ENGINE_MAX_THREADS ? cfg->threads : SIM_ENGINE_MAX_THREADS;
+    int extra = threads > 1 ? threads - 1 : 0;
     pthread_t tid[extra > 0 ? extra : 1];
     int started = 0;
     while (started < extra && pthread_create(&tid[started], NULL, thread_main, &p) == 0)

@@ -64,11 +64,24 @@ typedef struct {
     void *progress_user;
 } sim_engine_config;
 
-enum { SIM_ENGINE_OK = 0, SIM_ENGINE_INTERRUPTED = 1, SIM_ENGINE_ENOMEM = -1 };
+enum {
+    SIM_ENGINE_OK = 0,
+    SIM_ENGINE_INTERRUPTED = 1,
+    SIM_ENGINE_ENOMEM = -1,
+    SIM_ENGINE_EINVAL = -2, /* pilot_spacing does not fit the fading (engine.c) */
+};
+
+/* Threads beyond this are not started. */
+#define SIM_ENGINE_MAX_THREADS 1024
+
+/* Symbols in each chunk of this configuration: SIM_ENGINE_CHUNK_SYMBOLS rounded up to whole
+ * coherence blocks or pilot blocks. */
+size_t sim_engine_chunk_symbols(const sim_engine_config *cfg);
 
 /* Simulates SNR point number point_index at Eb/N0 = ebn0_db into *out. Returns SIM_ENGINE_OK,
- * SIM_ENGINE_INTERRUPTED (the point is incomplete, *out holds what was counted) or
- * SIM_ENGINE_ENOMEM. */
+ * SIM_ENGINE_INTERRUPTED (the point is incomplete, *out holds what was counted),
+ * SIM_ENGINE_ENOMEM, or SIM_ENGINE_EINVAL when pilots do not fit the fading (a pilot spacing
+ * N >= 2 needs block fading of coherence N, or Doppler fading of coherence 1). */
 int sim_engine_run_point(const sim_engine_config *cfg, unsigned point_index, double ebn0_db,
                          sim_counts *out);
 

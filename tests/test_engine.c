@@ -97,6 +97,18 @@ static void test_fused_bpsk_matches_stages(void **state)
         assert_same_counts(&fused, &staged);
         sim_receiver_destroy(rx);
     }
+    /* 2^27 bits at 0 dB hold a few received samples exactly 0 (noise of exactly -+1): both
+     * paths decide bit 0 there. */
+    sim_receiver *rx = sim_receiver_classical(SIM_RX_HARD, m);
+    sim_engine_config cfg = {.modem = m, .fading = {.kind = CH_CHAN_AWGN, .coherence = 1},
+                             .code_rate = 1.0, .rx = rx, .seed = 7, .min_errors = UINT64_MAX,
+                             .max_bits = 1ull << 27, .threads = 2};
+    sim_counts fused, staged;
+    assert_int_equal(sim_engine_run_point(&cfg, 0, 0.0, &fused), SIM_ENGINE_OK);
+    cfg.generic_only = true;
+    assert_int_equal(sim_engine_run_point(&cfg, 0, 0.0, &staged), SIM_ENGINE_OK);
+    assert_same_counts(&fused, &staged);
+    sim_receiver_destroy(rx);
     ch_modem_destroy(m);
 }
 
