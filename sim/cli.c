@@ -92,6 +92,21 @@ int sim_cli_grid(const char *option, const char *text, size_t max_points, double
     return 0;
 }
 
+int sim_cli_range(const char *option, const char *text, double lo_limit, double hi_limit,
+                  double *lo, double *hi)
+{
+    double f[3];
+    int n;
+    if (grid_fields(option, text, f, &n) != 0) return -1;
+    if (n == 3) return sim_cli_fail("%s: '%s' is not A or A:B", option, text), -1;
+    *lo = f[0], *hi = f[n - 1];
+    if (*hi < *lo) return sim_cli_fail("%s: '%s' ends below its start", option, text), -1;
+    if (*lo < lo_limit || *hi > hi_limit)
+        return sim_cli_fail("%s: '%s' leaves the range %g to %g", option, text, lo_limit,
+                            hi_limit), -1;
+    return 0;
+}
+
 int sim_cli_list(const char *option, const char *text, size_t max_items, uint64_t lo,
                  uint64_t hi, uint64_t *items, size_t *count)
 {

@@ -30,6 +30,11 @@ int sim_cli_u64(const char *option, const char *text, uint64_t lo, uint64_t hi, 
 int sim_cli_grid(const char *option, const char *text, size_t max_points, double *values,
                  size_t *count);
 
+/* Parses "A:B" or "A" (then B = A) into [lo, hi], lo_limit <= lo <= hi <= hi_limit. 0, or -1
+ * with an error printed. */
+int sim_cli_range(const char *option, const char *text, double lo_limit, double hi_limit,
+                  double *lo, double *hi);
+
 /* Parses a comma-separated list of whole numbers in [lo, hi] ("64,64"). 0, or -1. */
 int sim_cli_list(const char *option, const char *text, size_t max_items, uint64_t lo,
                  uint64_t hi, uint64_t *items, size_t *count);

@@ -90,10 +90,24 @@ static int simulate(demo_options *o, const char *rx, int table)
     int nn = strcmp(rx, "nn") == 0;
     char *words[] = {"sim", DEMO_LINK, "--ebn0", "0:2:30", "--rx", (char *)rx,
                      "--min-errors", "2000", "--max-bits", "1e8", "-o", o->paths[table],
-                     nn ? "--model" : "--quiet", nn ? o->paths[MODEL] : "--quiet",
+                     "--quiet", nn ? "--model" : "--quiet", nn ? o->paths[MODEL] : "--quiet",
                      o->threads ? "--threads" : NULL, (char *)o->threads, NULL};
     fprintf(stderr, "demo: simulating the %s receiver\n", rx);
     return run(sim_cmd_sim, words);
+}
+
+/* text as a gnuplot single-quoted string into buf: a quote inside is doubled, so that no path
+ * can end the string and put commands into the gnuplot -e line. */
+static void gnuplot_quote(const char *text, char *buf, size_t size)
+{
+    size_t n = 0;
+    buf[n++] = '\'';
+    for (; *text && n + 3 < size; text++) {
+        if (*text == '\'') buf[n++] = '\'';
+        buf[n++] = *text;
+    }
+    buf[n++] = '\'';
+    buf[n] = '\0';
 }
 
 /* Runs a program with arguments words[0..]; its standard output is not shown. */
@@ -117,8 +131,10 @@ static int plot(demo_options *o)
     snprintf(curve_gp, sizeof curve_gp, "%s/curve.gp", scripts);
     char *ber[] = {"bash", plot_sh, "-o", o->paths[BER_FIG], "-t", DEMO_TITLE, o->paths[NN],
                    o->paths[MAXLOG], o->paths[EXACT], o->paths[THEORY], NULL};
-    snprintf(vars, sizeof vars, "in='%s'; out='%s'; plot_title='Learning curve of %s'",
-             o->paths[CURVE], o->paths[CURVE_FIG], o->paths[MODEL]);
+    char in[8200], out[8200];
+    gnuplot_quote(o->paths[CURVE], in, sizeof in);
+    gnuplot_quote(o->paths[CURVE_FIG], out, sizeof out);
+    snprintf(vars, sizeof vars, "in=%s; out=%s; plot_title='Learning curve'", in, out);
     char *curve[] = {"gnuplot", "-e", vars, curve_gp, NULL};
     return spawn_quietly(ber) | spawn_quietly(curve);
 }

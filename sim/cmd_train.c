@@ -44,30 +44,6 @@ static void train_usage(void)
          "  --quiet           no progress on stderr");
 }
 
-static int parse_ebn0_range(train_options *o, const char *v)
-{
-    double f[2];
-    const char *colon = strchr(v, ':');
-    char first[64];
-    if (!colon) {
-        if (sim_cli_double("--ebn0", v, &f[0]) != 0) return -1;
-        f[1] = f[0];
-    } else {
-        size_t len = (size_t)(colon - v);
-        if (len >= sizeof first) return sim_cli_fail("--ebn0: '%s' is too long", v), -1;
-        memcpy(first, v, len);
-        first[len] = '\0';
-        if (sim_cli_double("--ebn0", first, &f[0]) != 0 ||
-            sim_cli_double("--ebn0", colon + 1, &f[1]) != 0)
-            return -1;
-    }
-    if (f[1] < f[0]) return sim_cli_fail("--ebn0: '%s' ends below its start", v), -1;
-    if (f[0] < -20 || f[1] > 60)
-        return sim_cli_fail("--ebn0: '%s' leaves the range -20 to 60 dB", v), -1;
-    o->ebn0_lo = f[0], o->ebn0_hi = f[1], o->ebn0_given = true;
-    return 0;
-}
-
 static int parse_option(train_options *o, int argc, char **argv, int *i)
 {
     const char *opt = argv[*i], *v;
@@ -79,7 +55,10 @@ static int parse_option(train_options *o, int argc, char **argv, int *i)
     if (!sim_cli_is_one_of(opt, valued))
         return sim_cli_fail("train: unknown option '%s'", opt), -1;
     if (!(v = sim_cli_value(argc, argv, i))) return -1;
-    if (strcmp(opt, "--ebn0") == 0) return parse_ebn0_range(o, v);
+    if (strcmp(opt, "--ebn0") == 0) {
+        o->ebn0_given = true;
+        return sim_cli_range(opt, v, -20, 60, &o->ebn0_lo, &o->ebn0_hi);
+    }
     if (strcmp(opt, "-o") == 0) return o->output = v, sim_cli_check_writable(opt, v);
     if (strcmp(opt, "--log") == 0) return o->log = v, sim_cli_check_writable(opt, v);
     if (strcmp(opt, "--hidden") == 0)

@@ -2,7 +2,6 @@
 
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
 
 static const char *const layout_names[] = {
     [SIM_FEAT_EQ] = "eq",
@@ -13,16 +12,6 @@ static const char *const layout_names[] = {
 const char *sim_feat_name(sim_feat_layout layout)
 {
     return layout_names[layout];
-}
-
-int sim_feat_parse(const char *name, sim_feat_layout *layout)
-{
-    for (size_t i = 0; i < sizeof layout_names / sizeof layout_names[0]; i++)
-        if (strcmp(name, layout_names[i]) == 0) {
-            *layout = (sim_feat_layout)i;
-            return 0;
-        }
-    return -1;
 }
 
 size_t sim_feat_width(sim_feat_layout layout)

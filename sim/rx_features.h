@@ -44,9 +44,8 @@ typedef enum {
     SIM_FEAT_PILOT_WINDOW,
 } sim_feat_layout;
 
-/* The layout's name in model files ("eq", "pilot"), and back (0, or -1 on an unknown name). */
+/* The layout's name in model files ("eq", "pilot", "pilot_window"). */
 const char *sim_feat_name(sim_feat_layout layout);
-int sim_feat_parse(const char *name, sim_feat_layout *layout);
 
 /* Equalised symbols beyond this (deep fades) carry no more information about the point. */
 #define SIM_FEAT_CLAMP 8.0f

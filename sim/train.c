@@ -79,6 +79,10 @@ static int draw_samples(void *user, size_t n, float *x, float *y)
     size_t k = ch_modem_bits_per_symbol(s->link.modem);
     int status;
     if (s->stop && *s->stop) return -1; /* nn_train stops with NN_ECALLBACK */
+    /* A Jakes realisation has 32 fixed frequencies and a power that differs from 1 by chance:
+     * each batch gets a realisation of its own, as each simulated chunk does. */
+    if (s->fading && ch_fading_get_config(s->fading)->doppler > 0)
+        ch_fading_reset(s->fading, s->rng);
     if (s->spacing) {
         if (n % (s->spacing - 1) != 0) return -1;
         size_t nblocks = n / (s->spacing - 1);
@@ -166,7 +170,12 @@ int sim_train(const sim_train_config *cfg, nn_net **net, nn_meta **meta, char *e
     /* With pilots every batch holds whole blocks: N-1 samples each. */
     size_t per_block = cfg->pilot_spacing ? cfg->pilot_spacing - 1 : 1;
     size_t batch = cfg->batch / per_block * per_block;
-    if (batch == 0) batch = per_block;
+    if (batch == 0) {
+        snprintf(err, err_size, "train: --batch %llu holds no whole pilot block of %zu data symbols",
+                 (unsigned long long)cfg->batch, per_block);
+        *net = NULL, *meta = NULL;
+        return -1;
+    }
     pair_source src = {0}, val = {0};
     *net = build_net(cfg, batch);
     *meta = link_meta(cfg);
