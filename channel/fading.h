@@ -34,6 +34,7 @@ typedef enum {
 
 /* Parses "awgn", "rayleigh", "rician". CH_EINVAL with a message otherwise. */
 int ch_chan_parse(const char *name, ch_chan_kind *kind);
+/* The command-line name of kind ("rayleigh"); a static string. */
 const char *ch_chan_name(ch_chan_kind kind);
 
 /* How the gain h evolves. A plain struct: fill it with designated initialisers.

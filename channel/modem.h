@@ -50,6 +50,7 @@ ch_modem *ch_modem_load(const char *path);
 /* Frees m; ch_modem_destroy(NULL) is a no-op. */
 void ch_modem_destroy(ch_modem *m);
 
+/* The kind m was made as (CH_MOD_CUSTOM for a loaded file). */
 ch_mod_kind ch_modem_kind(const ch_modem *m);
 /* Name for reports: the built-in name, or "custom(path)". */
 const char *ch_modem_name(const ch_modem *m);

@@ -26,6 +26,7 @@ typedef struct {
     unsigned pilot_spacing; /* 0: perfect CSI; N: one pilot every N symbols, no CSI */
 } sim_link;
 
+/* Sets o to its defaults: no modulation or channel chosen, fast fading, perfect CSI. */
 void sim_link_options_init(sim_link_options *o);
 
 /* Which link options a command takes, for its help. */
@@ -49,6 +50,7 @@ double sim_pilot_rate(unsigned spacing);
 /* Makes the link (loads a custom constellation). 0, or -1 with an error printed. */
 int sim_link_create(const sim_link_options *o, sim_link *link);
 
+/* Frees what sim_link_create made (the modem); the struct itself is the caller's. */
 void sim_link_destroy(sim_link *link);
 
 /* Writes the modulation and channel metadata lines. */
