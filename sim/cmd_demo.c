@@ -126,7 +126,7 @@ static int spawn_quietly(char **words)
 static int plot(demo_options *o)
 {
     const char *scripts = getenv("BERSIM_SCRIPTS") ? getenv("BERSIM_SCRIPTS") : BERSIM_SCRIPTS_DIR;
-    char plot_sh[4096], curve_gp[4096], vars[16384];
+    char plot_sh[4096], curve_gp[4096], vars[2 * 8200 + 64];
     snprintf(plot_sh, sizeof plot_sh, "%s/plot.sh", scripts);
     snprintf(curve_gp, sizeof curve_gp, "%s/curve.gp", scripts);
     char *ber[] = {"bash", plot_sh, "-o", o->paths[BER_FIG], "-t", DEMO_TITLE, o->paths[NN],
