@@ -16,7 +16,7 @@ typedef struct {
 } command;
 
 static const command commands[] = {
-    {"demo", sim_cmd_demo, "the default study: simulate, compare with theory, plot"},
+    {"demo", sim_cmd_demo, "the default study: train a neural demapper, simulate, plot"},
     {"sim", sim_cmd_sim, "Monte Carlo BER/SER sweep over Eb/N0, written as a table"},
     {"theory", sim_cmd_theory, "exact BER/SER over Eb/N0, in the same table layout"},
     {"train", sim_cmd_train, "train a neural receiver on fresh channel pairs"},
