@@ -654,6 +654,81 @@ static inline void axis_maxlog(const float *level_of, unsigned kax, unsigned axe
     }
 }
 
+/* e^x for x <= 0, relative error below 2e-7, 0 below -87: 2^n 2^f with n = round(x log2 e)
+ * and a degree-6 Taylor polynomial of 2^f, |f| <= 1/2. Written out (libm's expf is a call per
+ * value) so that the exact demapper's loop vectorises. */
+static inline float exp_nonpositive(float x)
+{
+    float t = x * 1.44269504f;
+    t = t > -126.0f ? t : -126.0f; /* fmaxf would stop the loop from vectorising */
+    /* Round to nearest by the 1.5 * 2^23 trick, exact for |t| < 2^22 (rintf, too, blocks it). */
+    float n = (t + 12582912.0f) - 12582912.0f, f = (t - n) * 0.693147181f;
+    float p = 1.0f + f * (1.0f + f * (0.5f + f * (1.0f / 6 + f * (1.0f / 24 + f * (1.0f / 120 +
+                                                                        f * (1.0f / 720))))));
+    uint32_t bits = (uint32_t)((int32_t)n + 127) << 23;
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return p * scale;
+}
+
+/* log s for a normal s > 0, absolute error below 1e-7: s = m 2^e, m in [1, 2), and
+ * log m = 2 atanh(u), u = (m - 1)/(m + 1) in [0, 1/3), by its series to u^11. Vectorises, as
+ * exp_nonpositive does. */
+static inline float log_positive(float s)
+{
+    uint32_t bits;
+    memcpy(&bits, &s, sizeof bits);
+    float e = (float)((int32_t)(bits >> 23) - 127), m;
+    bits = (bits & 0x007fffffu) | 0x3f800000u;
+    memcpy(&m, &bits, sizeof m);
+    float u = (m - 1) / (m + 1), u2 = u * u;
+    float series = 1 + u2 * (1.0f / 3 + u2 * (1.0f / 5 + u2 * (1.0f / 7 + u2 * (1.0f / 9 +
+                                                                         u2 * (1.0f / 11)))));
+    return e * 0.693147181f + 2 * u * series;
+}
+
+/* Axis values per pass of axis_exact: its per-level and per-bit arrays stay in L1. */
+#define EXACT_CHUNK 64
+
+/* Exact (log-MAP) LLRs of nf axis values, arguments as axis_maxlog:
+ *   llr = log sum_{bit 0} e^(-d_g) - log sum_{bit 1} e^(-d_g),  d_g = (z - a_g)^2 sc,
+ * each sum taken about its own class minimum mn_c as in llr_from_metrics:
+ *   llr = mn_1 - mn_0 + log sum_{bit 0} e^(mn_0 - d_g) - log sum_{bit 1} e^(mn_1 - d_g).
+ * The values run innermost, level by level and bit by bit, so that every loop is a plain loop
+ * over values that vectorises. */
+static inline void axis_exact(const float *level_of, unsigned kax, unsigned axes, size_t nf,
+                              const float *z, const float *sc, float *llr)
+{
+    const unsigned levels = 1u << kax;
+    for (size_t f0 = 0; f0 < nf; f0 += EXACT_CHUNK) {
+        size_t m = nf - f0 < EXACT_CHUNK ? nf - f0 : EXACT_CHUNK;
+        float d[MODEM_MAX_LEVELS][EXACT_CHUNK], mn[2][EXACT_CHUNK], sum[2][EXACT_CHUNK];
+        for (unsigned g = 0; g < levels; g++)
+            for (size_t i = 0; i < m; i++) {
+                float e = z[(f0 + i) * (3 - axes)] - level_of[g];
+                d[g][i] = e * e * sc[(f0 + i) / axes];
+            }
+        for (unsigned b = 0; b < kax; b++) {
+            for (size_t i = 0; i < m; i++)
+                mn[0][i] = mn[1][i] = INFINITY, sum[0][i] = sum[1][i] = 0;
+            for (unsigned g = 0; g < levels; g++) {
+                float *mc = mn[g >> (kax - 1 - b) & 1u];
+                const float *dg = d[g];
+                for (size_t i = 0; i < m; i++) mc[i] = dg[i] < mc[i] ? dg[i] : mc[i];
+            }
+            for (unsigned g = 0; g < levels; g++) {
+                unsigned c = g >> (kax - 1 - b) & 1u;
+                float *sc_ = sum[c];
+                const float *mc = mn[c], *dg = d[g];
+                for (size_t i = 0; i < m; i++) sc_[i] += exp_nonpositive(mc[i] - dg[i]);
+            }
+            for (size_t i = 0; i < m; i++)
+                llr[(f0 + i) * kax + b] = mn[1][i] - mn[0][i] + log_positive(sum[0][i]) -
+                                          log_positive(sum[1][i]);
+        }
+    }
+}
+
 /* Square QAM: per-axis LLRs on z = y / h with scale g / n0, exact or max-log. */
 static void soft_square(const ch_modem *m, size_t nsym, const float complex *y,
                         const float complex *h, const float *n0, int exact, float *llr)
@@ -685,13 +760,23 @@ static void soft_square(const ch_modem *m, size_t nsym, const float complex *y,
             }
             continue;
         }
-        for (size_t f = 0; f < axes * n; f++) {
-            float v = z[f * (3 - axes)], dist[MODEM_MAX_LEVELS];
-            for (unsigned g = 0; g < m->levels; g++) {
-                float e = v - m->level_of[g];
-                dist[g] = e * e * sc[f / axes];
-            }
-            llr_from_metrics(kax, dist, 1, out + f * kax);
+        if (axes == 1) {
+            axis_exact(m->level_of, 1, 1, n, z, sc, out);
+            continue;
+        }
+        switch (kax) {
+        case 1:
+            axis_exact(m->level_of, 1, 2, 2 * n, z, sc, out);
+            break;
+        case 2:
+            axis_exact(m->level_of, 2, 2, 2 * n, z, sc, out);
+            break;
+        case 3:
+            axis_exact(m->level_of, 3, 2, 2 * n, z, sc, out);
+            break;
+        default:
+            axis_exact(m->level_of, 4, 2, 2 * n, z, sc, out);
+            break;
         }
     }
 }
