@@ -136,11 +136,10 @@ done:
     return rate;
 }
 
-/* qam16_maxlog: max-log LLRs of received 16-QAM symbols with their n0; the symbols are drawn
- * once, the demapper runs over them again and again. */
-static double bench_qam16_maxlog(double min_seconds, int threads)
+/* 16-QAM soft demapping, max-log or exact, of received symbols with their n0; the symbols are
+ * drawn once, the demapper runs over them again and again. */
+static double bench_qam16_soft(double min_seconds, int exact)
 {
-    (void)threads;
     static float n0[BENCH_BLOCK], llr[4 * BENCH_BLOCK];
     ch_rng *r = ch_rng_create(2385, 4);
     ch_modem *m = ch_modem_create(CH_MOD_16QAM);
@@ -154,7 +153,10 @@ static double bench_qam16_maxlog(double min_seconds, int threads)
     for (size_t i = 0; i < BENCH_BLOCK; i++)
         n0[i] = n0_val;
     BENCH_LOOP(min_seconds, BENCH_BLOCK, {
-        ch_modem_demap_maxlog(m, BENCH_BLOCK, y, NULL, n0, llr);
+        if (exact)
+            ch_modem_demap_exact(m, BENCH_BLOCK, y, NULL, n0, llr);
+        else
+            ch_modem_demap_maxlog(m, BENCH_BLOCK, y, NULL, n0, llr);
         sum += llr[b_];
     });
     sim_bench_sink(sum);
@@ -162,6 +164,20 @@ done:
     ch_modem_destroy(m);
     ch_rng_destroy(r);
     return rate;
+}
+
+/* qam16_maxlog: 16-QAM max-log LLRs from received symbols. sym/s. */
+static double bench_qam16_maxlog(double min_seconds, int threads)
+{
+    (void)threads;
+    return bench_qam16_soft(min_seconds, 0);
+}
+
+/* qam16_exact: 16-QAM exact log-MAP LLRs from received symbols. sym/s. */
+static double bench_qam16_exact(double min_seconds, int threads)
+{
+    (void)threads;
+    return bench_qam16_soft(min_seconds, 1);
 }
 
 /* bpsk_rayleigh: bits, BPSK, fast Rayleigh gains h from ch_fading_gains, y = h x + w with
@@ -201,5 +217,6 @@ const sim_bench_figure sim_bench_channel_figures[] = {
     {"qam16_awgn_hard", "bit/s", bench_qam16_awgn_hard},
     {"qam16_maxlog", "sym/s", bench_qam16_maxlog},
     {"bpsk_rayleigh", "bit/s", bench_bpsk_rayleigh},
+    {"qam16_exact", "sym/s", bench_qam16_exact},
     {NULL, NULL, NULL},
 };
