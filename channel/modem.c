@@ -729,6 +729,16 @@ static inline void axis_exact(const float *level_of, unsigned kax, unsigned axes
     }
 }
 
+/* axis_exact or axis_maxlog; kax and axes stay compile-time constants through the inlining. */
+static inline void axis_soft(int exact, const float *level_of, unsigned kax, unsigned axes,
+                             size_t nf, const float *z, const float *sc, float *llr)
+{
+    if (exact)
+        axis_exact(level_of, kax, axes, nf, z, sc, llr);
+    else
+        axis_maxlog(level_of, kax, axes, nf, z, sc, llr);
+}
+
 /* Square QAM: per-axis LLRs on z = y / h with scale g / n0, exact or max-log. */
 static void soft_square(const ch_modem *m, size_t nsym, const float complex *y,
                         const float complex *h, const float *n0, int exact, float *llr)
@@ -739,43 +749,22 @@ static void soft_square(const ch_modem *m, size_t nsym, const float complex *y,
         size_t n = nsym - s < MODEM_BLOCK ? nsym - s : MODEM_BLOCK;
         const float *z = square_block(n, y + s, h ? h + s : NULL, n0 + s, zbuf, sc);
         float *out = llr + s * k;
-        if (!exact) {
-            if (axes == 1) {
-                axis_maxlog(m->level_of, 1, 1, n, z, sc, out);
-                continue;
-            }
-            switch (kax) {
-            case 1:
-                axis_maxlog(m->level_of, 1, 2, 2 * n, z, sc, out);
-                break;
-            case 2:
-                axis_maxlog(m->level_of, 2, 2, 2 * n, z, sc, out);
-                break;
-            case 3:
-                axis_maxlog(m->level_of, 3, 2, 2 * n, z, sc, out);
-                break;
-            default:
-                axis_maxlog(m->level_of, 4, 2, 2 * n, z, sc, out);
-                break;
-            }
-            continue;
-        }
         if (axes == 1) {
-            axis_exact(m->level_of, 1, 1, n, z, sc, out);
+            axis_soft(exact, m->level_of, 1, 1, n, z, sc, out);
             continue;
         }
         switch (kax) {
         case 1:
-            axis_exact(m->level_of, 1, 2, 2 * n, z, sc, out);
+            axis_soft(exact, m->level_of, 1, 2, 2 * n, z, sc, out);
             break;
         case 2:
-            axis_exact(m->level_of, 2, 2, 2 * n, z, sc, out);
+            axis_soft(exact, m->level_of, 2, 2, 2 * n, z, sc, out);
             break;
         case 3:
-            axis_exact(m->level_of, 3, 2, 2 * n, z, sc, out);
+            axis_soft(exact, m->level_of, 3, 2, 2 * n, z, sc, out);
             break;
         default:
-            axis_exact(m->level_of, 4, 2, 2 * n, z, sc, out);
+            axis_soft(exact, m->level_of, 4, 2, 2 * n, z, sc, out);
             break;
         }
     }
