@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Golden tables: every link of tests/golden/links.txt (modulations x channels x receivers x CSI,
+# the fused and the staged paths, stop rules and the early end of a sweep) must give the table
+# recorded in tests/golden/NAME.tsv byte for byte, but for the date line. The tables were recorded
+# before the engine became a chain of stages; a change that alters any random draw or count of
+# any link fails here. Usage: test_golden.sh BERSIM [--record]
+set -uo pipefail
+bersim=$1
+record=${2:-}
+dir=${BERSIM_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}/tests/golden
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0 failed=0
+while IFS='|' read -r name args; do
+    name=${name// /}
+    [[ -z $name || $name == \#* ]] && continue
+    args=${args//@/$dir}
+    # shellcheck disable=SC2086
+    "$bersim" sim --quiet --threads 2 --max-bits 2e5 --min-errors 500 $args -o "$tmp/out.tsv" \
+        2>"$tmp/err" || { echo "FAIL $name: exit $? $(cat "$tmp/err")"; failed=$((failed + 1)); continue; }
+    # The command line names this folder, which differs between checkouts.
+    grep -v -e '^# date: ' -e '^# command: ' "$tmp/out.tsv" >"$tmp/$name.tsv"
+    if [[ $record == --record ]]; then
+        cp "$tmp/$name.tsv" "$dir/$name.tsv"
+    elif ! diff -u "$dir/$name.tsv" "$tmp/$name.tsv" >"$tmp/diff"; then
+        echo "FAIL $name: the table differs from the recorded one"
+        head -20 "$tmp/diff"
+        failed=$((failed + 1))
+        continue
+    fi
+    passed=$((passed + 1))
+done <"$dir/links.txt"
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]
