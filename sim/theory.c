@@ -401,3 +401,65 @@ int sim_theory_point(ch_mod_kind mod, const ch_fading_config *chan, double ebn0_
     }
     return theory_fail(SIM_THEORY_EINVAL, "%s: unknown modulation kind %d", fn, (int)mod);
 }
+
+/* ---- least squares from one pilot over block Rayleigh fading ------------------------------- */
+
+/* E Q(kappa sqrt(G)) over G ~ exponential with mean m: with gamma = kappa^2 G / 2 of mean
+ * gbar = kappa^2 m / 2 it is E Q(sqrt(2 gamma)) = (1 - sqrt(gbar / (1 + gbar))) / 2 (Proakis
+ * §14.3), written as 1 / (2 (1 + gbar) (1 + sqrt(gbar / (1 + gbar)))) so that no two numbers
+ * near 1 are subtracted; Q(-u) = 1 - Q(u) for kappa < 0. */
+static double ls_mean_q(double kappa, double m)
+{
+    if (isinf(kappa)) return kappa > 0 ? 0.0 : 1.0;
+    double gbar = kappa * kappa * m / 2.0;
+    double q = 1.0 / (2.0 * (1.0 + gbar) * (1.0 + sqrt(gbar / (1.0 + gbar))));
+    return kappa >= 0 ? q : 1.0 - q;
+}
+
+/* Wrong bits, averaged over the fading, of one axis of L levels (spacing 2d, levels
+ * a_i = (2i - L + 1) d) when level i is sent and the other axis carries power p_other:
+ * z = y / h_ls is Gaussian given h_ls with mean a_i c, c = 1 / (1 + n0), and variance
+ * sigma2 / (2 |h_ls|^2) per axis, sigma2 = |x|^2 n0 / (1 + n0) + n0; the slicer decides
+ * level l on [t_(l-1), t_l] with t_l = (2l - L + 2) d, and each such decision costs
+ * dH(gray(i), gray(l)) bits. */
+static double ls_axis_errors(unsigned l_levels, double d, unsigned i, double p_other, double n0)
+{
+    double a = (2.0 * i - l_levels + 1.0) * d, c = 1.0 / (1.0 + n0);
+    double sigma = sqrt((a * a + p_other) * n0 * c + n0);
+    double m = 1.0 + n0, wrong = 0.0;
+    for (unsigned l = 0; l < l_levels; l++) {
+        double lo = l == 0 ? -INFINITY : (2.0 * l - l_levels) * d;
+        double hi = l + 1 == l_levels ? INFINITY : (2.0 * l - l_levels + 2.0) * d;
+        double p = ls_mean_q(sqrt(2.0) * (lo - a * c) / sigma, m) -
+                   ls_mean_q(sqrt(2.0) * (hi - a * c) / sigma, m);
+        wrong += theory_popcount(theory_gray(i) ^ theory_gray(l)) * p;
+    }
+    return wrong;
+}
+
+int sim_theory_ls_pilot(ch_mod_kind mod, double esn0_db, double *ber)
+{
+    static const char fn[] = "sim_theory_ls_pilot";
+    unsigned m = mod == CH_MOD_BPSK ? 2 : mod == CH_MOD_QPSK ? 4 : mod == CH_MOD_16QAM ? 16
+               : mod == CH_MOD_64QAM ? 64 : mod == CH_MOD_256QAM ? 256 : 0;
+    if (!ber) return theory_fail(SIM_THEORY_EINVAL, "%s: NULL ber", fn);
+    if (m == 0)
+        return theory_fail(SIM_THEORY_EUNSUPPORTED, "%s: no closed form for %s", fn,
+                           ch_mod_name(mod));
+    if (!isfinite(esn0_db))
+        return theory_fail(SIM_THEORY_EINVAL, "%s: esn0_db is %g, not a finite number", fn,
+                           esn0_db);
+    double n0 = pow(10.0, -esn0_db / 10.0);
+    /* BPSK: one axis of 2 levels, d = 1; square QAM: two axes of L levels, d^2 = 3/(2(M-1)). */
+    unsigned axes = m == 2 ? 1 : 2, l_levels = m == 2 ? 2 : 1u << (theory_log2(m) / 2);
+    double d = m == 2 ? 1.0 : sqrt(3.0 / (2.0 * (m - 1))), wrong = 0.0;
+    for (unsigned i = 0; i < l_levels; i++) {
+        for (unsigned j = 0; j < (axes == 2 ? l_levels : 1); j++) {
+            double b = axes == 2 ? (2.0 * j - l_levels + 1.0) * d : 0.0;
+            wrong += ls_axis_errors(l_levels, d, i, b * b, n0);
+        }
+    }
+    /* Averaged over the M points; by symmetry the other axis's bits err alike. */
+    *ber = wrong / ((double)(axes == 2 ? l_levels * l_levels : l_levels) * theory_log2(l_levels));
+    return 0;
+}

@@ -62,6 +62,22 @@ int sim_theory_psk(unsigned m, const ch_fading_config *chan, double ebn0_db, dou
 int sim_theory_qam(unsigned m, const ch_fading_config *chan, double ebn0_db, double *ber,
                    double *ser);
 
+/* BER of Gray BPSK, QPSK or square QAM over block Rayleigh fading (h ~ CN(0, 1) constant over a
+ * block) detected coherently with the least-squares estimate h_ls = y_p of one unit-energy pilot
+ * y_p = h + w_p in the same block and noise: the decisions are those of the nearest point to
+ * y / h_ls (per axis), as bersim's classical receivers make them with --csi pilot.
+ *
+ * Given h_ls, h is Gaussian with mean h_ls / (1 + n0) and variance n0 / (1 + n0), so y / h_ls is
+ * Gaussian with mean x / (1 + n0) and variance (|x|^2 n0 / (1 + n0) + n0) / |h_ls|^2, and
+ * |h_ls|^2 is exponential with mean 1 + n0: each decision interval's probability averages in
+ * closed form (E Q(kappa sqrt(G)) of an exponential G), and the BER sums them with the Hamming
+ * distances of the labels, over every point sent. The estimate's shrinkage by 1 / (1 + n0) and
+ * its error both show in the result.
+ *
+ * esn0_db: Es/N0 of the data symbols and of the pilot (n0 = 10^(-esn0_db / 10)). Returns 0,
+ * SIM_THEORY_EUNSUPPORTED for 8psk and custom constellations, or SIM_THEORY_EINVAL. */
+int sim_theory_ls_pilot(ch_mod_kind mod, double esn0_db, double *ber);
+
 /* The message of the last error of a sim_theory_ function in this thread ("" if none), one line
  * naming the function and the bad value, e.g. "sim_theory_point: ebn0_db is nan, not a finite
  * number". The buffer is thread-local and stays valid until the next failing call in the same

@@ -1,3 +1,4 @@
+// ctest-labels: slow
 /* Learned receivers on known SNR points: short training runs from fixed seeds, simulated with
  * the same random numbers as the classical receivers they are held against. */
 #include "test_util.h"
@@ -138,10 +139,82 @@ static void test_awgn_16qam_llrs_near_exact(void **state)
     ch_modem_destroy(m);
 }
 
-/* Block Rayleigh fading, one pilot per 8 symbols, no CSI: the learned 16-QAM detector makes
- * fewer errors than least squares plus coherent max-log demapping at 5 and 10 dB, on the same
- * bits, gains and noise (about 1.5% fewer after 4000 steps). */
-static void test_pilot_detector_beats_ls(void **state)
+/* Bitwise MAP decisions of a data symbol y seen with its block's pilot observation y_p over
+ * block Rayleigh fading, written here from the model alone: (y_p, y) given x is CN(0, C) with
+ * C = [[1 + n0, conj x], [x, |x|^2 + n0]], so log p = -(|y_p|^2 (|x|^2 + n0) + |y|^2 (1 + n0)
+ * - 2 Re(conj(x) y conj(y_p))) / det C - log det C, det C = n0 (1 + n0 + |x|^2); each bit is
+ * decided by the sign of the log-sum-exp difference over the points. */
+static void map_decide(const ch_modem *m, float complex yp, float complex y, double n0,
+                       uint8_t *bits)
+{
+    unsigned k = ch_modem_bits_per_symbol(m), M = ch_modem_order(m);
+    const float complex *pts = ch_modem_points(m);
+    double ll[256], best = -INFINITY;
+    for (unsigned s = 0; s < M; s++) {
+        double complex x = pts[s];
+        double e = creal(x) * creal(x) + cimag(x) * cimag(x), det = n0 * (1 + n0 + e);
+        double q = creal(conj(x) * y * conj(yp));
+        double a = cabs(yp), b = cabs(y);
+        ll[s] = -(a * a * (e + n0) + b * b * (1 + n0) - 2 * q) / det - log(det);
+        if (ll[s] > best) best = ll[s];
+    }
+    for (unsigned j = 0; j < k; j++) {
+        double p0 = 0, p1 = 0;
+        for (unsigned s = 0; s < M; s++) {
+            double w = exp(ll[s] - best);
+            if ((s >> (k - 1 - j)) & 1) p1 += w; else p0 += w;
+        }
+        bits[j] = p1 > p0;
+    }
+}
+
+/* Bit errors of the learned and the LS receiver and of bitwise MAP over the same blocks. */
+static void pilot_errors(const ch_modem *m, const sim_receiver *nn, const sim_receiver *ls,
+                         double ebn0_db, size_t nblocks, uint64_t err[3])
+{
+    enum { N = 8 };
+    unsigned k = ch_modem_bits_per_symbol(m);
+    ch_fading *fading = ch_fading_create(&block8);
+    ch_rng *r = ch_rng_create(4242, 0);
+    ch_link link = {.modem = m, .fading = fading, .ebn0_lo_db = ebn0_db, .ebn0_hi_db = ebn0_db,
+                    .code_rate = (N - 1.0) / N};
+    size_t nsym = nblocks * N, nbits = nblocks * (N - 1) * k;
+    uint8_t *tx = malloc(nbits), *rx = malloc(nbits);
+    float complex *y = malloc(nsym * sizeof *y);
+    float *n0 = malloc(nblocks * sizeof *n0), *n0sym = malloc(nsym * sizeof *n0sym);
+    sim_rx_worker *wn = sim_rx_worker_create(nn, nsym), *wl = sim_rx_worker_create(ls, nsym);
+    assert_int_equal(ch_pairs_fill_pilot(&link, r, N, nblocks, tx, y, NULL, n0), 0);
+    for (size_t i = 0; i < nsym; i++) n0sym[i] = n0[i / N];
+    sim_frame f = {.nsym = nsym, .y = y, .n0 = n0sym};
+    const sim_receiver *rxs[2] = {nn, ls};
+    sim_rx_worker *ws[2] = {wn, wl};
+    for (int i = 0; i < 2; i++) {
+        sim_rx_decide(ws[i], &f, rx, NULL);
+        err[i] = 0;
+        for (size_t b = 0; b < nbits; b++) err[i] += tx[b] != rx[b];
+        (void)rxs[i];
+    }
+    err[2] = 0;
+    for (size_t b = 0; b < nblocks; b++)
+        for (unsigned j = 1; j < N; j++) {
+            uint8_t d[8];
+            size_t at = (b * (N - 1) + j - 1) * k;
+            map_decide(m, y[b * N], y[b * N + j], n0[b], d);
+            for (unsigned t = 0; t < k; t++) err[2] += d[t] != tx[at + t];
+        }
+    sim_rx_worker_destroy(wn);
+    sim_rx_worker_destroy(wl);
+    free(tx), free(rx), free(y), free(n0), free(n0sym);
+    ch_rng_destroy(r);
+    ch_fading_destroy(fading);
+}
+
+/* Block Rayleigh fading, one pilot per 8 symbols, no CSI, 16-QAM: the bitwise MAP detector is
+ * the bound, least squares with coherent max-log lies measurably above it, and the learned
+ * detector must come within 1.5% of MAP's errors and below LS's, on the same bits, gains and
+ * noise (2^20 data bits a point, 70000 to 150000 errors). LS is 2.6-2.9% above MAP at 5 and
+ * 10 dB; a learned receiver that far off fails (measured: 0.9% above MAP after 4000 steps). */
+static void test_pilot_detector_near_map(void **state)
 {
     (void)state;
     const char *model = train_model("p16.model", CH_MOD_16QAM, block8, 8, 0, 30, 4000);
@@ -150,11 +223,13 @@ static void test_pilot_detector_beats_ls(void **state)
     sim_receiver *ls = receiver(SIM_RX_MAXLOG, m, CH_CHAN_RAYLEIGH, 8, NULL);
     const double ebn0[] = {5.0, 10.0};
     for (int i = 0; i < 2; i++) {
-        sim_counts a = simulate(m, block8, 8, nn, ebn0[i], 4000000);
-        sim_counts b = simulate(m, block8, 8, ls, ebn0[i], 4000000);
-        if (!(a.bit_errors < b.bit_errors))
-            fail_msg("%.0f dB: nn %llu errors, LS %llu", ebn0[i],
-                     (unsigned long long)a.bit_errors, (unsigned long long)b.bit_errors);
+        uint64_t e[3];
+        pilot_errors(m, nn, ls, ebn0[i], 1u << 15, e);
+        printf("    %.0f dB: nn %llu, LS %llu, MAP %llu bit errors\n", ebn0[i],
+               (unsigned long long)e[0], (unsigned long long)e[1], (unsigned long long)e[2]);
+        if (!(e[0] < e[1] && e[0] <= 1.015 * e[2] && e[1] > 1.02 * e[2]))
+            fail_msg("%.0f dB: nn %llu errors, LS %llu, MAP %llu", ebn0[i],
+                     (unsigned long long)e[0], (unsigned long long)e[1], (unsigned long long)e[2]);
     }
     sim_receiver_destroy(nn);
     sim_receiver_destroy(ls);
@@ -249,7 +324,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_awgn_16qam_demapper_near_exact),
         cmocka_unit_test(test_awgn_16qam_llrs_near_exact),
-        cmocka_unit_test(test_pilot_detector_beats_ls),
+        cmocka_unit_test(test_pilot_detector_near_map),
         cmocka_unit_test(test_pilot_window_follows_doppler),
         cmocka_unit_test(test_model_mismatch_and_damage),
     };

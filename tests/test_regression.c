@@ -20,19 +20,27 @@ static const regression_case cases[] = {
     {CH_MOD_64QAM, CH_CHAN_AWGN, {8.0, 12.0, 14.5}},
     {CH_MOD_BPSK, CH_CHAN_RAYLEIGH, {5.0, 15.0, 25.0}},
     {CH_MOD_16QAM, CH_CHAN_RAYLEIGH, {10.0, 20.0, 30.0}},
+    {CH_MOD_8PSK, CH_CHAN_AWGN, {3.0, 7.0, 10.0}},
+    {CH_MOD_8PSK, CH_CHAN_RAYLEIGH, {10.0, 20.0, 30.0}},
+    {CH_MOD_64QAM, CH_CHAN_RICIAN, {10.0, 16.0, 22.0}},
 };
 
+/* Rician cases use K = 2.385. */
+#define K_FACTOR 2.385
+
 /* Simulated counts of one point; code_rate != 1 mis-scales the noise on purpose. */
-static sim_counts simulate(ch_mod_kind mod, ch_chan_kind channel, double ebn0_db,
-                           double code_rate, unsigned point)
+static sim_counts simulate_n(ch_mod_kind mod, ch_chan_kind channel, double ebn0_db,
+                             double code_rate, unsigned point, uint64_t min_errors)
 {
     ch_modem *m = ch_modem_create(mod);
     assert_non_null(m);
     sim_receiver *rx = sim_receiver_classical(SIM_RX_MAXLOG, m);
     assert_non_null(rx);
-    sim_engine_config cfg = {.modem = m, .fading = {.kind = channel, .coherence = 1},
+    ch_fading_config fading = {.kind = channel, .coherence = 1,
+                               .k_factor = channel == CH_CHAN_RICIAN ? K_FACTOR : 0};
+    sim_engine_config cfg = {.modem = m, .fading = fading,
                              .code_rate = code_rate, .rx = rx, .seed = 20261128,
-                             .min_errors = 4000, .max_bits = 40000000, .threads = 2};
+                             .min_errors = min_errors, .max_bits = 40000000, .threads = 2};
     sim_counts c;
     assert_int_equal(sim_engine_run_point(&cfg, point, ebn0_db, &c), SIM_ENGINE_OK);
     sim_receiver_destroy(rx);
@@ -40,18 +48,40 @@ static sim_counts simulate(ch_mod_kind mod, ch_chan_kind channel, double ebn0_db
     return c;
 }
 
-static double theory_ber(ch_mod_kind mod, ch_chan_kind channel, double ebn0_db)
+/* The exact BER, or with ser_out the exact SER too. */
+static double theory(ch_mod_kind mod, ch_chan_kind channel, double ebn0_db, double *ser_out)
 {
-    ch_fading_config f = {.kind = channel, .coherence = 1};
+    ch_fading_config f = {.kind = channel, .coherence = 1,
+                          .k_factor = channel == CH_CHAN_RICIAN ? K_FACTOR : 0};
     double ber, ser;
     assert_int_equal(sim_theory_point(mod, &f, ebn0_db, &ber, &ser), 0);
+    if (ser_out) *ser_out = ser;
     return ber;
+}
+
+static sim_counts simulate(ch_mod_kind mod, ch_chan_kind channel, double ebn0_db,
+                           double code_rate, unsigned point)
+{
+    return simulate_n(mod, channel, ebn0_db, code_rate, point, 4000);
+}
+
+static double theory_ber(ch_mod_kind mod, ch_chan_kind channel, double ebn0_db)
+{
+    return theory(mod, channel, ebn0_db, NULL);
 }
 
 static bool inside_999(const sim_counts *c, double p)
 {
     double lo, hi;
     sim_clopper_pearson(c->bit_errors, c->bits, 0.999, &lo, &hi);
+    return lo <= p && p <= hi;
+}
+
+/* Symbols are independent without memory: the SER's interval is binomial. */
+static bool ser_inside_999(const sim_counts *c, double p)
+{
+    double lo, hi;
+    sim_clopper_pearson(c->symbol_errors, c->symbols, 0.999, &lo, &hi);
     return lo <= p && p <= hi;
 }
 
@@ -62,11 +92,15 @@ static void test_simulation_matches_theory(void **state)
         for (unsigned j = 0; j < 3; j++) {
             const regression_case *rc = &cases[i];
             sim_counts c = simulate(rc->mod, rc->channel, rc->ebn0_db[j], 1.0, j);
-            double p = theory_ber(rc->mod, rc->channel, rc->ebn0_db[j]);
+            double ser, p = theory(rc->mod, rc->channel, rc->ebn0_db[j], &ser);
             if (!inside_999(&c, p))
                 fail_msg("%s over %s at %.1f dB: %llu errors in %llu bits, theory %.4e",
                          ch_mod_name(rc->mod), ch_chan_name(rc->channel), rc->ebn0_db[j],
                          (unsigned long long)c.bit_errors, (unsigned long long)c.bits, p);
+            if (!ser_inside_999(&c, ser))
+                fail_msg("%s over %s at %.1f dB: %llu symbol errors in %llu, theory SER %.4e",
+                         ch_mod_name(rc->mod), ch_chan_name(rc->channel), rc->ebn0_db[j],
+                         (unsigned long long)c.symbol_errors, (unsigned long long)c.symbols, ser);
         }
     }
 }
@@ -80,7 +114,94 @@ static void test_misscaled_noise_is_caught(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const regression_case *rc = &cases[i];
         sim_counts c = simulate(rc->mod, rc->channel, rc->ebn0_db[1], rate, 1);
-        assert_false(inside_999(&c, theory_ber(rc->mod, rc->channel, rc->ebn0_db[1])));
+        double ser, p = theory(rc->mod, rc->channel, rc->ebn0_db[1], &ser);
+        assert_false(inside_999(&c, p));
+        assert_false(ser_inside_999(&c, ser));
+    }
+}
+
+/* Counting every bit error as a symbol error must leave the SER interval: the SER check above
+ * has the power to catch it wherever k > 1. Gray labels make most symbol errors single bit
+ * errors, so the difference shows where symbols often lose two bits: at Eb/N0 = -2 dB, over
+ * 40000 errors. */
+static void test_ser_counted_as_bits_is_caught(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const regression_case *rc = &cases[i];
+        if (rc->mod == CH_MOD_BPSK) continue;
+        sim_counts c = simulate_n(rc->mod, rc->channel, -2.0, 1.0, 0, 40000);
+        double ser;
+        theory(rc->mod, rc->channel, -2.0, &ser);
+        assert_true(ser_inside_999(&c, ser));
+        c.symbol_errors = c.bit_errors;
+        if (ser_inside_999(&c, ser))
+            fail_msg("%s over %s: %llu bit errors in %llu symbols pass for SER %.4e",
+                     ch_mod_name(rc->mod), ch_chan_name(rc->channel),
+                     (unsigned long long)c.bit_errors, (unsigned long long)c.symbols, ser);
+    }
+}
+
+/* Least squares from one pilot per block of 8 over block Rayleigh fading (--csi pilot): the
+ * classical receivers' BER lies in the 99.9% interval (on the effective counts: errors come in
+ * blocks) of the closed form sim_theory_ls_pilot, and outside that of the perfect-CSI BER at
+ * the same Es/N0; hard slicing and max-log decide alike. An estimate off by a constant factor
+ * (1.3 h_ls) moves the 16-QAM decisions and leaves the interval. */
+static sim_counts simulate_ls(ch_mod_kind mod, sim_rx_kind kind, double ebn0_db, unsigned point)
+{
+    ch_modem *m = ch_modem_create(mod);
+    sim_rx_config rc = {.kind = kind, .modem = m, .channel = CH_CHAN_RAYLEIGH, .pilot_spacing = 8};
+    char err[128];
+    sim_receiver *rx = sim_receiver_create(&rc, err, sizeof err);
+    assert_non_null(rx);
+    sim_engine_config cfg = {.modem = m, .fading = {.kind = CH_CHAN_RAYLEIGH, .coherence = 8},
+                             .code_rate = 7.0 / 8.0, .pilot_spacing = 8, .rx = rx,
+                             .seed = 20261201, .min_errors = 20000, .max_bits = 40000000,
+                             .threads = 2};
+    sim_counts c;
+    assert_int_equal(sim_engine_run_point(&cfg, point, ebn0_db, &c), SIM_ENGINE_OK);
+    sim_receiver_destroy(rx);
+    ch_modem_destroy(m);
+    return c;
+}
+
+static bool inside_999_effective(const sim_counts *c, double p)
+{
+    double deff = sim_design_effect(c->bit_errors, c->bits, c->chunks, c->chunk_error_sq);
+    double lo, hi;
+    sim_clopper_pearson_real(c->bit_errors / deff, c->bits / deff, 0.999, &lo, &hi);
+    return lo <= p && p <= hi;
+}
+
+static void test_ls_pilot_matches_closed_form(void **state)
+{
+    (void)state;
+    const struct {
+        ch_mod_kind mod;
+        sim_rx_kind rx;
+        double ebn0_db[3];
+    } ls_cases[] = {
+        {CH_MOD_QPSK, SIM_RX_MAXLOG, {5.0, 15.0, 25.0}},
+        {CH_MOD_16QAM, SIM_RX_HARD, {10.0, 20.0, 30.0}},
+        {CH_MOD_16QAM, SIM_RX_MAXLOG, {10.0, 20.0, 30.0}},
+    };
+    for (size_t i = 0; i < sizeof ls_cases / sizeof ls_cases[0]; i++) {
+        for (unsigned j = 0; j < 3; j++) {
+            ch_mod_kind mod = ls_cases[i].mod;
+            unsigned k = mod == CH_MOD_QPSK ? 2 : 4;
+            double ebn0 = ls_cases[i].ebn0_db[j];
+            double esn0 = ch_esn0_from_ebn0(ebn0, k, 7.0 / 8.0), p, perfect, ser;
+            sim_counts c = simulate_ls(mod, ls_cases[i].rx, ebn0, j);
+            assert_int_equal(sim_theory_ls_pilot(mod, esn0, &p), 0);
+            if (!inside_999_effective(&c, p))
+                fail_msg("LS %s at %.0f dB: %llu errors in %llu bits, closed form %.4e",
+                         ch_mod_name(mod), ebn0, (unsigned long long)c.bit_errors,
+                         (unsigned long long)c.bits, p);
+            ch_fading_config ray = {.kind = CH_CHAN_RAYLEIGH, .coherence = 1};
+            assert_int_equal(sim_theory_point(mod, &ray, esn0 - 10 * log10(k), &perfect, &ser),
+                             0);
+            assert_false(inside_999_effective(&c, perfect));
+        }
     }
 }
 
@@ -144,6 +265,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_simulation_matches_theory),
         cmocka_unit_test(test_misscaled_noise_is_caught),
+        cmocka_unit_test(test_ser_counted_as_bits_is_caught),
+        cmocka_unit_test(test_ls_pilot_matches_closed_form),
         cmocka_unit_test(test_interval_under_block_fading),
         cmocka_unit_test(test_no_design_effect_without_memory),
     };

@@ -643,6 +643,60 @@ static void test_errors(void **state)
     assert_true(ber == 0.125 && ser == 0.25);
 }
 
+/* Least squares from one pilot over block Rayleigh: BPSK and QPSK have the closed forms of a
+ * decision Re(conj(u) v) on jointly Gaussian u = h_ls, v = y with correlation rho:
+ * P = (1 - Re rho / sqrt(1 - (Im rho)^2)) / 2, rho = x / (1 + n0) (E|u|^2 = E|v|^2 = 1 + n0);
+ * so BPSK n0 / (2 (1 + n0)), QPSK with r = 1 / (sqrt 2 (1 + n0)): (1 - r / sqrt(1 - r^2)) / 2.
+ * 16-QAM agrees with a direct numerical average over |h_ls|^2 (GSL quadrature) of the Gaussian
+ * interval probabilities, and every result exceeds the perfect-CSI BER. */
+static double ls16_integrand(double g, void *params)
+{
+    double n0 = *(const double *)params, d = sqrt(3.0 / 30.0), c = 1.0 / (1.0 + n0);
+    static const unsigned gray[4] = {0, 1, 3, 2};
+    double wrong = 0.0;
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++) {
+            double a = (2.0 * i - 3.0) * d, b = (2.0 * j - 3.0) * d;
+            double s = sqrt(((a * a + b * b) * n0 * c + n0) / (2.0 * g * (1.0 + n0)));
+            for (int l = 0; l < 4; l++) {
+                double lo = l == 0 ? -INFINITY : (2.0 * l - 4.0) * d;
+                double hi = l == 3 ? INFINITY : (2.0 * l - 2.0) * d;
+                double p = 0.5 * (erfc((lo - a * c) / (s * sqrt(2.0))) -
+                                  erfc((hi - a * c) / (s * sqrt(2.0))));
+                wrong += __builtin_popcount(gray[i] ^ gray[l]) * p;
+            }
+        }
+    return wrong / 32.0 * exp(-g);
+}
+
+static void test_ls_pilot_closed_forms(void **state)
+{
+    (void)state;
+    const double esn0[] = {0.0, 7.385, 15.0, 30.0};
+    for (int i = 0; i < 4; i++) {
+        double n0 = pow(10.0, -esn0[i] / 10.0), ber, r = 1.0 / (sqrt(2.0) * (1.0 + n0));
+        assert_int_equal(sim_theory_ls_pilot(CH_MOD_BPSK, esn0[i], &ber), 0);
+        assert_close(ber, n0 / (2.0 * (1.0 + n0)), 1e-12, 0);
+        assert_int_equal(sim_theory_ls_pilot(CH_MOD_QPSK, esn0[i], &ber), 0);
+        assert_close(ber, 0.5 * (1.0 - r / sqrt(1.0 - r * r)), 1e-11, 0);
+        assert_int_equal(sim_theory_ls_pilot(CH_MOD_16QAM, esn0[i], &ber), 0);
+        gsl_integration_workspace *ws = gsl_integration_workspace_alloc(256);
+        gsl_function f = {ls16_integrand, &n0};
+        double ref, err;
+        assert_int_equal(gsl_integration_qagiu(&f, 0.0, 0.0, 1e-12, 256, ws, &ref, &err), 0);
+        gsl_integration_workspace_free(ws);
+        assert_close(ber, ref, 1e-9, 0);
+        ch_fading_config ray = {.kind = CH_CHAN_RAYLEIGH, .coherence = 1};
+        double perfect, ser;
+        double ebn0 = esn0[i] - 10.0 * log10(4.0);
+        assert_int_equal(sim_theory_point(CH_MOD_16QAM, &ray, ebn0, &perfect, &ser), 0);
+        assert_true(ber > perfect);
+    }
+    double ber;
+    assert_int_equal(sim_theory_ls_pilot(CH_MOD_8PSK, 10.0, &ber), SIM_THEORY_EUNSUPPORTED);
+    assert_int_equal(sim_theory_ls_pilot(CH_MOD_QPSK, NAN, &ber), SIM_THEORY_EINVAL);
+}
+
 int main(void)
 {
     gsl_set_error_handler_off();
@@ -666,6 +720,7 @@ int main(void)
         cmocka_unit_test(test_fading_density_average),
         cmocka_unit_test(test_sweep),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_ls_pilot_closed_forms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
