@@ -116,6 +116,7 @@ typedef struct {
     float *scratch;      /* the layer's scratch in the workspace (see nn_layer) */
     const float *target; /* loss layers: the targets, n × n_in */
     int training;        /* nonzero in the network's training workspace */
+    const float *side;   /* the layer's side input for these n samples, or NULL */
 } nn_pass;
 
 /* A layer kind: a small table of operations. forward computes z = g(z_prev) for n samples
@@ -151,6 +152,7 @@ int nn_dense_setup(nn_layer *l, size_t index);
 int nn_power_norm_setup(nn_layer *l, size_t index);
 int nn_noise_setup(nn_layer *l, size_t index);
 int nn_loss_setup(nn_layer *l, size_t index);
+int nn_custom_setup(nn_layer *l, size_t index);
 
 /* Layer i of net (white-box tests may swap a layer's pair or ops to show that the gradient
  * check catches a wrong derivative). */

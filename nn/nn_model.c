@@ -84,6 +84,16 @@ int nn_model_save(const char *path, const nn_net *net, const nn_meta *meta)
 {
     const char *who = "nn_model_save";
     if (!path || !net) return nn_error(NN_EINVAL, "%s: no path or network", who);
+    /* A caller's layer lives in the caller's code, and a side input in the caller's data: a file
+     * could not bring either back. */
+    for (size_t t = 0; t < nn_net_n_layers(net); t++) {
+        nn_layer_info info;
+        nn_net_layer_info(net, t, &info);
+        if (info.spec.kind == NN_LAYER_CUSTOM || info.spec.side_width > 0)
+            return nn_error(NN_EINVAL, "%s: layer %zu is a %s: not storable in a model file", who,
+                            t, info.spec.kind == NN_LAYER_CUSTOM ? "custom layer"
+                                                                 : "layer with a side input");
+    }
     nn_atomic_file af;
     int status = nn_atomic_open(&af, path, who);
     if (status != NN_OK) return status;

@@ -18,6 +18,7 @@ struct nn_workspace {
     float *delta[2];  /* training: δ buffers, alternating */
     float *delta_top; /* training: δ^T = 1/n */
     float *target;    /* training: copy of the targets */
+    const float **side; /* per layer: the side input of the next pass (borrowed), or NULL */
 };
 
 enum { STAGE_NONE, STAGE_FORWARD, STAGE_LOSS };
@@ -88,7 +89,9 @@ static nn_workspace *workspace_new(const nn_net *net, size_t max_batch, int trai
     ws->training = training;
     ws->z = nn_alloc_bytes((training ? net->n_layers + 1 : 2) * sizeof *ws->z);
     ws->scratch = nn_alloc_bytes(net->n_layers * sizeof *ws->scratch);
-    if (!ws->z || !ws->scratch) goto fail;
+    ws->side = nn_alloc_bytes(net->n_layers * sizeof *ws->side);
+    if (!ws->z || !ws->scratch || !ws->side) goto fail;
+    memset(ws->side, 0, net->n_layers * sizeof *ws->side);
     ws->block = nn_alloc_floats(layout(ws, net, NULL));
     if (!ws->block) goto fail;
     layout(ws, net, ws->block);
@@ -116,6 +119,7 @@ void nn_workspace_destroy(nn_workspace *ws)
     nn_free(ws->block);
     nn_free(ws->z);
     nn_free(ws->scratch);
+    nn_free((void *)ws->side);
     nn_free(ws);
 }
 
@@ -146,6 +150,8 @@ static int setup_layer(nn_layer *l, size_t index, size_t n_layers)
         return nn_power_norm_setup(l, index);
     case NN_LAYER_NOISE:
         return nn_noise_setup(l, index);
+    case NN_LAYER_CUSTOM:
+        return nn_custom_setup(l, index);
     case NN_LAYER_LOSS:
         if (index + 1 != n_layers)
             return nn_error(NN_EINVAL, "nn_net_create: layer %zu: a loss must be the last layer",
@@ -329,7 +335,7 @@ int nn_net_forward(nn_net *net, size_t n, const float *x)
     memcpy(ws->z[0], x, n * net->cfg.n_in * sizeof *x);
     for (size_t t = 0; t < net->n_body; t++) {
         const nn_layer *l = &net->layers[t];
-        nn_pass p = {ws->scratch[t], NULL, 1};
+        nn_pass p = {ws->scratch[t], NULL, 1, ws->side[t]};
         l->ops->forward(l, &p, n, ws->z[t], ws->z[t + 1]);
     }
     net->batch = n;
@@ -363,11 +369,27 @@ int nn_net_loss(nn_net *net, const float *target, double *loss)
     size_t n = net->batch, T = net->n_layers - 1;
     const nn_layer *l = &net->layers[T];
     memcpy(ws->target, target, n * l->n_in * sizeof *target);
-    nn_pass p = {ws->scratch[T], ws->target, 1};
+    nn_pass p = {ws->scratch[T], ws->target, 1, NULL};
     l->ops->forward(l, &p, n, ws->z[T], ws->z[T + 1]);
     *loss = mean_of(n, ws->z[T + 1]);
     net->stage = STAGE_LOSS;
     return NN_OK;
+}
+
+/* δ arrives at the output of layer `top` (exclusive); each layer below turns it into the message
+ * to the one before it and adds its parameter gradients. */
+static void backward_below(nn_net *net, size_t top, float *delta)
+{
+    nn_workspace *ws = net->train;
+    for (size_t t = top; t-- > 0;) {
+        const nn_layer *l = &net->layers[t];
+        float *delta_prev = t == 0 && !net->cfg.input_grad ? NULL : ws->delta[t % 2];
+        nn_pass p = {ws->scratch[t], ws->target, 1, ws->side[t]};
+        l->ops->backward(l, &p, net->batch, ws->z[t], ws->z[t + 1], delta, delta_prev);
+        delta = delta_prev;
+    }
+    net->input_grad = delta;
+    net->stage = STAGE_FORWARD; /* the gradients are in; a second backward needs a new loss */
 }
 
 int nn_net_backward(nn_net *net)
@@ -375,20 +397,49 @@ int nn_net_backward(nn_net *net)
     if (net->stage != STAGE_LOSS)
         return nn_error(NN_EINVAL, "nn_net_backward: nn_net_loss() has not run on this pass");
     nn_workspace *ws = net->train;
-    size_t n = net->batch;
     /* δ^T: the loss of the network is the mean of the per-sample losses z^T_n */
-    for (size_t i = 0; i < n; i++)
-        ws->delta_top[i] = 1.0f / (float)n;
-    float *delta = ws->delta_top;
-    for (size_t t = net->n_layers; t-- > 0;) {
-        const nn_layer *l = &net->layers[t];
-        float *delta_prev = t == 0 && !net->cfg.input_grad ? NULL : ws->delta[t % 2];
-        nn_pass p = {ws->scratch[t], ws->target, 1};
-        l->ops->backward(l, &p, n, ws->z[t], ws->z[t + 1], delta, delta_prev);
-        delta = delta_prev;
-    }
-    net->input_grad = delta;
-    net->stage = STAGE_FORWARD; /* the gradients are in; a second backward needs a new loss */
+    for (size_t i = 0; i < net->batch; i++)
+        ws->delta_top[i] = 1.0f / (float)net->batch;
+    backward_below(net, net->n_layers, ws->delta_top);
+    return NN_OK;
+}
+
+int nn_net_backward_from(nn_net *net, const float *delta)
+{
+    if (net->stage == STAGE_NONE || !delta)
+        return nn_error(NN_EINVAL, "nn_net_backward_from: no forward pass or no message");
+    nn_workspace *ws = net->train;
+    /* The message goes where the layer above the body would have written it: the buffer the
+     * top body layer does not write its own message to. */
+    float *top = ws->delta[net->n_body % 2];
+    memcpy(top, delta, net->batch * nn_net_n_out(net) * sizeof *delta);
+    backward_below(net, net->n_body, top);
+    return NN_OK;
+}
+
+/* The side input of layer i, or -1 when it takes none. */
+static long side_width_of(const nn_net *net, size_t i)
+{
+    if (i >= net->n_layers) return -1;
+    const nn_layer_spec *s = &net->layers[i].spec;
+    if ((s->kind == NN_LAYER_NOISE || s->kind == NN_LAYER_CUSTOM) && s->side_width > 0)
+        return (long)s->side_width;
+    return -1;
+}
+
+int nn_net_set_side(nn_net *net, size_t i, const float *side)
+{
+    if (side_width_of(net, i) < 0)
+        return nn_error(NN_EINVAL, "nn_net_set_side: layer %zu takes no side input", i);
+    net->train->side[i] = side;
+    return NN_OK;
+}
+
+int nn_workspace_set_side(nn_workspace *ws, size_t i, const float *side)
+{
+    if (!ws || side_width_of(ws->net, i) < 0)
+        return nn_error(NN_EINVAL, "nn_workspace_set_side: layer %zu takes no side input", i);
+    ws->side[i] = side;
     return NN_OK;
 }
 
@@ -406,15 +457,17 @@ static int check_workspace(const nn_net *net, const nn_workspace *ws, const char
     return NN_OK;
 }
 
-/* Runs the body (every layer but the loss) on n ≤ max_batch samples; the last layer writes to
- * out. */
-static void run_body(const nn_net *net, nn_workspace *ws, size_t n, const float *x, float *out)
+/* Runs the body (every layer but the loss) on n ≤ max_batch samples, the ones from sample
+ * `first` of the call on (side inputs advance with them); the last layer writes to out. */
+static void run_body(const nn_net *net, nn_workspace *ws, size_t first, size_t n, const float *x,
+                     float *out)
 {
     const float *in = x;
     for (size_t t = 0; t < net->n_body; t++) {
         const nn_layer *l = &net->layers[t];
         float *z = t + 1 == net->n_body ? out : ws->z[t % 2];
-        nn_pass p = {ws->scratch[t], NULL, 0};
+        const float *side = ws->side[t] ? ws->side[t] + first * l->spec.side_width : NULL;
+        nn_pass p = {ws->scratch[t], NULL, 0, side};
         l->ops->forward(l, &p, n, in, z);
         in = z;
     }
@@ -427,7 +480,7 @@ int nn_net_infer(const nn_net *net, nn_workspace *ws, size_t n, const float *x, 
     size_t n_in = net->cfg.n_in, n_out = nn_net_n_out(net);
     for (size_t done = 0; done < n; done += ws->max_batch) {
         size_t piece = n - done < ws->max_batch ? n - done : ws->max_batch;
-        run_body(net, ws, piece, x + done * n_in, out + done * n_out);
+        run_body(net, ws, done, piece, x + done * n_in, out + done * n_out);
     }
     return NN_OK;
 }
@@ -447,8 +500,8 @@ int nn_net_eval_loss(const nn_net *net, nn_workspace *ws, size_t n, const float 
     double sum = 0.0;
     for (size_t done = 0; done < n; done += ws->max_batch) {
         size_t piece = n - done < ws->max_batch ? n - done : ws->max_batch;
-        run_body(net, ws, piece, x + done * n_in, logits);
-        nn_pass p = {ws->scratch[T], target + done * n_out, 0};
+        run_body(net, ws, done, piece, x + done * n_in, logits);
+        nn_pass p = {ws->scratch[T], target + done * n_out, 0, NULL};
         l->ops->forward(l, &p, piece, logits, ws->loss);
         sum += mean_of(piece, ws->loss) * (double)piece;
     }

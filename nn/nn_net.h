@@ -61,21 +61,51 @@ typedef enum {
     NN_LAYER_POWER_NORM = 2, /* z = z_prev / sqrt(P): unit mean power of the batch's (I,Q) pairs */
     NN_LAYER_NOISE = 3,      /* z = z_prev + σ·w, w standard normal from a callback (AWGN) */
     NN_LAYER_LOSS = 4,       /* the loss; the last layer, one output per sample */
+    NN_LAYER_CUSTOM = 5,     /* z = g(z_prev, s): forward and backward supplied by the caller
+                                (nn_custom_ops), no parameters; not stored in model files */
 } nn_layer_kind;
 
 /* Fills w[0..count) with independent standard normal samples for a noise layer. user is the
  * pointer given with the callback. It may be called from every thread that runs the layer. */
 typedef void (*nn_noise_fn)(void *user, size_t count, float *w);
 
+/* A layer whose derivation the caller supplies, so that something nn/ knows nothing of — a
+ * channel between a learned transmitter and a learned receiver — can be one of the g^t:
+ *
+ *     forward : z = g(z_prev, s)                      n samples; s: the layer's side input
+ *     backward: δ_prev = (∂g/∂z_prev)ᵀ δ              the message to the layer below
+ *
+ * s is n × side_width floats per call (nn_net_set_side, nn_workspace_set_side), e.g. a noise
+ * level or a channel gain per sample; it is an input, not a parameter, and receives no
+ * gradient. The layer has no parameters. forward may cache per-sample values in cache
+ * (n × cache_per_sample floats, the same memory in the backward of that pass), e.g. the noise it
+ * drew. Both run on the caller's threads: with inference from several threads, forward must be
+ * thread-safe for one user pointer. */
+typedef struct {
+    const char *name;
+    void (*forward)(void *user, size_t n, size_t n_in, size_t n_out, const float *side,
+                    const float *z_prev, float *z, float *cache);
+    void (*backward)(void *user, size_t n, size_t n_in, size_t n_out, const float *side,
+                     const float *z_prev, const float *z, const float *cache, const float *delta,
+                     float *delta_prev);
+    size_t cache_per_sample; /* floats of cache per sample */
+} nn_custom_ops;
+
 /* Description of one layer; fields not used by its kind are ignored. */
 typedef struct {
     nn_layer_kind kind;
-    size_t n_out;      /* dense: output width N_t (1 .. NN_MAX_WIDTH) */
+    size_t n_out;      /* dense: output width N_t (1 .. NN_MAX_WIDTH); custom: likewise, 0 for
+                          the input width */
     nn_act act;        /* dense: activation */
     nn_loss loss;      /* loss: which loss */
-    float sigma;       /* noise: standard deviation per real component, ≥ 0 */
+    float sigma;       /* noise: standard deviation per real component, ≥ 0 (with a side input,
+                          the factor of each sample's own σ) */
     nn_noise_fn noise; /* noise: the sample source; NULL adds nothing until one is set */
     void *noise_user;  /* noise: passed to the callback */
+    size_t side_width; /* noise: 0, or 1 for a σ per sample (z = x + sigma·s_n·w);
+                          custom: the floats of side input per sample, 0 for none */
+    const nn_custom_ops *custom; /* custom: the operations (borrowed; must outlive the net) */
+    void *custom_user;           /* custom: passed to them */
 } nn_layer_spec;
 
 /* Limits checked by every constructor and by the model loader. */
@@ -176,6 +206,20 @@ int nn_net_loss(nn_net *net, const float *target, double *loss);
  * (never updating parameters). Returns NN_EINVAL unless nn_net_loss() ran on this forward pass. */
 int nn_net_backward(nn_net *net);
 
+/* Backward pass from a message given by the caller: δ = ∂G/∂z at the output of the body (the
+ * last layer before the loss; n × nn_net_n_out() floats for the n samples of the last forward
+ * pass), for a composite G that goes on outside this network — e.g. a transmitter whose output
+ * passes through a channel into another network, whose nn_net_input_grad() is this δ after the
+ * channel's own backward. The loss layer, if any, is not used. Each layer then does as in
+ * nn_net_backward. Returns NN_EINVAL without a forward pass or delta. */
+int nn_net_backward_from(nn_net *net, const float *delta);
+
+/* Sets the side input of layer i (a noise layer with side_width 1, or a custom layer with
+ * side_width > 0) for the next training passes: side is n × side_width floats for the n samples
+ * of the next nn_net_forward, borrowed until the backward pass that follows it. Returns NN_EINVAL
+ * when layer i takes no side input. Not thread-safe: call between steps. */
+int nn_net_set_side(nn_net *net, size_t i, const float *side);
+
 /* δ^0 = ∂L/∂x of the last backward pass (n × N_0, owned by the network), or NULL unless the
  * network was created with input_grad. */
 const float *nn_net_input_grad(const nn_net *net);
@@ -195,6 +239,11 @@ nn_workspace *nn_workspace_create(const nn_net *net, size_t max_batch);
 
 /* Destroys a workspace; NULL is a no-op. */
 void nn_workspace_destroy(nn_workspace *ws);
+
+/* Sets the side input of layer i for the inference calls made with ws: n × side_width floats for
+ * the n samples of the next nn_net_infer or nn_net_eval_loss (pieces advance through it like x).
+ * Borrowed until then. Returns NN_EINVAL when layer i takes no side input. */
+int nn_workspace_set_side(nn_workspace *ws, size_t i, const float *side);
 
 /* Runs every layer but the loss on x (n × N_0) and writes the last one's values (the logits,
  * n × nn_net_n_out()) to out. Any n ≥ 1 is accepted: the batch is processed in pieces of the

@@ -59,6 +59,53 @@ static void fixed_noise(void *user, size_t count, float *w)
     memcpy(w, noise_samples, count * sizeof *w);
 }
 
+/* ---- a channel as a layer ------------------------------------------------------------------ */
+
+/* Side inputs of the layers under test: per sample (Re h, Im h, s) for the channel below, or s
+ * alone for a noise layer with a side input. */
+static float side_values[4096];
+
+/* Flat fading and noise, as sim/ puts a channel between two networks: each (I, Q) pair x of
+ * sample i becomes h_i x + s_i w with h_i = side[3i] + j side[3i+1], s_i = side[3i+2] and w the
+ * fixed noise samples; the message back is conj(h_i) δ (∂(h x)/∂x as a 2 × 2 real Jacobian). */
+static void fading_forward(void *user, size_t n, size_t n_in, size_t n_out, const float *side,
+                           const float *x, float *z, float *cache)
+{
+    (void)user, (void)n_out, (void)cache;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i * n_in; j < (i + 1) * n_in; j += 2) {
+            float hr = side[3 * i], hi = side[3 * i + 1], s = side[3 * i + 2];
+            z[j] = hr * x[j] - hi * x[j + 1] + s * noise_samples[j];
+            z[j + 1] = hi * x[j] + hr * x[j + 1] + s * noise_samples[j + 1];
+        }
+}
+
+static void fading_backward(void *user, size_t n, size_t n_in, size_t n_out, const float *side,
+                            const float *x, const float *z, const float *cache,
+                            const float *delta, float *delta_prev)
+{
+    (void)user, (void)n_out, (void)x, (void)z, (void)cache;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i * n_in; j < (i + 1) * n_in; j += 2) {
+            float hr = side[3 * i], hi = side[3 * i + 1];
+            delta_prev[j] = hr * delta[j] + hi * delta[j + 1];
+            delta_prev[j + 1] = -hi * delta[j] + hr * delta[j + 1];
+        }
+}
+
+static const nn_custom_ops fading_ops = {"fading", fading_forward, fading_backward, 0};
+
+/* The same channel in double, for the reference. */
+static void ref_fading(size_t n, size_t width, const double *x, double *z)
+{
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i * width; j < (i + 1) * width; j += 2) {
+            double hr = side_values[3 * i], hi = side_values[3 * i + 1], s = side_values[3 * i + 2];
+            z[j] = hr * x[j] - hi * x[j + 1] + s * noise_samples[j];
+            z[j + 1] = hi * x[j] + hr * x[j + 1] + s * noise_samples[j + 1];
+        }
+}
+
 /* ---- the double-precision reference -----------------------------------------------------------
  */
 
@@ -140,8 +187,12 @@ static double ref_loss(size_t n_layers, const nn_layer_spec *specs, size_t n_in,
             for (size_t i = 0; i < count; i++)
                 next[i] = scale * cur[i];
         } else if (s->kind == NN_LAYER_NOISE) {
-            for (size_t i = 0; i < count; i++)
-                next[i] = cur[i] + (s->noise ? (double)s->sigma * noise_samples[i] : 0.0);
+            for (size_t i = 0; i < count; i++) {
+                double level = s->side_width ? side_values[i / width] : 1.0;
+                next[i] = cur[i] + (s->noise ? (double)s->sigma * level * noise_samples[i] : 0.0);
+            }
+        } else if (s->kind == NN_LAYER_CUSTOM) {
+            ref_fading(n, width, cur, next);
         } else {
             for (size_t i = 0; i < n; i++)
                 loss += ref_sample_loss(s->loss, width, cur + i * width, y + i * width);
@@ -481,6 +532,145 @@ static void test_catches_one_wrong_parameter_term(void **state)
     nn_net_destroy(net);
 }
 
+#define FADING {.kind = NN_LAYER_CUSTOM, .custom = &fading_ops, .side_width = 3}
+
+/* The channel as a layer: a learned transmitter (dense, power normalisation), flat fading with a
+ * gain and a noise level per sample as side input, a learned receiver; and a noise layer whose
+ * σ comes per sample from its side input. */
+static void test_channel_layer(void **state)
+{
+    (void)state;
+    fill_uniform(4096, noise_samples, -2.385, 2.385);
+    fill_uniform(4096, side_values, -1.385, 1.385);
+    nn_layer_spec specs[] = {DENSE(6, NN_ACT_IDENTITY), {.kind = NN_LAYER_POWER_NORM}, FADING,
+                             DENSE(9, NN_ACT_RELU), DENSE(8, NN_ACT_IDENTITY),
+                             LOSS(NN_LOSS_SOFTMAX_CE)};
+    nn_net *net = make_net(8, 6, specs, 600);
+    assert_int_equal(nn_net_set_side(net, 2, side_values), NN_OK);
+    assert_int_equal(nn_net_set_side(net, 1, side_values), NN_EINVAL); /* takes none */
+    float x[11 * 8], y[11 * 8];
+    fill_uniform(11 * 8, x, -1.385, 1.385);
+    fill_prob_rows(11, 8, y);
+    check_result r = check_gradients(net, 6, specs, 11, x, y);
+    expect_pass(&r, "channel layer with side input");
+    nn_net_destroy(net);
+
+    nn_layer_spec noisy[] = {DENSE(6, NN_ACT_TANH),
+                             {.kind = NN_LAYER_NOISE, .sigma = 0.385f, .noise = fixed_noise,
+                              .side_width = 1},
+                             DENSE(3, NN_ACT_IDENTITY), LOSS(NN_LOSS_SIGMOID_BCE)};
+    net = make_net(4, 4, noisy, 601);
+    assert_int_equal(nn_net_set_side(net, 1, side_values), NN_OK);
+    fill_uniform(11 * 3, y, 0.0, 1.0);
+    r = check_gradients(net, 4, noisy, 11, x, y);
+    expect_pass(&r, "noise with a sigma per sample");
+    nn_net_destroy(net);
+}
+
+/* Split at the channel, the same composite trains through nn_net_backward_from: the receiver's
+ * δ^0 goes back through the channel's backward into the transmitter, whose gradients equal those
+ * of the whole network in one piece. */
+static void test_backward_from_outside(void **state)
+{
+    (void)state;
+    fill_uniform(4096, noise_samples, -2.385, 2.385);
+    fill_uniform(4096, side_values, -1.385, 1.385);
+    nn_layer_spec whole[] = {DENSE(6, NN_ACT_IDENTITY), {.kind = NN_LAYER_POWER_NORM}, FADING,
+                             DENSE(9, NN_ACT_RELU), DENSE(8, NN_ACT_IDENTITY),
+                             LOSS(NN_LOSS_SOFTMAX_CE)};
+    nn_layer_spec tx[] = {DENSE(6, NN_ACT_IDENTITY), {.kind = NN_LAYER_POWER_NORM}};
+    nn_layer_spec rx[] = {DENSE(9, NN_ACT_RELU), DENSE(8, NN_ACT_IDENTITY),
+                          LOSS(NN_LOSS_SOFTMAX_CE)};
+    enum { N = 11 };
+    nn_net *one = make_net(8, 6, whole, 602), *t = make_net(8, 2, tx, 603),
+           *r = make_net(6, 3, rx, 604);
+    /* the split networks start from the whole one's parameters */
+    memcpy(nn_net_params(t), nn_net_params(one), nn_net_n_params(t) * sizeof(float));
+    memcpy(nn_net_params(r), nn_net_params(one) + nn_net_n_params(t),
+           nn_net_n_params(r) * sizeof(float));
+    assert_int_equal(nn_net_set_side(one, 2, side_values), NN_OK);
+    float x[N * 8], y[N * 8], z[N * 6], dz[N * 6];
+    fill_uniform(N * 8, x, -1.385, 1.385);
+    fill_prob_rows(N, 8, y);
+    double loss_one, loss_split;
+    nn_net_zero_grad(one), nn_net_zero_grad(t), nn_net_zero_grad(r);
+    assert_int_equal(nn_net_forward(one, N, x), NN_OK);
+    assert_int_equal(nn_net_loss(one, y, &loss_one), NN_OK);
+    assert_int_equal(nn_net_backward(one), NN_OK);
+    /* inference sees the side input like training; in pieces of 4 (a network without power
+     * normalisation, noiseless channel) it advances through it piece by piece, like x */
+    nn_workspace *ws = nn_workspace_create(one, N);
+    float logits[N * 8];
+    assert_int_equal(nn_workspace_set_side(ws, 3, side_values), NN_EINVAL);
+    assert_int_equal(nn_workspace_set_side(ws, 2, side_values), NN_OK);
+    assert_int_equal(nn_net_infer(one, ws, N, x, logits), NN_OK);
+    for (size_t i = 0; i < N * 8; i++) assert_close(logits[i], nn_net_output(one)[i], 1e-5, 1e-6);
+    nn_workspace_destroy(ws);
+    nn_layer_spec plain[] = {DENSE(6, NN_ACT_IDENTITY), FADING, DENSE(8, NN_ACT_IDENTITY)};
+    float quiet[3 * N];
+    for (size_t i = 0; i < 3 * N; i++) quiet[i] = i % 3 == 2 ? 0.0f : side_values[i];
+    nn_net *p = make_net(8, 3, plain, 606);
+    assert_int_equal(nn_net_set_side(p, 1, quiet), NN_OK);
+    assert_int_equal(nn_net_forward(p, N, x), NN_OK);
+    ws = nn_workspace_create(p, 4);
+    assert_int_equal(nn_workspace_set_side(ws, 1, quiet), NN_OK);
+    assert_int_equal(nn_net_infer(p, ws, N, x, logits), NN_OK);
+    for (size_t i = 0; i < N * 8; i++) assert_close(logits[i], nn_net_output(p)[i], 1e-5, 1e-6);
+    nn_workspace_destroy(ws);
+    nn_net_destroy(p);
+    assert_int_equal(nn_net_backward_from(t, NULL), NN_EINVAL);
+    assert_int_equal(nn_net_forward(t, N, x), NN_OK);
+    fading_forward(NULL, N, 6, 6, side_values, nn_net_output(t), z, NULL);
+    assert_int_equal(nn_net_forward(r, N, z), NN_OK);
+    assert_int_equal(nn_net_loss(r, y, &loss_split), NN_OK);
+    assert_int_equal(nn_net_backward(r), NN_OK);
+    fading_backward(NULL, N, 6, 6, side_values, nn_net_output(t), z, NULL, nn_net_input_grad(r),
+                    dz);
+    assert_int_equal(nn_net_backward_from(t, dz), NN_OK);
+    assert_close(loss_split, loss_one, 1e-6, 0);
+    const float *g1 = nn_net_grads(one), *gt = nn_net_grads(t), *gr = nn_net_grads(r);
+    size_t pt = nn_net_n_params(t), pr = nn_net_n_params(r);
+    for (size_t i = 0; i < pt; i++) assert_close(gt[i], g1[i], 1e-5, 1e-7);
+    for (size_t i = 0; i < pr; i++) assert_close(gr[i], g1[pt + i], 1e-5, 1e-7);
+    /* a custom layer cannot go into a model file */
+    assert_int_equal(nn_model_save("/tmp/bersim-custom.model", one, NULL), NN_EINVAL);
+    nn_net_destroy(one), nn_net_destroy(t), nn_net_destroy(r);
+}
+
+/* A channel layer whose backward forgets the conjugate (h δ instead of conj(h) δ) is caught. */
+static void fading_backward_wrong(void *user, size_t n, size_t n_in, size_t n_out,
+                                  const float *side, const float *x, const float *z,
+                                  const float *cache, const float *delta, float *delta_prev)
+{
+    (void)user, (void)n_out, (void)x, (void)z, (void)cache;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i * n_in; j < (i + 1) * n_in; j += 2) {
+            float hr = side[3 * i], hi = side[3 * i + 1];
+            delta_prev[j] = hr * delta[j] - hi * delta[j + 1];
+            delta_prev[j + 1] = hi * delta[j] + hr * delta[j + 1];
+        }
+}
+
+static void test_catches_wrong_channel_backward(void **state)
+{
+    (void)state;
+    static const nn_custom_ops wrong = {"fading_wrong", fading_forward, fading_backward_wrong, 0};
+    fill_uniform(4096, noise_samples, -2.385, 2.385);
+    fill_uniform(4096, side_values, -1.385, 1.385);
+    nn_layer_spec specs[] = {DENSE(6, NN_ACT_IDENTITY),
+                             {.kind = NN_LAYER_CUSTOM, .custom = &wrong, .side_width = 3},
+                             DENSE(8, NN_ACT_IDENTITY), LOSS(NN_LOSS_SOFTMAX_CE)};
+    nn_net *net = make_net(8, 4, specs, 605);
+    assert_int_equal(nn_net_set_side(net, 1, side_values), NN_OK);
+    float x[11 * 8], y[11 * 8];
+    fill_uniform(11 * 8, x, -1.385, 1.385);
+    fill_prob_rows(11, 8, y);
+    check_result r = check_gradients(net, 4, specs, 11, x, y);
+    print_message("  wrong channel backward: worst %.2e\n", r.worst);
+    assert_true(r.worst > 100 * TOL);
+    nn_net_destroy(net);
+}
+
 int main(void)
 {
     nn_blas_set_threads(1); /* small products: OpenBLAS's threads would only wait on each other */
@@ -490,6 +680,9 @@ int main(void)
         cmocka_unit_test(test_power_norm),
         cmocka_unit_test(test_noise),
         cmocka_unit_test(test_whole_network),
+        cmocka_unit_test(test_channel_layer),
+        cmocka_unit_test(test_backward_from_outside),
+        cmocka_unit_test(test_catches_wrong_channel_backward),
         cmocka_unit_test(test_catches_wrong_derivative_pair),
         cmocka_unit_test(test_catches_one_wrong_message_term),
         cmocka_unit_test(test_catches_one_wrong_parameter_term),
