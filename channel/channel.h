@@ -1,6 +1,6 @@
 /* channel/: signals. Random streams, constellations, mapper and demappers, AWGN and flat
- * fading channels, training pairs. Processing functions take caller-owned arrays with explicit
- * lengths and allocate nothing; stateful blocks live from _create to _destroy. */
+ * fading channels, pilot patterns, training pairs. Processing functions take caller-owned arrays
+ * with explicit lengths and allocate nothing; stateful blocks live from _create to _destroy. */
 #ifndef CHANNEL_H
 #define CHANNEL_H
 
@@ -8,6 +8,7 @@
 #include "fading.h"
 #include "modem.h"
 #include "pairs.h"
+#include "pilots.h"
 #include "rng.h"
 
 #endif

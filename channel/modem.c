@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ch_vmath.h"
+
 #include "ch_error.h"
 
 /* Largest number of levels on a square-QAM axis (256-QAM). */
@@ -605,9 +607,9 @@ static void llr_from_metrics(unsigned nbits, const float *dist, int exact, float
         float sum[2] = {0, 0};
         for (unsigned l = 0; l < nl; l++) {
             unsigned c = l >> shift & 1u;
-            sum[c] += expf(mn[c] - dist[l]);
+            sum[c] += ch_expf_nonpositive(mn[c] - dist[l]);
         }
-        llr[b] += logf(sum[0] / sum[1]);
+        llr[b] += ch_logf(sum[0]) - ch_logf(sum[1]);
     }
 }
 
@@ -654,39 +656,6 @@ static inline void axis_maxlog(const float *level_of, unsigned kax, unsigned axe
     }
 }
 
-/* e^x for x <= 0, relative error below 2e-7, 0 below -87: 2^n 2^f with n = round(x log2 e)
- * and a degree-6 Taylor polynomial of 2^f, |f| <= 1/2. Written out (libm's expf is a call per
- * value) so that the exact demapper's loop vectorises. */
-static inline float exp_nonpositive(float x)
-{
-    float t = x * 1.44269504f;
-    t = t > -126.0f ? t : -126.0f; /* fmaxf would stop the loop from vectorising */
-    /* Round to nearest by the 1.5 * 2^23 trick, exact for |t| < 2^22 (rintf, too, blocks it). */
-    float n = (t + 12582912.0f) - 12582912.0f, f = (t - n) * 0.693147181f;
-    float p = 1.0f + f * (1.0f + f * (0.5f + f * (1.0f / 6 + f * (1.0f / 24 + f * (1.0f / 120 +
-                                                                        f * (1.0f / 720))))));
-    uint32_t bits = (uint32_t)((int32_t)n + 127) << 23;
-    float scale;
-    memcpy(&scale, &bits, sizeof scale);
-    return p * scale;
-}
-
-/* log s for a normal s > 0, absolute error below 1e-7: s = m 2^e, m in [1, 2), and
- * log m = 2 atanh(u), u = (m - 1)/(m + 1) in [0, 1/3), by its series to u^11. Vectorises, as
- * exp_nonpositive does. */
-static inline float log_positive(float s)
-{
-    uint32_t bits;
-    memcpy(&bits, &s, sizeof bits);
-    float e = (float)((int32_t)(bits >> 23) - 127), m;
-    bits = (bits & 0x007fffffu) | 0x3f800000u;
-    memcpy(&m, &bits, sizeof m);
-    float u = (m - 1) / (m + 1), u2 = u * u;
-    float series = 1 + u2 * (1.0f / 3 + u2 * (1.0f / 5 + u2 * (1.0f / 7 + u2 * (1.0f / 9 +
-                                                                         u2 * (1.0f / 11)))));
-    return e * 0.693147181f + 2 * u * series;
-}
-
 /* Axis values per pass of axis_exact: its per-level and per-bit arrays stay in L1. */
 #define EXACT_CHUNK 64
 
@@ -720,11 +689,11 @@ static inline void axis_exact(const float *level_of, unsigned kax, unsigned axes
                 unsigned c = g >> (kax - 1 - b) & 1u;
                 float *sc_ = sum[c];
                 const float *mc = mn[c], *dg = d[g];
-                for (size_t i = 0; i < m; i++) sc_[i] += exp_nonpositive(mc[i] - dg[i]);
+                for (size_t i = 0; i < m; i++) sc_[i] += ch_expf_nonpositive(mc[i] - dg[i]);
             }
             for (size_t i = 0; i < m; i++)
-                llr[(f0 + i) * kax + b] = mn[1][i] - mn[0][i] + log_positive(sum[0][i]) -
-                                          log_positive(sum[1][i]);
+                llr[(f0 + i) * kax + b] = mn[1][i] - mn[0][i] + ch_logf(sum[0][i]) -
+                                          ch_logf(sum[1][i]);
         }
     }
 }

@@ -101,49 +101,42 @@ int ch_pairs_fill(const ch_link *link, ch_rng *r, int per_symbol_snr, size_t n, 
     return CH_OK;
 }
 
-/* y[b*spacing .. (b+1)*spacing) = pilot, then the data symbols x of block b. */
-static void insert_pilots(size_t nblocks, unsigned spacing, const float complex *x,
-                          float complex *y)
+static int check_pilot_link(const ch_link *link, const ch_pilots *pilots)
 {
-    for (size_t b = 0; b < nblocks; b++) {
-        y[b * spacing] = CH_PILOT;
-        for (unsigned j = 1; j < spacing; j++) y[b * spacing + j] = x[b * (spacing - 1) + j - 1];
-    }
-}
-
-static int check_pilot_link(const ch_link *link, unsigned spacing)
-{
-    if (spacing < 2)
-        return ch_error(CH_EINVAL, "ch_pairs_fill_pilot: spacing=%u, need at least 2", spacing);
+    if (!pilots || ch_pilots_n_freq(pilots) != 1)
+        return ch_error(CH_EINVAL, "ch_pairs_fill_pilot: %s", pilots ? "a multicarrier pattern"
+                                                                     : "pilots is NULL");
     if (!link->fading) return CH_OK;
     const ch_fading_config *f = ch_fading_get_config(link->fading);
-    if (f->doppler > 0 ? f->coherence != 1 : f->coherence != spacing)
+    size_t frame = ch_pilots_frame(pilots);
+    if (f->doppler > 0 ? f->coherence != 1 : f->coherence != frame)
         return ch_error(CH_EINVAL,
-                        "ch_pairs_fill_pilot: fading coherence %u is not the pilot spacing %u",
-                        f->coherence, spacing);
+                        "ch_pairs_fill_pilot: fading coherence %u is not the pilot frame %zu",
+                        f->coherence, frame);
     return CH_OK;
 }
 
-int ch_pairs_fill_pilot(const ch_link *link, ch_rng *r, unsigned spacing, size_t nblocks,
+int ch_pairs_fill_pilot(const ch_link *link, ch_rng *r, const ch_pilots *pilots, size_t nblocks,
                         uint8_t *bits, float complex *y, float complex *h, float *n0)
 {
     int status = check_link(link);
-    if (status == CH_OK) status = check_pilot_link(link, spacing);
+    if (status == CH_OK) status = check_pilot_link(link, pilots);
     if (status != CH_OK) return status;
     const char *missing = !r ? "r" : nblocks == 0 ? NULL : !bits ? "bits" : !y ? "y" : !n0 ? "n0"
                                                                                          : NULL;
     if (missing) return ch_error(CH_EINVAL, "ch_pairs_fill_pilot: %s is NULL", missing);
     unsigned k = ch_modem_bits_per_symbol(link->modem);
-    size_t ndata = nblocks * (spacing - 1);
+    size_t frame = ch_pilots_frame(pilots), ndata = nblocks * ch_pilots_n_data(pilots);
     ch_rng_bits(r, ndata * k, bits);
-    /* The data symbols go to the end of y first, then move into place behind their pilots. */
-    float complex *x = y + nblocks;
+    /* The data symbols go to the end of y first, then move into place around their pilots
+     * (front to back: no data symbol is overwritten before it has moved). */
+    float complex *x = y + nblocks * frame - ndata;
     ch_modem_map(link->modem, ndata, bits, x);
-    insert_pilots(nblocks, spacing, x, y);
-    /* Doppler-correlated blocks belong together (a receiver may look at neighbouring pilots):
-     * one SNR for the call; independent blocks get one each. */
+    ch_pilots_insert(pilots, nblocks, x, y);
+    /* Doppler-correlated frames belong together (a receiver may look at neighbouring pilots):
+     * one SNR for the call; independent frames get one each. */
     bool correlated = link->fading && ch_fading_get_config(link->fading)->doppler > 0;
     draw_n0(link, r, !correlated, nblocks, n0);
-    fade_and_add_noise(link, r, nblocks * spacing, spacing, n0, y, h);
+    fade_and_add_noise(link, r, nblocks * frame, (unsigned)frame, n0, y, h);
     return CH_OK;
 }

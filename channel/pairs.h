@@ -8,6 +8,7 @@
 
 #include "fading.h"
 #include "modem.h"
+#include "pilots.h"
 #include "rng.h"
 
 /* A link: modulation, channel and SNR range. Borrowed parts. */
@@ -31,20 +32,17 @@ typedef struct {
 int ch_pairs_fill(const ch_link *link, ch_rng *r, int per_symbol_snr, size_t n, uint8_t *bits,
                   float complex *y, float complex *h, float *n0);
 
-/* The known pilot symbol of pilot-aided links (unit energy, like every symbol). */
-#define CH_PILOT 1.0f
-
-/* Pilot-aided blocks for a receiver without CSI: nblocks blocks of `spacing` symbols (>= 2),
- * the first of each the pilot CH_PILOT and the others data. Either one gain per block (the
- * link's fading has coherence == spacing, or is NULL for AWGN) and one SNR per block drawn
- * uniformly in dB; or, with Doppler-correlated fading (coherence 1), a gain per symbol that
- * runs on across the blocks and calls, and one SNR for the whole call. Fills bits[nblocks * (spacing-1) * k] (the data bits), y[nblocks * spacing]
- * (the pilot's observation first in each block), h[nblocks * spacing] (the true gains, for tests
- * and genie receivers; may be NULL) and n0[nblocks]. The pilot costs energy and rate: pass
- * link->code_rate = (spacing-1)/spacing so that Eb/N0 counts the pilot's energy against the data
- * bits. Allocates nothing. Errors as ch_pairs_fill, and CH_EINVAL for spacing < 2 or a fading
- * coherence other than spacing. */
-int ch_pairs_fill_pilot(const ch_link *link, ch_rng *r, unsigned spacing, size_t nblocks,
+/* Pilot-aided frames for a receiver without CSI: nblocks frames of the single-carrier pattern
+ * `pilots` (ch_pilots_n_freq 1; a frame of F symbols), pilots and data where the pattern puts
+ * them. Either one gain per frame (the link's fading has coherence == F, or is NULL for AWGN)
+ * and one SNR per frame drawn uniformly in dB; or, with Doppler-correlated fading (coherence 1),
+ * a gain per symbol that runs on across the frames and calls, and one SNR for the whole call.
+ * Fills bits[nblocks * n_data * k] (the data bits), y[nblocks * F] (the frames as received),
+ * h[nblocks * F] (the true gains, for tests and genie receivers; may be NULL) and n0[nblocks].
+ * The pilots cost energy and rate: pass link->code_rate = ch_pilots_rate(pilots) so that Eb/N0
+ * counts their energy against the data bits. Allocates nothing. Errors as ch_pairs_fill, and
+ * CH_EINVAL for a multicarrier pattern or a fading coherence other than F. */
+int ch_pairs_fill_pilot(const ch_link *link, ch_rng *r, const ch_pilots *pilots, size_t nblocks,
                         uint8_t *bits, float complex *y, float complex *h, float *n0);
 
 #endif

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ch_vmath.h"
 #include "rng_internal.h"
 
 /* Lanes of the generator: a multiple of 8. */
@@ -203,39 +204,9 @@ void ch_rng_bits(ch_rng *r, size_t n, uint8_t *bits)
 
 /* ---- Gaussian variates ---- */
 
-/* log(1 + f) = f + f^2 R(f) for f in [sqrt(1/2) - 1, sqrt(2) - 1]: R is the Chebyshev
- * interpolant of degree 7 of (log(1 + f) - f) / f^2, relative error of the sum 6e-8 with these
- * float coefficients (fitted for bersim). f is added last, exactly as given, so that the
- * rounding of the polynomial only touches the small correction f^2 R. Estrin's scheme rather
- * than Horner's: the dependency chain is 4 multiplies deep instead of 8, and latency bounded
- * the Gaussian loop. */
-static inline float log1p_reduced(float f)
-{
-    float f2 = f * f, f4 = f2 * f2;
-    float r01 = -0.49999997f + f * 0.333336711f, r23 = -0.250011474f + f * 0.199720502f;
-    float r45 = -0.165884882f + f * 0.14834787f, r67 = -0.141596466f + f * 0.0878726542f;
-    float r = (r01 + f2 * r23) + f4 * (r45 + f2 * r67);
-    return f + f2 * r;
-}
-
-/* log x for a positive normal float: x = 2^k m with m in [sqrt(1/2), sqrt(2)), then
- * log x = k log 2 + log(1 + (m - 1)). Bit manipulation instead of frexpf keeps it vectorisable.
- * Relative error 1.4e-7 at most (test_rng sweeps every float in [1/2, 2) and 64 binades). */
-static inline float logf_poly(float x)
-{
-    uint32_t ix;
-    memcpy(&ix, &x, sizeof ix);
-    ix += 0x3f800000u - 0x3f3504f3u; /* moves the exponent boundary to sqrt(1/2) */
-    int32_t k = (int32_t)(ix >> 23) - 127;
-    ix = (ix & 0x007fffffu) + 0x3f3504f3u;
-    float m;
-    memcpy(&m, &ix, sizeof m);
-    return (float)k * 0.693147182f + log1p_reduced(m - 1.0f);
-}
-
 float rng_logf(float x)
 {
-    return logf_poly(x);
+    return ch_logf(x);
 }
 
 /* u = w / 2^64 as a float from the two 32-bit halves of w, ra (high) and rb (low):
@@ -287,7 +258,7 @@ static inline float flip_sign(float x, uint32_t a, unsigned bit)
 static inline void box_muller_pair(uint32_t ra, uint32_t rb, uint32_t a, float sigma, float *xc,
                                    float *xs)
 {
-    float r = sqrtf(-2.0f * logf_poly(radius_uniform(ra, rb))) * sigma;
+    float r = sqrtf(-2.0f * ch_logf(radius_uniform(ra, rb))) * sigma;
     float phi = (float)(int32_t)(a << 2) * (0.785398163f * 0x1p-31f);
     float z = phi * phi;
     float s = sin_reduced(phi, z), c = cos_reduced(z);

@@ -3,6 +3,7 @@
 #ifndef NN_H
 #define NN_H
 #include "nn_error.h"
+#include "nn_file.h"
 #include "nn_model.h"
 #include "nn_net.h"
 #include "nn_optim.h"

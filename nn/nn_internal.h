@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "nn_error.h"
+#include "nn_file.h"
 #include "nn_net.h"
 
 #ifdef __GNUC__
@@ -185,22 +186,6 @@ size_t nn_mm_backprop_scratch(size_t n, size_t k);
  * start). */
 uint32_t nn_crc32(uint32_t crc, const void *data, size_t n);
 
-/* A file written under a temporary name and renamed into place on commit; a special file (device,
- * pipe, symbolic link) is written through instead, with temp_path NULL. */
-typedef struct {
-    FILE *f;
-    char *final_path;
-    char *temp_path;
-} nn_atomic_file;
-
-/* Opens a temporary file next to path. Returns NN_EIO or NN_ENOMEM (message names `who`). */
-int nn_atomic_open(nn_atomic_file *af, const char *path, const char *who);
-
-/* Flushes, syncs, closes and renames the file over path; on any failure removes the temporary
- * file and returns NN_EIO. */
-int nn_atomic_commit(nn_atomic_file *af, const char *who);
-
-/* Closes and removes the temporary file (after a failed write). */
-void nn_atomic_abort(nn_atomic_file *af);
+/* Atomic files (nn_atomic_open, commit, abort) are public: nn_file.h. */
 
 #endif

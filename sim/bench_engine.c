@@ -6,35 +6,33 @@
 #include <stdint.h>
 
 #include "engine.h"
+#include "sim_error.h"
 
 /* Bits per engine run: large enough that per-point set-up is negligible. */
 #define BENCH_POINT_BITS (1ull << 28)
 
 static double engine_rate(double min_seconds, int threads)
 {
-    ch_modem *modem = ch_modem_create(CH_MOD_BPSK);
-    sim_receiver *rx = modem ? sim_receiver_classical(SIM_RX_HARD, modem) : NULL;
+    sim_link link = {.mod = CH_MOD_BPSK, .fading = {.kind = CH_CHAN_AWGN, .coherence = 1},
+                     .rx = SIM_RX_HARD};
+    sim_chain *chain = sim_chain_create(&link, 0);
     double rate = -1;
-    if (!rx) goto done;
-    sim_engine_config cfg = {
-        .modem = modem, .fading = {.kind = CH_CHAN_AWGN, .coherence = 1}, .code_rate = 1.0,
-        .rx = rx, .seed = 2385, .min_errors = UINT64_MAX, .max_bits = BENCH_POINT_BITS,
-        .threads = threads,
-    };
+    if (!chain) return rate;
+    sim_engine_config cfg = {.chain = chain, .seed = 2385, .min_errors = UINT64_MAX,
+                             .max_bits = BENCH_POINT_BITS, .threads = threads};
     uint64_t bits = 0;
     double start = sim_bench_now(), elapsed;
     unsigned point = 0;
     do {
         sim_counts c;
-        if (sim_engine_run_point(&cfg, point++, 6.0, &c) != SIM_ENGINE_OK) goto done;
+        if (sim_engine_run_point(&cfg, point++, 6.0, &c) != SIM_OK) goto done;
         bits += c.bits;
         sim_bench_sink((double)c.bit_errors);
         elapsed = sim_bench_now() - start;
     } while (elapsed < min_seconds);
     rate = (double)bits / elapsed;
 done:
-    sim_receiver_destroy(rx);
-    ch_modem_destroy(modem);
+    sim_chain_destroy(chain);
     return rate;
 }
 

@@ -5,20 +5,20 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "chain.h"
 #include "cli.h"
 #include "commands.h"
 #include "engine.h"
-#include "link_options.h"
-#include "receiver.h"
+#include "link.h"
+#include "sim_error.h"
 #include "stats.h"
 #include "table.h"
 
 #define MAX_POINTS 1000
 
 typedef struct {
-    sim_link_options link;
-    sim_rx_kind rx;
-    const char *model;
+    sim_link_parser parser;
+    sim_link link;
     uint64_t min_errors, max_bits, seed, threads;
     const char *output;
     bool quiet;
@@ -31,10 +31,10 @@ static void sim_usage(void)
     puts("usage: bersim sim --mod M --channel C --ebn0 A:STEP:B [options]\n\n"
          "Monte Carlo bit and symbol error rates over an Eb/N0 grid, one table row per point.\n");
     puts("  --ebn0 A:STEP:B   Eb/N0 grid in dB (or A:B with step 1, or one value A)");
-    sim_link_options_help(SIM_LINK_HELP_CONSTELLATION | SIM_LINK_HELP_CSI);
-    puts("  --rx R            receiver: hard, maxlog (default), exact, nn (with --model)\n"
-         "  --model FILE      the learned receiver's model (bersim train)\n"
-         "  --min-errors N    a point stops after N bit errors (default 100)\n"
+    sim_link_parser p;
+    sim_link_parser_init(&p, SIM_LINK_OPT_CONSTELLATION | SIM_LINK_OPT_CSI | SIM_LINK_OPT_RX);
+    sim_link_parser_help(&p);
+    puts("  --min-errors N    a point stops after N bit errors (default 100)\n"
          "  --max-bits N      ... or after N bits (default 1e8, at most 1e16); the sweep stops\n"
          "                    after a point with no error. Both are checked after each chunk\n"
          "                    of 16384 symbols (rounded up to whole fading or pilot blocks);\n"
@@ -48,20 +48,14 @@ static void sim_usage(void)
 static int parse_option(sim_options *o, int argc, char **argv, int *i)
 {
     const char *opt = argv[*i], *v;
-    int status = sim_link_options_parse(&o->link, argc, argv, i);
+    int status = sim_link_parse(&o->parser, argc, argv, i);
     if (status <= 0) return status;
-    static const char *const valued[] = {"--ebn0", "--rx", "--model", "--min-errors",
-                                         "--max-bits", "--seed", "--threads", "-o", NULL};
+    static const char *const valued[] = {"--ebn0", "--min-errors", "--max-bits", "--seed",
+                                         "--threads", "-o", NULL};
     if (strcmp(opt, "--quiet") == 0) return o->quiet = true, 0;
     if (!sim_cli_is_one_of(opt, valued)) return sim_cli_fail("sim: unknown option '%s'", opt), -1;
     if (!(v = sim_cli_value(argc, argv, i))) return -1;
     if (strcmp(opt, "--ebn0") == 0) return sim_cli_grid(opt, v, MAX_POINTS, o->ebn0, &o->npoints);
-    if (strcmp(opt, "--rx") == 0) {
-        if (sim_rx_parse(v, &o->rx) == 0) return 0;
-        sim_cli_fail("--rx: unknown receiver '%s' (hard, maxlog, exact, nn)", v);
-        return -1;
-    }
-    if (strcmp(opt, "--model") == 0) return o->model = v, 0;
     if (strcmp(opt, "--min-errors") == 0) return sim_cli_u64(opt, v, 1, 1e15, &o->min_errors);
     /* 1e16 bits keeps a point under 2^40 chunks, the room its stream keys leave (engine.h). */
     if (strcmp(opt, "--max-bits") == 0) return sim_cli_u64(opt, v, 1, 1e16, &o->max_bits);
@@ -73,16 +67,14 @@ static int parse_option(sim_options *o, int argc, char **argv, int *i)
 
 static int parse_options(sim_options *o, int argc, char **argv)
 {
-    *o = (sim_options){.rx = SIM_RX_MAXLOG, .min_errors = 100, .max_bits = 100000000,
-                       .seed = 1, .threads = (uint64_t)sim_cli_cores()};
-    sim_link_options_init(&o->link);
+    *o = (sim_options){.min_errors = 100, .max_bits = 100000000, .seed = 1,
+                       .threads = (uint64_t)sim_cli_cores()};
+    sim_link_parser_init(&o->parser,
+                         SIM_LINK_OPT_CONSTELLATION | SIM_LINK_OPT_CSI | SIM_LINK_OPT_RX);
     for (int i = 1; i < argc; i++)
         if (parse_option(o, argc, argv, &i) != 0) return -1;
     if (o->npoints == 0) return sim_cli_fail("sim: --ebn0 is required"), -1;
-    if (o->rx == SIM_RX_NN && !o->model) return sim_cli_fail("sim: --rx nn needs --model"), -1;
-    if (o->rx != SIM_RX_NN && o->model)
-        return sim_cli_fail("sim: --model goes with --rx nn"), -1;
-    return sim_link_options_check(&o->link);
+    return sim_link_parser_finish(&o->parser, &o->link);
 }
 
 static void print_progress(const sim_counts *c, double bits_per_second, double seconds,
@@ -118,21 +110,20 @@ static void write_row(FILE *out, const sim_counts *c, bool memory)
 
 /* Writes the finished table into t (opened before the run, so that an unwritable -o is found
  * before any work) and commits it. */
-static int write_table(sim_table *t, const sim_options *o, const sim_link *link,
-                       const sim_receiver *rx, const sim_counts *rows, size_t nrows,
-                       const char *stopped, size_t chunk, int argc, char **argv)
+static int write_table(sim_table *t, const sim_options *o, const sim_chain *chain,
+                       const sim_counts *rows, size_t nrows, const char *stopped, int argc,
+                       char **argv)
 {
+    const sim_link *link = sim_chain_link(chain);
+    size_t chunk = sim_chain_chunk_symbols(chain);
     sim_table_meta_common(t, argc, argv);
     sim_table_meta(t, "seed", "%llu", (unsigned long long)o->seed);
-    sim_link_write_meta(link, t);
-    sim_table_meta(t, "receiver", "%s", sim_receiver_name(rx));
-    if (link->pilot_spacing)
-        sim_table_meta(t, "pilots", "one every %u symbols, no CSI; Eb/N0 counts the pilot energy "
-                       "(Es/N0 = Eb/N0 k (N-1)/N)", link->pilot_spacing);
+    sim_link_write_meta(link, ch_modem_name(sim_chain_modem(chain)),
+                        sim_chain_receiver_name(chain), t);
     sim_table_meta(t, "stop rule", "%llu bit errors or %llu bits per point, checked after each "
                    "chunk of %zu symbols", (unsigned long long)o->min_errors,
                    (unsigned long long)o->max_bits, chunk);
-    bool memory = sim_channel_has_memory(&link->fading);
+    bool memory = sim_link_has_memory(link);
     if (memory)
         sim_table_meta(t, "confidence", "ber_lo, ber_hi: 95%% Clopper-Pearson interval on the "
                        "effective counts (bits and errors over the design effect measured from "
@@ -157,13 +148,10 @@ static size_t sweep(const sim_options *o, const sim_engine_config *cfg, sim_coun
     for (size_t i = 0; i < o->npoints; i++) {
         int r = sim_engine_run_point(cfg, (unsigned)i, o->ebn0[i], &rows[i]);
         if (cfg->progress) fputs("\r\033[K", stderr);
-        if (r != SIM_ENGINE_OK) {
-            *status = r == SIM_ENGINE_INTERRUPTED ? SIM_EXIT_INTERRUPTED : 1;
+        if (r != SIM_OK) {
+            *status = r == SIM_EINTERRUPTED ? SIM_EXIT_INTERRUPTED : 1;
             snprintf(stopped, stopped_size, "%s at Eb/N0 = %g dB; later points not run",
-                     r == SIM_ENGINE_INTERRUPTED ? "interrupted"
-                     : r == SIM_ENGINE_ENOMEM    ? "out of memory"
-                                                 : "pilots do not fit the fading",
-                     o->ebn0[i]);
+                     r == SIM_EINTERRUPTED ? "interrupted" : sim_last_error(), o->ebn0[i]);
             return i;
         }
         if (rows[i].bit_errors == 0 && i + 1 < o->npoints) {
@@ -177,20 +165,21 @@ static size_t sweep(const sim_options *o, const sim_engine_config *cfg, sim_coun
 }
 
 /* A learned receiver used beyond what it was trained for still runs, with a warning. */
-static void warn_model_mismatch(const sim_options *o, const sim_link *link, const sim_receiver *rx)
+static void warn_model_mismatch(const sim_options *o, const sim_chain *chain)
 {
-    const char *range = sim_receiver_model_meta(rx, "ebn0_db");
-    const char *detail = sim_receiver_model_meta(rx, "channel_detail");
+    const sim_link *link = sim_chain_link(chain);
+    const char *range = sim_chain_model_meta(chain, "ebn0_db");
+    const char *detail = sim_chain_model_meta(chain, "channel_detail");
     double lo, hi;
     if (range && sscanf(range, "%lf:%lf", &lo, &hi) == 2 &&
         (o->ebn0[0] < lo - 1 || o->ebn0[o->npoints - 1] > hi + 1))
         fprintf(stderr, "bersim: warning: model '%s' was trained for Eb/N0 %s dB; beyond it "
-                        "its LLRs are extrapolated\n", o->model, range);
+                        "its LLRs are extrapolated\n", link->model, range);
     char channel[96];
     sim_link_channel_text(&link->fading, channel, sizeof channel);
     if (detail && strcmp(detail, channel) != 0)
         fprintf(stderr, "bersim: warning: model '%s' was trained for '%s', simulating '%s'\n",
-                o->model, detail, channel);
+                link->model, detail, channel);
 }
 
 int sim_cmd_sim(int argc, char **argv)
@@ -198,48 +187,36 @@ int sim_cmd_sim(int argc, char **argv)
     if (sim_cli_wants_help(argc, argv)) return sim_usage(), 0;
     static sim_options o;
     if (parse_options(&o, argc, argv) != 0) return SIM_EXIT_USAGE;
-    sim_link link;
-    if (sim_link_create(&o.link, &link) != 0) return SIM_EXIT_USAGE;
+    sim_chain *chain = sim_chain_create(&o.link, 0);
+    if (!chain) return sim_cli_fail("%s", sim_last_error());
     sim_table *table = sim_table_open(o.output);
-    if (!table) {
-        sim_link_destroy(&link);
-        return SIM_EXIT_USAGE;
-    }
-    int status = 1;
-    unsigned spacing = link.pilot_spacing;
-    char err[512];
-    sim_rx_config rx_cfg = {.kind = o.rx, .modem = link.modem, .channel = link.fading.kind,
-                            .pilot_spacing = spacing, .correlated = link.fading.doppler > 0,
-                            .model = o.model};
-    sim_receiver *rx = sim_receiver_create(&rx_cfg, err, sizeof err);
     sim_counts *rows = calloc(o.npoints, sizeof *rows);
-    if (!rx) status = sim_cli_fail("%s", err);
-    if (rx && !rows) fprintf(stderr, "bersim: sim: out of memory\n");
-    if (!rx || !rows) goto done;
-    if (o.model) warn_model_mismatch(&o, &link, rx);
+    int status = 1;
+    if (!table) status = sim_cli_fail("%s", sim_last_error());
+    else if (!rows) fprintf(stderr, "bersim: sim: out of memory\n");
+    if (!table || !rows) goto done;
+    if (o.link.model) warn_model_mismatch(&o, chain);
     sim_engine_config cfg = {
-        .modem = link.modem, .fading = link.fading, .rx = rx,
-        .code_rate = sim_pilot_rate(spacing), .pilot_spacing = spacing,
-        .seed = o.seed, .min_errors = o.min_errors, .max_bits = o.max_bits,
+        .chain = chain, .seed = o.seed, .min_errors = o.min_errors, .max_bits = o.max_bits,
         .threads = (int)o.threads, .stop = &sim_cli_interrupted,
         .progress = !o.quiet && isatty(STDERR_FILENO) ? print_progress : NULL,
         .progress_user = &o,
     };
     sim_cli_catch_interrupts();
-    char stopped[160] = "";
+    char stopped[600] = "";
     status = 0;
     size_t nrows = sweep(&o, &cfg, rows, stopped, sizeof stopped, &status);
     sim_cli_release_interrupts();
-    int written = write_table(table, &o, &link, rx, rows, nrows, stopped[0] ? stopped : NULL,
-                              sim_engine_chunk_symbols(&cfg), argc, argv);
+    int written = write_table(table, &o, chain, rows, nrows, stopped[0] ? stopped : NULL, argc,
+                              argv);
     table = NULL;
-    if (written != 0) status = 1;
-    if (status == 1) fprintf(stderr, "bersim: sim: %s\n", stopped);
-    if (status == SIM_EXIT_INTERRUPTED) fprintf(stderr, "bersim: interrupted; %zu complete rows written\n", nrows);
+    if (written != 0) status = (sim_cli_fail("%s", sim_last_error()), 1);
+    else if (status == 1) fprintf(stderr, "bersim: sim: %s\n", stopped);
+    if (status == SIM_EXIT_INTERRUPTED)
+        fprintf(stderr, "bersim: interrupted; %zu complete rows written\n", nrows);
 done:
     sim_table_abort(table);
     free(rows);
-    sim_receiver_destroy(rx);
-    sim_link_destroy(&link);
+    sim_chain_destroy(chain);
     return status;
 }

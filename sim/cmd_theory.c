@@ -4,7 +4,8 @@
 
 #include "cli.h"
 #include "commands.h"
-#include "link_options.h"
+#include "link.h"
+#include "sim_error.h"
 #include "table.h"
 #include "theory.h"
 
@@ -16,12 +17,15 @@ static void theory_usage(void)
          "Exact uncoded BER and SER with coherent detection and perfect CSI (Gray labels).\n"
          "Coherence and Doppler do not change these averages and are accepted for symmetry.\n");
     puts("  --ebn0 A:STEP:B   Eb/N0 grid in dB (or A:B with step 1, or one value A)");
-    sim_link_options_help(0);
+    sim_link_parser p;
+    sim_link_parser_init(&p, 0);
+    sim_link_parser_help(&p);
     puts("  -o FILE           output table (default: standard output)");
 }
 
 typedef struct {
-    sim_link_options link;
+    sim_link_parser parser;
+    sim_link link;
     double ebn0[MAX_POINTS];
     size_t npoints;
     const char *output;
@@ -29,9 +33,10 @@ typedef struct {
 
 static int parse_options(theory_options *o, int argc, char **argv)
 {
-    sim_link_options_init(&o->link);
+    /* --constellation and --csi are taken, to be refused by name below */
+    sim_link_parser_init(&o->parser, SIM_LINK_OPT_CONSTELLATION | SIM_LINK_OPT_CSI);
     for (int i = 1; i < argc; i++) {
-        int status = sim_link_options_parse(&o->link, argc, argv, &i);
+        int status = sim_link_parse(&o->parser, argc, argv, &i);
         if (status < 0) return -1;
         if (status == 0) continue;
         const char *opt = argv[i], *v;
@@ -44,25 +49,25 @@ static int parse_options(theory_options *o, int argc, char **argv)
         } else if (sim_cli_grid(opt, v, MAX_POINTS, o->ebn0, &o->npoints) != 0)
             return -1;
     }
-    if (o->link.constellation)
+    if (o->parser.link.constellation)
         return sim_cli_fail("theory: no exact theory for a custom --constellation"), -1;
-    if (o->link.pilots)
+    if (o->parser.pilots)
         return sim_cli_fail("theory: --csi pilot: the theory here is for perfect CSI"), -1;
     if (o->npoints == 0) return sim_cli_fail("theory: --ebn0 is required"), -1;
-    return sim_link_options_check(&o->link);
+    return sim_link_parser_finish(&o->parser, &o->link);
 }
 
 static int write_rows(FILE *out, const theory_options *o)
 {
-    ch_modem *modem = ch_modem_create(o->link.mod_kind);
+    ch_modem *modem = ch_modem_create(o->link.mod);
     if (!modem) return sim_cli_fail("%s", ch_last_error()), -1;
     unsigned k = ch_modem_bits_per_symbol(modem);
     ch_modem_destroy(modem);
     fputs("ebn0_db\tesn0_db\tber\tser\n", out);
     for (size_t i = 0; i < o->npoints; i++) {
         double ber, ser;
-        if (sim_theory_point(o->link.mod_kind, &o->link.fading, o->ebn0[i], &ber, &ser) != 0)
-            return sim_cli_fail("theory: %s", sim_theory_error()), -1;
+        if (sim_theory_point(o->link.mod, &o->link.fading, o->ebn0[i], &ber, &ser) != 0)
+            return sim_cli_fail("theory: %s", sim_last_error()), -1;
         fprintf(out, "%.10g\t%.10g\t%.12e\t%.12e\n", o->ebn0[i],
                 ch_esn0_from_ebn0(o->ebn0[i], k, 1.0), ber, ser);
     }
@@ -75,16 +80,17 @@ int sim_cmd_theory(int argc, char **argv)
     static theory_options o;
     if (parse_options(&o, argc, argv) != 0) return SIM_EXIT_USAGE;
     sim_table *t = sim_table_open(o.output);
-    if (!t) return SIM_EXIT_USAGE;
+    if (!t) return sim_cli_fail("%s", sim_last_error());
     char channel[96];
     sim_link_channel_text(&o.link.fading, channel, sizeof channel);
     sim_table_meta_common(t, argc, argv);
-    sim_table_meta(t, "modulation", "%s", o.link.mod);
+    sim_table_meta(t, "modulation", "%s", ch_mod_name(o.link.mod));
     sim_table_meta(t, "channel", "%s", channel);
     sim_table_meta(t, "receiver", "theory (coherent, perfect CSI, Gray labels)");
     if (write_rows(sim_table_stream(t), &o) != 0) {
         sim_table_abort(t);
         return SIM_EXIT_USAGE;
     }
-    return sim_table_commit(t) == 0 ? 0 : 1;
+    if (sim_table_commit(t) == SIM_OK) return 0;
+    return sim_cli_fail("%s", sim_last_error()), 1;
 }

@@ -8,13 +8,15 @@
 
 #include "cli.h"
 #include "commands.h"
-#include "link_options.h"
+#include "link.h"
+#include "sim_error.h"
 #include "train.h"
 
 #define MAX_HIDDEN SIM_TRAIN_MAX_HIDDEN
 
 typedef struct {
-    sim_link_options link;
+    sim_link_parser parser;
+    sim_link link;
     double ebn0_lo, ebn0_hi;
     bool ebn0_given, quiet;
     const char *output, *log;
@@ -32,7 +34,9 @@ static void train_usage(void)
          "it sees the matched-filter output y conj(h)/n0 and the SNR |h|^2/n0; with pilots,\n"
          "the symbol seen through its block's pilot (and, with --doppler, the previous one).\n");
     puts("  --ebn0 A[:B]      training Eb/N0 in dB, drawn uniformly over [A, B] (-20 to 60)");
-    sim_link_options_help(SIM_LINK_HELP_CSI);
+    sim_link_parser p;
+    sim_link_parser_init(&p, SIM_LINK_OPT_CSI);
+    sim_link_parser_help(&p);
     puts("  -o MODEL          the model file to write\n"
          "  --hidden LIST     hidden layer widths, ReLU (default 64,64)\n"
          "  --steps N         optimizer steps (default 10000; 30000 for 64qam, 60000 for 256qam,\n"
@@ -47,7 +51,7 @@ static void train_usage(void)
 static int parse_option(train_options *o, int argc, char **argv, int *i)
 {
     const char *opt = argv[*i], *v;
-    int status = sim_link_options_parse(&o->link, argc, argv, i);
+    int status = sim_link_parse(&o->parser, argc, argv, i);
     if (status <= 0) return status;
     static const char *const valued[] = {"--ebn0", "-o", "--log", "--hidden", "--steps",
                                          "--batch", "--seed", "--lr", NULL};
@@ -78,14 +82,16 @@ static int parse_options(train_options *o, int argc, char **argv)
 {
     *o = (train_options){.hidden = {64, 64}, .n_hidden = 2, .steps = 0, .batch = 512,
                          .seed = 1, .lr = 0.003};
-    sim_link_options_init(&o->link);
+    /* --constellation is taken, to be refused by name below */
+    sim_link_parser_init(&o->parser, SIM_LINK_OPT_CSI | SIM_LINK_OPT_CONSTELLATION);
     for (int i = 1; i < argc; i++)
         if (parse_option(o, argc, argv, &i) != 0) return -1;
     if (!o->ebn0_given) return sim_cli_fail("train: --ebn0 is required"), -1;
     if (!o->output) return sim_cli_fail("train: -o MODEL is required"), -1;
-    if (o->link.constellation)
-        return sim_cli_fail("train: --constellation: learned receivers are for the built-in --mod only"), -1;
-    return sim_link_options_check(&o->link);
+    if (o->parser.link.constellation)
+        return sim_cli_fail("train: --constellation: learned receivers are for the built-in "
+                            "--mod only"), -1;
+    return sim_link_parser_finish(&o->parser, &o->link);
 }
 
 static int print_row(void *user, const nn_train_row *row)
@@ -98,10 +104,9 @@ static int print_row(void *user, const nn_train_row *row)
 }
 
 /* Steps that bring the default network within 0.05 dB of exact log-MAP at BER 1e-4. */
-static uint64_t default_steps(const ch_modem *modem)
+static uint64_t default_steps(ch_mod_kind mod)
 {
-    unsigned k = ch_modem_bits_per_symbol(modem);
-    return k <= 4 ? 10000 : k <= 6 ? 30000 : 60000;
+    return mod == CH_MOD_64QAM ? 30000 : mod == CH_MOD_256QAM ? 60000 : 10000;
 }
 
 int sim_cmd_train(int argc, char **argv)
@@ -109,34 +114,30 @@ int sim_cmd_train(int argc, char **argv)
     if (sim_cli_wants_help(argc, argv)) return train_usage(), 0;
     static train_options o;
     if (parse_options(&o, argc, argv) != 0) return SIM_EXIT_USAGE;
-    sim_link link;
-    if (sim_link_create(&o.link, &link) != 0) return SIM_EXIT_USAGE;
-    if (o.steps == 0) o.steps = default_steps(link.modem);
+    if (o.steps == 0) o.steps = default_steps(o.link.mod);
     size_t hidden[SIM_TRAIN_MAX_HIDDEN];
     for (size_t i = 0; i < o.n_hidden; i++) hidden[i] = (size_t)o.hidden[i];
     sim_train_config cfg = {
-        .modem = link.modem, .fading = link.fading, .pilot_spacing = link.pilot_spacing, .ebn0_lo = o.ebn0_lo,
-        .ebn0_hi = o.ebn0_hi, .hidden = hidden, .n_hidden = o.n_hidden, .steps = o.steps,
-        .batch = o.batch, .seed = o.seed, .lr = o.lr, .log = o.log,
-        .on_row = o.quiet ? NULL : print_row, .on_row_user = &o, .stop = &sim_cli_interrupted,
+        .link = &o.link, .ebn0_lo = o.ebn0_lo, .ebn0_hi = o.ebn0_hi, .hidden = hidden,
+        .n_hidden = o.n_hidden, .steps = o.steps, .batch = o.batch, .seed = o.seed, .lr = o.lr,
+        .log = o.log, .on_row = o.quiet ? NULL : print_row, .on_row_user = &o,
+        .stop = &sim_cli_interrupted,
     };
     nn_net *net;
     nn_meta *meta;
-    char err[512];
     int status = 0;
     sim_cli_catch_interrupts();
-    int trained = sim_train(&cfg, &net, &meta, err, sizeof err);
+    int trained = sim_train(&cfg, &net, &meta);
     sim_cli_release_interrupts();
-    if (trained == SIM_TRAIN_STOPPED)
-        status = (sim_cli_fail("%s", err), SIM_EXIT_INTERRUPTED);
-    else if (trained != 0)
-        status = sim_cli_fail("%s", err);
+    if (trained == SIM_EINTERRUPTED)
+        status = (sim_cli_fail("%s", sim_last_error()), SIM_EXIT_INTERRUPTED);
+    else if (trained != SIM_OK)
+        status = sim_cli_fail("%s", sim_last_error());
     else if (nn_model_save(o.output, net, meta) != 0)
         status = sim_cli_fail("train: %s", nn_last_error());
     else if (!o.quiet)
         fprintf(stderr, "bersim: model written to %s\n", o.output);
     nn_meta_destroy(meta);
     nn_net_destroy(net);
-    sim_link_destroy(&link);
     return status;
 }

@@ -1,10 +1,19 @@
-/* The Monte Carlo BER engine.
+/* The Monte Carlo engine, in three pieces:
  *
- * Work is cut into chunks of a fixed number of symbols, independent of the thread count. Chunk
- * c of SNR point p draws every random number from the stream (seed, p << 40 | c) and the chunks'
- * counts are added in chunk order; the stop rules are checked on that ordered sum. So --seed
- * fixes every count whatever --threads is. Threads claim chunks at most SIM_ENGINE_WINDOW ahead
- * of the ordered sum, so memory does not grow with the number of bits. */
+ *   the chunk runner   chunk c of point p -> its counts (sim_engine_run_chunk): a pure function
+ *                      of the chain, the seed, p and c. Chunk c of point p draws every random
+ *                      number from the stream (seed, p << 40 | c);
+ *   the stop decision  the ordered sum of the chunks' counts and the stop rule on it
+ *                      (sim_ordered_sum, sim_stop_reached): pure, no threads, no clock;
+ *   a scheduler        hands out groups of chunks and brings their counts back to the ordered
+ *                      sum: threads (sim_engine_run_point, sched_threads.c). Another scheduler
+ *                      (MPI ranks) is a new file beside it that uses the same two pieces.
+ *
+ * Chunks have a fixed number of symbols, independent of the thread count, and their counts are
+ * added in chunk order; the stop rules are checked on that ordered sum after each chunk. So
+ * --seed fixes every count whatever the scheduler and the number of workers. Workers run at
+ * most SIM_ENGINE_WINDOW chunks ahead of the ordered sum, so memory does not grow with the
+ * number of bits. */
 #ifndef SIM_ENGINE_H
 #define SIM_ENGINE_H
 
@@ -12,76 +21,91 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <channel.h>
+#include "chain.h"
+#include "stage.h"
 
-#include "receiver.h"
-
-/* Symbols per chunk (rounded up to whole coherence blocks). */
-#define SIM_ENGINE_CHUNK_SYMBOLS 16384
-/* How many chunks threads may run ahead of the ordered sum. */
+/* How many chunks workers may run ahead of the ordered sum. */
 #define SIM_ENGINE_WINDOW 64
-
-/* Counts of one SNR point. */
-typedef struct {
-    double ebn0_db;
-    double esn0_db;
-    uint64_t bits, bit_errors;
-    uint64_t symbols, symbol_errors;
-    uint64_t chunks;       /* chunks summed; each is an independent fading realisation */
-    double chunk_error_sq; /* sum over chunks of (bit errors of the chunk)^2 */
-} sim_counts;
 
 /* On channels with memory (block or Doppler fading) a point stops on --min-errors only after
  * this many chunks, so that the errors come from many independent fades and the spread of the
  * chunks' counts (sim_counts.chunk_error_sq) can measure their correlation. */
 #define SIM_ENGINE_MIN_CHUNKS_MEMORY 32
 
-/* True when errors are correlated from symbol to symbol on this channel (block or Doppler
- * fading), so that the counts are not binomial. */
-bool sim_channel_has_memory(const ch_fading_config *fading);
+/* Threads beyond this are not started. */
+#define SIM_ENGINE_MAX_THREADS 1024
+
+/* One SNR point: everything a chunk of it depends on besides the chain. */
+typedef struct {
+    uint64_t seed;
+    unsigned index; /* the point's place in the sweep: its streams */
+    double ebn0_db;
+    float n0;       /* noise variance per symbol, from Eb/N0, bits per symbol and the link's rate */
+} sim_point;
+
+/* The point index of a sweep at Eb/N0 = ebn0_db for chain c. */
+sim_point sim_point_make(const sim_chain *c, uint64_t seed, unsigned index, double ebn0_db);
+
+/* The chunk runner: chunk `chunk` of point p on a thread's worker, counts into *out. */
+void sim_engine_run_chunk(sim_chain_worker *w, const sim_point *p, uint64_t chunk,
+                          sim_counts *out);
+
+/* When a point stops: min_errors bit errors (after at least min_chunks chunks) or max_bits bits,
+ * whichever comes first. */
+typedef struct {
+    uint64_t min_errors, max_bits, min_chunks;
+} sim_stop_rule;
+
+/* The rule for chain c: min_chunks SIM_ENGINE_MIN_CHUNKS_MEMORY on channels with memory, 1
+ * otherwise. */
+sim_stop_rule sim_stop_rule_make(const sim_chain *c, uint64_t min_errors, uint64_t max_bits);
+
+/* The stop decision on the ordered sum of a point's first chunks. */
+bool sim_stop_reached(const sim_stop_rule *rule, const sim_counts *sum);
+
+/* The ordered sum of one point: chunks' counts arrive in any order, within the window, and are
+ * added in chunk order until the stop rule is met. */
+typedef struct {
+    sim_stop_rule rule;
+    uint64_t summed; /* chunks 0 .. summed-1 are in total */
+    sim_counts ring[SIM_ENGINE_WINDOW];
+    bool ready[SIM_ENGINE_WINDOW];
+    sim_counts total;
+    bool done;       /* the rule is met: chunks from `summed` on are not needed */
+} sim_ordered_sum;
+
+/* Starts the sum of point p of chain c under rule. */
+void sim_ordered_sum_init(sim_ordered_sum *s, const sim_chain *c, const sim_point *p,
+                          const sim_stop_rule *rule);
+
+/* True when chunk fits the window (chunk < summed + SIM_ENGINE_WINDOW): a worker may run it. */
+bool sim_ordered_sum_has_room(const sim_ordered_sum *s, uint64_t chunk);
+
+/* Adds the counts of chunk (which must fit the window and not be in yet), then every chunk that
+ * continues the ordered sum, checking the rule after each. */
+void sim_ordered_sum_add(sim_ordered_sum *s, uint64_t chunk, const sim_counts *c);
+
+/* ---- the threads' scheduler ------------------------------------------------------------- */
 
 /* Progress of the point in flight, for a progress line. */
 typedef void (*sim_progress_fn)(const sim_counts *so_far, double bits_per_second,
                                 double seconds, void *user);
 
 typedef struct {
-    const ch_modem *modem;       /* borrowed */
-    ch_fading_config fading;     /* the channel */
-    double code_rate;            /* information bits per coded bit and pilot overhead:
-                                    1 when uncoded without pilots, (N-1)/N with pilots */
-    unsigned pilot_spacing;      /* 0: perfect CSI; N >= 2: a pilot leads each block of N
-                                    symbols (fading coherence N), receivers get no h */
-    const sim_receiver *rx;      /* borrowed */
+    const sim_chain *chain;      /* borrowed */
     uint64_t seed;
     uint64_t min_errors;         /* a point stops once it has this many bit errors ... */
     uint64_t max_bits;           /* ... or this many bits, whichever comes first */
     int threads;                 /* >= 1 */
     volatile sig_atomic_t *stop; /* set asynchronously (Ctrl-C): finish the chunks in flight and
-                                    return SIM_ENGINE_INTERRUPTED; may be NULL */
-    bool generic_only;           /* run every link through the general chain of stages, never
-                                    the fused BPSK path (for tests that compare the two) */
+                                    return SIM_EINTERRUPTED; may be NULL */
     sim_progress_fn progress;    /* called about 4 times a second, or NULL */
     void *progress_user;
 } sim_engine_config;
 
-enum {
-    SIM_ENGINE_OK = 0,
-    SIM_ENGINE_INTERRUPTED = 1,
-    SIM_ENGINE_ENOMEM = -1,
-    SIM_ENGINE_EINVAL = -2, /* pilot_spacing does not fit the fading (engine.c) */
-};
-
-/* Threads beyond this are not started. */
-#define SIM_ENGINE_MAX_THREADS 1024
-
-/* Symbols in each chunk of this configuration: SIM_ENGINE_CHUNK_SYMBOLS rounded up to whole
- * coherence blocks or pilot blocks. */
-size_t sim_engine_chunk_symbols(const sim_engine_config *cfg);
-
-/* Simulates SNR point number point_index at Eb/N0 = ebn0_db into *out. Returns SIM_ENGINE_OK,
- * SIM_ENGINE_INTERRUPTED (the point is incomplete, *out holds what was counted),
- * SIM_ENGINE_ENOMEM, or SIM_ENGINE_EINVAL when pilots do not fit the fading (a pilot spacing
- * N >= 2 needs block fading of coherence N, or Doppler fading of coherence 1). */
+/* Simulates SNR point number point_index at Eb/N0 = ebn0_db into *out with cfg->threads
+ * threads. Returns SIM_OK, SIM_EINTERRUPTED (the point is incomplete, *out holds what was
+ * counted) or SIM_ENOMEM. */
 int sim_engine_run_point(const sim_engine_config *cfg, unsigned point_index, double ebn0_db,
                          sim_counts *out);
 

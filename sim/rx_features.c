@@ -69,19 +69,24 @@ static void window_row(float complex yp, float complex y_prev, float complex y, 
     row[3] = t;
 }
 
-void sim_feat_pilot(sim_feat_layout layout, size_t nblocks, unsigned spacing,
+void sim_feat_pilot(sim_feat_layout layout, const ch_pilots *pilots, size_t nblocks,
                     const float complex *y, const float complex *prev_pilot,
                     const float *n0_block, float c, float *x)
 {
-    size_t width = sim_feat_width(layout);
+    size_t width = sim_feat_width(layout), frame = ch_pilots_frame(pilots);
+    size_t nd = ch_pilots_n_data(pilots);
+    const uint32_t *data = ch_pilots_data_positions(pilots);
+    uint32_t pilot = ch_pilots_pilot_positions(pilots)[0];
     for (size_t b = 0; b < nblocks; b++) {
-        const float complex *yb = y + b * spacing;
-        float complex y_prev = b > 0 ? yb[-(long)spacing] : prev_pilot ? *prev_pilot : yb[0];
-        for (unsigned j = 1; j < spacing; j++) {
-            float *row = x + width * (b * (spacing - 1) + j - 1);
-            pilot_row(yb[0], yb[j], n0_block[b], c, row);
+        const float complex *yb = y + b * frame;
+        float complex y_prev = b > 0 ? y[(b - 1) * frame + pilot] : prev_pilot ? *prev_pilot
+                                                                        : yb[pilot];
+        for (size_t j = 0; j < nd; j++) {
+            float *row = x + width * (b * nd + j);
+            pilot_row(yb[pilot], yb[data[j]], n0_block[b], c, row);
             if (layout == SIM_FEAT_PILOT_WINDOW)
-                window_row(yb[0], y_prev, yb[j], (float)j / (float)spacing, n0_block[b], row + 8);
+                window_row(yb[pilot], y_prev, yb[data[j]], (float)data[j] / (float)frame,
+                           n0_block[b], row + 8);
         }
     }
 }

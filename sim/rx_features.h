@@ -38,6 +38,8 @@
 #include <complex.h>
 #include <stddef.h>
 
+#include <channel.h>
+
 typedef enum {
     SIM_FEAT_EQ,
     SIM_FEAT_PILOT,
@@ -57,12 +59,12 @@ size_t sim_feat_width(sim_feat_layout layout);
 void sim_feat_eq(size_t n, const float complex *y, const float complex *h, const float *n0,
                  float c, float *x);
 
-/* pilot or pilot_window features of the nblocks * (spacing-1) data symbols of nblocks blocks
- * into x[nblocks * (spacing-1) * width]: y[nblocks * spacing] with each block's pilot first, the
- * observation of the pilot before the first block (prev_pilot; NULL when there is none, and
- * then the first block's own stands in), the noise variance n0_block[nblocks] of each block,
- * scale c. */
-void sim_feat_pilot(sim_feat_layout layout, size_t nblocks, unsigned spacing,
+/* pilot or pilot_window features of the data symbols of nblocks frames of the single-carrier
+ * pattern `pilots` (one pilot a frame of N symbols; position j/N is the data symbol's place in
+ * it) into x[nblocks * n_data * width]: y[nblocks * N] the frames as received, the observation
+ * of the pilot before the first frame (prev_pilot; NULL when there is none, and then the first
+ * frame's own stands in), the noise variance n0_block[nblocks] of each frame, scale c. */
+void sim_feat_pilot(sim_feat_layout layout, const ch_pilots *pilots, size_t nblocks,
                     const float complex *y, const float complex *prev_pilot,
                     const float *n0_block, float c, float *x);
 

@@ -1,78 +1,36 @@
 #include "table.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <stdbool.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "cli.h"
+#include <nn.h>
+
+#include "sim_error.h"
 
 struct sim_table {
     FILE *out;
-    char *path; /* NULL for standard output */
-    char *tmp;  /* NULL when writing straight to path */
+    nn_atomic_file file; /* unused for standard output */
+    int to_stdout;
 };
-
-/* Anything but a plain file (a device such as /dev/null, a pipe, a symbolic link such as
- * /dev/stdout) is written through as it is: renaming a temporary file onto it would replace it
- * rather than write to it. New and regular files get the temporary file and the rename. */
-static bool is_special(const char *path)
-{
-    struct stat st;
-    return lstat(path, &st) == 0 && !S_ISREG(st.st_mode);
-}
-
-/* mkstemp makes files 0600; a table gets what any new file gets: 0666 less the umask. */
-static mode_t new_file_mode(void)
-{
-    mode_t mask = umask(0);
-    umask(mask);
-    return 0666 & ~mask;
-}
 
 sim_table *sim_table_open(const char *path)
 {
     sim_table *t = calloc(1, sizeof *t);
-    if (!t) goto fail;
+    if (!t) return sim_error(SIM_ENOMEM, "out of memory"), NULL;
     if (!path || strcmp(path, "-") == 0) {
         t->out = stdout;
+        t->to_stdout = 1;
         return t;
     }
-    size_t len = strlen(path);
-    if (is_special(path)) {
-        t->out = fopen(path, "w");
-        if (!t->out) {
-            sim_cli_fail("cannot write '%s': %s", path, strerror(errno));
-            goto fail;
-        }
-        return t;
+    if (nn_atomic_open(&t->file, path, "table") != NN_OK) {
+        sim_error(SIM_EIO, "%s", nn_last_error());
+        free(t);
+        return NULL;
     }
-    t->path = malloc(len + 1);
-    t->tmp = malloc(len + 8);
-    if (!t->path || !t->tmp) goto fail;
-    memcpy(t->path, path, len + 1);
-    snprintf(t->tmp, len + 8, "%s.XXXXXX", path);
-    int fd = mkstemp(t->tmp);
-    if (fd >= 0) fchmod(fd, new_file_mode());
-    if (fd < 0) {
-        sim_cli_fail("cannot write '%s': %s", path, strerror(errno));
-        free(t->tmp);
-        t->tmp = NULL;
-        goto fail;
-    }
-    t->out = fdopen(fd, "w");
-    if (!t->out) {
-        close(fd);
-        goto fail;
-    }
+    t->out = t->file.f;
     return t;
-fail:
-    sim_table_abort(t);
-    return NULL;
 }
 
 FILE *sim_table_stream(sim_table *t)
@@ -103,35 +61,22 @@ void sim_table_meta_common(sim_table *t, int argc, char **argv)
     sim_table_meta(t, "date", "%s", date);
 }
 
-static void table_free(sim_table *t)
-{
-    free(t->path);
-    free(t->tmp);
-    free(t);
-}
-
 int sim_table_commit(sim_table *t)
 {
-    if (!t->path) {
-        int bad = ferror(t->out) | ((t->out == stdout ? fflush(t->out) : fclose(t->out)) != 0);
-        table_free(t);
-        return bad ? -1 : 0;
+    int status = SIM_OK;
+    if (t->to_stdout) {
+        if (ferror(t->out) | (fflush(t->out) != 0))
+            status = sim_error(SIM_EIO, "cannot write the table to standard output");
+    } else if (nn_atomic_commit(&t->file, "table") != NN_OK) {
+        status = sim_error(SIM_EIO, "%s", nn_last_error());
     }
-    int bad = ferror(t->out) | (fclose(t->out) != 0);
-    t->out = NULL;
-    if (bad || rename(t->tmp, t->path) != 0) {
-        sim_cli_fail("cannot write '%s': %s", t->path, strerror(errno));
-        sim_table_abort(t);
-        return -1;
-    }
-    table_free(t);
-    return 0;
+    free(t);
+    return status;
 }
 
 void sim_table_abort(sim_table *t)
 {
     if (!t) return;
-    if (t->out && t->out != stdout) fclose(t->out);
-    if (t->tmp && t->path) unlink(t->tmp);
-    table_free(t);
+    if (!t->to_stdout) nn_atomic_abort(&t->file);
+    free(t);
 }

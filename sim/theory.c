@@ -37,28 +37,6 @@ static const double theory_pi = 3.14159265358979323846;
 /* Most levels per axis of a square QAM: sqrt(CH_MODEM_MAX_ORDER). */
 #define SIM_THEORY_MAX_LEVELS 64
 
-static _Thread_local char theory_message[256];
-
-const char *sim_theory_error(void)
-{
-    return theory_message;
-}
-
-/* Records the message of a failure for sim_theory_error() and returns status. */
-static int theory_fail(int status, const char *fmt, ...)
-#ifdef __GNUC__
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-
-static int theory_fail(int status, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(theory_message, sizeof theory_message, fmt, ap);
-    va_end(ap);
-    return status;
-}
 
 /* What every average needs: the fading law, a quadrature workspace, and the name of the public
  * function for messages. */
@@ -120,7 +98,7 @@ static int theory_craig(const theory_ctx *c, double x, double theta_max, double 
             gsl_integration_qag(&f, cut[i], cut[i + 1], 0.0, SIM_THEORY_EPSREL, SIM_THEORY_LIMIT,
                                 GSL_INTEG_GAUSS21, c->ws, &value, &abserr);
         if (status)
-            return theory_fail(SIM_THEORY_ENUMERIC, "%s: quadrature over [%g, %g] at x=%g: %s",
+            return sim_error(SIM_ENUMERIC, "%s: quadrature over [%g, %g] at x=%g: %s",
                                c->fn, cut[i], cut[i + 1], x, gsl_strerror(status));
         sum += value;
     }
@@ -141,7 +119,7 @@ static int theory_q(const theory_ctx *c, double x, double *out)
         if (status == GSL_EUNDRFLW) {
             r.val = 0.0; /* below the smallest double */
         } else if (status) {
-            return theory_fail(SIM_THEORY_ENUMERIC, "%s: erfc(%g): %s", c->fn, sqrt(x),
+            return sim_error(SIM_ENUMERIC, "%s: erfc(%g): %s", c->fn, sqrt(x),
                                gsl_strerror(status));
         }
         *out = 0.5 * r.val;
@@ -300,24 +278,24 @@ static int theory_begin(theory_ctx *c, const char *fn, const ch_fading_config *c
 {
     c->fn = fn;
     c->ws = NULL;
-    if (!chan) return theory_fail(SIM_THEORY_EINVAL, "%s: NULL channel", fn);
-    if (!ber || !ser) return theory_fail(SIM_THEORY_EINVAL, "%s: NULL %s", fn, ber ? "ser" : "ber");
+    if (!chan) return sim_error(SIM_EINVAL, "%s: NULL channel", fn);
+    if (!ber || !ser) return sim_error(SIM_EINVAL, "%s: NULL %s", fn, ber ? "ser" : "ber");
     if (chan->kind != CH_CHAN_AWGN && chan->kind != CH_CHAN_RAYLEIGH &&
         chan->kind != CH_CHAN_RICIAN)
-        return theory_fail(SIM_THEORY_EINVAL, "%s: unknown channel kind %d", fn, (int)chan->kind);
+        return sim_error(SIM_EINVAL, "%s: unknown channel kind %d", fn, (int)chan->kind);
     if (chan->kind == CH_CHAN_RICIAN && !(chan->k_factor >= 0.0 && isfinite(chan->k_factor)))
-        return theory_fail(SIM_THEORY_EINVAL, "%s: Rician K=%g is not a finite number >= 0", fn,
+        return sim_error(SIM_EINVAL, "%s: Rician K=%g is not a finite number >= 0", fn,
                            chan->k_factor);
     if (!isfinite(ebn0_db))
-        return theory_fail(SIM_THEORY_EINVAL, "%s: ebn0_db is %g, not a finite number", fn,
+        return sim_error(SIM_EINVAL, "%s: ebn0_db is %g, not a finite number", fn,
                            ebn0_db);
     *gbar = k * pow(10.0, ebn0_db / 10.0);
     if (!isfinite(*gbar))
-        return theory_fail(SIM_THEORY_EINVAL, "%s: ebn0_db=%g is too large", fn, ebn0_db);
+        return sim_error(SIM_EINVAL, "%s: ebn0_db=%g is too large", fn, ebn0_db);
     c->kind = chan->kind;
     c->k_factor = chan->k_factor;
     c->ws = gsl_integration_workspace_alloc(SIM_THEORY_LIMIT);
-    if (!c->ws) return theory_fail(SIM_THEORY_ENOMEM, "%s: out of memory", fn);
+    if (!c->ws) return sim_error(SIM_ENOMEM, "%s: out of memory", fn);
     return 0;
 }
 
@@ -328,7 +306,7 @@ static int theory_psk(const char *fn, unsigned m, const ch_fading_config *chan, 
     theory_ctx c;
     double gbar, b, s;
     if (m < 2 || m > CH_MODEM_MAX_ORDER || (m & (m - 1)))
-        return theory_fail(SIM_THEORY_EINVAL, "%s: M=%u is not a power of two from 2 to %d", fn, m,
+        return sim_error(SIM_EINVAL, "%s: M=%u is not a power of two from 2 to %d", fn, m,
                            CH_MODEM_MAX_ORDER);
     int status = theory_begin(&c, fn, chan, ebn0_db, theory_log2(m), ber, ser, &gbar);
     if (status) return status;
@@ -354,7 +332,7 @@ static int theory_qam(const char *fn, unsigned m, const ch_fading_config *chan, 
     double gbar, b, s;
     unsigned k = theory_log2(m);
     if (m < 4 || m > SIM_THEORY_MAX_LEVELS * SIM_THEORY_MAX_LEVELS || (m & (m - 1)) || k % 2)
-        return theory_fail(SIM_THEORY_EINVAL, "%s: M=%u is not a power of 4 from 4 to %d", fn, m,
+        return sim_error(SIM_EINVAL, "%s: M=%u is not a power of 4 from 4 to %d", fn, m,
                            SIM_THEORY_MAX_LEVELS * SIM_THEORY_MAX_LEVELS);
     int status = theory_begin(&c, fn, chan, ebn0_db, k, ber, ser, &gbar);
     if (status) return status;
@@ -396,10 +374,10 @@ int sim_theory_point(ch_mod_kind mod, const ch_fading_config *chan, double ebn0_
     case CH_MOD_256QAM:
         return theory_qam(fn, 256, chan, ebn0_db, ber, ser);
     case CH_MOD_CUSTOM:
-        return theory_fail(SIM_THEORY_EUNSUPPORTED,
+        return sim_error(SIM_EUNSUPPORTED,
                            "%s: no exact theory for a custom constellation", fn);
     }
-    return theory_fail(SIM_THEORY_EINVAL, "%s: unknown modulation kind %d", fn, (int)mod);
+    return sim_error(SIM_EINVAL, "%s: unknown modulation kind %d", fn, (int)mod);
 }
 
 /* ---- least squares from one pilot over block Rayleigh fading ------------------------------- */
@@ -442,12 +420,12 @@ int sim_theory_ls_pilot(ch_mod_kind mod, double esn0_db, double *ber)
     static const char fn[] = "sim_theory_ls_pilot";
     unsigned m = mod == CH_MOD_BPSK ? 2 : mod == CH_MOD_QPSK ? 4 : mod == CH_MOD_16QAM ? 16
                : mod == CH_MOD_64QAM ? 64 : mod == CH_MOD_256QAM ? 256 : 0;
-    if (!ber) return theory_fail(SIM_THEORY_EINVAL, "%s: NULL ber", fn);
+    if (!ber) return sim_error(SIM_EINVAL, "%s: NULL ber", fn);
     if (m == 0)
-        return theory_fail(SIM_THEORY_EUNSUPPORTED, "%s: no closed form for %s", fn,
+        return sim_error(SIM_EUNSUPPORTED, "%s: no closed form for %s", fn,
                            ch_mod_name(mod));
     if (!isfinite(esn0_db))
-        return theory_fail(SIM_THEORY_EINVAL, "%s: esn0_db is %g, not a finite number", fn,
+        return sim_error(SIM_EINVAL, "%s: esn0_db is %g, not a finite number", fn,
                            esn0_db);
     double n0 = pow(10.0, -esn0_db / 10.0);
     /* BPSK: one axis of 2 levels, d = 1; square QAM: two axes of L levels, d^2 = 3/(2(M-1)). */

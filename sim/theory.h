@@ -13,7 +13,7 @@
  * Every result is exact up to floating point: closed forms with erfc where they exist, and
  * otherwise one-dimensional integrals of Craig's form evaluated by GSL adaptive quadrature to a
  * relative tolerance of 1e-12. Probabilities below about 1e-300 underflow to 0. GSL's return
- * codes are checked and turned into SIM_THEORY_ENUMERIC; GSL's default error handler aborts, so
+ * codes are checked and turned into SIM_ENUMERIC; GSL's default error handler aborts, so
  * a caller turns it off first (gsl_set_error_handler_off(), as bersim's main does). All state is
  * local or thread-local: the functions may run in several threads at once. */
 #ifndef SIM_THEORY_H
@@ -21,14 +21,13 @@
 
 #include "channel.h"
 
-/* Status codes of the theory functions (0 = success). */
-typedef enum {
-    SIM_THEORY_OK = 0,
-    SIM_THEORY_EINVAL,       /* an argument outside its domain: NaN SNR, K < 0, NULL pointer */
-    SIM_THEORY_EUNSUPPORTED, /* no exact theory for this modulation (e.g. a custom one) */
-    SIM_THEORY_ENUMERIC,     /* a quadrature failed to reach its tolerance */
-    SIM_THEORY_ENOMEM,       /* the quadrature workspace could not be allocated */
-} sim_theory_status;
+#include "sim_error.h"
+
+/* Every function returns a status of sim_error.h (SIM_OK = 0) and records a message
+ * (sim_last_error) when it fails: SIM_EINVAL for an argument outside its domain (NaN SNR, K < 0,
+ * NULL pointer), SIM_EUNSUPPORTED where no exact theory exists (a custom constellation),
+ * SIM_ENUMERIC when a quadrature fails to reach its tolerance, SIM_ENOMEM when its workspace
+ * cannot be allocated. */
 
 /* BER and SER of built-in modulation `mod` over channel `chan` at Eb/N0 = ebn0_db (dB, finite).
  *
@@ -36,9 +35,9 @@ typedef enum {
  * doppler are ignored (see above). bpsk is sim_theory_psk with M = 2, 8psk with M = 8; qpsk
  * (Gray QPSK is Gray 4-QAM), 16qam, 64qam and 256qam are sim_theory_qam.
  * ber, ser: outputs, the probabilities that a bit, respectively a symbol, is decided wrongly.
- * Returns 0, or SIM_THEORY_EINVAL (NaN or infinite ebn0_db, bad channel, NULL pointer, unknown
- * kind), SIM_THEORY_EUNSUPPORTED (CH_MOD_CUSTOM), SIM_THEORY_ENUMERIC or SIM_THEORY_ENOMEM, with
- * a message in sim_theory_error(); *ber and *ser are unchanged on error. */
+ * Returns 0, or SIM_EINVAL (NaN or infinite ebn0_db, bad channel, NULL pointer, unknown
+ * kind), SIM_EUNSUPPORTED (CH_MOD_CUSTOM), SIM_ENUMERIC or SIM_ENOMEM, with
+ * a message in sim_last_error(); *ber and *ser are unchanged on error. */
 int sim_theory_point(ch_mod_kind mod, const ch_fading_config *chan, double ebn0_db, double *ber,
                      double *ser);
 
@@ -75,13 +74,9 @@ int sim_theory_qam(unsigned m, const ch_fading_config *chan, double ebn0_db, dou
  * its error both show in the result.
  *
  * esn0_db: Es/N0 of the data symbols and of the pilot (n0 = 10^(-esn0_db / 10)). Returns 0,
- * SIM_THEORY_EUNSUPPORTED for 8psk and custom constellations, or SIM_THEORY_EINVAL. */
+ * SIM_EUNSUPPORTED for 8psk and custom constellations, or SIM_EINVAL. */
 int sim_theory_ls_pilot(ch_mod_kind mod, double esn0_db, double *ber);
 
-/* The message of the last error of a sim_theory_ function in this thread ("" if none), one line
- * naming the function and the bad value, e.g. "sim_theory_point: ebn0_db is nan, not a finite
- * number". The buffer is thread-local and stays valid until the next failing call in the same
- * thread. */
-const char *sim_theory_error(void);
+
 
 #endif

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "link_options.h"
 #include "rx_features.h"
+#include "sim_error.h"
 
 /* Samples in the validation set, drawn once before training. */
 #define VAL_SAMPLES 16384
@@ -15,27 +15,21 @@ typedef struct {
     ch_link link;
     ch_rng *rng;
     ch_fading *fading;
+    const ch_pilots *pilots; /* NULL: perfect CSI */
     sim_feat_layout layout;
     float feature_scale;
-    unsigned spacing;
     uint8_t *bits;
     float complex *y, *h;
     float *n0;
     volatile sig_atomic_t *stop;
 } pair_source;
 
-static sim_feat_layout layout_of(const sim_train_config *cfg)
-{
-    if (!cfg->pilot_spacing) return SIM_FEAT_EQ;
-    return cfg->fading.doppler > 0 ? SIM_FEAT_PILOT_WINDOW : SIM_FEAT_PILOT;
-}
-
 /* c = 1 / the Es/N0 at the middle (in dB) of the training range: features of order one. */
-static float feature_scale(const sim_train_config *cfg)
+static float feature_scale(const sim_train_config *cfg, const ch_modem *modem)
 {
     double mid = (cfg->ebn0_lo + cfg->ebn0_hi) / 2;
-    unsigned k = ch_modem_bits_per_symbol(cfg->modem);
-    return (float)ch_n0_from_ebn0(mid, k, sim_pilot_rate(cfg->pilot_spacing));
+    unsigned k = ch_modem_bits_per_symbol(modem);
+    return (float)ch_n0_from_ebn0(mid, k, sim_link_rate(cfg->link));
 }
 
 static void source_destroy(pair_source *s)
@@ -48,25 +42,28 @@ static void source_destroy(pair_source *s)
     free(s->n0);
 }
 
-/* A source of up to max_samples samples a call, on stream (seed, stream). */
-static int source_init(pair_source *s, const sim_train_config *cfg, uint64_t stream,
-                       size_t max_samples)
+/* A source of up to max_samples samples a call, on stream (seed, stream), of the link's modem
+ * and pilot pattern (borrowed). */
+static int source_init(pair_source *s, const sim_train_config *cfg, const ch_modem *modem,
+                       const ch_pilots *pilots, uint64_t stream, size_t max_samples)
 {
-    bool faded = cfg->fading.kind != CH_CHAN_AWGN;
-    s->layout = layout_of(cfg);
-    s->feature_scale = feature_scale(cfg);
-    s->spacing = cfg->pilot_spacing;
+    const ch_fading_config *fading = &cfg->link->fading;
+    bool faded = fading->kind != CH_CHAN_AWGN;
+    s->layout = sim_link_feat_layout(cfg->link);
+    s->feature_scale = feature_scale(cfg, modem);
+    s->pilots = pilots;
     s->stop = cfg->stop;
-    /* With pilots a sample is a data symbol: a block of N carries N-1 of them. */
-    size_t symbols = s->spacing ? max_samples / (s->spacing - 1) * s->spacing : max_samples;
+    /* With pilots a sample is a data symbol: a frame carries n_data of them. */
+    size_t symbols = pilots ? max_samples / ch_pilots_n_data(pilots) * ch_pilots_frame(pilots)
+                            : max_samples;
     s->rng = ch_rng_create(cfg->seed, stream);
-    s->fading = faded ? ch_fading_create(&cfg->fading) : NULL;
-    s->bits = malloc(max_samples * ch_modem_bits_per_symbol(cfg->modem));
+    s->fading = faded ? ch_fading_create(fading) : NULL;
+    s->bits = malloc(max_samples * ch_modem_bits_per_symbol(modem));
     s->y = malloc(symbols * sizeof *s->y);
     s->h = malloc(symbols * sizeof *s->h);
     s->n0 = malloc(symbols * sizeof *s->n0);
-    s->link = (ch_link){.modem = cfg->modem, .fading = s->fading, .ebn0_lo_db = cfg->ebn0_lo,
-                        .ebn0_hi_db = cfg->ebn0_hi, .code_rate = sim_pilot_rate(s->spacing)};
+    s->link = (ch_link){.modem = modem, .fading = s->fading, .ebn0_lo_db = cfg->ebn0_lo,
+                        .ebn0_hi_db = cfg->ebn0_hi, .code_rate = sim_link_rate(cfg->link)};
     if (!s->rng || (faded && !s->fading) || !s->bits || !s->y || !s->h || !s->n0) return -1;
     if (s->fading) ch_fading_reset(s->fading, s->rng);
     return 0;
@@ -83,14 +80,15 @@ static int draw_samples(void *user, size_t n, float *x, float *y)
      * each batch gets a realisation of its own, as each simulated chunk does. */
     if (s->fading && ch_fading_get_config(s->fading)->doppler > 0)
         ch_fading_reset(s->fading, s->rng);
-    if (s->spacing) {
-        if (n % (s->spacing - 1) != 0) return -1;
-        size_t nblocks = n / (s->spacing - 1);
-        status = ch_pairs_fill_pilot(&s->link, s->rng, s->spacing, nblocks, s->bits, s->y, NULL,
+    if (s->pilots) {
+        size_t per_frame = ch_pilots_n_data(s->pilots);
+        if (n % per_frame != 0) return -1;
+        size_t nblocks = n / per_frame;
+        status = ch_pairs_fill_pilot(&s->link, s->rng, s->pilots, nblocks, s->bits, s->y, NULL,
                                      s->n0);
-        /* Each call draws its own SNR, so its first block has no earlier pilot to look at. */
+        /* Each call draws its own SNR, so its first frame has no earlier pilot to look at. */
         if (status == 0)
-            sim_feat_pilot(s->layout, nblocks, s->spacing, s->y, NULL, s->n0, s->feature_scale,
+            sim_feat_pilot(s->layout, s->pilots, nblocks, s->y, NULL, s->n0, s->feature_scale,
                            x);
     } else {
         float complex *h = s->fading ? s->h : NULL;
@@ -101,32 +99,27 @@ static int draw_samples(void *user, size_t n, float *x, float *y)
     return status;
 }
 
-static nn_net *build_net(const sim_train_config *cfg, size_t batch)
+static nn_net *build_net(const sim_train_config *cfg, const ch_modem *modem, size_t batch)
 {
     size_t widths[SIM_TRAIN_MAX_HIDDEN + 1];
     nn_act acts[SIM_TRAIN_MAX_HIDDEN + 1];
     for (size_t i = 0; i < cfg->n_hidden; i++) widths[i] = cfg->hidden[i], acts[i] = NN_ACT_RELU;
-    widths[cfg->n_hidden] = ch_modem_bits_per_symbol(cfg->modem);
+    widths[cfg->n_hidden] = ch_modem_bits_per_symbol(modem);
     acts[cfg->n_hidden] = NN_ACT_IDENTITY;
-    nn_net_config nc = {.n_in = sim_feat_width(layout_of(cfg)), .max_batch = batch, .seed = cfg->seed,
-                        .init = NN_INIT_AUTO};
+    nn_net_config nc = {.n_in = sim_feat_width(sim_link_feat_layout(cfg->link)),
+                        .max_batch = batch, .seed = cfg->seed, .init = NN_INIT_AUTO};
     return nn_mlp_create(&nc, cfg->n_hidden + 1, widths, acts, NN_LOSS_SIGMOID_BCE);
 }
 
-/* The link a model was made for, checked when a simulation loads it (receiver.c). */
-static nn_meta *link_meta(const sim_train_config *cfg)
+/* The link a model was made for (checked when a simulation loads it, sim_link_check_model),
+ * and what training adds: the feature scale, the SNR range, the LLR convention. */
+static nn_meta *link_meta(const sim_train_config *cfg, const ch_modem *modem)
 {
     nn_meta *meta = nn_meta_create();
     char buf[96];
     if (!meta) return NULL;
-    int bad = nn_meta_set(meta, "modulation", ch_modem_name(cfg->modem));
-    bad |= nn_meta_set(meta, "channel", ch_chan_name(cfg->fading.kind));
-    sim_link_channel_text(&cfg->fading, buf, sizeof buf);
-    bad |= nn_meta_set(meta, "channel_detail", buf);
-    bad |= nn_meta_set(meta, "features", sim_feat_name(layout_of(cfg)));
-    snprintf(buf, sizeof buf, "%u", cfg->pilot_spacing);
-    bad |= nn_meta_set(meta, "pilot_spacing", buf);
-    snprintf(buf, sizeof buf, "%.9g", feature_scale(cfg));
+    int bad = sim_link_model_meta(cfg->link, meta);
+    snprintf(buf, sizeof buf, "%.9g", feature_scale(cfg, modem));
     bad |= nn_meta_set(meta, "feature_scale", buf);
     snprintf(buf, sizeof buf, "%g:%g", cfg->ebn0_lo, cfg->ebn0_hi);
     bad |= nn_meta_set(meta, "ebn0_db", buf);
@@ -164,43 +157,66 @@ static int run_training(const sim_train_config *cfg, size_t batch, nn_net *net, 
     return status;
 }
 
-int sim_train(const sim_train_config *cfg, nn_net **net, nn_meta **meta, char *err,
-              size_t err_size)
+/* What one run of training owns besides the network. */
+typedef struct {
+    ch_modem *modem;
+    ch_pilots *pilots;
+    pair_source src, val;
+} training;
+
+static void training_destroy(training *t)
 {
-    /* With pilots every batch holds whole blocks: N-1 samples each. */
-    size_t per_block = cfg->pilot_spacing ? cfg->pilot_spacing - 1 : 1;
-    size_t batch = cfg->batch / per_block * per_block;
-    if (batch == 0) {
-        snprintf(err, err_size, "train: --batch %llu holds no whole pilot block of %zu data symbols",
-                 (unsigned long long)cfg->batch, per_block);
-        *net = NULL, *meta = NULL;
-        return -1;
-    }
-    pair_source src = {0}, val = {0};
-    *net = build_net(cfg, batch);
-    *meta = link_meta(cfg);
-    int status = -1;
-    if (!*net || !*meta) {
-        snprintf(err, err_size, "train: %s", !*net ? nn_last_error() : "out of memory");
-        goto done;
-    }
+    source_destroy(&t->src);
+    source_destroy(&t->val);
+    ch_pilots_destroy(t->pilots);
+    ch_modem_destroy(t->modem);
+}
+
+/* The modem, pilot pattern and the two pair sources (training: stream 1, validation: 2). */
+static int training_init(training *t, const sim_train_config *cfg, size_t batch)
+{
+    const sim_link *link = cfg->link;
+    t->modem = ch_modem_create(link->mod);
+    if (!t->modem) return sim_error(SIM_EINVAL, "train: %s", ch_last_error());
+    if (link->pilot_spacing && !(t->pilots = ch_pilots_create_block(link->pilot_spacing)))
+        return sim_error(SIM_EINVAL, "train: %s", ch_last_error());
     size_t val_samples = VAL_SAMPLES > batch ? VAL_SAMPLES : batch;
-    if (source_init(&src, cfg, 1, batch) != 0 || source_init(&val, cfg, 2, val_samples) != 0) {
-        snprintf(err, err_size, "train: out of memory");
-        goto done;
+    if (source_init(&t->src, cfg, t->modem, t->pilots, 1, batch) != 0 ||
+        source_init(&t->val, cfg, t->modem, t->pilots, 2, val_samples) != 0)
+        return sim_error(SIM_ENOMEM, "train: out of memory");
+    return SIM_OK;
+}
+
+int sim_train(const sim_train_config *cfg, nn_net **net, nn_meta **meta)
+{
+    *net = NULL, *meta = NULL;
+    if (sim_link_check(cfg->link) != SIM_OK) return SIM_EINVAL;
+    if (cfg->link->mod == CH_MOD_CUSTOM)
+        return sim_error(SIM_EINVAL, "train: learned receivers are for the built-in modulations");
+    /* With pilots every batch holds whole frames: N-1 samples each. */
+    unsigned spacing = cfg->link->pilot_spacing;
+    size_t per_block = spacing ? spacing - 1 : 1;
+    size_t batch = cfg->batch / per_block * per_block;
+    if (batch == 0)
+        return sim_error(SIM_EINVAL, "train: --batch %llu holds no whole pilot block of %zu data "
+                         "symbols", (unsigned long long)cfg->batch, per_block);
+    training t = {0};
+    int status = training_init(&t, cfg, batch);
+    if (status == SIM_OK) {
+        *net = build_net(cfg, t.modem, batch);
+        *meta = link_meta(cfg, t.modem);
+        if (!*net || !*meta)
+            status = sim_error(SIM_ENOMEM, "train: %s", !*net ? nn_last_error() : "out of memory");
     }
-    nn_blas_set_threads(1);
-    status = run_training(cfg, batch, *net, *meta, &src, &val);
-    if (status != 0 && cfg->stop && *cfg->stop) {
-        snprintf(err, err_size, "train: interrupted; no model written");
-        status = SIM_TRAIN_STOPPED;
-    } else if (status != 0) {
-        snprintf(err, err_size, "train: %s", nn_last_error());
+    if (status == SIM_OK) {
+        nn_blas_set_threads(1);
+        if (run_training(cfg, batch, *net, *meta, &t.src, &t.val) != 0)
+            status = cfg->stop && *cfg->stop
+                         ? sim_error(SIM_EINTERRUPTED, "train: interrupted; no model written")
+                         : sim_error(SIM_EINVAL, "train: %s", nn_last_error());
     }
-done:
-    source_destroy(&src);
-    source_destroy(&val);
-    if (status != 0) {
+    training_destroy(&t);
+    if (status != SIM_OK) {
         nn_net_destroy(*net);
         nn_meta_destroy(*meta);
         *net = NULL, *meta = NULL;

@@ -11,12 +11,12 @@
 #include <channel.h>
 #include <nn.h>
 
+#include "link.h"
+
 #define SIM_TRAIN_MAX_HIDDEN 8
 
 typedef struct {
-    const ch_modem *modem;      /* borrowed, a built-in modulation */
-    ch_fading_config fading;    /* the channel */
-    unsigned pilot_spacing;     /* 0: perfect CSI; N >= 2: one pilot every N symbols, no CSI */
+    const sim_link *link;       /* the link (a built-in modulation); its receiver is ignored */
     double ebn0_lo, ebn0_hi;    /* training Eb/N0 range in dB, drawn uniformly */
     const size_t *hidden;       /* hidden ReLU layer widths */
     size_t n_hidden;            /* 1 .. SIM_TRAIN_MAX_HIDDEN */
@@ -29,13 +29,9 @@ typedef struct {
                                     fail with SIM_TRAIN_STOPPED; may be NULL */
 } sim_train_config;
 
-/* sim_train's status when cfg->stop was set. */
-#define SIM_TRAIN_STOPPED 2
-
-/* Trains a receiver for cfg. On success returns 0 and the network and its link metadata (for
- * nn_model_save; the caller destroys both); otherwise a nonzero status with a one-line message
- * in err[err_size] (SIM_TRAIN_STOPPED when stopped). Reproducible for a given seed. */
-int sim_train(const sim_train_config *cfg, nn_net **net, nn_meta **meta, char *err,
-              size_t err_size);
+/* Trains a receiver for cfg. On success returns SIM_OK and the network and its link metadata
+ * (for nn_model_save; the caller destroys both); otherwise SIM_EINTERRUPTED when stopped, or
+ * another status with a message (sim_last_error). Reproducible for a given seed. */
+int sim_train(const sim_train_config *cfg, nn_net **net, nn_meta **meta);
 
 #endif

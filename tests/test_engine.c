@@ -1,12 +1,10 @@
-/* The Monte Carlo engine: determinism across thread counts, stop rules, and the confidence
- * interval of its rows. */
-#include "test_util.h"
+/* The Monte Carlo engine: the chain of stages a link becomes, the pure chunk runner and ordered
+ * sum, determinism across thread counts, stop rules, and the confidence interval of its rows. */
+#include "test_sim.h"
 
 #include <string.h>
 
 #include <gsl/gsl_errno.h>
-
-#include "sim.h"
 
 typedef struct {
     ch_mod_kind mod;
@@ -17,17 +15,9 @@ typedef struct {
 
 static sim_counts run(const link_case *lc, int threads, uint64_t min_errors, uint64_t max_bits)
 {
-    ch_modem *m = ch_modem_create(lc->mod);
-    assert_non_null(m);
-    sim_receiver *rx = sim_receiver_classical(lc->rx, m);
-    assert_non_null(rx);
-    sim_engine_config cfg = {.modem = m, .fading = lc->fading, .code_rate = 1.0, .rx = rx,
-                             .seed = 2385, .min_errors = min_errors, .max_bits = max_bits,
-                             .threads = threads};
-    sim_counts c;
-    assert_int_equal(sim_engine_run_point(&cfg, 3, lc->ebn0_db, &c), SIM_ENGINE_OK);
-    sim_receiver_destroy(rx);
-    ch_modem_destroy(m);
+    sim_chain *chain = test_chain(test_link(lc->mod, lc->fading, lc->rx), 0);
+    sim_counts c = test_run_point(chain, 2385, 3, lc->ebn0_db, min_errors, max_bits, threads);
+    sim_chain_destroy(chain);
     return c;
 }
 
@@ -69,7 +59,7 @@ static void test_threads_do_not_change_counts(void **state)
 static void test_stop_rules(void **state)
 {
     (void)state;
-    uint64_t chunk_bits = SIM_ENGINE_CHUNK_SYMBOLS; /* BPSK: one bit per symbol */
+    uint64_t chunk_bits = SIM_CHAIN_CHUNK_SYMBOLS; /* BPSK: one bit per symbol */
     sim_counts c = run(&cases[0], 2, UINT64_MAX, 5 * chunk_bits + 1);
     assert_int_equal(c.bits, 6 * chunk_bits);
     c = run(&cases[0], 2, 10, 1ull << 40);
@@ -84,32 +74,104 @@ static void test_stop_rules(void **state)
 static void test_fused_bpsk_matches_stages(void **state)
 {
     (void)state;
-    ch_modem *m = ch_modem_create(CH_MOD_BPSK);
+    ch_fading_config awgn = {.kind = CH_CHAN_AWGN, .coherence = 1};
     for (sim_rx_kind kind = SIM_RX_HARD; kind <= SIM_RX_EXACT; kind++) {
-        sim_receiver *rx = sim_receiver_classical(kind, m);
-        sim_engine_config cfg = {.modem = m, .fading = {.kind = CH_CHAN_AWGN, .coherence = 1},
-                                 .code_rate = 1.0, .rx = rx, .seed = 31, .min_errors = 2000,
-                                 .max_bits = 1ull << 40, .threads = 2};
-        sim_counts fused, staged;
-        assert_int_equal(sim_engine_run_point(&cfg, 1, 3.3, &fused), SIM_ENGINE_OK);
-        cfg.generic_only = true;
-        assert_int_equal(sim_engine_run_point(&cfg, 1, 3.3, &staged), SIM_ENGINE_OK);
-        assert_same_counts(&fused, &staged);
-        sim_receiver_destroy(rx);
+        sim_chain *fused = test_chain(test_link(CH_MOD_BPSK, awgn, kind), 0);
+        sim_chain *staged = test_chain(test_link(CH_MOD_BPSK, awgn, kind), SIM_CHAIN_STAGED);
+        assert_int_equal(sim_chain_n_stages(fused), 1);
+        assert_string_equal(sim_chain_stage_name(fused, 0), "fused BPSK/AWGN");
+        assert_int_equal(sim_chain_n_stages(staged), 5);
+        sim_counts a = test_run_point(fused, 31, 1, 3.3, 2000, 1ull << 40, 2);
+        sim_counts b = test_run_point(staged, 31, 1, 3.3, 2000, 1ull << 40, 2);
+        assert_same_counts(&a, &b);
+        sim_chain_destroy(fused);
+        sim_chain_destroy(staged);
     }
     /* 2^27 bits at 0 dB hold a few received samples exactly 0 (noise of exactly -+1): both
      * paths decide bit 0 there. */
-    sim_receiver *rx = sim_receiver_classical(SIM_RX_HARD, m);
-    sim_engine_config cfg = {.modem = m, .fading = {.kind = CH_CHAN_AWGN, .coherence = 1},
-                             .code_rate = 1.0, .rx = rx, .seed = 7, .min_errors = UINT64_MAX,
-                             .max_bits = 1ull << 27, .threads = 2};
-    sim_counts fused, staged;
-    assert_int_equal(sim_engine_run_point(&cfg, 0, 0.0, &fused), SIM_ENGINE_OK);
-    cfg.generic_only = true;
-    assert_int_equal(sim_engine_run_point(&cfg, 0, 0.0, &staged), SIM_ENGINE_OK);
-    assert_same_counts(&fused, &staged);
-    sim_receiver_destroy(rx);
-    ch_modem_destroy(m);
+    sim_chain *fused = test_chain(test_link(CH_MOD_BPSK, awgn, SIM_RX_HARD), 0);
+    sim_chain *staged = test_chain(test_link(CH_MOD_BPSK, awgn, SIM_RX_HARD), SIM_CHAIN_STAGED);
+    sim_counts a = test_run_point(fused, 7, 0, 0.0, UINT64_MAX, 1ull << 27, 2);
+    sim_counts b = test_run_point(staged, 7, 0, 0.0, UINT64_MAX, 1ull << 27, 2);
+    assert_same_counts(&a, &b);
+    sim_chain_destroy(fused);
+    sim_chain_destroy(staged);
+}
+
+/* Each link becomes the chain of stages its description asks for, and only that one. */
+static void test_chain_of_each_link(void **state)
+{
+    (void)state;
+    static const char *const perfect[] = {"source", "mapper", "channel", "coherent demapper",
+                                          "error counter"};
+    static const char *const pilots[] = {"source", "mapper", "pilot insertion", "channel",
+                                         "least squares", "coherent demapper", "error counter"};
+    ch_fading_config fast = {.kind = CH_CHAN_RAYLEIGH, .coherence = 1};
+    ch_fading_config block8 = {.kind = CH_CHAN_RAYLEIGH, .coherence = 8};
+    sim_chain *c = test_chain(test_link(CH_MOD_BPSK, fast, SIM_RX_MAXLOG), 0);
+    assert_int_equal(sim_chain_n_stages(c), 5);
+    for (size_t i = 0; i < 5; i++) assert_string_equal(sim_chain_stage_name(c, i), perfect[i]);
+    assert_string_equal(sim_chain_receiver_name(c), "maxlog");
+    sim_chain_destroy(c);
+    sim_link link = test_link(CH_MOD_16QAM, block8, SIM_RX_HARD);
+    link.pilot_spacing = 8;
+    c = test_chain(link, 0);
+    assert_int_equal(sim_chain_n_stages(c), 7);
+    for (size_t i = 0; i < 7; i++) assert_string_equal(sim_chain_stage_name(c, i), pilots[i]);
+    assert_string_equal(sim_chain_receiver_name(c), "hard, LS pilots");
+    assert_null(sim_chain_stage_name(c, 7));
+    sim_chain_destroy(c);
+    /* pilots that do not fit the fading, and a model without the learned receiver */
+    link.pilot_spacing = 4;
+    assert_null(sim_chain_create(&link, 0));
+    assert_non_null(strstr(sim_last_error(), "coherence"));
+    link = test_link(CH_MOD_QPSK, fast, SIM_RX_MAXLOG);
+    link.model = "x.model";
+    assert_null(sim_chain_create(&link, 0));
+    link.rx = SIM_RX_NN;
+    link.model = "/nonexistent/x.model";
+    assert_null(sim_chain_create(&link, 0));
+    assert_non_null(strstr(sim_last_error(), "x.model"));
+}
+
+/* The chunk runner is a pure function of (chain, seed, point, chunk): the same chunk gives the
+ * same counts on any worker, whatever ran before it; and the ordered sum gives the same total
+ * whatever order the chunks arrive in, stopping at the same chunk. */
+static void test_chunk_runner_and_ordered_sum(void **state)
+{
+    (void)state;
+    ch_fading_config ray = {.kind = CH_CHAN_RAYLEIGH, .coherence = 1, .doppler = 0.0385};
+    sim_chain *c = test_chain(test_link(CH_MOD_16QAM, ray, SIM_RX_EXACT), 0);
+    sim_chain_worker *w1 = sim_chain_worker_create(c), *w2 = sim_chain_worker_create(c);
+    sim_point p = sim_point_make(c, 2385, 2, 12.5);
+    enum { N = 40 };
+    sim_counts fwd[N], again;
+    for (uint64_t i = 0; i < N; i++) sim_engine_run_chunk(w1, &p, i, &fwd[i]);
+    for (uint64_t i = N; i-- > 0;) {
+        sim_engine_run_chunk(w2, &p, i, &again);
+        assert_same_counts(&fwd[i], &again);
+    }
+    sim_stop_rule rule = sim_stop_rule_make(c, 3000, UINT64_MAX);
+    assert_int_equal(rule.min_chunks, SIM_ENGINE_MIN_CHUNKS_MEMORY);
+    sim_ordered_sum in_order, shuffled;
+    sim_ordered_sum_init(&in_order, c, &p, &rule);
+    sim_ordered_sum_init(&shuffled, c, &p, &rule);
+    for (uint64_t i = 0; i < N && !in_order.done; i++) sim_ordered_sum_add(&in_order, i, &fwd[i]);
+    /* chunks arrive two by two in reverse: 1 0 3 2 5 4 ... */
+    for (uint64_t i = 0; i < N; i++) {
+        uint64_t chunk = i ^ 1;
+        if (chunk < N && sim_ordered_sum_has_room(&shuffled, chunk))
+            sim_ordered_sum_add(&shuffled, chunk, &fwd[chunk]);
+    }
+    assert_true(in_order.done && shuffled.done);
+    assert_int_equal(in_order.summed, shuffled.summed);
+    assert_int_equal(in_order.summed, SIM_ENGINE_MIN_CHUNKS_MEMORY); /* errors came sooner */
+    assert_same_counts(&in_order.total, &shuffled.total);
+    assert_true(sim_stop_reached(&rule, &in_order.total));
+    assert_false(sim_ordered_sum_has_room(&shuffled, shuffled.summed + SIM_ENGINE_WINDOW));
+    sim_chain_worker_destroy(w1);
+    sim_chain_worker_destroy(w2);
+    sim_chain_destroy(c);
 }
 
 /* The seed reaches every stream: over 8 seeds the counts of BPSK at 2 dB (2^20 bits each) lie
@@ -119,19 +181,13 @@ static void test_fused_bpsk_matches_stages(void **state)
 static void test_seed_matters(void **state)
 {
     (void)state;
-    ch_modem *m = ch_modem_create(CH_MOD_BPSK);
-    sim_receiver *rx = sim_receiver_classical(SIM_RX_HARD, m);
-    sim_engine_config cfg = {.modem = m, .fading = {.kind = CH_CHAN_AWGN, .coherence = 1},
-                             .code_rate = 1.0, .rx = rx, .min_errors = UINT64_MAX,
-                             .max_bits = 1u << 20, .threads = 1};
     ch_fading_config awgn = {.kind = CH_CHAN_AWGN, .coherence = 1};
+    sim_chain *chain = test_chain(test_link(CH_MOD_BPSK, awgn, SIM_RX_HARD), 0);
     double p, ser, sum = 0, sum_sq = 0, lo, hi;
     assert_int_equal(sim_theory_point(CH_MOD_BPSK, &awgn, 2.0, &p, &ser), 0);
     uint64_t counts[8];
     for (uint64_t seed = 0; seed < 8; seed++) {
-        sim_counts c;
-        cfg.seed = 1000 + seed;
-        assert_int_equal(sim_engine_run_point(&cfg, 0, 2.0, &c), SIM_ENGINE_OK);
+        sim_counts c = test_run_point(chain, 1000 + seed, 0, 2.0, UINT64_MAX, 1u << 20, 1);
         sim_clopper_pearson(c.bit_errors, c.bits, 0.999, &lo, &hi);
         assert_true(lo <= p && p <= hi);
         counts[seed] = c.bit_errors;
@@ -142,8 +198,7 @@ static void test_seed_matters(void **state)
     double n = (double)(1u << 20), mean = sum / 8, var = (sum_sq - 8 * mean * mean) / 7;
     double ratio7 = 7 * var / (n * p * (1 - p));
     if (!(ratio7 > 0.598 && ratio7 < 24.32)) fail_msg("7 var / binomial var = %g", ratio7);
-    sim_receiver_destroy(rx);
-    ch_modem_destroy(m);
+    sim_chain_destroy(chain);
 }
 
 /* A stop flag already set ends the point before any chunk. */
@@ -151,16 +206,14 @@ static void test_interrupt(void **state)
 {
     (void)state;
     volatile sig_atomic_t stop = 1;
-    ch_modem *m = ch_modem_create(CH_MOD_QPSK);
-    sim_receiver *rx = sim_receiver_classical(SIM_RX_HARD, m);
-    sim_engine_config cfg = {.modem = m, .fading = {.kind = CH_CHAN_AWGN, .coherence = 1},
-                             .code_rate = 1.0, .rx = rx, .seed = 1, .min_errors = 100,
+    ch_fading_config awgn = {.kind = CH_CHAN_AWGN, .coherence = 1};
+    sim_chain *chain = test_chain(test_link(CH_MOD_QPSK, awgn, SIM_RX_HARD), 0);
+    sim_engine_config cfg = {.chain = chain, .seed = 1, .min_errors = 100,
                              .max_bits = 1ull << 40, .threads = 2, .stop = &stop};
     sim_counts c;
-    assert_int_equal(sim_engine_run_point(&cfg, 0, 2.0, &c), SIM_ENGINE_INTERRUPTED);
+    assert_int_equal(sim_engine_run_point(&cfg, 0, 2.0, &c), SIM_EINTERRUPTED);
     assert_int_equal(c.bits, 0);
-    sim_receiver_destroy(rx);
-    ch_modem_destroy(m);
+    sim_chain_destroy(chain);
 }
 
 /* Clopper–Pearson against its closed forms at the edges and a published value. */
@@ -204,6 +257,8 @@ int main(void)
         cmocka_unit_test(test_threads_do_not_change_counts),
         cmocka_unit_test(test_stop_rules),
         cmocka_unit_test(test_fused_bpsk_matches_stages),
+        cmocka_unit_test(test_chain_of_each_link),
+        cmocka_unit_test(test_chunk_runner_and_ordered_sum),
         cmocka_unit_test(test_seed_matters),
         cmocka_unit_test(test_interrupt),
         cmocka_unit_test(test_clopper_pearson),

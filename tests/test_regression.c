@@ -1,11 +1,9 @@
 /* Regression tests on known SNR points: the simulated BER's 99.9% Clopper–Pearson interval
  * contains the exact theory, at fixed seeds. A deliberately mis-scaled noise case shows that the
  * check has the power to fail. */
-#include "test_util.h"
+#include "test_sim.h"
 
 #include <gsl/gsl_errno.h>
-
-#include "sim.h"
 
 typedef struct {
     ch_mod_kind mod;
@@ -32,20 +30,22 @@ static const regression_case cases[] = {
 static sim_counts simulate_n(ch_mod_kind mod, ch_chan_kind channel, double ebn0_db,
                              double code_rate, unsigned point, uint64_t min_errors)
 {
-    ch_modem *m = ch_modem_create(mod);
-    assert_non_null(m);
-    sim_receiver *rx = sim_receiver_classical(SIM_RX_MAXLOG, m);
-    assert_non_null(rx);
     ch_fading_config fading = {.kind = channel, .coherence = 1,
                                .k_factor = channel == CH_CHAN_RICIAN ? K_FACTOR : 0};
-    sim_engine_config cfg = {.modem = m, .fading = fading,
-                             .code_rate = code_rate, .rx = rx, .seed = 20261128,
-                             .min_errors = min_errors, .max_bits = 40000000, .threads = 2};
-    sim_counts c;
-    assert_int_equal(sim_engine_run_point(&cfg, point, ebn0_db, &c), SIM_ENGINE_OK);
-    sim_receiver_destroy(rx);
-    ch_modem_destroy(m);
-    return c;
+    sim_chain *c = test_chain(test_link(mod, fading, SIM_RX_MAXLOG), 0);
+    /* a code rate below 1 is Eb/N0 counted for a code the link does not have: the noise is
+     * 10 log10(1/code_rate) dB too strong */
+    sim_counts counts = test_run_point(c, 20261128, point, ebn0_db + 10 * log10(code_rate),
+                                       min_errors, 40000000, 2);
+    counts.ebn0_db = ebn0_db;
+    sim_chain_destroy(c);
+    return counts;
+}
+
+static sim_counts simulate(ch_mod_kind mod, ch_chan_kind channel, double ebn0_db,
+                           double code_rate, unsigned point)
+{
+    return simulate_n(mod, channel, ebn0_db, code_rate, point, 4000);
 }
 
 /* The exact BER, or with ser_out the exact SER too. */
@@ -57,12 +57,6 @@ static double theory(ch_mod_kind mod, ch_chan_kind channel, double ebn0_db, doub
     assert_int_equal(sim_theory_point(mod, &f, ebn0_db, &ber, &ser), 0);
     if (ser_out) *ser_out = ser;
     return ber;
-}
-
-static sim_counts simulate(ch_mod_kind mod, ch_chan_kind channel, double ebn0_db,
-                           double code_rate, unsigned point)
-{
-    return simulate_n(mod, channel, ebn0_db, code_rate, point, 4000);
 }
 
 static double theory_ber(ch_mod_kind mod, ch_chan_kind channel, double ebn0_db)
@@ -149,20 +143,13 @@ static void test_ser_counted_as_bits_is_caught(void **state)
  * (1.3 h_ls) moves the 16-QAM decisions and leaves the interval. */
 static sim_counts simulate_ls(ch_mod_kind mod, sim_rx_kind kind, double ebn0_db, unsigned point)
 {
-    ch_modem *m = ch_modem_create(mod);
-    sim_rx_config rc = {.kind = kind, .modem = m, .channel = CH_CHAN_RAYLEIGH, .pilot_spacing = 8};
-    char err[128];
-    sim_receiver *rx = sim_receiver_create(&rc, err, sizeof err);
-    assert_non_null(rx);
-    sim_engine_config cfg = {.modem = m, .fading = {.kind = CH_CHAN_RAYLEIGH, .coherence = 8},
-                             .code_rate = 7.0 / 8.0, .pilot_spacing = 8, .rx = rx,
-                             .seed = 20261201, .min_errors = 20000, .max_bits = 40000000,
-                             .threads = 2};
-    sim_counts c;
-    assert_int_equal(sim_engine_run_point(&cfg, point, ebn0_db, &c), SIM_ENGINE_OK);
-    sim_receiver_destroy(rx);
-    ch_modem_destroy(m);
-    return c;
+    sim_link link = test_link(mod, (ch_fading_config){.kind = CH_CHAN_RAYLEIGH, .coherence = 8},
+                              kind);
+    link.pilot_spacing = 8;
+    sim_chain *c = test_chain(link, 0);
+    sim_counts counts = test_run_point(c, 20261201, point, ebn0_db, 20000, 40000000, 2);
+    sim_chain_destroy(c);
+    return counts;
 }
 
 static bool inside_999_effective(const sim_counts *c, double p)
@@ -213,17 +200,12 @@ static void test_ls_pilot_matches_closed_form(void **state)
 static void test_interval_under_block_fading(void **state)
 {
     (void)state;
-    ch_modem *m = ch_modem_create(CH_MOD_QPSK);
-    sim_receiver *rx = sim_receiver_classical(SIM_RX_MAXLOG, m);
     ch_fading_config block = {.kind = CH_CHAN_RAYLEIGH, .coherence = 1000};
+    sim_chain *chain = test_chain(test_link(CH_MOD_QPSK, block, SIM_RX_MAXLOG), 0);
     double p = theory_ber(CH_MOD_QPSK, CH_CHAN_RAYLEIGH, 20.0);
     int covered = 0, binomial_covered = 0;
     for (uint64_t seed = 1; seed <= 20; seed++) {
-        sim_engine_config cfg = {.modem = m, .fading = block, .code_rate = 1.0, .rx = rx,
-                                 .seed = seed, .min_errors = 100, .max_bits = 1ull << 40,
-                                 .threads = 2};
-        sim_counts c;
-        assert_int_equal(sim_engine_run_point(&cfg, 0, 20.0, &c), SIM_ENGINE_OK);
+        sim_counts c = test_run_point(chain, seed, 0, 20.0, 100, 1ull << 40, 2);
         assert_true(c.chunks >= SIM_ENGINE_MIN_CHUNKS_MEMORY);
         double deff = sim_design_effect(c.bit_errors, c.bits, c.chunks, c.chunk_error_sq);
         double lo, hi;
@@ -234,8 +216,7 @@ static void test_interval_under_block_fading(void **state)
     }
     assert_true(covered >= 16);
     assert_true(binomial_covered <= 10);
-    sim_receiver_destroy(rx);
-    ch_modem_destroy(m);
+    sim_chain_destroy(chain);
 }
 
 /* Without memory, and with one bit a symbol, the design effect stays near 1: BPSK over fast
@@ -244,19 +225,14 @@ static void test_interval_under_block_fading(void **state)
 static void test_no_design_effect_without_memory(void **state)
 {
     (void)state;
-    ch_modem *m = ch_modem_create(CH_MOD_BPSK);
-    sim_receiver *rx = sim_receiver_classical(SIM_RX_MAXLOG, m);
-    sim_engine_config cfg = {.modem = m, .fading = {.kind = CH_CHAN_RAYLEIGH, .coherence = 1},
-                             .code_rate = 1.0, .rx = rx, .seed = 5, .min_errors = UINT64_MAX,
-                             .max_bits = 64 * SIM_ENGINE_CHUNK_SYMBOLS, .threads = 2};
-    sim_counts c;
-    assert_int_equal(sim_engine_run_point(&cfg, 0, 10.0, &c), SIM_ENGINE_OK);
+    ch_fading_config fast = {.kind = CH_CHAN_RAYLEIGH, .coherence = 1};
+    sim_chain *chain = test_chain(test_link(CH_MOD_BPSK, fast, SIM_RX_MAXLOG), 0);
+    sim_counts c = test_run_point(chain, 5, 0, 10.0, UINT64_MAX, 64 * SIM_CHAIN_CHUNK_SYMBOLS, 2);
     assert_int_equal(c.chunks, 64);
     /* The variance ratio of 64 binomial counts is chi-square/63: below 1.65 with 99.9%. */
     double deff = sim_design_effect(c.bit_errors, c.bits, c.chunks, c.chunk_error_sq);
     assert_true(deff < 1.65);
-    sim_receiver_destroy(rx);
-    ch_modem_destroy(m);
+    sim_chain_destroy(chain);
 }
 
 int main(void)

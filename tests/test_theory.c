@@ -38,19 +38,19 @@ static void point(ch_mod_kind mod, const ch_fading_config *chan, double ebn0_db,
                   double *ser)
 {
     int status = sim_theory_point(mod, chan, ebn0_db, ber, ser);
-    if (status) fail_msg("sim_theory_point: %d %s", status, sim_theory_error());
+    if (status) fail_msg("sim_theory_point: %d %s", status, sim_last_error());
 }
 
 static void psk(unsigned m, const ch_fading_config *chan, double ebn0_db, double *ber, double *ser)
 {
     int status = sim_theory_psk(m, chan, ebn0_db, ber, ser);
-    if (status) fail_msg("sim_theory_psk: %d %s", status, sim_theory_error());
+    if (status) fail_msg("sim_theory_psk: %d %s", status, sim_last_error());
 }
 
 static void qam(unsigned m, const ch_fading_config *chan, double ebn0_db, double *ber, double *ser)
 {
     int status = sim_theory_qam(m, chan, ebn0_db, ber, ser);
-    if (status) fail_msg("sim_theory_qam: %d %s", status, sim_theory_error());
+    if (status) fail_msg("sim_theory_qam: %d %s", status, sim_last_error());
 }
 
 static unsigned popcount(unsigned v)
@@ -599,8 +599,8 @@ static void test_sweep(void **state)
 static void expect_error(int status, int code, const char *fn)
 {
     assert_int_equal(status, code);
-    if (!strstr(sim_theory_error(), fn))
-        fail_msg("message '%s' lacks '%s'", sim_theory_error(), fn);
+    if (!strstr(sim_last_error(), fn))
+        fail_msg("message '%s' lacks '%s'", sim_last_error(), fn);
 }
 
 static void test_errors(void **state)
@@ -610,35 +610,35 @@ static void test_errors(void **state)
     const ch_fading_config bad_k = {.kind = CH_CHAN_RICIAN, .k_factor = -0.5};
     const ch_fading_config nan_k = {.kind = CH_CHAN_RICIAN, .k_factor = NAN};
     const ch_fading_config bad_kind = {.kind = (ch_chan_kind)7};
-    expect_error(sim_theory_point(CH_MOD_BPSK, &awgn, NAN, &ber, &ser), SIM_THEORY_EINVAL,
+    expect_error(sim_theory_point(CH_MOD_BPSK, &awgn, NAN, &ber, &ser), SIM_EINVAL,
                  "sim_theory_point");
-    assert_non_null(strstr(sim_theory_error(), "nan"));
-    expect_error(sim_theory_point(CH_MOD_8PSK, &rayleigh, INFINITY, &ber, &ser), SIM_THEORY_EINVAL,
+    assert_non_null(strstr(sim_last_error(), "nan"));
+    expect_error(sim_theory_point(CH_MOD_8PSK, &rayleigh, INFINITY, &ber, &ser), SIM_EINVAL,
                  "sim_theory_point");
-    expect_error(sim_theory_point(CH_MOD_16QAM, &awgn, 1e6, &ber, &ser), SIM_THEORY_EINVAL,
+    expect_error(sim_theory_point(CH_MOD_16QAM, &awgn, 1e6, &ber, &ser), SIM_EINVAL,
                  "sim_theory_point");
-    expect_error(sim_theory_point(CH_MOD_CUSTOM, &awgn, 5.5, &ber, &ser), SIM_THEORY_EUNSUPPORTED,
+    expect_error(sim_theory_point(CH_MOD_CUSTOM, &awgn, 5.5, &ber, &ser), SIM_EUNSUPPORTED,
                  "custom");
-    expect_error(sim_theory_point((ch_mod_kind)42, &awgn, 5.5, &ber, &ser), SIM_THEORY_EINVAL,
+    expect_error(sim_theory_point((ch_mod_kind)42, &awgn, 5.5, &ber, &ser), SIM_EINVAL,
                  "42");
-    expect_error(sim_theory_point(CH_MOD_QPSK, &bad_k, 5.5, &ber, &ser), SIM_THEORY_EINVAL,
+    expect_error(sim_theory_point(CH_MOD_QPSK, &bad_k, 5.5, &ber, &ser), SIM_EINVAL,
                  "K=-0.5");
-    expect_error(sim_theory_point(CH_MOD_QPSK, &nan_k, 5.5, &ber, &ser), SIM_THEORY_EINVAL,
+    expect_error(sim_theory_point(CH_MOD_QPSK, &nan_k, 5.5, &ber, &ser), SIM_EINVAL,
                  "K=nan");
-    expect_error(sim_theory_point(CH_MOD_QPSK, &bad_kind, 5.5, &ber, &ser), SIM_THEORY_EINVAL,
+    expect_error(sim_theory_point(CH_MOD_QPSK, &bad_kind, 5.5, &ber, &ser), SIM_EINVAL,
                  "channel kind 7");
-    expect_error(sim_theory_point(CH_MOD_QPSK, NULL, 5.5, &ber, &ser), SIM_THEORY_EINVAL,
+    expect_error(sim_theory_point(CH_MOD_QPSK, NULL, 5.5, &ber, &ser), SIM_EINVAL,
                  "NULL channel");
-    expect_error(sim_theory_point(CH_MOD_QPSK, &awgn, 5.5, NULL, &ser), SIM_THEORY_EINVAL,
+    expect_error(sim_theory_point(CH_MOD_QPSK, &awgn, 5.5, NULL, &ser), SIM_EINVAL,
                  "NULL ber");
-    expect_error(sim_theory_point(CH_MOD_QPSK, &awgn, 5.5, &ber, NULL), SIM_THEORY_EINVAL,
+    expect_error(sim_theory_point(CH_MOD_QPSK, &awgn, 5.5, &ber, NULL), SIM_EINVAL,
                  "NULL ser");
-    expect_error(sim_theory_psk(12, &awgn, 5.5, &ber, &ser), SIM_THEORY_EINVAL, "M=12");
-    expect_error(sim_theory_psk(1, &awgn, 5.5, &ber, &ser), SIM_THEORY_EINVAL, "M=1");
-    expect_error(sim_theory_psk(8192, &awgn, 5.5, &ber, &ser), SIM_THEORY_EINVAL, "M=8192");
-    expect_error(sim_theory_qam(32, &awgn, 5.5, &ber, &ser), SIM_THEORY_EINVAL, "M=32");
-    expect_error(sim_theory_qam(2, &awgn, 5.5, &ber, &ser), SIM_THEORY_EINVAL, "M=2");
-    expect_error(sim_theory_qam(16384, &awgn, 5.5, &ber, &ser), SIM_THEORY_EINVAL, "M=16384");
+    expect_error(sim_theory_psk(12, &awgn, 5.5, &ber, &ser), SIM_EINVAL, "M=12");
+    expect_error(sim_theory_psk(1, &awgn, 5.5, &ber, &ser), SIM_EINVAL, "M=1");
+    expect_error(sim_theory_psk(8192, &awgn, 5.5, &ber, &ser), SIM_EINVAL, "M=8192");
+    expect_error(sim_theory_qam(32, &awgn, 5.5, &ber, &ser), SIM_EINVAL, "M=32");
+    expect_error(sim_theory_qam(2, &awgn, 5.5, &ber, &ser), SIM_EINVAL, "M=2");
+    expect_error(sim_theory_qam(16384, &awgn, 5.5, &ber, &ser), SIM_EINVAL, "M=16384");
     /* Outputs are untouched on error. */
     assert_true(ber == 0.125 && ser == 0.25);
 }
@@ -693,8 +693,8 @@ static void test_ls_pilot_closed_forms(void **state)
         assert_true(ber > perfect);
     }
     double ber;
-    assert_int_equal(sim_theory_ls_pilot(CH_MOD_8PSK, 10.0, &ber), SIM_THEORY_EUNSUPPORTED);
-    assert_int_equal(sim_theory_ls_pilot(CH_MOD_QPSK, NAN, &ber), SIM_THEORY_EINVAL);
+    assert_int_equal(sim_theory_ls_pilot(CH_MOD_8PSK, 10.0, &ber), SIM_EUNSUPPORTED);
+    assert_int_equal(sim_theory_ls_pilot(CH_MOD_QPSK, NAN, &ber), SIM_EINVAL);
 }
 
 int main(void)

@@ -1,0 +1,266 @@
+#include "chain.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "receiver.h"
+#include "sim_error.h"
+
+/* Symbols per frame of the hot loop: the frame's arrays stay in L1/L2 cache. */
+#define FRAME_SYMBOLS 4096
+
+/* Most stages a chain has: source, mapper, pilots, channel, estimator, detector, counter. */
+#define MAX_STAGES 8
+
+struct sim_chain {
+    sim_link link;
+    ch_modem *modem;
+    ch_pilots *pilots; /* NULL: perfect CSI */
+    sim_stage *stage[MAX_STAGES];
+    size_t n_stages;
+    size_t first_rx;       /* the first stage after the channel */
+    sim_stage *detector;   /* owned here; also in stage[] (the fused chain keeps it only for
+                              its name and sim_chain_detect) */
+    bool fused;
+    unsigned k;
+    size_t frame;          /* symbols per pilot frame (1 without pilots) */
+    size_t chunk_symbols;  /* a multiple of frame and of the coherence */
+    size_t frame_symbols;  /* symbols per frame of the hot loop, a multiple of frame */
+};
+
+struct sim_chain_worker {
+    const sim_chain *chain;
+    ch_rng *rng;
+    void *stage_worker[MAX_STAGES];
+    uint8_t *bits, *decided;
+    float complex *x, *y, *h;
+    float *n0, *llr;
+    float n0_filled; /* the value n0[] holds */
+};
+
+/* ---- building ------------------------------------------------------------------------------ */
+
+static int add(sim_chain *c, sim_stage *st)
+{
+    if (!st) return sim_error(SIM_ENOMEM, "out of memory");
+    c->stage[c->n_stages++] = st;
+    return SIM_OK;
+}
+
+/* BPSK with points +-x0, x0 > 0, over AWGN, and a detector deciding on Re(y) alone. */
+static bool can_fuse(const sim_chain *c, const sim_stage *det, unsigned options)
+{
+    const float complex *p = ch_modem_points(c->modem);
+    return !(options & SIM_CHAIN_STAGED) && (det->flags & SIM_STAGE_INPHASE_ONLY) &&
+           c->link.fading.kind == CH_CHAN_AWGN && !c->pilots && ch_modem_order(c->modem) == 2 &&
+           p[1] == -p[0] && cimagf(p[0]) == 0 && crealf(p[0]) > 0;
+}
+
+/* The stages in their order; the detector is made first, since what it declares decides the
+ * others. */
+static int build_stages(sim_chain *c, unsigned options)
+{
+    sim_stage *det = c->detector = sim_detector_create(&c->link, c->modem, c->pilots);
+    if (!det) return SIM_EINVAL;
+    bool inphase = (det->flags & SIM_STAGE_INPHASE_ONLY) && c->link.fading.kind == CH_CHAN_AWGN;
+    if (can_fuse(c, det, options)) {
+        c->fused = true;
+        c->first_rx = 1;
+        int status = add(c, sim_stage_fused_bpsk(c->modem));
+        c->stage[c->n_stages++] = det; /* kept for its name; not run */
+        return status;
+    }
+    int status = add(c, sim_stage_source());
+    if (!status) status = add(c, sim_stage_mapper(c->modem));
+    if (!status && c->pilots) status = add(c, sim_stage_pilots(c->pilots));
+    if (!status) status = add(c, sim_stage_channel(&c->link.fading, inphase));
+    c->first_rx = c->n_stages;
+    if (!status && c->pilots && (det->flags & SIM_STAGE_COHERENT))
+        status = add(c, sim_stage_ls(c->pilots));
+    c->stage[c->n_stages++] = det;
+    if (!status) status = add(c, sim_stage_counter());
+    return status;
+}
+
+/* Whole coherence blocks and frames per chunk, whole frames per hot-loop frame. */
+static void size_chunks(sim_chain *c)
+{
+    size_t block = c->link.fading.coherence > 1 ? c->link.fading.coherence : 1;
+    if (c->frame > block) block = c->frame;
+    c->chunk_symbols = (SIM_CHAIN_CHUNK_SYMBOLS + block - 1) / block * block;
+    c->frame_symbols = FRAME_SYMBOLS > c->frame ? FRAME_SYMBOLS / c->frame * c->frame : c->frame;
+}
+
+sim_chain *sim_chain_create(const sim_link *link, unsigned options)
+{
+    if (sim_link_check(link) != SIM_OK) return NULL;
+    sim_chain *c = calloc(1, sizeof *c);
+    if (!c) return sim_error(SIM_ENOMEM, "out of memory"), NULL;
+    c->link = *link;
+    c->modem = link->mod == CH_MOD_CUSTOM ? ch_modem_load(link->constellation)
+                                          : ch_modem_create(link->mod);
+    if (!c->modem) goto fail_channel;
+    if (link->pilot_spacing && !(c->pilots = ch_pilots_create_block(link->pilot_spacing)))
+        goto fail_channel;
+    c->k = ch_modem_bits_per_symbol(c->modem);
+    c->frame = c->pilots ? ch_pilots_frame(c->pilots) : 1;
+    size_chunks(c);
+    if (build_stages(c, options) != SIM_OK) goto fail;
+    return c;
+fail_channel:
+    sim_error(SIM_EINVAL, "%s", ch_last_error());
+fail:
+    sim_chain_destroy(c);
+    return NULL;
+}
+
+void sim_chain_destroy(sim_chain *c)
+{
+    if (!c) return;
+    for (size_t i = 0; i < c->n_stages; i++)
+        if (c->stage[i] != c->detector) sim_stage_destroy(c->stage[i]);
+    sim_stage_destroy(c->detector);
+    ch_pilots_destroy(c->pilots);
+    ch_modem_destroy(c->modem);
+    free(c);
+}
+
+const sim_link *sim_chain_link(const sim_chain *c) { return &c->link; }
+const ch_modem *sim_chain_modem(const sim_chain *c) { return c->modem; }
+const char *sim_chain_receiver_name(const sim_chain *c) { return sim_detector_name(c->detector); }
+size_t sim_chain_chunk_symbols(const sim_chain *c) { return c->chunk_symbols; }
+size_t sim_chain_max_frame(const sim_chain *c) { return c->frame_symbols; }
+
+const char *sim_chain_model_meta(const sim_chain *c, const char *key)
+{
+    return sim_detector_model_meta(c->detector, key);
+}
+
+/* The fused chain lists its detector only for its name. */
+size_t sim_chain_n_stages(const sim_chain *c)
+{
+    return c->fused ? 1 : c->n_stages;
+}
+
+const char *sim_chain_stage_name(const sim_chain *c, size_t i)
+{
+    return i < sim_chain_n_stages(c) ? c->stage[i]->ops->name : NULL;
+}
+
+/* ---- workers --------------------------------------------------------------------------------- */
+
+/* Frame arrays start on cache lines, so that 64-byte vector loads and stores never straddle two
+ * of them. */
+static void *alloc_lines(size_t bytes)
+{
+    return aligned_alloc(64, (bytes + 63) / 64 * 64);
+}
+
+sim_chain_worker *sim_chain_worker_create(const sim_chain *c)
+{
+    sim_chain_worker *w = calloc(1, sizeof *w);
+    if (!w) return NULL;
+    size_t n = c->frame_symbols, k = c->k;
+    w->chain = c;
+    w->rng = ch_rng_create(0, 0);
+    w->bits = alloc_lines(n * k);
+    w->decided = alloc_lines(n * k);
+    w->y = alloc_lines(n * sizeof *w->y);
+    w->x = c->pilots ? alloc_lines(n * sizeof *w->x) : w->y; /* mapped in place without pilots */
+    w->h = c->link.fading.kind != CH_CHAN_AWGN ? alloc_lines(n * sizeof *w->h) : NULL;
+    w->n0 = alloc_lines(n * sizeof *w->n0);
+    w->llr = alloc_lines(n * k * sizeof *w->llr);
+    bool ok = w->rng && w->bits && w->decided && w->y && w->x && w->n0 && w->llr &&
+              (w->h || c->link.fading.kind == CH_CHAN_AWGN);
+    for (size_t i = 0; ok && i < sim_chain_n_stages(c); i++) {
+        const sim_stage *st = c->stage[i];
+        if (st->ops->worker_create && !(w->stage_worker[i] = st->ops->worker_create(st, n)))
+            ok = false;
+    }
+    if (!ok) {
+        sim_chain_worker_destroy(w);
+        return NULL;
+    }
+    w->n0_filled = -1;
+    return w;
+}
+
+void sim_chain_worker_destroy(sim_chain_worker *w)
+{
+    if (!w) return;
+    const sim_chain *c = w->chain;
+    for (size_t i = 0; i < sim_chain_n_stages(c); i++)
+        if (w->stage_worker[i]) c->stage[i]->ops->worker_destroy(w->stage_worker[i]);
+    ch_rng_destroy(w->rng);
+    if (w->x != w->y) free(w->x);
+    free(w->bits);
+    free(w->decided);
+    free(w->y);
+    free(w->h);
+    free(w->n0);
+    free(w->llr);
+    free(w);
+}
+
+/* ---- running --------------------------------------------------------------------------------- */
+
+/* A frame of nsym symbols over the worker's buffers, the detector's view defaulting to the
+ * received samples themselves (perfect CSI). */
+static sim_frame frame_of(sim_chain_worker *w, size_t nsym, sim_counts *counts)
+{
+    const sim_chain *c = w->chain;
+    size_t ndata = c->pilots ? nsym / c->frame * ch_pilots_n_data(c->pilots) : nsym;
+    return (sim_frame){.nsym = nsym, .ndata = ndata, .k = c->k, .bits = w->bits, .x = w->x,
+                       .s = w->y, .h = w->h, .y = w->y, .n0 = w->n0, .y_data = w->y,
+                       .h_data = w->h, .n0_data = w->n0, .llr = w->llr, .decided = w->decided,
+                       .counts = counts};
+}
+
+static void run_stages(sim_chain_worker *w, size_t from, sim_frame *f)
+{
+    const sim_chain *c = w->chain;
+    for (size_t i = from; i < sim_chain_n_stages(c); i++)
+        c->stage[i]->ops->run(c->stage[i], w->stage_worker[i], w->rng, f);
+}
+
+void sim_chain_run_chunk(sim_chain_worker *w, uint64_t seed, uint64_t stream, float n0,
+                         sim_counts *out)
+{
+    const sim_chain *c = w->chain;
+    memset(out, 0, sizeof *out);
+    if (w->n0_filled != n0) {
+        for (size_t i = 0; i < c->frame_symbols; i++) w->n0[i] = n0;
+        w->n0_filled = n0;
+    }
+    ch_rng_seed(w->rng, seed, stream);
+    for (size_t i = 0; i < sim_chain_n_stages(c); i++)
+        if (c->stage[i]->ops->reset)
+            c->stage[i]->ops->reset(c->stage[i], w->stage_worker[i], w->rng);
+    for (size_t done = 0; done < c->chunk_symbols; done += c->frame_symbols) {
+        size_t left = c->chunk_symbols - done;
+        sim_frame f = frame_of(w, left < c->frame_symbols ? left : c->frame_symbols, out);
+        run_stages(w, 0, &f);
+    }
+    out->chunks = 1;
+    out->chunk_error_sq = (double)out->bit_errors * (double)out->bit_errors;
+}
+
+void sim_chain_detect(sim_chain_worker *w, size_t nsym, const float complex *y,
+                      const float complex *h, const float *n0, uint8_t *bits, float *llr)
+{
+    const sim_chain *c = w->chain;
+    sim_counts unused;
+    memcpy(w->y, y, nsym * sizeof *y);
+    memcpy(w->n0, n0, nsym * sizeof *n0);
+    w->n0_filled = -1;
+    if (h && w->h) memcpy(w->h, h, nsym * sizeof *h);
+    sim_frame f = frame_of(w, nsym, &unused);
+    f.h = h && w->h ? w->h : NULL;
+    f.h_data = f.h;
+    /* the detector (and the estimator before it) without the counter, in the fused chain too */
+    size_t last = c->fused ? c->n_stages : c->n_stages - 1;
+    for (size_t i = c->first_rx; i < last; i++)
+        c->stage[i]->ops->run(c->stage[i], w->stage_worker[i], w->rng, &f);
+    memcpy(bits, w->decided, f.ndata * c->k);
+    if (llr && c->link.rx != SIM_RX_HARD) memcpy(llr, w->llr, f.ndata * c->k * sizeof *llr);
+}

@@ -1,0 +1,80 @@
+/* The chain of stages of one link (stage.h), built from its description (link.h):
+ *
+ *   source -> mapper -> [pilot insertion] -> channel -> [least squares] -> detector -> counter
+ *
+ * with pilot insertion and the estimator where the link has pilots and a coherent detector, and
+ * encoder and decoder stages where it has a code (none yet). Where every stage of a BPSK link
+ * over AWGN is classical, the chain runs them as one fused loop instead (sim_stage_fused_bpsk),
+ * proven to give the same counts.
+ *
+ * A chain is made once per link and is read-only afterwards; each thread makes a worker of it
+ * (its random stream, the frame buffers and the stages' workspaces) before the hot loop, and
+ * running a chunk allocates nothing. */
+#ifndef SIM_CHAIN_H
+#define SIM_CHAIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "link.h"
+#include "stage.h"
+
+/* Symbols per chunk (rounded up to whole coherence blocks and pilot frames). */
+#define SIM_CHAIN_CHUNK_SYMBOLS 16384
+
+typedef struct sim_chain sim_chain;
+typedef struct sim_chain_worker sim_chain_worker;
+
+/* Options of sim_chain_create. */
+enum {
+    SIM_CHAIN_STAGED = 1, /* never the fused loop (for tests that compare the two) */
+};
+
+/* The chain of link (checked with sim_link_check; its strings are borrowed). NULL with a message
+ * (sim_last_error) for a bad link, a constellation or model file that cannot be loaded or does
+ * not fit the link, or when out of memory. */
+sim_chain *sim_chain_create(const sim_link *link, unsigned options);
+
+/* Frees c; NULL is a no-op. */
+void sim_chain_destroy(sim_chain *c);
+
+/* The link, its modem and its detector's name for reports ("maxlog, LS pilots"). */
+const sim_link *sim_chain_link(const sim_chain *c);
+const ch_modem *sim_chain_modem(const sim_chain *c);
+const char *sim_chain_receiver_name(const sim_chain *c);
+
+/* The value of key in the learned detector's model metadata, or NULL. */
+const char *sim_chain_model_meta(const sim_chain *c, const char *key);
+
+/* Symbols per chunk: SIM_CHAIN_CHUNK_SYMBOLS rounded up to whole coherence blocks and frames. */
+size_t sim_chain_chunk_symbols(const sim_chain *c);
+
+/* The stages as run: how many, and the name of each ("source", ..., or "fused BPSK/AWGN"). */
+size_t sim_chain_n_stages(const sim_chain *c);
+const char *sim_chain_stage_name(const sim_chain *c, size_t i);
+
+/* A thread's worker. NULL when out of memory. */
+sim_chain_worker *sim_chain_worker_create(const sim_chain *c);
+
+/* Frees w; NULL is a no-op. */
+void sim_chain_worker_destroy(sim_chain_worker *w);
+
+/* Runs one chunk: every random number from the stream (seed, stream), a new fading realisation,
+ * chunk_symbols symbols on air at noise variance n0 per symbol; *out receives its counts (one
+ * chunk). A pure function of (chain, seed, stream, n0). */
+void sim_chain_run_chunk(sim_chain_worker *w, uint64_t seed, uint64_t stream, float n0,
+                         sim_counts *out);
+
+/* The receiver's stages alone (estimator and detector) on observations given by the caller:
+ * nsym symbols on air (whole pilot frames with pilots, at most one frame of the worker:
+ * sim_chain_max_frame), received y, gains h (perfect CSI; NULL over AWGN or with pilots), noise
+ * variances n0; the decided data bits go to bits and, when llr is not NULL and the detector is
+ * soft, its LLRs to llr. For tests and figures that hold receivers side by side. */
+void sim_chain_detect(sim_chain_worker *w, size_t nsym, const float complex *y,
+                      const float complex *h, const float *n0, uint8_t *bits, float *llr);
+
+/* The largest nsym of sim_chain_detect. */
+size_t sim_chain_max_frame(const sim_chain *c);
+
+#endif

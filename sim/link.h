@@ -1,0 +1,112 @@
+/* One link, one description: modulation, code, pilot pattern, channel and receiver. The command
+ * line parses it (sim_link_parser), the chain of stages is built from it (chain.h), training
+ * draws its pairs from it, and the metadata of tables and models are written from it and
+ * checked against it. A plain struct: fill it with designated initialisers. */
+#ifndef SIM_LINK_H
+#define SIM_LINK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <channel.h>
+#include <nn.h>
+
+#include "rx_features.h"
+#include "table.h"
+
+/* The receiver: classical coherent demappers or a learned one. */
+typedef enum {
+    SIM_RX_HARD,   /* nearest point */
+    SIM_RX_MAXLOG, /* max-log LLRs */
+    SIM_RX_EXACT,  /* exact log-MAP LLRs */
+    SIM_RX_NN,     /* a learned detector (model file) */
+} sim_rx_kind;
+
+/* The channel code. Codes come as encoder and decoder stages; none yet. */
+typedef enum {
+    SIM_CODE_NONE = 0,
+} sim_code_kind;
+
+typedef struct {
+    ch_mod_kind mod;           /* a built-in modulation, or CH_MOD_CUSTOM with constellation */
+    const char *constellation; /* CH_MOD_CUSTOM: the constellation file (borrowed) */
+    sim_code_kind code;        /* SIM_CODE_NONE */
+    unsigned pilot_spacing;    /* the pilot pattern: 0 for perfect CSI (the receiver is given h);
+                                  N >= 2: a pilot leads every block of N symbols and no receiver
+                                  is given h (ch_pilots_create_block) */
+    ch_fading_config fading;   /* the channel: AWGN or flat fading; with pilots over block
+                                  fading its coherence is N, over Doppler fading 1 */
+    sim_rx_kind rx;            /* the receiver */
+    const char *model;         /* SIM_RX_NN: the model file (borrowed) */
+} sim_link;
+
+/* Checks a link: the fading configuration, and pilots that fit it (a pilot spacing N needs
+ * fading, of coherence N for block fading or 1 with Doppler), a model for SIM_RX_NN only, a
+ * built-in modulation for it. SIM_OK, or SIM_EINVAL with a message (sim_last_error). */
+int sim_link_check(const sim_link *link);
+
+/* Parses "hard", "maxlog", "exact", "nn". 0, or -1 (nothing recorded). */
+int sim_rx_parse(const char *name, sim_rx_kind *kind);
+/* The command-line name of a receiver kind. */
+const char *sim_rx_name(sim_rx_kind kind);
+
+/* The rate left for information: code rate times the pilots' share (n_data / frame). Eb/N0
+ * counts the energy of code and pilots against the information bits with it. */
+double sim_link_rate(const sim_link *link);
+
+/* True when errors are correlated from symbol to symbol (block or Doppler fading), so that the
+ * counts are not binomial. */
+bool sim_link_has_memory(const sim_link *link);
+
+/* The input layout of a learned receiver for this link (rx_features.h). */
+sim_feat_layout sim_link_feat_layout(const sim_link *link);
+
+/* A one-line description of the channel ("rician K=3 fast"), into buf. */
+void sim_link_channel_text(const ch_fading_config *f, char *buf, size_t size);
+
+/* Writes the link's metadata lines into a table: modulation, channel, receiver (named
+ * rx_name), pilots. */
+void sim_link_write_meta(const sim_link *link, const char *modulation, const char *rx_name,
+                         sim_table *t);
+
+/* Records the link a learned receiver is trained for in its model metadata: modulation, channel
+ * and its detail, input layout, pilot spacing. SIM_OK or SIM_ENOMEM. */
+int sim_link_model_meta(const sim_link *link, nn_meta *meta);
+
+/* Checks that a model's metadata (read from `path`) were written for this link: SIM_OK, or
+ * SIM_EMODEL with a message naming what differs. */
+int sim_link_check_model(const sim_link *link, const nn_meta *meta, const char *path);
+
+/* ---- the command line ------------------------------------------------------------------- */
+
+/* Which link options a command takes. */
+enum {
+    SIM_LINK_OPT_CONSTELLATION = 1, /* --constellation FILE */
+    SIM_LINK_OPT_CSI = 2,           /* --csi perfect|pilot */
+    SIM_LINK_OPT_RX = 4,            /* --rx R, --model FILE */
+};
+
+/* A link being parsed from options, with what was given. */
+typedef struct {
+    sim_link link;
+    unsigned accepts; /* SIM_LINK_OPT_* */
+    bool mod_given, channel_given, k_given, coherence_given, doppler_given, pilots;
+} sim_link_parser;
+
+/* Starts a parser for a command that takes the options `accepts` (SIM_LINK_OPT_*) besides
+ * --mod, --channel, --k-factor, --coherence and --doppler. Defaults: fast fading, perfect CSI,
+ * max-log. */
+void sim_link_parser_init(sim_link_parser *p, unsigned accepts);
+
+/* Prints the help lines of the options the parser accepts. */
+void sim_link_parser_help(const sim_link_parser *p);
+
+/* If argv[*i] is a link option, takes it and its value (advancing *i) and returns 0, or -1 with
+ * an error printed when the value is bad; returns 1 when argv[*i] is not a link option. */
+int sim_link_parse(sim_link_parser *p, int argc, char **argv, int *i);
+
+/* Checks that the options make a complete, consistent link and gives it in *link. 0, or -1 with
+ * an error printed naming the options. */
+int sim_link_parser_finish(sim_link_parser *p, sim_link *link);
+
+#endif

@@ -1,0 +1,295 @@
+/* The classical stages of a link: source, mapper, pilot insertion, channel, least-squares
+ * estimator, error counter, and the fused BPSK/AWGN loop (stage.h). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stage.h"
+
+sim_stage *sim_stage_create(const sim_stage_ops *ops, unsigned flags, void *state)
+{
+    sim_stage *st = calloc(1, sizeof *st);
+    if (!st) {
+        sim_stage tmp = {ops, flags, state};
+        if (ops->destroy) ops->destroy(&tmp);
+        return NULL;
+    }
+    *st = (sim_stage){ops, flags, state};
+    return st;
+}
+
+void sim_stage_destroy(sim_stage *st)
+{
+    if (!st) return;
+    if (st->ops->destroy) st->ops->destroy(st);
+    free(st);
+}
+
+/* Frees a stage's state that is one plain allocation. */
+static void free_state(sim_stage *st)
+{
+    free(st->state);
+}
+
+/* ---- source and mapper ----------------------------------------------------------------------- */
+
+static void source_run(const sim_stage *st, void *w, ch_rng *r, sim_frame *f)
+{
+    (void)st, (void)w;
+    ch_rng_bits(r, f->ndata * f->k, f->bits);
+}
+
+static const sim_stage_ops source_ops = {"source", NULL, NULL, NULL, source_run, NULL};
+
+sim_stage *sim_stage_source(void)
+{
+    return sim_stage_create(&source_ops, 0, NULL);
+}
+
+static void mapper_run(const sim_stage *st, void *w, ch_rng *r, sim_frame *f)
+{
+    (void)w, (void)r;
+    ch_modem_map(st->state, f->ndata, f->bits, f->x);
+}
+
+static const sim_stage_ops mapper_ops = {"mapper", NULL, NULL, NULL, mapper_run, NULL};
+
+sim_stage *sim_stage_mapper(const ch_modem *modem)
+{
+    return sim_stage_create(&mapper_ops, 0, (void *)modem);
+}
+
+/* ---- pilot insertion ------------------------------------------------------------------------- */
+
+static void pilots_run(const sim_stage *st, void *w, ch_rng *r, sim_frame *f)
+{
+    (void)w, (void)r;
+    const ch_pilots *p = st->state;
+    ch_pilots_insert(p, f->nsym / ch_pilots_frame(p), f->x, f->s);
+}
+
+static const sim_stage_ops pilots_ops = {"pilot insertion", NULL, NULL, NULL, pilots_run, NULL};
+
+sim_stage *sim_stage_pilots(const ch_pilots *pilots)
+{
+    return sim_stage_create(&pilots_ops, 0, (void *)pilots);
+}
+
+/* ---- the channel ----------------------------------------------------------------------------- */
+
+typedef struct {
+    ch_fading_config fading;
+    int inphase_only;
+} channel_state;
+
+/* A thread's fading process (state of the realisation) and noise scratch. */
+typedef struct {
+    ch_fading *fading;
+    float *noise;
+} channel_worker;
+
+static void channel_worker_destroy(void *p)
+{
+    channel_worker *w = p;
+    if (!w) return;
+    ch_fading_destroy(w->fading);
+    free(w->noise);
+    free(w);
+}
+
+static void *channel_worker_create(const sim_stage *st, size_t max_symbols)
+{
+    const channel_state *s = st->state;
+    channel_worker *w = calloc(1, sizeof *w);
+    if (!w) return NULL;
+    w->fading = ch_fading_create(&s->fading);
+    w->noise = s->inphase_only ? malloc(max_symbols * sizeof *w->noise) : NULL;
+    if (!w->fading || (s->inphase_only && !w->noise)) {
+        channel_worker_destroy(w);
+        return NULL;
+    }
+    return w;
+}
+
+static void channel_reset(const sim_stage *st, void *p, ch_rng *r)
+{
+    (void)st;
+    channel_worker *w = p;
+    ch_fading_reset(w->fading, r);
+}
+
+/* y = h s + w in place (the chain gives s and y the same buffer): the gains of the whole frame,
+ * then its noise. */
+static void channel_run(const sim_stage *st, void *p, ch_rng *r, sim_frame *f)
+{
+    const channel_state *s = st->state;
+    channel_worker *w = p;
+    size_t n = f->nsym;
+    float n0 = f->n0[0];
+    if (f->h) {
+        ch_fading_gains(w->fading, r, n, f->h);
+        ch_fading_apply(n, f->h, f->y, f->y);
+    }
+    if (!s->inphase_only) {
+        ch_awgn_add(r, n, n0, f->y);
+        return;
+    }
+    /* In-phase noise only: the quadrature part is independent of what the detector uses. */
+    ch_rng_gauss(r, n, sqrtf(0.5f * n0), w->noise);
+    float *y = (float *)f->y; /* C11 6.2.5: a complex is an array of two reals */
+    for (size_t i = 0; i < n; i++) y[2 * i] += w->noise[i];
+}
+
+static const sim_stage_ops channel_ops = {"channel", channel_worker_create, channel_worker_destroy,
+                                          channel_reset, channel_run, free_state};
+
+sim_stage *sim_stage_channel(const ch_fading_config *fading, int inphase_only)
+{
+    channel_state *s = malloc(sizeof *s);
+    if (!s) return NULL;
+    *s = (channel_state){*fading, inphase_only};
+    return sim_stage_create(&channel_ops, 0, s);
+}
+
+/* ---- least squares from pilots --------------------------------------------------------------- */
+
+typedef struct {
+    float complex *y, *h;
+    float *n0;
+} ls_worker;
+
+static void ls_worker_destroy(void *p)
+{
+    ls_worker *w = p;
+    if (!w) return;
+    free(w->y);
+    free(w->h);
+    free(w->n0);
+    free(w);
+}
+
+static void *ls_worker_create(const sim_stage *st, size_t max_symbols)
+{
+    (void)st;
+    ls_worker *w = calloc(1, sizeof *w);
+    if (!w) return NULL;
+    w->y = malloc(max_symbols * sizeof *w->y);
+    w->h = malloc(max_symbols * sizeof *w->h);
+    w->n0 = malloc(max_symbols * sizeof *w->n0);
+    if (!w->y || !w->h || !w->n0) {
+        ls_worker_destroy(w);
+        return NULL;
+    }
+    return w;
+}
+
+/* Each data symbol with its frame's least-squares gain h_ls = y_p / CH_PILOT. */
+static void ls_run(const sim_stage *st, void *p, ch_rng *r, sim_frame *f)
+{
+    (void)r;
+    const ch_pilots *pilots = st->state;
+    ls_worker *w = p;
+    size_t frame = ch_pilots_frame(pilots), nd_frame = ch_pilots_n_data(pilots), nd = 0;
+    const uint32_t *data = ch_pilots_data_positions(pilots);
+    uint32_t pilot = ch_pilots_pilot_positions(pilots)[0];
+    for (size_t b = 0; b < f->nsym / frame; b++) {
+        const float complex *y = f->y + b * frame;
+        float complex h_ls = y[pilot] / CH_PILOT;
+        for (size_t j = 0; j < nd_frame; j++, nd++) {
+            w->y[nd] = y[data[j]];
+            w->h[nd] = h_ls;
+            w->n0[nd] = f->n0[b * frame + data[j]];
+        }
+    }
+    f->y_data = w->y, f->h_data = w->h, f->n0_data = w->n0;
+}
+
+static const sim_stage_ops ls_ops = {"least squares", ls_worker_create, ls_worker_destroy, NULL,
+                                     ls_run, NULL};
+
+sim_stage *sim_stage_ls(const ch_pilots *pilots)
+{
+    return sim_stage_create(&ls_ops, 0, (void *)pilots);
+}
+
+/* ---- error counter --------------------------------------------------------------------------- */
+
+/* Error counts of n symbols of k bits. The loops see k as a constant through the switch in
+ * count_errors, so they vectorise. */
+static inline void count_k(size_t n, size_t k, const uint8_t *tx, const uint8_t *rx,
+                           uint64_t *bit_errors, uint64_t *symbol_errors)
+{
+    uint32_t bits = 0, symbols = 0; /* n * k < 2^32 per frame */
+    for (size_t i = 0; i < n; i++) {
+        uint8_t wrong = 0, any = 0;
+        for (size_t j = 0; j < k; j++) {
+            uint8_t e = tx[i * k + j] ^ rx[i * k + j];
+            wrong += e;
+            any |= e;
+        }
+        bits += wrong;
+        symbols += any;
+    }
+    *bit_errors += bits;
+    *symbol_errors += symbols;
+}
+
+static void counter_run(const sim_stage *st, void *w, ch_rng *r, sim_frame *f)
+{
+    (void)st, (void)w, (void)r;
+    sim_counts *c = f->counts;
+    size_t n = f->ndata;
+    switch (f->k) {
+    case 1: count_k(n, 1, f->bits, f->decided, &c->bit_errors, &c->symbol_errors); break;
+    case 2: count_k(n, 2, f->bits, f->decided, &c->bit_errors, &c->symbol_errors); break;
+    case 3: count_k(n, 3, f->bits, f->decided, &c->bit_errors, &c->symbol_errors); break;
+    case 4: count_k(n, 4, f->bits, f->decided, &c->bit_errors, &c->symbol_errors); break;
+    case 6: count_k(n, 6, f->bits, f->decided, &c->bit_errors, &c->symbol_errors); break;
+    case 8: count_k(n, 8, f->bits, f->decided, &c->bit_errors, &c->symbol_errors); break;
+    default: count_k(n, f->k, f->bits, f->decided, &c->bit_errors, &c->symbol_errors); break;
+    }
+    c->bits += n * f->k;
+    c->symbols += n;
+}
+
+static const sim_stage_ops counter_ops = {"error counter", NULL, NULL, NULL, counter_run, NULL};
+
+sim_stage *sim_stage_counter(void)
+{
+    return sim_stage_create(&counter_ops, 0, NULL);
+}
+
+/* ---- the fused BPSK/AWGN loop ---------------------------------------------------------------- */
+
+/* Every classical detector of BPSK over AWGN decides for the point on whose side of 0 Re(y) lies
+ * (hard slicing, and the sign of the max-log or exact LLR 4 Re(y)/n0 alike), so source, mapper,
+ * in-phase noise, decision and count fuse into one loop over the random numbers the staged
+ * chain draws (bits, then the noise): the staged chain's counts at the speed of the bare loop.
+ * The noise goes to f->llr, which nothing else uses here. */
+static void fused_run(const sim_stage *st, void *w, ch_rng *r, sim_frame *f)
+{
+    (void)w;
+    const float x0 = crealf(ch_modem_points(st->state)[0]);
+    size_t n = f->ndata;
+    const uint8_t *restrict bits = f->bits;
+    float *restrict noise = f->llr;
+    ch_rng_bits(r, n, f->bits);
+    ch_rng_gauss(r, n, sqrtf(0.5f * f->n0[0]), noise);
+    uint32_t errors = 0;
+    for (size_t i = 0; i < n; i++) {
+        /* Bit 1 where y < 0 (points[0] = +x0 > 0), ties to bit 0 as the LLR rule llr < 0 does. */
+        float y = x0 - 2.0f * x0 * bits[i] + noise[i];
+        errors += (y < 0) != bits[i];
+    }
+    f->counts->bits += n;
+    f->counts->bit_errors += errors;
+    f->counts->symbols += n;
+    f->counts->symbol_errors += errors;
+}
+
+static const sim_stage_ops fused_ops = {"fused BPSK/AWGN", NULL, NULL, NULL, fused_run, NULL};
+
+sim_stage *sim_stage_fused_bpsk(const ch_modem *modem)
+{
+    return sim_stage_create(&fused_ops, 0, (void *)modem);
+}
