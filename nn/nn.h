@@ -1,5 +1,5 @@
 /* nn/: the network library — layers with their derivations, losses, optimizers, training and
- * model files (DESIGN.md §1, §7). It knows nothing of modulation. */
+ * model files (README: Design, File formats). It knows nothing of modulation. */
 #ifndef NN_H
 #define NN_H
 #include "nn_error.h"

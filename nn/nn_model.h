@@ -1,4 +1,4 @@
-/* Model files (DESIGN.md §7) and their key/value metadata.
+/* Model files (README: File formats) and their key/value metadata.
  *
  * Format, version 1, every integer little-endian:
  *

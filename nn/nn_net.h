@@ -1,5 +1,5 @@
 /* Networks: a stack of layers z^t = g^t(z^(t-1), θ^t), t = 1..T, whose last layer is the loss
- * (DESIGN.md §1). Values are float32 matrices stored batch-major: n samples of width N_t are n
+ * (README: Design). Values are float32 matrices stored batch-major: n samples of width N_t are n
  * rows of N_t floats, row after row.
  *
  * Training reads like the algorithm:

@@ -59,7 +59,7 @@ typedef struct {
 int nn_train(nn_net *net, nn_optim *opt, const nn_train_config *cfg, nn_train_result *result);
 
 /* Writes rows[0..n_rows) as a TSV learning curve to path through a temporary file and a rename
- * (DESIGN.md §6): "# key: value" lines from meta[0..2·n_meta), then the header
+ * (README: File formats): "# key: value" lines from meta[0..2·n_meta), then the header
  * "step train_loss val_loss lr", then one line per row. Returns NN_EIO on failure. */
 int nn_train_write_curve(const char *path, const char *const *meta, size_t n_meta,
                          const nn_train_row *rows, size_t n_rows);

@@ -1,4 +1,4 @@
-# BER against Eb/N0 on a log axis from bersim result tables (DESIGN.md §6).
+# BER against Eb/N0 on a log axis from bersim result tables (README: File formats).
 #
 # Simulated tables are drawn as points with their confidence intervals (ber_lo, ber_hi) as error
 # bars, theory tables as lines. Variables, set with gnuplot -e before this script:

@@ -1,4 +1,5 @@
-/* bersim bench: throughput figures of the standard chains (DESIGN.md §8). */
+/* bersim bench: throughput figures of the standard chains, one "name value unit" line each
+ * (README: Reproducibility and speed). */
 #ifndef SIM_BENCH_H
 #define SIM_BENCH_H
 

@@ -279,7 +279,7 @@ static void fused_run(const sim_stage *st, void *w, ch_rng *r, sim_frame *f)
     for (size_t i = 0; i < n; i++) {
         /* Bit 1 where y < 0 (points[0] = +x0 > 0), ties to bit 0 as the LLR rule llr < 0 does. */
         float y = x0 - 2.0f * x0 * bits[i] + noise[i];
-        errors += (y < 0) != bits[i];
+        errors += (uint8_t)(y < 0) ^ bits[i];
     }
     f->counts->bits += n;
     f->counts->bit_errors += errors;

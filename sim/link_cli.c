@@ -1,0 +1,146 @@
+/* The link on the command line: its options, their help, and the checks that name the options
+ * at fault. Part of the command line, so it prints its errors (sim_cli_fail). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "link.h"
+#include "sim_error.h"
+
+void sim_link_parser_init(sim_link_parser *p, unsigned accepts)
+{
+    *p = (sim_link_parser){.accepts = accepts,
+                           .link = {.fading = {.kind = CH_CHAN_AWGN, .coherence = 1},
+                                    .rx = SIM_RX_MAXLOG}};
+}
+
+void sim_link_parser_help(const sim_link_parser *p)
+{
+    puts("  --mod M           modulation: bpsk, qpsk, 8psk, 16qam, 64qam, 256qam");
+    if (p->accepts & SIM_LINK_OPT_CONSTELLATION)
+        puts("  --constellation F a custom constellation file instead of --mod (lines: label re "
+             "im)");
+    puts("  --channel C       awgn, rayleigh, rician (flat fading, E|h|^2 = 1)\n"
+         "  --k-factor K      Rician K factor, linear (rician only, required there)\n"
+         "  --coherence N     symbols per block fade (default 1: fast fading)\n"
+         "  --doppler F       normalised Doppler f_D T_s in (0, 0.5]: Jakes correlated fading");
+    if (p->accepts & SIM_LINK_OPT_CSI)
+        puts("  --csi K           perfect (default): receivers know h; pilot: a known pilot leads\n"
+             "                    each block of --coherence N symbols and no receiver is given h\n"
+             "                    (with --doppler, --coherence N is the pilot spacing)");
+    if (p->accepts & SIM_LINK_OPT_RX)
+        puts("  --rx R            receiver: hard, maxlog (default), exact, nn (with --model)\n"
+             "  --model FILE      the learned receiver's model (bersim train)");
+}
+
+static int parse_mod(sim_link_parser *p, const char *v)
+{
+    p->mod_given = true;
+    if (ch_mod_parse(v, &p->link.mod) == 0 && p->link.mod != CH_MOD_CUSTOM) return 0;
+    return sim_cli_fail("--mod: unknown modulation '%s' (bpsk, qpsk, 8psk, 16qam, 64qam, "
+                        "256qam)", v), -1;
+}
+
+static int parse_fading(sim_link_parser *p, const char *opt, const char *v)
+{
+    ch_fading_config *f = &p->link.fading;
+    uint64_t n;
+    if (strcmp(opt, "--channel") == 0) {
+        p->channel_given = true;
+        if (ch_chan_parse(v, &f->kind) == 0) return 0;
+        return sim_cli_fail("--channel: unknown channel '%s' (awgn, rayleigh, rician)", v), -1;
+    }
+    if (strcmp(opt, "--k-factor") == 0) {
+        p->k_given = true;
+        if (sim_cli_double(opt, v, &f->k_factor) != 0) return -1;
+        if (f->k_factor >= 0) return 0;
+        return sim_cli_fail("--k-factor: '%s' must be 0 or more", v), -1;
+    }
+    if (strcmp(opt, "--coherence") == 0) {
+        p->coherence_given = true;
+        if (sim_cli_u64(opt, v, 1, 1u << 20, &n) != 0) return -1;
+        f->coherence = (unsigned)n;
+        return 0;
+    }
+    p->doppler_given = true;
+    if (sim_cli_double(opt, v, &f->doppler) != 0) return -1;
+    if (f->doppler > 0 && f->doppler <= 0.5) return 0;
+    return sim_cli_fail("--doppler: '%s' must be in (0, 0.5]", v), -1;
+}
+
+static int parse_value(sim_link_parser *p, const char *opt, const char *v)
+{
+    if (strcmp(opt, "--mod") == 0) return parse_mod(p, v);
+    if (strcmp(opt, "--constellation") == 0) return p->link.constellation = v, 0;
+    if (strcmp(opt, "--csi") == 0) {
+        if (strcmp(v, "perfect") == 0 || strcmp(v, "pilot") == 0)
+            return p->pilots = strcmp(v, "pilot") == 0, 0;
+        return sim_cli_fail("--csi: '%s' is not perfect or pilot", v), -1;
+    }
+    if (strcmp(opt, "--rx") == 0) {
+        if (sim_rx_parse(v, &p->link.rx) == 0) return 0;
+        return sim_cli_fail("--rx: unknown receiver '%s' (hard, maxlog, exact, nn)", v), -1;
+    }
+    if (strcmp(opt, "--model") == 0) return p->link.model = v, 0;
+    return parse_fading(p, opt, v);
+}
+
+int sim_link_parse(sim_link_parser *p, int argc, char **argv, int *i)
+{
+    static const struct {
+        const char *name;
+        unsigned needs;
+    } options[] = {{"--mod", 0}, {"--channel", 0}, {"--k-factor", 0}, {"--coherence", 0},
+                   {"--doppler", 0}, {"--constellation", SIM_LINK_OPT_CONSTELLATION},
+                   {"--csi", SIM_LINK_OPT_CSI}, {"--rx", SIM_LINK_OPT_RX},
+                   {"--model", SIM_LINK_OPT_RX}};
+    const char *opt = argv[*i];
+    for (size_t j = 0; j < sizeof options / sizeof options[0]; j++) {
+        if (strcmp(opt, options[j].name) != 0) continue;
+        if ((options[j].needs & p->accepts) != options[j].needs) return 1;
+        const char *v = sim_cli_value(argc, argv, i);
+        return v ? parse_value(p, opt, v) : -1;
+    }
+    return 1;
+}
+
+/* The option combinations that make no link, each named. */
+static int check_options(const sim_link_parser *p)
+{
+    const ch_fading_config *f = &p->link.fading;
+    if (!p->mod_given && !p->link.constellation) return sim_cli_fail("--mod is required"), -1;
+    if (p->mod_given && p->link.constellation)
+        return sim_cli_fail("--mod and --constellation exclude each other"), -1;
+    if (!p->channel_given) return sim_cli_fail("--channel is required"), -1;
+    bool faded = f->kind != CH_CHAN_AWGN;
+    if (f->kind == CH_CHAN_RICIAN && !p->k_given)
+        return sim_cli_fail("--channel rician needs --k-factor K"), -1;
+    if (p->k_given && f->kind != CH_CHAN_RICIAN)
+        return sim_cli_fail("--k-factor applies to --channel rician only"), -1;
+    if ((p->coherence_given || p->doppler_given) && !faded)
+        return sim_cli_fail("--%s applies to fading channels only",
+                            p->coherence_given ? "coherence" : "doppler"), -1;
+    if (p->pilots && (!faded || f->coherence < 2))
+        return sim_cli_fail("--csi pilot needs a fading channel and --coherence N >= 2 (one "
+                            "pilot every N symbols)"), -1;
+    if (!p->pilots && p->doppler_given && f->coherence > 1)
+        return sim_cli_fail("--doppler and --coherence exclude each other (but with --csi "
+                            "pilot, where --coherence is the pilot spacing)"), -1;
+    if (p->link.rx == SIM_RX_NN && !p->link.model)
+        return sim_cli_fail("--rx nn needs --model"), -1;
+    if (p->link.rx != SIM_RX_NN && p->link.model)
+        return sim_cli_fail("--model goes with --rx nn"), -1;
+    return 0;
+}
+
+int sim_link_parser_finish(sim_link_parser *p, sim_link *link)
+{
+    if (check_options(p) != 0) return -1;
+    *link = p->link;
+    if (link->constellation) link->mod = CH_MOD_CUSTOM;
+    link->pilot_spacing = p->pilots ? link->fading.coherence : 0;
+    /* With Doppler the gain moves every symbol; --coherence only spaced the pilots. */
+    if (link->fading.doppler > 0) link->fading.coherence = 1;
+    if (sim_link_check(link) != SIM_OK) return sim_cli_fail("%s", sim_last_error()), -1;
+    return 0;
+}
