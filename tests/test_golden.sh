@@ -18,8 +18,9 @@ while IFS='|' read -r name args; do
     # shellcheck disable=SC2086
     "$bersim" sim --quiet --threads 2 --max-bits 2e5 --min-errors 500 $args -o "$tmp/out.tsv" \
         2>"$tmp/err" || { echo "FAIL $name: exit $? $(cat "$tmp/err")"; failed=$((failed + 1)); continue; }
-    # The command line names this folder, which differs between checkouts.
-    grep -v -e '^# date: ' -e '^# command: ' "$tmp/out.tsv" >"$tmp/$name.tsv"
+    # The command line names this folder, which differs between checkouts; so does a custom
+    # modulation's name.
+    grep -v -e '^# date: ' -e '^# command: ' "$tmp/out.tsv" | sed "s|$dir|@|g" >"$tmp/$name.tsv"
     if [[ $record == --record ]]; then
         cp "$tmp/$name.tsv" "$dir/$name.tsv"
     elif ! diff -u "$dir/$name.tsv" "$tmp/$name.tsv" >"$tmp/diff"; then
