@@ -1,0 +1,352 @@
+/* Channel codes: construction, encoding, weight distribution, syndrome tables. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ch_error.h"
+#include "code_internal.h"
+
+/* ---- construction ------------------------------------------------------------------------ */
+
+/* Parity parts P of the systematic Hamming generators [I_k | P]: row i of P as n - k bits, the
+ * first parity bit most significant; each information bit's column of H is a distinct vector
+ * of weight 2 or more. */
+static const uint32_t hamming74_p[4] = {06, 05, 03, 07};
+static const uint32_t hamming1511_p[11] = {0x3, 0x5, 0x6, 0x7, 0x9, 0xa, 0xb, 0xc, 0xd, 0xe, 0xf};
+
+/* The Golay (23,12) code's generator polynomial g(x) = 1 + x^2 + x^4 + x^5 + x^6 + x^10 + x^11,
+ * bit i the coefficient of x^i. */
+#define GOLAY_G 0xC75u
+
+static ch_code *code_new(const char *name, unsigned n, unsigned k)
+{
+    ch_code *c = calloc(1, sizeof *c);
+    if (!c) return NULL;
+    snprintf(c->name, sizeof c->name, "%s", name);
+    c->n = n, c->k = k, c->t = -1;
+    if (n <= CODE_MASK_MAX_N && !(c->gen = calloc(k ? k : 1, sizeof *c->gen))) {
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+/* G = [I_k | P]: the information bits first. */
+static void systematic_rows(ch_code *c, const uint32_t *p)
+{
+    unsigned r = c->n - c->k;
+    for (unsigned i = 0; i < c->k; i++) {
+        uint64_t row = 1ull << i;
+        for (unsigned j = 0; j < r; j++)
+            if (p[i] >> (r - 1 - j) & 1) row |= 1ull << (c->k + j);
+        c->gen[i] = row;
+    }
+}
+
+/* The extended Golay code in systematic form: the rows x^i g(x), i < 12, of the cyclic (23,12)
+ * code, each extended by its overall parity to 24 bits, then reduced to [I_12 | P] by Gaussian
+ * elimination (row i has its lowest term at position i: the first 12 columns are triangular). */
+static void golay_rows(ch_code *c)
+{
+    for (unsigned i = 0; i < 12; i++) {
+        uint64_t row = (uint64_t)GOLAY_G << i;
+        c->gen[i] = row | (uint64_t)(__builtin_popcountll(row) & 1) << 23;
+    }
+    for (unsigned col = 0; col < 12; col++)
+        for (unsigned i = 0; i < 12; i++)
+            if (i != col && (c->gen[i] >> col & 1)) c->gen[i] ^= c->gen[col];
+}
+
+void code_polar_transform(unsigned n, uint8_t *x)
+{
+    for (unsigned s = 1; s < n; s *= 2)
+        for (unsigned b = 0; b < n; b += 2 * s)
+            for (unsigned i = b; i < b + s; i++) x[i] ^= x[i + s];
+}
+
+/* Bhattacharyya parameters of the n bit channels from z0, by Arikan's recursion: the minus
+ * channel 2z - z^2 for a 0, the plus channel z^2 for a 1. Each level appends its bit at the
+ * least significant end, so the first split ends up as the most significant bit. */
+static void bhattacharyya(unsigned n, double z0, double *z)
+{
+    z[0] = z0;
+    for (unsigned len = 1; len < n; len *= 2) {
+        /* z[0..len) are the channels after the first bits; channel i splits into its minus
+         * (2i) and plus (2i + 1) channels, backwards so that nothing is read after it is
+         * overwritten. */
+        for (unsigned i = len; i-- > 0;) {
+            double v = z[i];
+            z[2 * i] = 2 * v - v * v;
+            z[2 * i + 1] = v * v;
+        }
+    }
+}
+
+/* The k most reliable positions (smallest z, ties to the higher index), ascending. */
+static void choose_info(ch_code *c, const double *z)
+{
+    for (unsigned chosen = 0; chosen < c->k; chosen++) {
+        unsigned best = UINT32_MAX;
+        for (unsigned i = c->n; i-- > 0;)
+            if (c->frozen[i] && (best == UINT32_MAX || z[i] < z[best])) best = i;
+        c->frozen[best] = 0;
+    }
+    for (unsigned i = 0, a = 0; i < c->n; i++)
+        if (!c->frozen[i]) c->info[a++] = i;
+}
+
+static int polar_rows(ch_code *c)
+{
+    if (!c->gen) return CH_OK;
+    uint8_t row[CODE_MASK_MAX_N];
+    for (unsigned a = 0; a < c->k; a++) {
+        memset(row, 0, sizeof row);
+        row[c->info[a]] = 1;
+        code_polar_transform(c->n, row);
+        c->gen[a] = 0;
+        for (unsigned i = 0; i < c->n; i++) c->gen[a] |= (uint64_t)row[i] << i;
+    }
+    return CH_OK;
+}
+
+static ch_code *polar_new(const char *name, unsigned n, unsigned k, const uint32_t *info,
+                          double design_ebn0_db)
+{
+    ch_code *c = code_new(name, n, k);
+    if (!c) return NULL;
+    c->polar = true;
+    while ((1u << c->m) < n) c->m++;
+    c->info = malloc((k ? k : 1) * sizeof *c->info);
+    c->frozen = malloc(n);
+    double *z = malloc(n * sizeof *z);
+    if (!c->info || !c->frozen || !z) {
+        free(z);
+        ch_code_destroy(c);
+        return NULL;
+    }
+    memset(c->frozen, 1, n);
+    if (info) {
+        for (unsigned a = 0; a < k; a++) c->frozen[info[a]] = 0, c->info[a] = info[a];
+    } else {
+        bhattacharyya(n, exp(-(double)k / n * pow(10.0, design_ebn0_db / 10)), z);
+        choose_info(c, z);
+    }
+    free(z);
+    polar_rows(c);
+    return c;
+}
+
+/* "polar:N,K" */
+static ch_code *parse_polar(const char *name, double design_ebn0_db)
+{
+    unsigned n = 0, k = 0;
+    char tail;
+    if (sscanf(name, "polar:%u,%u%c", &n, &k, &tail) != 2)
+        return ch_error(CH_EINVAL, "ch_code_create: '%s' is not polar:N,K", name), NULL;
+    if (n < 2 || n > CH_CODE_MAX_N || (n & (n - 1)) || k < 1 || k > n)
+        return ch_error(CH_EINVAL, "ch_code_create: %s: N must be a power of two from 2 to %d "
+                        "and 1 <= K <= N", name, CH_CODE_MAX_N), NULL;
+    if (!isfinite(design_ebn0_db))
+        return ch_error(CH_EINVAL, "ch_code_create: design SNR %g is not finite",
+                        design_ebn0_db), NULL;
+    char canonical[32];
+    snprintf(canonical, sizeof canonical, "polar:%u,%u", n, k);
+    return polar_new(canonical, n, k, NULL, design_ebn0_db);
+}
+
+static ch_code *create_named(const char *name, double design_ebn0_db)
+{
+    static const uint32_t gruber_a[8] = {7, 9, 10, 11, 12, 13, 14, 15};
+    ch_code *c = NULL;
+    if (strcmp(name, "hamming74") == 0) {
+        if ((c = code_new(name, 7, 4))) systematic_rows(c, hamming74_p);
+    } else if (strcmp(name, "hamming1511") == 0) {
+        if ((c = code_new(name, 15, 11))) systematic_rows(c, hamming1511_p);
+    } else if (strcmp(name, "golay24") == 0) {
+        if ((c = code_new(name, 24, 12))) golay_rows(c);
+    } else if (strcmp(name, "polar16_8") == 0) {
+        c = polar_new(name, 16, 8, gruber_a, 0);
+    } else if (strncmp(name, "polar:", 6) == 0) {
+        return parse_polar(name, design_ebn0_db);
+    } else {
+        return ch_error(CH_EINVAL, "ch_code_create: unknown code '%s' (hamming74, hamming1511, "
+                        "golay24, polar16_8, polar:N,K)", name), NULL;
+    }
+    if (!c) ch_error(CH_ENOMEM, "ch_code_create: out of memory");
+    return c;
+}
+
+/* ---- masks: codewords, parity checks, syndromes ------------------------------------------ */
+
+uint64_t code_word_of(const ch_code *c, uint32_t msg)
+{
+    uint64_t x = 0;
+    for (unsigned j = 0; j < c->k; j++)
+        if (msg >> (c->k - 1 - j) & 1) x ^= c->gen[j];
+    return x;
+}
+
+/* Column i of H, the checks position i takes part in: systematic codes H = [P^T | I]; polar
+ * codes the frozen columns of F^{⊗m} (x F^{⊗m} = v, whose frozen bits are 0). */
+static void parity_columns(ch_code *c)
+{
+    unsigned r = c->n - c->k;
+    if (!c->polar) {
+        for (unsigned i = 0; i < c->n; i++) {
+            if (i >= c->k) {
+                c->hcol[i] = 1u << (i - c->k);
+                continue;
+            }
+            c->hcol[i] = 0;
+            for (unsigned j = 0; j < r; j++)
+                c->hcol[i] |= (uint32_t)(c->gen[i] >> (c->k + j) & 1) << j;
+        }
+        return;
+    }
+    for (unsigned i = 0; i < c->n; i++) {
+        uint8_t row[CODE_MASK_MAX_N] = {0};
+        row[i] = 1;
+        code_polar_transform(c->n, row); /* row i of F^{⊗m} */
+        uint32_t col = 0;
+        for (unsigned j = 0, q = 0; j < c->n; j++)
+            if (c->frozen[j]) col |= (uint32_t)row[j] << q++;
+        c->hcol[i] = col;
+    }
+}
+
+static uint32_t syndrome_of(const ch_code *c, uint64_t x)
+{
+    uint32_t s = 0;
+    for (unsigned i = 0; i < c->n; i++)
+        if (x >> i & 1) s ^= c->hcol[i];
+    return s;
+}
+
+/* Every error pattern of weight w or less, by recursion over the positions. */
+static void add_leaders(ch_code *c, uint64_t e, unsigned from, unsigned w)
+{
+    uint32_t s = syndrome_of(c, e);
+    if (c->table[s] == CODE_NO_LEADER) c->table[s] = e;
+    if (w == 0) return;
+    for (unsigned i = from; i < c->n; i++) add_leaders(c, e | 1ull << i, i + 1, w - 1);
+}
+
+/* The hard decoder: coset leaders of weight t = (d - 1) / 2 or less, whose syndromes are all
+ * different (two of them would differ by a codeword lighter than d). */
+static int build_table(ch_code *c)
+{
+    unsigned r = c->n - c->k;
+    if (c->n > CODE_MASK_MAX_N || r > CODE_TABLE_MAX_R || c->k > 24 || c->dmin == 0)
+        return CH_OK;
+    c->hcol = malloc(c->n * sizeof *c->hcol);
+    c->table = malloc(((size_t)1 << r) * sizeof *c->table);
+    if (!c->hcol || !c->table) return CH_ENOMEM;
+    parity_columns(c);
+    for (size_t s = 0; s < (size_t)1 << r; s++) c->table[s] = CODE_NO_LEADER;
+    c->t = (int)(c->dmin - 1) / 2;
+    add_leaders(c, 0, 0, (unsigned)c->t);
+    return CH_OK;
+}
+
+/* ---- public ------------------------------------------------------------------------------- */
+
+ch_code *ch_code_create(const char *name, double design_snr_db)
+{
+    if (!name) return ch_error(CH_EINVAL, "ch_code_create: no name"), NULL;
+    ch_code *c = create_named(name, design_snr_db);
+    if (!c) return NULL;
+    c->dmin = ch_code_min_distance(c);
+    if (build_table(c) != CH_OK) {
+        ch_code_destroy(c);
+        return ch_error(CH_ENOMEM, "ch_code_create: out of memory"), NULL;
+    }
+    return c;
+}
+
+void ch_code_destroy(ch_code *c)
+{
+    if (!c) return;
+    free(c->info);
+    free(c->frozen);
+    free(c->gen);
+    free(c->hcol);
+    free(c->table);
+    free(c);
+}
+
+const char *ch_code_name(const ch_code *c) { return c->name; }
+unsigned ch_code_n(const ch_code *c) { return c->n; }
+unsigned ch_code_k(const ch_code *c) { return c->k; }
+double ch_code_rate(const ch_code *c) { return (double)c->k / c->n; }
+bool ch_code_is_polar(const ch_code *c) { return c->polar; }
+const uint32_t *ch_code_info_positions(const ch_code *c) { return c->polar ? c->info : NULL; }
+int ch_code_hard_radius(const ch_code *c) { return c->t; }
+
+void ch_code_encode(const ch_code *c, size_t nwords, const uint8_t *u, uint8_t *x)
+{
+    unsigned n = c->n, k = c->k;
+    for (size_t w = 0; w < nwords; w++) {
+        const uint8_t *uw = u + w * k;
+        uint8_t *xw = x + w * n;
+        if (c->polar) {
+            memset(xw, 0, n);
+            for (unsigned a = 0; a < k; a++) xw[c->info[a]] = uw[a];
+            code_polar_transform(n, xw);
+            continue;
+        }
+        uint64_t word = 0;
+        for (unsigned j = 0; j < k; j++)
+            if (uw[j]) word ^= c->gen[j];
+        for (unsigned i = 0; i < n; i++) xw[i] = word >> i & 1;
+    }
+}
+
+void code_info_of(const ch_code *c, const uint8_t *x, uint8_t *u)
+{
+    if (!c->polar) {
+        memcpy(u, x, c->k);
+        return;
+    }
+    uint8_t v[CH_CODE_MAX_N];
+    memcpy(v, x, c->n);
+    code_polar_transform(c->n, v);
+    for (unsigned a = 0; a < c->k; a++) u[a] = v[c->info[a]];
+}
+
+int ch_code_weights(const ch_code *c, uint64_t *A)
+{
+    if (c->k > 24 || !c->gen)
+        return ch_error(CH_EINVAL, "ch_code_weights: %s: 2^%u codewords of length %u are too "
+                        "many to enumerate", c->name, c->k, c->n);
+    memset(A, 0, (c->n + 1) * sizeof *A);
+    /* Gray order: each codeword differs from the one before by one generator row. */
+    uint64_t x = 0;
+    A[0]++;
+    for (uint32_t i = 1; i < 1u << c->k; i++) {
+        x ^= c->gen[c->k - 1 - (unsigned)__builtin_ctz(i)];
+        A[__builtin_popcountll(x)]++;
+    }
+    return CH_OK;
+}
+
+unsigned ch_code_min_distance(const ch_code *c)
+{
+    if (c->dmin) return c->dmin;
+    if (c->gen && c->k <= 24) {
+        uint64_t A[CODE_MASK_MAX_N + 1];
+        ch_code_weights(c, A);
+        for (unsigned w = 1; w <= c->n; w++)
+            if (A[w]) return w;
+        return 0;
+    }
+    if (!c->polar) return 0;
+    /* Row i of F^{⊗m} has weight 2^popcount(i); a polar code's least weight is its lightest
+     * row's. */
+    unsigned least = 32;
+    for (unsigned a = 0; a < c->k; a++) {
+        unsigned w = (unsigned)__builtin_popcount(c->info[a]);
+        if (w < least) least = w;
+    }
+    return 1u << least;
+}

@@ -1,0 +1,231 @@
+/* Decoders of channel codes: bounded-distance syndrome decoding, block ML and bitwise MAP over
+ * the codebook, and the dispatch to the polar decoders (polar_decode.c). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ch_error.h"
+#include "ch_vmath.h"
+#include "decode_internal.h"
+
+int ch_decoder_parse(const char *name, ch_decoder_kind *kind, unsigned *list_size)
+{
+    static const char *const names[] = {"hard", "ml", "map", "sc"};
+    *list_size = 1;
+    for (unsigned i = 0; i < 4; i++)
+        if (strcmp(name, names[i]) == 0) return *kind = (ch_decoder_kind)i, CH_OK;
+    unsigned l;
+    char tail;
+    if (sscanf(name, "scl:%u%c", &l, &tail) == 1 && l >= 1 && l <= CH_CODE_MAX_LIST) {
+        *kind = CH_DEC_SCL;
+        *list_size = l;
+        return CH_OK;
+    }
+    return ch_error(CH_EINVAL, "unknown decoder '%s' (hard, ml, map, sc, scl:L with 1 <= L <= "
+                    "%d)", name, CH_CODE_MAX_LIST);
+}
+
+/* What a decoder kind needs of the code; the message names both. */
+static int check_fit(const ch_code *c, ch_decoder_kind kind)
+{
+    static const char *const names[] = {"hard", "ml", "map", "sc", "scl"};
+    const char *why = NULL;
+    if ((kind == CH_DEC_ML || kind == CH_DEC_MAP) && c->k > CH_CODE_CODEBOOK_MAX_K)
+        why = "searches the codebook, for k <= 12 only";
+    else if ((kind == CH_DEC_SC || kind == CH_DEC_SCL) && !c->polar)
+        why = "is for polar codes only";
+    else if (kind == CH_DEC_HARD && c->t < 0)
+        why = "needs a syndrome table (n <= 64, n - k <= 16)";
+    if (!why) return CH_OK;
+    return ch_error(CH_EINVAL, "decoder %s %s; %s has n=%u, k=%u", names[kind], why, c->name,
+                    c->n, c->k);
+}
+
+/* Row msg of the codebook: the signs 1 - 2 x_i of the codeword of message index msg. */
+static int build_codebook(ch_decoder *d)
+{
+    const ch_code *c = d->code;
+    size_t words = (size_t)1 << c->k;
+    d->codebook = malloc(words * c->n * sizeof *d->codebook);
+    d->lanes = malloc(c->n * DEC_GROUP * sizeof *d->lanes);
+    if (d->kind == CH_DEC_MAP) d->metric = malloc(words * DEC_GROUP * sizeof *d->metric);
+    if (!d->codebook || !d->lanes || (d->kind == CH_DEC_MAP && !d->metric)) return CH_ENOMEM;
+    for (uint32_t msg = 0; msg < words; msg++) {
+        uint64_t x = code_word_of(c, msg);
+        for (unsigned i = 0; i < c->n; i++) d->codebook[msg * c->n + i] = x >> i & 1 ? -1.0f : 1.0f;
+    }
+    return CH_OK;
+}
+
+ch_decoder *ch_decoder_create(const ch_code *c, ch_decoder_kind kind, unsigned list_size,
+                              size_t max_words)
+{
+    if (!c || max_words == 0) return ch_error(CH_EINVAL, "ch_decoder_create: no code"), NULL;
+    if (check_fit(c, kind) != CH_OK) return NULL;
+    if (kind == CH_DEC_SCL && (list_size < 1 || list_size > CH_CODE_MAX_LIST))
+        return ch_error(CH_EINVAL, "scl: list size %u, not 1 to %d", list_size,
+                        CH_CODE_MAX_LIST), NULL;
+    ch_decoder *d = calloc(1, sizeof *d);
+    if (!d) return ch_error(CH_ENOMEM, "ch_decoder_create: out of memory"), NULL;
+    *d = (ch_decoder){.code = c, .kind = kind, .list_size = list_size, .max_words = max_words};
+    int status = CH_OK;
+    if (kind == CH_DEC_ML || kind == CH_DEC_MAP) status = build_codebook(d);
+    if (kind == CH_DEC_SC && !(d->sc = polar_sc_create(c))) status = CH_ENOMEM;
+    if (kind == CH_DEC_SCL && !(d->scl = polar_scl_create(c, list_size))) status = CH_ENOMEM;
+    if (status != CH_OK) {
+        ch_decoder_destroy(d);
+        return ch_error(CH_ENOMEM, "ch_decoder_create: out of memory"), NULL;
+    }
+    return d;
+}
+
+void ch_decoder_destroy(ch_decoder *d)
+{
+    if (!d) return;
+    free(d->codebook);
+    free(d->lanes);
+    free(d->metric);
+    polar_sc_destroy(d->sc);
+    polar_scl_destroy(d->scl);
+    free(d);
+}
+
+/* ---- hard: bounded-distance syndrome decoding -------------------------------------------- */
+
+static void decode_hard(const ch_code *c, size_t nwords, const float *llr, uint8_t *u,
+                        uint8_t *failed)
+{
+    uint8_t x[CODE_MASK_MAX_N];
+    for (size_t w = 0; w < nwords; w++) {
+        const float *l = llr + w * c->n;
+        uint64_t word = 0;
+        uint32_t s = 0;
+        for (unsigned i = 0; i < c->n; i++)
+            if (l[i] < 0) word |= 1ull << i, s ^= c->hcol[i];
+        uint64_t e = c->table[s];
+        if (e != CODE_NO_LEADER) word ^= e;
+        if (failed) failed[w] = e == CODE_NO_LEADER;
+        for (unsigned i = 0; i < c->n; i++) x[i] = word >> i & 1;
+        code_info_of(c, x, u + w * c->k);
+    }
+}
+
+/* ---- ml and map over the codebook ------------------------------------------------------- */
+
+/* The LLRs of m <= DEC_GROUP codewords transposed into lanes[i][g], unused lanes zero. */
+static void to_lanes(unsigned n, size_t m, const float *llr, float *lanes)
+{
+    for (unsigned i = 0; i < n; i++)
+        for (size_t g = 0; g < DEC_GROUP; g++) lanes[i * DEC_GROUP + g] = g < m ? llr[g * n + i] : 0;
+}
+
+/* The information bits of message index msg. */
+static void message_bits(unsigned k, uint32_t msg, uint8_t *u)
+{
+    for (unsigned j = 0; j < k; j++) u[j] = msg >> (k - 1 - j) & 1;
+}
+
+/* Correlations sum_i sign_i llr_i of one codebook row with DEC_GROUP blocks: the blocks run in
+ * the lanes, so the loop vectorises whatever n is. */
+static inline void correlate(unsigned n, const float *signs, const float *lanes, float *m)
+{
+    for (size_t g = 0; g < DEC_GROUP; g++) m[g] = 0;
+    for (unsigned i = 0; i < n; i++)
+        for (size_t g = 0; g < DEC_GROUP; g++) m[g] += signs[i] * lanes[i * DEC_GROUP + g];
+}
+
+static void decode_ml(ch_decoder *d, size_t nwords, const float *llr, uint8_t *u)
+{
+    const ch_code *c = d->code;
+    uint32_t words = 1u << c->k;
+    for (size_t w0 = 0; w0 < nwords; w0 += DEC_GROUP) {
+        size_t m = nwords - w0 < DEC_GROUP ? nwords - w0 : DEC_GROUP;
+        to_lanes(c->n, m, llr + w0 * c->n, d->lanes);
+        float best[DEC_GROUP], metric[DEC_GROUP];
+        uint32_t arg[DEC_GROUP] = {0};
+        correlate(c->n, d->codebook, d->lanes, best);
+        for (uint32_t msg = 1; msg < words; msg++) {
+            correlate(c->n, d->codebook + (size_t)msg * c->n, d->lanes, metric);
+            for (size_t g = 0; g < DEC_GROUP; g++) {
+                bool better = metric[g] > best[g]; /* ties to the lower message index */
+                best[g] = better ? metric[g] : best[g];
+                arg[g] = better ? msg : arg[g];
+            }
+        }
+        for (size_t g = 0; g < m; g++) message_bits(c->k, arg[g], u + (w0 + g) * c->k);
+    }
+}
+
+/* Bit j's LLR from the metrics M_c of every codeword: the log-sum-exp of each class about its
+ * own maximum. */
+static void map_bit(unsigned k, unsigned j, const float *metric, float *llr_j)
+{
+    uint32_t words = 1u << k, mask = 1u << (k - 1 - j);
+    float mx[2][DEC_GROUP], sum[2][DEC_GROUP];
+    for (size_t g = 0; g < DEC_GROUP; g++) mx[0][g] = mx[1][g] = -INFINITY, sum[0][g] = sum[1][g] = 0;
+    for (uint32_t msg = 0; msg < words; msg++) {
+        float *x = mx[(msg & mask) != 0];
+        for (size_t g = 0; g < DEC_GROUP; g++) {
+            float v = metric[msg * DEC_GROUP + g];
+            x[g] = v > x[g] ? v : x[g];
+        }
+    }
+    for (uint32_t msg = 0; msg < words; msg++) {
+        unsigned cls = (msg & mask) != 0;
+        for (size_t g = 0; g < DEC_GROUP; g++)
+            sum[cls][g] += ch_expf_nonpositive(metric[msg * DEC_GROUP + g] - mx[cls][g]);
+    }
+    for (size_t g = 0; g < DEC_GROUP; g++)
+        llr_j[g] = mx[0][g] - mx[1][g] + ch_logf(sum[0][g]) - ch_logf(sum[1][g]);
+}
+
+static void decode_map(ch_decoder *d, size_t nwords, const float *llr, uint8_t *u,
+                       float *info_llr)
+{
+    const ch_code *c = d->code;
+    uint32_t words = 1u << c->k;
+    for (size_t w0 = 0; w0 < nwords; w0 += DEC_GROUP) {
+        size_t m = nwords - w0 < DEC_GROUP ? nwords - w0 : DEC_GROUP;
+        to_lanes(c->n, m, llr + w0 * c->n, d->lanes);
+        for (uint32_t msg = 0; msg < words; msg++) {
+            float *mc = d->metric + (size_t)msg * DEC_GROUP;
+            correlate(c->n, d->codebook + (size_t)msg * c->n, d->lanes, mc);
+            for (size_t g = 0; g < DEC_GROUP; g++) mc[g] *= 0.5f;
+        }
+        for (unsigned j = 0; j < c->k; j++) {
+            float l[DEC_GROUP];
+            map_bit(c->k, j, d->metric, l);
+            for (size_t g = 0; g < m; g++) {
+                size_t at = (w0 + g) * c->k + j;
+                u[at] = l[g] < 0;
+                if (info_llr) info_llr[at] = l[g];
+            }
+        }
+    }
+}
+
+void ch_decoder_run(ch_decoder *d, size_t nwords, const float *llr, uint8_t *u, uint8_t *failed,
+                    float *info_llr)
+{
+    const ch_code *c = d->code;
+    if (failed && d->kind != CH_DEC_HARD) memset(failed, 0, nwords);
+    switch (d->kind) {
+    case CH_DEC_HARD:
+        decode_hard(c, nwords, llr, u, failed);
+        break;
+    case CH_DEC_ML:
+        decode_ml(d, nwords, llr, u);
+        break;
+    case CH_DEC_MAP:
+        decode_map(d, nwords, llr, u, info_llr);
+        break;
+    case CH_DEC_SC:
+        for (size_t w = 0; w < nwords; w++) polar_sc_decode(d->sc, llr + w * c->n, u + w * c->k);
+        break;
+    case CH_DEC_SCL:
+        for (size_t w = 0; w < nwords; w++)
+            polar_scl_decode(d->scl, llr + w * c->n, u + w * c->k);
+        break;
+    }
+}

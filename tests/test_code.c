@@ -1,0 +1,342 @@
+/* Channel codes and their classical decoders: parity checks, minimum distances and weight
+ * distributions, encoding round trips, the polar frozen set, syndrome decoding of every pattern
+ * it should correct, ML and MAP against brute force, SC and SCL against ML, and every error. */
+#include "test_util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "channel.h"
+#include "code_internal.h"
+
+static ch_code *code(const char *name)
+{
+    ch_code *c = ch_code_create(name, CH_CODE_DESIGN_EBN0_DB);
+    if (!c) fail_msg("%s: %s", name, ch_last_error());
+    return c;
+}
+
+static uint64_t test_state = 2385;
+
+static double uniform(void)
+{
+    test_state = test_state * 6364136223846793005u + 1442695040888963407u;
+    return ((double)(test_state >> 11) + 0.5) * 0x1p-53;
+}
+
+static double gauss(void)
+{
+    return sqrt(-2 * log(uniform())) * cos(6.283185307179586 * uniform());
+}
+
+static void random_bits(size_t n, uint8_t *b)
+{
+    for (size_t i = 0; i < n; i++) b[i] = uniform() < 0.5;
+}
+
+/* BPSK LLRs of codeword x over AWGN of noise variance n0 per real dimension... sigma^2: the
+ * LLR 2 y / sigma^2 of y = (1 - 2x) + sigma w. */
+static void noisy_llr(unsigned n, const uint8_t *x, double sigma, float *llr)
+{
+    for (unsigned i = 0; i < n; i++)
+        llr[i] = (float)(2 * ((1.0 - 2 * x[i]) + sigma * gauss()) / (sigma * sigma));
+}
+
+/* Every codeword passes every parity check; the distances and weight distributions are the
+ * codes' (Golay: 1, 759, 2576, 759, 1 at 0, 8, 12, 16, 24). */
+static void test_checks_and_distances(void **state)
+{
+    (void)state;
+    const char *names[] = {"hamming74", "hamming1511", "golay24", "polar16_8"};
+    const unsigned n[] = {7, 15, 24, 16}, k[] = {4, 11, 12, 8}, d[] = {3, 3, 8, 4};
+    const int t[] = {1, 1, 3, 1};
+    for (int j = 0; j < 4; j++) {
+        ch_code *c = code(names[j]);
+        assert_int_equal(ch_code_n(c), n[j]);
+        assert_int_equal(ch_code_k(c), k[j]);
+        assert_int_equal(ch_code_min_distance(c), d[j]);
+        assert_int_equal(ch_code_hard_radius(c), t[j]);
+        assert_string_equal(ch_code_name(c), names[j]);
+        for (uint32_t msg = 0; msg < 1u << c->k; msg++) {
+            uint64_t x = code_word_of(c, msg), s = 0;
+            for (unsigned i = 0; i < c->n; i++)
+                if (x >> i & 1) s ^= c->hcol[i];
+            if (s) fail_msg("%s: codeword of message %u fails a check", names[j], msg);
+        }
+        ch_code_destroy(c);
+    }
+    ch_code *g = code("golay24");
+    uint64_t A[25];
+    assert_int_equal(ch_code_weights(g, A), CH_OK);
+    for (unsigned w = 0; w <= 24; w++) {
+        uint64_t want = w == 0 || w == 24 ? 1 : w == 8 || w == 16 ? 759 : w == 12 ? 2576 : 0;
+        assert_int_equal(A[w], want);
+    }
+    ch_code_destroy(g);
+    ch_code *p = code("polar:1024,512");
+    assert_int_equal(ch_code_weights(p, A), CH_EINVAL);
+    assert_true(ch_code_min_distance(p) >= 16);
+    ch_code_destroy(p);
+}
+
+/* Encoding, and back: systematic codes carry u in front; polar codes put u at A and zeros at
+ * the frozen positions of v = x F^{⊗m}. The Bhattacharyya construction of polar:16,8 at 2 dB is
+ * Gruber's set. */
+static void test_encoding_round_trip(void **state)
+{
+    (void)state;
+    const char *names[] = {"hamming74", "golay24", "polar16_8", "polar:1024,512", "polar:64,1",
+                           "polar:32,32"};
+    for (int j = 0; j < 6; j++) {
+        ch_code *c = code(names[j]);
+        enum { W = 5 };
+        uint8_t u[W * 1024], x[W * 1024], back[1024];
+        random_bits(W * c->k, u);
+        ch_code_encode(c, W, u, x);
+        for (int w = 0; w < W; w++) {
+            code_info_of(c, x + w * c->n, back);
+            assert_memory_equal(back, u + w * c->k, c->k);
+            if (c->n <= 64) {
+                uint32_t msg = 0;
+                for (unsigned i = 0; i < c->k; i++) msg = msg << 1 | u[w * c->k + i];
+                uint64_t mask = code_word_of(c, msg);
+                for (unsigned i = 0; i < c->n; i++) assert_int_equal(x[w * c->n + i], mask >> i & 1);
+            }
+        }
+        ch_code_destroy(c);
+    }
+    ch_code *b = code("polar:16,8"), *g = code("polar16_8");
+    assert_memory_equal(ch_code_info_positions(b), ch_code_info_positions(g), 8 * sizeof(uint32_t));
+    ch_code_destroy(b);
+    ch_code_destroy(g);
+}
+
+/* Every error pattern of weight t or less is corrected, from every codeword tried; for Golay
+ * every pattern of weight 4 is a flagged failure (none is within 3 of another codeword). */
+static void test_syndrome_decoding(void **state)
+{
+    (void)state;
+    const char *names[] = {"hamming74", "hamming1511", "golay24", "polar16_8"};
+    for (int j = 0; j < 4; j++) {
+        ch_code *c = code(names[j]);
+        ch_decoder *d = ch_decoder_create(c, CH_DEC_HARD, 1, 1);
+        assert_non_null(d);
+        unsigned n = c->n, k = c->k;
+        int t = c->t;
+        for (int trial = 0; trial < 3; trial++) {
+            uint8_t u[24], x[24], dec[24], failed;
+            float llr[24];
+            random_bits(k, u);
+            ch_code_encode(c, 1, u, x);
+            /* all patterns of weight <= t (and 4 for Golay), as positions i < j < l < m */
+            for (unsigned a = 0; a <= n; a++)
+                for (unsigned b = a; b <= n; b++)
+                    for (unsigned e = b; e <= n; e++)
+                        for (unsigned q = e; q <= (j == 2 ? n : e); q++) {
+                            unsigned pos[4] = {a, b, e, q}, w = 0;
+                            bool distinct = true;
+                            for (int i = 0; i < 4; i++) {
+                                if (pos[i] == n) continue;
+                                for (int i2 = 0; i2 < i; i2++) distinct &= pos[i2] != pos[i];
+                                w++;
+                            }
+                            if (!distinct || (int)w > (j == 2 ? 4 : t)) continue;
+                            for (unsigned i = 0; i < n; i++) llr[i] = x[i] ? -1.0f : 1.0f;
+                            for (int i = 0; i < 4; i++)
+                                if (pos[i] < n) llr[pos[i]] = -llr[pos[i]];
+                            ch_decoder_run(d, 1, llr, dec, &failed, NULL);
+                            if ((int)w <= t) {
+                                assert_int_equal(failed, 0);
+                                assert_memory_equal(dec, u, k);
+                            } else {
+                                assert_int_equal(failed, 1);
+                            }
+                        }
+        }
+        ch_decoder_destroy(d);
+        ch_code_destroy(c);
+    }
+}
+
+/* The brute-force ML codeword index of llr[n] (double precision) and its metric margin over the
+ * runner-up. */
+static uint32_t brute_ml(const ch_code *c, const float *llr, double *margin)
+{
+    double best = -INFINITY, second = -INFINITY;
+    uint32_t arg = 0;
+    for (uint32_t msg = 0; msg < 1u << c->k; msg++) {
+        uint64_t x = code_word_of(c, msg);
+        double m = 0;
+        for (unsigned i = 0; i < c->n; i++) m += (x >> i & 1 ? -1.0 : 1.0) * llr[i];
+        if (m > best) second = best, best = m, arg = msg;
+        else if (m > second) second = m;
+    }
+    *margin = best - second;
+    return arg;
+}
+
+static uint32_t message_of(unsigned k, const uint8_t *u)
+{
+    uint32_t msg = 0;
+    for (unsigned i = 0; i < k; i++) msg = msg << 1 | u[i];
+    return msg;
+}
+
+/* ML is the brute-force argmax of the correlation, for every code; MAP's information LLRs are
+ * the brute-force log-sum-exp ratios in double to 1e-4 (plus 1e-5 relative). */
+static void test_ml_and_map_against_brute_force(void **state)
+{
+    (void)state;
+    const char *names[] = {"hamming74", "hamming1511", "golay24", "polar16_8"};
+    for (int j = 0; j < 4; j++) {
+        ch_code *c = code(names[j]);
+        enum { W = 37 };
+        unsigned n = c->n, k = c->k;
+        ch_decoder *ml = ch_decoder_create(c, CH_DEC_ML, 1, W);
+        ch_decoder *map = ch_decoder_create(c, CH_DEC_MAP, 1, W);
+        uint8_t u[W * 12], x[W * 24], dec[W * 12], dmap[W * 12];
+        float llr[W * 24], info[W * 12];
+        random_bits(W * k, u);
+        ch_code_encode(c, W, u, x);
+        for (int w = 0; w < W; w++) noisy_llr(n, x + w * n, 0.9, llr + w * n);
+        ch_decoder_run(ml, W, llr, dec, NULL, NULL);
+        ch_decoder_run(map, W, llr, dmap, NULL, info);
+        for (int w = 0; w < W; w++) {
+            double margin;
+            uint32_t want = brute_ml(c, llr + w * n, &margin);
+            if (margin > 1e-4) assert_int_equal(message_of(k, dec + w * k), want);
+            for (unsigned b = 0; b < k; b++) {
+                double mx[2] = {-INFINITY, -INFINITY}, sum[2] = {0, 0};
+                for (uint32_t msg = 0; msg < 1u << k; msg++) {
+                    uint64_t cw = code_word_of(c, msg);
+                    double m = 0;
+                    for (unsigned i = 0; i < n; i++)
+                        m += 0.5 * (cw >> i & 1 ? -1.0 : 1.0) * llr[w * n + i];
+                    int cls = msg >> (k - 1 - b) & 1;
+                    if (m > mx[cls]) sum[cls] = sum[cls] * exp(mx[cls] - m) + 1, mx[cls] = m;
+                    else sum[cls] += exp(m - mx[cls]);
+                }
+                double ref = mx[0] - mx[1] + log(sum[0]) - log(sum[1]);
+                assert_close(info[w * k + b], ref, 1e-5, 1e-4);
+                assert_int_equal(dmap[w * k + b], info[w * k + b] < 0);
+            }
+        }
+        ch_decoder_destroy(ml);
+        ch_decoder_destroy(map);
+        ch_code_destroy(c);
+    }
+}
+
+/* SC: without noise every code is decoded; one weak wrong position (|llr| 1 against 4 on the
+ * others) is corrected wherever ML corrects it, on polar16_8 and a length-1024 code. */
+static void test_sc_where_it_must_equal_ml(void **state)
+{
+    (void)state;
+    const char *names[] = {"polar16_8", "polar:1024,512", "polar:256,200"};
+    for (int j = 0; j < 3; j++) {
+        ch_code *c = code(names[j]);
+        unsigned n = c->n, k = c->k;
+        ch_decoder *sc = ch_decoder_create(c, CH_DEC_SC, 1, 1);
+        uint8_t u[1024], x[1024], dec[1024];
+        float llr[1024];
+        for (int trial = 0; trial < 4; trial++) {
+            random_bits(k, u);
+            ch_code_encode(c, 1, u, x);
+            for (unsigned i = 0; i < n; i++) llr[i] = x[i] ? -4.0f : 4.0f;
+            ch_decoder_run(sc, 1, llr, dec, NULL, NULL);
+            assert_memory_equal(dec, u, k);
+            for (unsigned i = 0; i < n; i += n / 16) {
+                llr[i] = x[i] ? 1.0f : -1.0f;
+                ch_decoder_run(sc, 1, llr, dec, NULL, NULL);
+                if (memcmp(dec, u, k) != 0) fail_msg("%s: SC misses a single weak error at %u",
+                                                     names[j], i);
+                llr[i] = x[i] ? -4.0f : 4.0f;
+            }
+        }
+        ch_decoder_destroy(sc);
+        ch_code_destroy(c);
+    }
+}
+
+/* SCL with L = 2^K keeps every path: its codeword is the ML one, but for near-ties (margin in
+ * the correlation below 1e-3). Also on a longer code: polar:32,5 with L = 32. */
+static void test_scl_full_list_is_ml(void **state)
+{
+    (void)state;
+    const char *names[] = {"polar16_8", "polar:32,5"};
+    const unsigned lists[] = {256, 32};
+    const double sigma[] = {1.1, 2.2};
+    for (int j = 0; j < 2; j++) {
+        ch_code *c = code(names[j]);
+        unsigned n = c->n, k = c->k;
+        ch_decoder *scl = ch_decoder_create(c, CH_DEC_SCL, lists[j], 1);
+        assert_non_null(scl);
+        int agree = 0, ties = 0, errors = 0;
+        for (int trial = 0; trial < 400; trial++) {
+            uint8_t u[32], x[32], dec[32];
+            float llr[32];
+            random_bits(k, u);
+            ch_code_encode(c, 1, u, x);
+            noisy_llr(n, x, sigma[j], llr);
+            ch_decoder_run(scl, 1, llr, dec, NULL, NULL);
+            double margin;
+            uint32_t want = brute_ml(c, llr, &margin);
+            errors += want != message_of(k, u);
+            if (message_of(k, dec) == want) agree++;
+            else if (margin < 1e-3) ties++;
+            else fail_msg("%s trial %d: SCL %u, ML %u (margin %g)", names[j], trial,
+                          message_of(k, dec), want, margin);
+        }
+        assert_true(errors > 20); /* the noise is strong enough to test something */
+        print_message("  %s: SCL(L=%u) = ML on %d of 400 (%d near-ties), %d ML errors\n",
+                      names[j], lists[j], agree, ties, errors);
+        ch_decoder_destroy(scl);
+        ch_code_destroy(c);
+    }
+}
+
+/* Bad names, specifications and decoder-code combinations are refused with a message. */
+static void test_errors(void **state)
+{
+    (void)state;
+    const char *bad[] = {"hamming", "polar:12,6", "polar:16,0", "polar:16,17", "polar:2048,1024",
+                         "polar:16,8x", "polar16"};
+    for (int j = 0; j < 7; j++) {
+        assert_null(ch_code_create(bad[j], 0));
+        assert_true(strlen(ch_last_error()) > 0);
+    }
+    assert_null(ch_code_create("polar:16,8", NAN));
+    ch_code *h = code("hamming74"), *p = code("polar:1024,512"), *g = code("polar:64,40");
+    assert_null(ch_decoder_create(h, CH_DEC_SC, 1, 1));
+    assert_non_null(strstr(ch_last_error(), "polar"));
+    assert_null(ch_decoder_create(p, CH_DEC_ML, 1, 1));
+    assert_non_null(strstr(ch_last_error(), "k <= 12"));
+    assert_null(ch_decoder_create(p, CH_DEC_HARD, 1, 1));
+    assert_null(ch_decoder_create(g, CH_DEC_HARD, 1, 1)); /* n - k = 24: no table */
+    ch_decoder_kind kind;
+    unsigned l;
+    assert_int_equal(ch_decoder_parse("scl:8", &kind, &l), CH_OK);
+    assert_true(kind == CH_DEC_SCL && l == 8);
+    assert_int_equal(ch_decoder_parse("scl:0", &kind, &l), CH_EINVAL);
+    assert_int_equal(ch_decoder_parse("scl:2000", &kind, &l), CH_EINVAL);
+    assert_int_equal(ch_decoder_parse("viterbi", &kind, &l), CH_EINVAL);
+    ch_code_destroy(h);
+    ch_code_destroy(p);
+    ch_code_destroy(g);
+    ch_code_destroy(NULL);
+    ch_decoder_destroy(NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_checks_and_distances),
+        cmocka_unit_test(test_encoding_round_trip),
+        cmocka_unit_test(test_syndrome_decoding),
+        cmocka_unit_test(test_ml_and_map_against_brute_force),
+        cmocka_unit_test(test_sc_where_it_must_equal_ml),
+        cmocka_unit_test(test_scl_full_list_is_ml),
+        cmocka_unit_test(test_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
