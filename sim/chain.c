@@ -9,30 +9,35 @@
 /* Symbols per frame of the hot loop: the frame's arrays stay in L1/L2 cache. */
 #define FRAME_SYMBOLS 4096
 
-/* Most stages a chain has: source, mapper, pilots, channel, estimator, detector, counter. */
-#define MAX_STAGES 8
+/* Most stages a chain has: source, encoder, mapper, pilots, channel, estimator, detector,
+ * decoder, counter. */
+#define MAX_STAGES 10
 
 struct sim_chain {
     sim_link link;
     ch_modem *modem;
     ch_pilots *pilots; /* NULL: perfect CSI */
+    ch_code *code;     /* NULL: uncoded */
     sim_stage *stage[MAX_STAGES];
     size_t n_stages;
     size_t first_rx;       /* the first stage after the channel */
     sim_stage *detector;   /* owned here; also in stage[] (the fused chain keeps it only for
                               its name and sim_chain_detect) */
+    sim_stage *decoder;    /* coded links; also in stage[] */
     bool fused;
     unsigned k;
+    unsigned code_n, code_k; /* 0 uncoded */
     size_t frame;          /* symbols per pilot frame (1 without pilots) */
-    size_t chunk_symbols;  /* a multiple of frame and of the coherence */
-    size_t frame_symbols;  /* symbols per frame of the hot loop, a multiple of frame */
+    size_t unit_symbols;   /* the least whole number of pilot frames and codewords */
+    size_t chunk_symbols;  /* a multiple of unit_symbols and of the coherence */
+    size_t frame_symbols;  /* symbols per frame of the hot loop, a multiple of unit_symbols */
 };
 
 struct sim_chain_worker {
     const sim_chain *chain;
     ch_rng *rng;
     void *stage_worker[MAX_STAGES];
-    uint8_t *bits, *decided;
+    uint8_t *bits, *coded, *decided, *decoded, *failed;
     float complex *x, *y, *h;
     float *n0, *llr;
     float n0_filled; /* the value n0[] holds */
@@ -51,7 +56,7 @@ static int add(sim_chain *c, sim_stage *st)
 static bool can_fuse(const sim_chain *c, const sim_stage *det, unsigned options)
 {
     const float complex *p = ch_modem_points(c->modem);
-    return !(options & SIM_CHAIN_STAGED) && (det->flags & SIM_STAGE_INPHASE_ONLY) &&
+    return !(options & SIM_CHAIN_STAGED) && !c->code && (det->flags & SIM_STAGE_INPHASE_ONLY) &&
            c->link.fading.kind == CH_CHAN_AWGN && !c->pilots && ch_modem_order(c->modem) == 2 &&
            p[1] == -p[0] && cimagf(p[0]) == 0 && crealf(p[0]) > 0;
 }
@@ -71,6 +76,7 @@ static int build_stages(sim_chain *c, unsigned options)
         return status;
     }
     int status = add(c, sim_stage_source());
+    if (!status && c->code) status = add(c, sim_stage_encoder(c->code));
     if (!status) status = add(c, sim_stage_mapper(c->modem));
     if (!status && c->pilots) status = add(c, sim_stage_pilots(c->pilots));
     if (!status) status = add(c, sim_stage_channel(&c->link.fading, inphase));
@@ -78,17 +84,43 @@ static int build_stages(sim_chain *c, unsigned options)
     if (!status && c->pilots && (det->flags & SIM_STAGE_COHERENT))
         status = add(c, sim_stage_ls(c->pilots));
     c->stage[c->n_stages++] = det;
+    if (!status && c->code) {
+        bool soft = c->link.rx != SIM_RX_HARD;
+        c->decoder = sim_decoder_create(&c->link, c->code, soft);
+        if (!c->decoder) return SIM_EINVAL;
+        c->stage[c->n_stages++] = c->decoder;
+    }
     if (!status) status = add(c, sim_stage_counter());
     return status;
 }
 
-/* Whole coherence blocks and frames per chunk, whole frames per hot-loop frame. */
+static size_t gcd(size_t a, size_t b)
+{
+    while (b) {
+        size_t t = a % b;
+        a = b, b = t;
+    }
+    return a;
+}
+
+static size_t lcm(size_t a, size_t b)
+{
+    return a / gcd(a, b) * b;
+}
+
+/* The unit of every frame: whole pilot frames carrying whole codewords (their data symbols a
+ * multiple of n / gcd(n, k) when k bits ride a symbol). Chunks are whole units and coherence
+ * blocks; hot-loop frames whole units. */
 static void size_chunks(sim_chain *c)
 {
-    size_t block = c->link.fading.coherence > 1 ? c->link.fading.coherence : 1;
-    if (c->frame > block) block = c->frame;
+    size_t per_frame = c->pilots ? ch_pilots_n_data(c->pilots) : 1;
+    size_t data = c->code ? lcm(per_frame, c->code_n / gcd(c->code_n, c->k)) : per_frame;
+    c->unit_symbols = data / per_frame * c->frame;
+    size_t coherence = c->link.fading.coherence > 1 ? c->link.fading.coherence : 1;
+    size_t block = lcm(c->unit_symbols, coherence);
     c->chunk_symbols = (SIM_CHAIN_CHUNK_SYMBOLS + block - 1) / block * block;
-    c->frame_symbols = FRAME_SYMBOLS > c->frame ? FRAME_SYMBOLS / c->frame * c->frame : c->frame;
+    size_t u = c->unit_symbols;
+    c->frame_symbols = FRAME_SYMBOLS > u ? FRAME_SYMBOLS / u * u : u;
 }
 
 sim_chain *sim_chain_create(const sim_link *link, unsigned options)
@@ -102,7 +134,11 @@ sim_chain *sim_chain_create(const sim_link *link, unsigned options)
     if (!c->modem) goto fail_channel;
     if (link->pilot_spacing && !(c->pilots = ch_pilots_create_block(link->pilot_spacing)))
         goto fail_channel;
+    if (link->code.name && !(c->code = ch_code_create(link->code.name, link->code.design_ebn0_db)))
+        goto fail_channel;
     c->k = ch_modem_bits_per_symbol(c->modem);
+    c->code_n = c->code ? ch_code_n(c->code) : 0;
+    c->code_k = c->code ? ch_code_k(c->code) : 0;
     c->frame = c->pilots ? ch_pilots_frame(c->pilots) : 1;
     size_chunks(c);
     if (build_stages(c, options) != SIM_OK) goto fail;
@@ -118,9 +154,12 @@ void sim_chain_destroy(sim_chain *c)
 {
     if (!c) return;
     for (size_t i = 0; i < c->n_stages; i++)
-        if (c->stage[i] != c->detector) sim_stage_destroy(c->stage[i]);
+        if (c->stage[i] != c->detector && c->stage[i] != c->decoder)
+            sim_stage_destroy(c->stage[i]);
     sim_stage_destroy(c->detector);
+    sim_stage_destroy(c->decoder);
     ch_pilots_destroy(c->pilots);
+    ch_code_destroy(c->code);
     ch_modem_destroy(c->modem);
     free(c);
 }
@@ -128,12 +167,19 @@ void sim_chain_destroy(sim_chain *c)
 const sim_link *sim_chain_link(const sim_chain *c) { return &c->link; }
 const ch_modem *sim_chain_modem(const sim_chain *c) { return c->modem; }
 const char *sim_chain_receiver_name(const sim_chain *c) { return sim_detector_name(c->detector); }
+const ch_code *sim_chain_code(const sim_chain *c) { return c->code; }
+
+const char *sim_chain_decoder_name(const sim_chain *c)
+{
+    return c->decoder ? sim_decoder_name(c->decoder) : NULL;
+}
 size_t sim_chain_chunk_symbols(const sim_chain *c) { return c->chunk_symbols; }
 size_t sim_chain_max_frame(const sim_chain *c) { return c->frame_symbols; }
 
 const char *sim_chain_model_meta(const sim_chain *c, const char *key)
 {
-    return sim_detector_model_meta(c->detector, key);
+    const char *v = sim_detector_model_meta(c->detector, key);
+    return v || !c->decoder ? v : sim_decoder_model_meta(c->decoder, key);
 }
 
 /* The fused chain lists its detector only for its name. */
@@ -163,15 +209,19 @@ sim_chain_worker *sim_chain_worker_create(const sim_chain *c)
     size_t n = c->frame_symbols, k = c->k;
     w->chain = c;
     w->rng = ch_rng_create(0, 0);
+    bool coded = c->code != NULL;
     w->bits = alloc_lines(n * k);
     w->decided = alloc_lines(n * k);
+    w->coded = coded ? alloc_lines(n * k) : w->bits;
+    w->decoded = coded ? alloc_lines(n * k) : w->decided;
+    w->failed = alloc_lines(n * k / (coded ? c->code_n : 1) + 1);
     w->y = alloc_lines(n * sizeof *w->y);
     w->x = c->pilots ? alloc_lines(n * sizeof *w->x) : w->y; /* mapped in place without pilots */
     w->h = c->link.fading.kind != CH_CHAN_AWGN ? alloc_lines(n * sizeof *w->h) : NULL;
     w->n0 = alloc_lines(n * sizeof *w->n0);
     w->llr = alloc_lines(n * k * sizeof *w->llr);
-    bool ok = w->rng && w->bits && w->decided && w->y && w->x && w->n0 && w->llr &&
-              (w->h || c->link.fading.kind == CH_CHAN_AWGN);
+    bool ok = w->rng && w->bits && w->decided && w->coded && w->decoded && w->failed && w->y &&
+              w->x && w->n0 && w->llr && (w->h || c->link.fading.kind == CH_CHAN_AWGN);
     for (size_t i = 0; ok && i < sim_chain_n_stages(c); i++) {
         const sim_stage *st = c->stage[i];
         if (st->ops->worker_create && !(w->stage_worker[i] = st->ops->worker_create(st, n)))
@@ -193,8 +243,11 @@ void sim_chain_worker_destroy(sim_chain_worker *w)
         if (w->stage_worker[i]) c->stage[i]->ops->worker_destroy(w->stage_worker[i]);
     ch_rng_destroy(w->rng);
     if (w->x != w->y) free(w->x);
+    if (w->coded != w->bits) free(w->coded);
+    if (w->decoded != w->decided) free(w->decoded);
     free(w->bits);
     free(w->decided);
+    free(w->failed);
     free(w->y);
     free(w->h);
     free(w->n0);
@@ -210,10 +263,14 @@ static sim_frame frame_of(sim_chain_worker *w, size_t nsym, sim_counts *counts)
 {
     const sim_chain *c = w->chain;
     size_t ndata = c->pilots ? nsym / c->frame * ch_pilots_n_data(c->pilots) : nsym;
-    return (sim_frame){.nsym = nsym, .ndata = ndata, .k = c->k, .bits = w->bits, .x = w->x,
-                       .s = w->y, .h = w->h, .y = w->y, .n0 = w->n0, .y_data = w->y,
-                       .h_data = w->h, .n0_data = w->n0, .llr = w->llr, .decided = w->decided,
-                       .counts = counts};
+    size_t nwords = c->code ? ndata * c->k / c->code_n : 0;
+    return (sim_frame){.nsym = nsym, .ndata = ndata, .k = c->k, .nwords = nwords,
+                       .code_n = c->code_n, .code_k = c->code_k,
+                       .ninfo = c->code ? nwords * c->code_k : ndata * c->k, .bits = w->bits,
+                       .coded = w->coded, .x = w->x, .s = w->y, .h = w->h, .y = w->y,
+                       .n0 = w->n0, .y_data = w->y, .h_data = w->h, .n0_data = w->n0,
+                       .llr = w->llr, .decided = w->decided, .decoded = w->decoded,
+                       .failed = w->failed, .counts = counts};
 }
 
 static void run_stages(sim_chain_worker *w, size_t from, sim_frame *f)
@@ -243,6 +300,7 @@ void sim_chain_run_chunk(sim_chain_worker *w, uint64_t seed, uint64_t stream, fl
     }
     out->chunks = 1;
     out->chunk_error_sq = (double)out->bit_errors * (double)out->bit_errors;
+    out->chunk_block_sq = (double)out->block_errors * (double)out->block_errors;
 }
 
 void sim_chain_detect(sim_chain_worker *w, size_t nsym, const float complex *y,
@@ -257,10 +315,11 @@ void sim_chain_detect(sim_chain_worker *w, size_t nsym, const float complex *y,
     sim_frame f = frame_of(w, nsym, &unused);
     f.h = h && w->h ? w->h : NULL;
     f.h_data = f.h;
-    /* the detector (and the estimator before it) without the counter, in the fused chain too */
-    size_t last = c->fused ? c->n_stages : c->n_stages - 1;
-    for (size_t i = c->first_rx; i < last; i++)
+    /* the estimator (if any) and the detector, in the fused chain too */
+    for (size_t i = c->first_rx; i < c->n_stages; i++) {
         c->stage[i]->ops->run(c->stage[i], w->stage_worker[i], w->rng, &f);
+        if (c->stage[i] == c->detector) break;
+    }
     memcpy(bits, w->decided, f.ndata * c->k);
     if (llr && c->link.rx != SIM_RX_HARD) memcpy(llr, w->llr, f.ndata * c->k * sizeof *llr);
 }

@@ -1,9 +1,12 @@
 /* The chain of stages of one link (stage.h), built from its description (link.h):
  *
- *   source -> mapper -> [pilot insertion] -> channel -> [least squares] -> detector -> counter
+ *   source -> [encoder] -> mapper -> [pilot insertion] -> channel -> [least squares]
+ *          -> detector -> [decoder] -> counter
  *
  * with pilot insertion and the estimator where the link has pilots and a coherent detector, and
- * encoder and decoder stages where it has a code (none yet). Where every stage of a BPSK link
+ * encoder and decoder where it has a code (bit-interleaved coded modulation without an
+ * interleaver: a codeword's bits ride the symbols in order, the detector's LLRs feed the
+ * decoder). Where every stage of a BPSK link
  * over AWGN is classical, the chain runs them as one fused loop instead (sim_stage_fused_bpsk),
  * proven to give the same counts.
  *
@@ -44,7 +47,11 @@ const sim_link *sim_chain_link(const sim_chain *c);
 const ch_modem *sim_chain_modem(const sim_chain *c);
 const char *sim_chain_receiver_name(const sim_chain *c);
 
-/* The value of key in the learned detector's model metadata, or NULL. */
+/* The code (NULL uncoded) and the decoder's name ("ml", "nn (dec.model)"; NULL uncoded). */
+const ch_code *sim_chain_code(const sim_chain *c);
+const char *sim_chain_decoder_name(const sim_chain *c);
+
+/* The value of key in the learned stage's model metadata, or NULL. */
 const char *sim_chain_model_meta(const sim_chain *c, const char *key);
 
 /* Symbols per chunk: SIM_CHAIN_CHUNK_SYMBOLS rounded up to whole coherence blocks and frames. */

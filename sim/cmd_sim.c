@@ -19,7 +19,7 @@
 typedef struct {
     sim_link_parser parser;
     sim_link link;
-    uint64_t min_errors, max_bits, seed, threads;
+    uint64_t min_errors, min_block_errors, max_bits, seed, threads;
     const char *output;
     bool quiet;
     double ebn0[MAX_POINTS];
@@ -32,9 +32,11 @@ static void sim_usage(void)
          "Monte Carlo bit and symbol error rates over an Eb/N0 grid, one table row per point.\n");
     puts("  --ebn0 A:STEP:B   Eb/N0 grid in dB (or A:B with step 1, or one value A)");
     sim_link_parser p;
-    sim_link_parser_init(&p, SIM_LINK_OPT_CONSTELLATION | SIM_LINK_OPT_CSI | SIM_LINK_OPT_RX);
+    sim_link_parser_init(&p, SIM_LINK_OPT_CONSTELLATION | SIM_LINK_OPT_CSI | SIM_LINK_OPT_RX |
+                              SIM_LINK_OPT_CODE | SIM_LINK_OPT_DECODER);
     sim_link_parser_help(&p);
     puts("  --min-errors N    a point stops after N bit errors (default 100)\n"
+         "  --min-block-errors N  with a code, and N block errors too (default 0)\n"
          "  --max-bits N      ... or after N bits (default 1e8, at most 1e16); the sweep stops\n"
          "                    after a point with no error. Both are checked after each chunk\n"
          "                    of 16384 symbols (rounded up to whole fading or pilot blocks);\n"
@@ -50,13 +52,15 @@ static int parse_option(sim_options *o, int argc, char **argv, int *i)
     const char *opt = argv[*i], *v;
     int status = sim_link_parse(&o->parser, argc, argv, i);
     if (status <= 0) return status;
-    static const char *const valued[] = {"--ebn0", "--min-errors", "--max-bits", "--seed",
-                                         "--threads", "-o", NULL};
+    static const char *const valued[] = {"--ebn0", "--min-errors", "--min-block-errors",
+                                         "--max-bits", "--seed", "--threads", "-o", NULL};
     if (strcmp(opt, "--quiet") == 0) return o->quiet = true, 0;
     if (!sim_cli_is_one_of(opt, valued)) return sim_cli_fail("sim: unknown option '%s'", opt), -1;
     if (!(v = sim_cli_value(argc, argv, i))) return -1;
     if (strcmp(opt, "--ebn0") == 0) return sim_cli_grid(opt, v, MAX_POINTS, o->ebn0, &o->npoints);
     if (strcmp(opt, "--min-errors") == 0) return sim_cli_u64(opt, v, 1, 1e15, &o->min_errors);
+    if (strcmp(opt, "--min-block-errors") == 0)
+        return sim_cli_u64(opt, v, 1, 1e15, &o->min_block_errors);
     /* 1e16 bits keeps a point under 2^40 chunks, the room its stream keys leave (engine.h). */
     if (strcmp(opt, "--max-bits") == 0) return sim_cli_u64(opt, v, 1, 1e16, &o->max_bits);
     if (strcmp(opt, "--seed") == 0) return sim_cli_u64(opt, v, 0, UINT64_MAX >> 11, &o->seed);
@@ -69,12 +73,16 @@ static int parse_options(sim_options *o, int argc, char **argv)
 {
     *o = (sim_options){.min_errors = 100, .max_bits = 100000000, .seed = 1,
                        .threads = (uint64_t)sim_cli_cores()};
-    sim_link_parser_init(&o->parser,
-                         SIM_LINK_OPT_CONSTELLATION | SIM_LINK_OPT_CSI | SIM_LINK_OPT_RX);
+    sim_link_parser_init(&o->parser, SIM_LINK_OPT_CONSTELLATION | SIM_LINK_OPT_CSI |
+                                         SIM_LINK_OPT_RX | SIM_LINK_OPT_CODE |
+                                         SIM_LINK_OPT_DECODER);
     for (int i = 1; i < argc; i++)
         if (parse_option(o, argc, argv, &i) != 0) return -1;
     if (o->npoints == 0) return sim_cli_fail("sim: --ebn0 is required"), -1;
-    return sim_link_parser_finish(&o->parser, &o->link);
+    if (sim_link_parser_finish(&o->parser, &o->link) != 0) return -1;
+    if (o->min_block_errors && !o->link.code.name)
+        return sim_cli_fail("sim: --min-block-errors needs --code"), -1;
+    return 0;
 }
 
 static void print_progress(const sim_counts *c, double bits_per_second, double seconds,
@@ -92,20 +100,33 @@ static void print_progress(const sim_counts *c, double bits_per_second, double s
             seconds, left > 0 ? left : 0);
 }
 
-/* One row. With memory the interval is Clopper-Pearson on the effective counts (stats.h). */
-static void write_row(FILE *out, const sim_counts *c, bool memory)
+/* The 95% interval of k events in n trials; with memory, on the effective counts (the design
+ * effect from the chunks' spread, stats.h), and [0, 1] from a single fading realisation. */
+static void interval(uint64_t k, uint64_t n, uint64_t chunks, double sum_sq, bool memory,
+                     double *lo, double *hi)
+{
+    double deff = memory ? sim_design_effect(k, n, chunks, sum_sq) : 1.0;
+    sim_clopper_pearson_real((double)k / deff, (double)n / deff, 0.95, lo, hi);
+    if (memory && chunks < 2) *lo = 0, *hi = 1;
+}
+
+/* One row; coded links add the block columns. */
+static void write_row(FILE *out, const sim_counts *c, bool memory, bool coded)
 {
     double lo, hi;
-    double deff = memory ? sim_design_effect(c->bit_errors, c->bits, c->chunks, c->chunk_error_sq)
-                         : 1.0;
-    sim_clopper_pearson_real((double)c->bit_errors / deff, (double)c->bits / deff, 0.95, &lo,
-                             &hi);
-    if (memory && c->chunks < 2) lo = 0, hi = 1; /* one fading realisation: no spread to measure */
-    fprintf(out, "%.10g\t%.10g\t%llu\t%llu\t%.6e\t%.6e\t%.6e\t%llu\t%llu\t%.6e\n", c->ebn0_db,
+    interval(c->bit_errors, c->bits, c->chunks, c->chunk_error_sq, memory, &lo, &hi);
+    fprintf(out, "%.10g\t%.10g\t%llu\t%llu\t%.6e\t%.6e\t%.6e\t%llu\t%llu\t%.6e", c->ebn0_db,
             c->esn0_db, (unsigned long long)c->bits, (unsigned long long)c->bit_errors,
             (double)c->bit_errors / (double)c->bits, lo, hi, (unsigned long long)c->symbols,
             (unsigned long long)c->symbol_errors,
             (double)c->symbol_errors / (double)c->symbols);
+    if (coded) {
+        interval(c->block_errors, c->blocks, c->chunks, c->chunk_block_sq, memory, &lo, &hi);
+        fprintf(out, "\t%llu\t%llu\t%.6e\t%.6e\t%.6e", (unsigned long long)c->blocks,
+                (unsigned long long)c->block_errors,
+                (double)c->block_errors / (double)c->blocks, lo, hi);
+    }
+    fputc('\n', out);
 }
 
 /* Writes the finished table into t (opened before the run, so that an unwritable -o is found
@@ -120,9 +141,15 @@ static int write_table(sim_table *t, const sim_options *o, const sim_chain *chai
     sim_table_meta(t, "seed", "%llu", (unsigned long long)o->seed);
     sim_link_write_meta(link, ch_modem_name(sim_chain_modem(chain)),
                         sim_chain_receiver_name(chain), t);
-    sim_table_meta(t, "stop rule", "%llu bit errors or %llu bits per point, checked after each "
-                   "chunk of %zu symbols", (unsigned long long)o->min_errors,
-                   (unsigned long long)o->max_bits, chunk);
+    if (o->min_block_errors)
+        sim_table_meta(t, "stop rule", "%llu bit errors and %llu block errors, or %llu bits per "
+                       "point, checked after each chunk of %zu symbols",
+                       (unsigned long long)o->min_errors, (unsigned long long)o->min_block_errors,
+                       (unsigned long long)o->max_bits, chunk);
+    else
+        sim_table_meta(t, "stop rule", "%llu bit errors or %llu bits per point, checked after "
+                       "each chunk of %zu symbols", (unsigned long long)o->min_errors,
+                       (unsigned long long)o->max_bits, chunk);
     bool memory = sim_link_has_memory(link);
     if (memory)
         sim_table_meta(t, "confidence", "ber_lo, ber_hi: 95%% Clopper-Pearson interval on the "
@@ -135,9 +162,11 @@ static int write_table(sim_table *t, const sim_options *o, const sim_chain *chai
         sim_table_meta(t, "confidence", "ber_lo, ber_hi: 95%% Clopper-Pearson interval");
     if (stopped) sim_table_meta(t, "stopped", "%s", stopped);
     FILE *out = sim_table_stream(t);
-    fputs("ebn0_db\tesn0_db\tbits\tbit_errors\tber\tber_lo\tber_hi\tsymbols\tsymbol_errors\tser\n",
+    bool coded = link->code.name != NULL;
+    fputs("ebn0_db\tesn0_db\tbits\tbit_errors\tber\tber_lo\tber_hi\tsymbols\tsymbol_errors\tser",
           out);
-    for (size_t i = 0; i < nrows; i++) write_row(out, &rows[i], memory);
+    fputs(coded ? "\tblocks\tblock_errors\tbler\tbler_lo\tbler_hi\n" : "\n", out);
+    for (size_t i = 0; i < nrows; i++) write_row(out, &rows[i], memory, coded);
     return sim_table_commit(t);
 }
 
@@ -197,7 +226,8 @@ int sim_cmd_sim(int argc, char **argv)
     if (!table || !rows) goto done;
     if (o.link.model) warn_model_mismatch(&o, chain);
     sim_engine_config cfg = {
-        .chain = chain, .seed = o.seed, .min_errors = o.min_errors, .max_bits = o.max_bits,
+        .chain = chain, .seed = o.seed, .min_errors = o.min_errors,
+        .min_block_errors = o.min_block_errors, .max_bits = o.max_bits,
         .threads = (int)o.threads, .stop = &sim_cli_interrupted,
         .progress = !o.quiet && isatty(STDERR_FILENO) ? print_progress : NULL,
         .progress_user = &o,

@@ -31,10 +31,31 @@ typedef struct {
     const char *output;
 } theory_options;
 
+/* Coded theory: BPSK (or Gray QPSK, two BPSK axes) over AWGN, a classical decoder. */
+static int check_code_theory(const sim_link *link)
+{
+    if ((link->mod != CH_MOD_BPSK && link->mod != CH_MOD_QPSK) ||
+        link->fading.kind != CH_CHAN_AWGN)
+        return sim_cli_fail("theory: --code: the block error rates here are for BPSK or QPSK "
+                            "over AWGN"), -1;
+    if (link->code.decoder == SIM_DEC_NN)
+        return sim_cli_fail("theory: --decoder nn has no theory; simulate it"), -1;
+    ch_code *code = ch_code_create(link->code.name, link->code.design_ebn0_db);
+    if (!code) return sim_cli_fail("%s", ch_last_error()), -1;
+    bool known = link->code.decoder == SIM_DEC_HARD ||
+                 (ch_code_n(code) <= 64 && ch_code_k(code) <= 24);
+    ch_code_destroy(code);
+    if (!known)
+        return sim_cli_fail("theory: %s: no weight distribution for a union bound of ML (k > 24);"
+                            " only --decoder hard has an exact BLER", link->code.name), -1;
+    return 0;
+}
+
 static int parse_options(theory_options *o, int argc, char **argv)
 {
     /* --constellation and --csi are taken, to be refused by name below */
-    sim_link_parser_init(&o->parser, SIM_LINK_OPT_CONSTELLATION | SIM_LINK_OPT_CSI);
+    sim_link_parser_init(&o->parser, SIM_LINK_OPT_CONSTELLATION | SIM_LINK_OPT_CSI |
+                                         SIM_LINK_OPT_CODE | SIM_LINK_OPT_DECODER);
     for (int i = 1; i < argc; i++) {
         int status = sim_link_parse(&o->parser, argc, argv, &i);
         if (status < 0) return -1;
@@ -54,11 +75,42 @@ static int parse_options(theory_options *o, int argc, char **argv)
     if (o->parser.pilots)
         return sim_cli_fail("theory: --csi pilot: the theory here is for perfect CSI"), -1;
     if (o->npoints == 0) return sim_cli_fail("theory: --ebn0 is required"), -1;
-    return sim_link_parser_finish(&o->parser, &o->link);
+    if (sim_link_parser_finish(&o->parser, &o->link) != 0) return -1;
+    return o->link.code.name ? check_code_theory(&o->link) : 0;
+}
+
+/* Coded rows: the exact BLER of the hard decoder (when it is the decoder asked for) and the
+ * union bound of soft ML (when the weight distribution is known). */
+static int write_code_rows(FILE *out, const theory_options *o, const ch_code *code)
+{
+    bool hard = o->link.code.decoder == SIM_DEC_HARD;
+    bool ub = ch_code_n(code) <= 64 && ch_code_k(code) <= 24;
+    fprintf(out, "ebn0_db\tesn0_db%s%s\n", hard ? "\tbler" : "", ub ? "\tbler_ub" : "");
+    double rate = ch_code_rate(code);
+    unsigned k = o->link.mod == CH_MOD_QPSK ? 2 : 1;
+    for (size_t i = 0; i < o->npoints; i++) {
+        double bler, bound;
+        fprintf(out, "%.10g\t%.10g", o->ebn0[i], ch_esn0_from_ebn0(o->ebn0[i], k, rate));
+        if (hard && sim_theory_code_hard(code, o->ebn0[i], &bler) != SIM_OK)
+            return sim_cli_fail("theory: %s", sim_last_error()), -1;
+        if (hard) fprintf(out, "\t%.12e", bler);
+        if (ub && sim_theory_code_union(code, o->ebn0[i], &bound) != SIM_OK)
+            return sim_cli_fail("theory: %s", sim_last_error()), -1;
+        if (ub) fprintf(out, "\t%.12e", bound);
+        fputc('\n', out);
+    }
+    return 0;
 }
 
 static int write_rows(FILE *out, const theory_options *o)
 {
+    if (o->link.code.name) {
+        ch_code *code = ch_code_create(o->link.code.name, o->link.code.design_ebn0_db);
+        if (!code) return sim_cli_fail("%s", ch_last_error()), -1;
+        int status = write_code_rows(out, o, code);
+        ch_code_destroy(code);
+        return status;
+    }
     ch_modem *modem = ch_modem_create(o->link.mod);
     if (!modem) return sim_cli_fail("%s", ch_last_error()), -1;
     unsigned k = ch_modem_bits_per_symbol(modem);
@@ -87,6 +139,12 @@ int sim_cmd_theory(int argc, char **argv)
     sim_table_meta(t, "modulation", "%s", ch_mod_name(o.link.mod));
     sim_table_meta(t, "channel", "%s", channel);
     sim_table_meta(t, "receiver", "theory (coherent, perfect CSI, Gray labels)");
+    if (o.link.code.name) {
+        char dec[32];
+        sim_table_meta(t, "code", "%s", o.link.code.name);
+        sim_table_meta(t, "decoder", "%s; bler: exact for the hard decoder, bler_ub: union bound "
+                       "of soft ML", sim_dec_name(&o.link.code, dec, sizeof dec));
+    }
     if (write_rows(sim_table_stream(t), &o) != 0) {
         sim_table_abort(t);
         return SIM_EXIT_USAGE;

@@ -16,15 +16,19 @@ void sim_engine_run_chunk(sim_chain_worker *w, const sim_point *p, uint64_t chun
     sim_chain_run_chunk(w, p->seed, (uint64_t)p->index << 40 | chunk, p->n0, out);
 }
 
-sim_stop_rule sim_stop_rule_make(const sim_chain *c, uint64_t min_errors, uint64_t max_bits)
+sim_stop_rule sim_stop_rule_make(const sim_chain *c, uint64_t min_errors,
+                                 uint64_t min_block_errors, uint64_t max_bits)
 {
     bool memory = sim_link_has_memory(sim_chain_link(c));
-    return (sim_stop_rule){min_errors, max_bits, memory ? SIM_ENGINE_MIN_CHUNKS_MEMORY : 1};
+    return (sim_stop_rule){min_errors, min_block_errors, max_bits,
+                           memory ? SIM_ENGINE_MIN_CHUNKS_MEMORY : 1};
 }
 
 bool sim_stop_reached(const sim_stop_rule *rule, const sim_counts *sum)
 {
-    bool enough_errors = sum->bit_errors >= rule->min_errors && sum->chunks >= rule->min_chunks;
+    bool enough_errors = sum->bit_errors >= rule->min_errors &&
+                         sum->block_errors >= rule->min_block_errors &&
+                         sum->chunks >= rule->min_chunks;
     return enough_errors || sum->bits >= rule->max_bits;
 }
 
@@ -49,8 +53,11 @@ static void add_counts(sim_counts *total, const sim_counts *c)
     total->bit_errors += c->bit_errors;
     total->symbols += c->symbols;
     total->symbol_errors += c->symbol_errors;
+    total->blocks += c->blocks;
+    total->block_errors += c->block_errors;
     total->chunks += c->chunks;
     total->chunk_error_sq += c->chunk_error_sq;
+    total->chunk_block_sq += c->chunk_block_sq;
 }
 
 void sim_ordered_sum_add(sim_ordered_sum *s, uint64_t chunk, const sim_counts *c)

@@ -50,15 +50,16 @@ sim_point sim_point_make(const sim_chain *c, uint64_t seed, unsigned index, doub
 void sim_engine_run_chunk(sim_chain_worker *w, const sim_point *p, uint64_t chunk,
                           sim_counts *out);
 
-/* When a point stops: min_errors bit errors (after at least min_chunks chunks) or max_bits bits,
- * whichever comes first. */
+/* When a point stops: min_errors bit errors and min_block_errors block errors (after at least
+ * min_chunks chunks), or max_bits bits, whichever comes first. */
 typedef struct {
-    uint64_t min_errors, max_bits, min_chunks;
+    uint64_t min_errors, min_block_errors, max_bits, min_chunks;
 } sim_stop_rule;
 
 /* The rule for chain c: min_chunks SIM_ENGINE_MIN_CHUNKS_MEMORY on channels with memory, 1
  * otherwise. */
-sim_stop_rule sim_stop_rule_make(const sim_chain *c, uint64_t min_errors, uint64_t max_bits);
+sim_stop_rule sim_stop_rule_make(const sim_chain *c, uint64_t min_errors,
+                                 uint64_t min_block_errors, uint64_t max_bits);
 
 /* The stop decision on the ordered sum of a point's first chunks. */
 bool sim_stop_reached(const sim_stop_rule *rule, const sim_counts *sum);
@@ -95,6 +96,7 @@ typedef struct {
     const sim_chain *chain;      /* borrowed */
     uint64_t seed;
     uint64_t min_errors;         /* a point stops once it has this many bit errors ... */
+    uint64_t min_block_errors;   /* ... and this many block errors (0: no rule) ... */
     uint64_t max_bits;           /* ... or this many bits, whichever comes first */
     int threads;                 /* >= 1 */
     volatile sig_atomic_t *stop; /* set asynchronously (Ctrl-C): finish the chunks in flight and

@@ -28,6 +28,52 @@ const char *sim_rx_name(sim_rx_kind kind)
     return rx_names[kind];
 }
 
+void sim_code_size(const sim_code *code, unsigned *n, unsigned *k)
+{
+    static const struct {
+        const char *name;
+        unsigned n, k;
+    } named[] = {{"hamming74", 7, 4}, {"hamming1511", 15, 11}, {"golay24", 24, 12},
+                 {"polar16_8", 16, 8}};
+    char tail;
+    *n = *k = 1;
+    if (!code->name) return;
+    for (size_t i = 0; i < sizeof named / sizeof named[0]; i++)
+        if (strcmp(code->name, named[i].name) == 0) {
+            *n = named[i].n, *k = named[i].k;
+            return;
+        }
+    if (sscanf(code->name, "polar:%u,%u%c", n, k, &tail) == 2 && *k >= 1 && *k <= *n) return;
+    *n = *k = 0;
+}
+
+const char *sim_dec_name(const sim_code *code, char *buf, size_t size)
+{
+    static const char *const names[] = {"hard", "ml", "map", "sc", "scl", "nn"};
+    if (code->decoder == SIM_DEC_SCL)
+        snprintf(buf, size, "scl:%u", code->list_size);
+    else
+        snprintf(buf, size, "%s", names[code->decoder]);
+    return buf;
+}
+
+/* A code that exists, and a decoder it can have (made once to check). */
+static int check_code(const sim_link *link)
+{
+    if (!link->code.name) return SIM_OK;
+    ch_code *c = ch_code_create(link->code.name, link->code.design_ebn0_db);
+    if (!c) return sim_error(SIM_EINVAL, "%s", ch_last_error());
+    int status = SIM_OK;
+    if (link->code.decoder != SIM_DEC_NN) {
+        ch_decoder *d = ch_decoder_create(c, (ch_decoder_kind)link->code.decoder,
+                                          link->code.list_size, 1);
+        if (!d) status = sim_error(SIM_EINVAL, "%s", ch_last_error());
+        ch_decoder_destroy(d);
+    }
+    ch_code_destroy(c);
+    return status;
+}
+
 int sim_link_check(const sim_link *link)
 {
     const ch_fading_config *f = &link->fading;
@@ -41,9 +87,18 @@ int sim_link_check(const sim_link *link)
     if (n && (f->doppler > 0 ? f->coherence != 1 : f->coherence != n))
         return sim_error(SIM_EINVAL, "a pilot every %u symbols does not fit fading of coherence "
                          "%u", n, f->coherence);
-    if ((link->rx == SIM_RX_NN) != (link->model != NULL))
-        return sim_error(SIM_EINVAL, link->model ? "a model goes with the learned receiver only"
-                                                 : "the learned receiver needs a model");
+    int status = check_code(link);
+    if (status != SIM_OK) return status;
+    bool learned_rx = link->rx == SIM_RX_NN;
+    bool learned_dec = link->code.name && link->code.decoder == SIM_DEC_NN;
+    if (learned_rx && learned_dec)
+        return sim_error(SIM_EINVAL, "one learned stage a link: --rx nn and --decoder nn exclude "
+                         "each other");
+    if ((learned_rx || learned_dec) != (link->model != NULL))
+        return sim_error(SIM_EINVAL, link->model ? "a model goes with a learned receiver or "
+                                                   "decoder only"
+                                                 : "the learned %s needs a model",
+                         learned_rx ? "receiver" : "decoder");
     if (link->rx == SIM_RX_NN && link->mod == CH_MOD_CUSTOM)
         return sim_error(SIM_EINVAL, "learned receivers are for the built-in modulations only");
     if (link->mod == CH_MOD_CUSTOM && !link->constellation)
@@ -53,8 +108,9 @@ int sim_link_check(const sim_link *link)
 
 double sim_link_rate(const sim_link *link)
 {
-    unsigned n = link->pilot_spacing;
-    return n ? (double)(n - 1) / n : 1.0;
+    unsigned n = link->pilot_spacing, cn, ck;
+    sim_code_size(&link->code, &cn, &ck);
+    return (n ? (double)(n - 1) / n : 1.0) * (cn ? (double)ck / cn : 1.0);
 }
 
 bool sim_link_has_memory(const sim_link *link)
@@ -94,16 +150,35 @@ void sim_link_write_meta(const sim_link *link, const char *modulation, const cha
     if (link->pilot_spacing)
         sim_table_meta(t, "pilots", "one every %u symbols, no CSI; Eb/N0 counts the pilot energy "
                        "(Es/N0 = Eb/N0 k (N-1)/N)", link->pilot_spacing);
+    if (link->code.name) {
+        unsigned n, k;
+        char dec[32];
+        sim_code_size(&link->code, &n, &k);
+        sim_table_meta(t, "code", "%s (n=%u, k=%u, rate %.6g), no interleaver; Eb/N0 counts "
+                       "the code's energy (Es/N0 = Eb/N0 k_mod k/n)", link->code.name, n, k,
+                       (double)k / n);
+        sim_table_meta(t, "decoder", "%s", sim_dec_name(&link->code, dec, sizeof dec));
+    }
+}
+
+/* A learned decoder's model is for the link's code; a detector's for its modulation and
+ * channel. */
+static bool decodes(const sim_link *link)
+{
+    return link->code.name && link->code.decoder == SIM_DEC_NN;
 }
 
 int sim_link_model_meta(const sim_link *link, nn_meta *meta)
 {
     char buf[96];
-    int bad = nn_meta_set(meta, "modulation", ch_mod_name(link->mod));
+    int bad = nn_meta_set(meta, "role", decodes(link) ? "decoder" : "detector");
+    if (decodes(link)) bad |= nn_meta_set(meta, "code", link->code.name);
+    bad |= nn_meta_set(meta, "modulation", ch_mod_name(link->mod));
     bad |= nn_meta_set(meta, "channel", ch_chan_name(link->fading.kind));
     sim_link_channel_text(&link->fading, buf, sizeof buf);
     bad |= nn_meta_set(meta, "channel_detail", buf);
-    bad |= nn_meta_set(meta, "features", sim_feat_name(sim_link_feat_layout(link)));
+    bad |= nn_meta_set(meta, "features",
+                       decodes(link) ? "llr" : sim_feat_name(sim_link_feat_layout(link)));
     snprintf(buf, sizeof buf, "%u", link->pilot_spacing);
     bad |= nn_meta_set(meta, "pilot_spacing", buf);
     return bad ? sim_error(SIM_ENOMEM, "out of memory") : SIM_OK;
@@ -116,8 +191,26 @@ static const char *meta_value(const nn_meta *meta, const char *key)
     return v ? v : "(none)";
 }
 
+/* A decoder's model: made for this code; trained on LLRs of other links it still decodes, with a
+ * warning from the command line. */
+static int check_decoder_model(const sim_link *link, const nn_meta *meta, const char *path)
+{
+    const char *role = meta_value(meta, "role"), *code = meta_value(meta, "code");
+    if (strcmp(role, "decoder") != 0)
+        return sim_error(SIM_EMODEL, "model '%s' is a %s, not a decoder", path,
+                         strcmp(role, "(none)") == 0 ? "detector" : role);
+    if (strcmp(code, link->code.name) != 0)
+        return sim_error(SIM_EMODEL, "model '%s' was trained for code %s, not %s", path, code,
+                         link->code.name);
+    return SIM_OK;
+}
+
 int sim_link_check_model(const sim_link *link, const nn_meta *meta, const char *path)
 {
+    if (decodes(link)) return check_decoder_model(link, meta, path);
+    const char *role = nn_meta_get(meta, "role");
+    if (role && strcmp(role, "detector") != 0)
+        return sim_error(SIM_EMODEL, "model '%s' is a %s, not a detector", path, role);
     const char *mod = meta_value(meta, "modulation"), *chan = meta_value(meta, "channel");
     const char *feat = meta_value(meta, "features");
     const char *want_mod = ch_mod_name(link->mod), *want_chan = ch_chan_name(link->fading.kind);

@@ -22,27 +22,42 @@ typedef enum {
     SIM_RX_NN,     /* a learned detector (model file) */
 } sim_rx_kind;
 
-/* The channel code. Codes come as encoder and decoder stages; none yet. */
+/* The decoder of a coded link: the classical ones of channel/code.h, or a learned one. */
 typedef enum {
-    SIM_CODE_NONE = 0,
-} sim_code_kind;
+    SIM_DEC_HARD = CH_DEC_HARD,
+    SIM_DEC_ML = CH_DEC_ML,
+    SIM_DEC_MAP = CH_DEC_MAP,
+    SIM_DEC_SC = CH_DEC_SC,
+    SIM_DEC_SCL = CH_DEC_SCL,
+    SIM_DEC_NN, /* a learned decoder (model file) */
+} sim_dec_kind;
+
+/* The channel code: encoder and decoder stages of the chain. name NULL: uncoded. */
+typedef struct {
+    const char *name;      /* a ch_code_create name ("hamming74", "polar:1024,512"), borrowed */
+    double design_ebn0_db; /* polar:N,K: the frozen set's design Eb/N0 */
+    sim_dec_kind decoder;
+    unsigned list_size;    /* SIM_DEC_SCL: L */
+} sim_code;
 
 typedef struct {
     ch_mod_kind mod;           /* a built-in modulation, or CH_MOD_CUSTOM with constellation */
     const char *constellation; /* CH_MOD_CUSTOM: the constellation file (borrowed) */
-    sim_code_kind code;        /* SIM_CODE_NONE */
+    sim_code code;             /* the channel code, or none (code.name NULL) */
     unsigned pilot_spacing;    /* the pilot pattern: 0 for perfect CSI (the receiver is given h);
                                   N >= 2: a pilot leads every block of N symbols and no receiver
                                   is given h (ch_pilots_create_block) */
     ch_fading_config fading;   /* the channel: AWGN or flat fading; with pilots over block
                                   fading its coherence is N, over Doppler fading 1 */
-    sim_rx_kind rx;            /* the receiver */
-    const char *model;         /* SIM_RX_NN: the model file (borrowed) */
+    sim_rx_kind rx;            /* the receiver (detector or demapper) */
+    const char *model;         /* the model file of the learned stage, SIM_RX_NN or SIM_DEC_NN
+                                  (borrowed; one learned stage a link) */
 } sim_link;
 
 /* Checks a link: the fading configuration, and pilots that fit it (a pilot spacing N needs
- * fading, of coherence N for block fading or 1 with Doppler), a model for SIM_RX_NN only, a
- * built-in modulation for it. SIM_OK, or SIM_EINVAL with a message (sim_last_error). */
+ * fading, of coherence N for block fading or 1 with Doppler), a model for exactly one of
+ * SIM_RX_NN and SIM_DEC_NN, a built-in modulation for a learned detector, a known code.
+ * SIM_OK, or SIM_EINVAL with a message (sim_last_error). */
 int sim_link_check(const sim_link *link);
 
 /* Parses "hard", "maxlog", "exact", "nn". 0, or -1 (nothing recorded). */
@@ -53,6 +68,12 @@ const char *sim_rx_name(sim_rx_kind kind);
 /* The rate left for information: code rate times the pilots' share (n_data / frame). Eb/N0
  * counts the energy of code and pilots against the information bits with it. */
 double sim_link_rate(const sim_link *link);
+
+/* n and k of the link's code from its name (1 and 1 uncoded); 0 and 0 for an unknown name. */
+void sim_code_size(const sim_code *code, unsigned *n, unsigned *k);
+
+/* The decoder's name ("ml", "scl:8", "nn"). */
+const char *sim_dec_name(const sim_code *code, char *buf, size_t size);
 
 /* True when errors are correlated from symbol to symbol (block or Doppler fading), so that the
  * counts are not binomial. */
@@ -65,7 +86,7 @@ sim_feat_layout sim_link_feat_layout(const sim_link *link);
 void sim_link_channel_text(const ch_fading_config *f, char *buf, size_t size);
 
 /* Writes the link's metadata lines into a table: modulation, channel, receiver (named
- * rx_name), pilots. */
+ * rx_name), pilots, code and decoder. */
 void sim_link_write_meta(const sim_link *link, const char *modulation, const char *rx_name,
                          sim_table *t);
 
@@ -84,6 +105,8 @@ enum {
     SIM_LINK_OPT_CONSTELLATION = 1, /* --constellation FILE */
     SIM_LINK_OPT_CSI = 2,           /* --csi perfect|pilot */
     SIM_LINK_OPT_RX = 4,            /* --rx R, --model FILE */
+    SIM_LINK_OPT_CODE = 8,          /* --code C, --design-snr DB */
+    SIM_LINK_OPT_DECODER = 16,      /* --decoder D (with --model FILE for nn) */
 };
 
 /* A link being parsed from options, with what was given. */
@@ -91,6 +114,7 @@ typedef struct {
     sim_link link;
     unsigned accepts; /* SIM_LINK_OPT_* */
     bool mod_given, channel_given, k_given, coherence_given, doppler_given, pilots;
+    bool decoder_given, design_given;
 } sim_link_parser;
 
 /* Starts a parser for a command that takes the options `accepts` (SIM_LINK_OPT_*) besides

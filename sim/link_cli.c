@@ -11,7 +11,8 @@ void sim_link_parser_init(sim_link_parser *p, unsigned accepts)
 {
     *p = (sim_link_parser){.accepts = accepts,
                            .link = {.fading = {.kind = CH_CHAN_AWGN, .coherence = 1},
-                                    .rx = SIM_RX_MAXLOG}};
+                                    .rx = SIM_RX_MAXLOG,
+                                    .code = {.design_ebn0_db = CH_CODE_DESIGN_EBN0_DB}}};
 }
 
 void sim_link_parser_help(const sim_link_parser *p)
@@ -29,8 +30,15 @@ void sim_link_parser_help(const sim_link_parser *p)
              "                    each block of --coherence N symbols and no receiver is given h\n"
              "                    (with --doppler, --coherence N is the pilot spacing)");
     if (p->accepts & SIM_LINK_OPT_RX)
-        puts("  --rx R            receiver: hard, maxlog (default), exact, nn (with --model)\n"
-             "  --model FILE      the learned receiver's model (bersim train)");
+        puts("  --rx R            receiver: hard, maxlog (default), exact, nn (with --model)");
+    if (p->accepts & SIM_LINK_OPT_CODE)
+        puts("  --code C          hamming74, hamming1511, golay24, polar16_8, polar:N,K (N <= 1024,\n"
+             "                    frozen set by Bhattacharyya at --design-snr, default 2 dB Eb/N0)");
+    if (p->accepts & SIM_LINK_OPT_DECODER)
+        puts("  --decoder D       hard (syndrome), ml, map (k <= 12), sc, scl:L (polar), nn (with\n"
+             "                    --model); default ml for k <= 12, else sc for polar codes");
+    if (p->accepts & (SIM_LINK_OPT_RX | SIM_LINK_OPT_DECODER))
+        puts("  --model FILE      the learned receiver's or decoder's model (bersim train)");
 }
 
 static int parse_mod(sim_link_parser *p, const char *v)
@@ -82,6 +90,20 @@ static int parse_value(sim_link_parser *p, const char *opt, const char *v)
         return sim_cli_fail("--rx: unknown receiver '%s' (hard, maxlog, exact, nn)", v), -1;
     }
     if (strcmp(opt, "--model") == 0) return p->link.model = v, 0;
+    if (strcmp(opt, "--code") == 0) return p->link.code.name = v, 0;
+    if (strcmp(opt, "--design-snr") == 0) {
+        p->design_given = true;
+        return sim_cli_double(opt, v, &p->link.code.design_ebn0_db);
+    }
+    if (strcmp(opt, "--decoder") == 0) {
+        p->decoder_given = true;
+        if (strcmp(v, "nn") == 0) return p->link.code.decoder = SIM_DEC_NN, 0;
+        ch_decoder_kind kind;
+        if (ch_decoder_parse(v, &kind, &p->link.code.list_size) != CH_OK)
+            return sim_cli_fail("--decoder: %s", ch_last_error()), -1;
+        p->link.code.decoder = (sim_dec_kind)kind;
+        return 0;
+    }
     return parse_fading(p, opt, v);
 }
 
@@ -93,15 +115,49 @@ int sim_link_parse(sim_link_parser *p, int argc, char **argv, int *i)
     } options[] = {{"--mod", 0}, {"--channel", 0}, {"--k-factor", 0}, {"--coherence", 0},
                    {"--doppler", 0}, {"--constellation", SIM_LINK_OPT_CONSTELLATION},
                    {"--csi", SIM_LINK_OPT_CSI}, {"--rx", SIM_LINK_OPT_RX},
-                   {"--model", SIM_LINK_OPT_RX}};
+                   {"--model", 0}, {"--code", SIM_LINK_OPT_CODE},
+                   {"--design-snr", SIM_LINK_OPT_CODE}, {"--decoder", SIM_LINK_OPT_DECODER}};
     const char *opt = argv[*i];
     for (size_t j = 0; j < sizeof options / sizeof options[0]; j++) {
         if (strcmp(opt, options[j].name) != 0) continue;
-        if ((options[j].needs & p->accepts) != options[j].needs) return 1;
+        /* --model belongs to a learned receiver or a learned decoder */
+        unsigned needs = options[j].needs;
+        bool taken = strcmp(opt, "--model") == 0
+                         ? (p->accepts & (SIM_LINK_OPT_RX | SIM_LINK_OPT_DECODER)) != 0
+                         : (needs & p->accepts) == needs;
+        if (!taken) return 1;
         const char *v = sim_cli_value(argc, argv, i);
         return v ? parse_value(p, opt, v) : -1;
     }
     return 1;
+}
+
+/* Code, decoder and model: a decoder or design SNR needs a code, one learned stage a link. */
+static int check_code_options(const sim_link_parser *p)
+{
+    const sim_link *l = &p->link;
+    bool dec_nn = l->code.name && l->code.decoder == SIM_DEC_NN;
+    if (p->decoder_given && !l->code.name) return sim_cli_fail("--decoder needs --code"), -1;
+    if (p->design_given && !(l->code.name && strncmp(l->code.name, "polar:", 6) == 0))
+        return sim_cli_fail("--design-snr applies to --code polar:N,K only"), -1;
+    if (l->rx == SIM_RX_NN && dec_nn)
+        return sim_cli_fail("--rx nn and --decoder nn exclude each other (one --model)"), -1;
+    if ((l->rx == SIM_RX_NN || dec_nn) && !l->model)
+        return sim_cli_fail("--%s nn needs --model", dec_nn ? "decoder" : "rx"), -1;
+    if (l->rx != SIM_RX_NN && !dec_nn && l->model)
+        return sim_cli_fail("--model goes with --rx nn or --decoder nn"), -1;
+    return 0;
+}
+
+/* The default decoder of a code: block ML where the codebook is small, SC for longer polar
+ * codes, syndrome decoding otherwise. */
+static void default_decoder(sim_link_parser *p)
+{
+    unsigned n, k;
+    sim_code_size(&p->link.code, &n, &k);
+    bool polar = strncmp(p->link.code.name, "polar", 5) == 0;
+    p->link.code.decoder = k <= CH_CODE_CODEBOOK_MAX_K ? SIM_DEC_ML : polar ? SIM_DEC_SC
+                                                                            : SIM_DEC_HARD;
 }
 
 /* The option combinations that make no link, each named. */
@@ -126,16 +182,13 @@ static int check_options(const sim_link_parser *p)
     if (!p->pilots && p->doppler_given && f->coherence > 1)
         return sim_cli_fail("--doppler and --coherence exclude each other (but with --csi "
                             "pilot, where --coherence is the pilot spacing)"), -1;
-    if (p->link.rx == SIM_RX_NN && !p->link.model)
-        return sim_cli_fail("--rx nn needs --model"), -1;
-    if (p->link.rx != SIM_RX_NN && p->link.model)
-        return sim_cli_fail("--model goes with --rx nn"), -1;
-    return 0;
+    return check_code_options(p);
 }
 
 int sim_link_parser_finish(sim_link_parser *p, sim_link *link)
 {
     if (check_options(p) != 0) return -1;
+    if (p->link.code.name && !p->decoder_given) default_decoder(p);
     *link = p->link;
     if (link->constellation) link->mod = CH_MOD_CUSTOM;
     link->pilot_spacing = p->pilots ? link->fading.coherence : 0;

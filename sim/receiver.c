@@ -129,24 +129,31 @@ static void nn_run(const sim_stage *st, void *p, ch_rng *r, sim_frame *f)
 static const sim_stage_ops nn_ops = {"learned detector", nn_worker_create, nn_worker_destroy,
                                      nn_reset, nn_run, detector_destroy};
 
-/* Loads the model and checks it against the link. */
-static int load_model(detector *d, const sim_link *link)
+int sim_model_load(const sim_link *link, size_t n_in, size_t n_out, nn_net **net,
+                   nn_meta **meta, float *scale)
 {
     const char *path = link->model;
-    d->net = nn_model_load(path, 1, &d->meta);
-    if (!d->net) return sim_error(SIM_EIO, "%s", nn_last_error());
-    int status = sim_link_check_model(link, d->meta, path);
+    *net = nn_model_load(path, 1, meta);
+    if (!*net) return sim_error(SIM_EIO, "%s", nn_last_error());
+    int status = sim_link_check_model(link, *meta, path);
     if (status != SIM_OK) return status;
-    size_t k = ch_modem_bits_per_symbol(d->modem), width = sim_feat_width(d->layout);
-    if (nn_net_n_in(d->net) != width || nn_net_n_out(d->net) != k)
+    if (nn_net_n_in(*net) != n_in || nn_net_n_out(*net) != n_out)
         return sim_error(SIM_EMODEL, "model '%s' maps %zu inputs to %zu outputs, this link needs "
-                         "%zu to %zu", path, nn_net_n_in(d->net), nn_net_n_out(d->net), width, k);
-    const char *scale = nn_meta_get(d->meta, "feature_scale");
+                         "%zu to %zu", path, nn_net_n_in(*net), nn_net_n_out(*net), n_in, n_out);
+    const char *text = nn_meta_get(*meta, "feature_scale");
     char *end;
-    d->feature_scale = scale ? strtof(scale, &end) : 0;
-    if (!scale || *end != '\0' || !(d->feature_scale > 0))
+    *scale = text ? strtof(text, &end) : 0;
+    if (!text || *end != '\0' || !(*scale > 0))
         return sim_error(SIM_EMODEL, "model '%s' has no valid feature_scale", path);
     return SIM_OK;
+}
+
+/* Loads the detector's model and checks it against the link. */
+static int load_model(detector *d, const sim_link *link)
+{
+    size_t k = ch_modem_bits_per_symbol(d->modem);
+    return sim_model_load(link, sim_feat_width(d->layout), k, &d->net, &d->meta,
+                          &d->feature_scale);
 }
 
 sim_stage *sim_detector_create(const sim_link *link, const ch_modem *modem,

@@ -12,7 +12,10 @@
 #ifndef SIM_RECEIVER_H
 #define SIM_RECEIVER_H
 
+#include <stdbool.h>
+
 #include <channel.h>
+#include <nn.h>
 
 #include "link.h"
 #include "stage.h"
@@ -26,6 +29,24 @@ sim_stage *sim_detector_create(const sim_link *link, const ch_modem *modem,
 
 /* The detector's name for reports ("maxlog", "nn (model.bin)", "maxlog, LS pilots"). */
 const char *sim_detector_name(const sim_stage *det);
+
+/* The decoder of a coded link (link->code, with its model for SIM_DEC_NN) for code (borrowed).
+ * soft: the detector before it gives LLRs (otherwise its hard decisions are read as LLRs of +-1,
+ * and every decoder decides on Hamming distance). NULL with a message when the model cannot be
+ * loaded or was made for another code, or when out of memory. */
+sim_stage *sim_decoder_create(const sim_link *link, const ch_code *code, bool soft);
+
+/* The decoder's name for reports ("ml", "scl:8", "nn (dec.model)"). */
+const char *sim_decoder_name(const sim_stage *dec);
+
+/* The value of key in a learned decoder's model metadata, or NULL. */
+const char *sim_decoder_model_meta(const sim_stage *dec, const char *key);
+
+/* Loads link->model for a learned stage of n_in inputs and n_out outputs: the network, its
+ * metadata (checked against the link: sim_link_check_model) and its feature scale. SIM_OK, or
+ * SIM_EIO or SIM_EMODEL with a message; what was loaded is the caller's to destroy either way. */
+int sim_model_load(const sim_link *link, size_t n_in, size_t n_out, nn_net **net,
+                   nn_meta **meta, float *scale);
 
 /* The value of key in a learned detector's model metadata (the link it was trained for:
  * "ebn0_db", "channel_detail", ...), or NULL (no model, or no such key). */

@@ -91,6 +91,11 @@ void sim_feat_pilot(sim_feat_layout layout, const ch_pilots *pilots, size_t nblo
     }
 }
 
+void sim_feat_llr_scaled(size_t n, const float *llr, float c, float *x)
+{
+    for (size_t i = 0; i < n; i++) x[i] = clampf(c * llr[i], -SIM_FEAT_LLR_CLIP, SIM_FEAT_LLR_CLIP);
+}
+
 void sim_feat_llr_from_logits(size_t n, const float *logit, float *llr)
 {
     for (size_t i = 0; i < n; i++) llr[i] = -logit[i];

@@ -68,6 +68,11 @@ void sim_feat_pilot(sim_feat_layout layout, const ch_pilots *pilots, size_t nblo
                     const float complex *y, const float complex *prev_pilot,
                     const float *n0_block, float c, float *x);
 
+/* A learned decoder's features: channel LLRs times the model's scale c, each clipped to
+ * +-SIM_FEAT_LLR_CLIP (a sure bit's LLR tells no more beyond it), x[i] for i < n. */
+#define SIM_FEAT_LLR_CLIP 20.0f
+void sim_feat_llr_scaled(size_t n, const float *llr, float c, float *x);
+
 /* LLRs from logits: llr[i] = -logit[i], i < n (in place allowed). */
 void sim_feat_llr_from_logits(size_t n, const float *logit, float *llr);
 

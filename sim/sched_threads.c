@@ -97,7 +97,8 @@ static void point_init(point_run *p, const sim_engine_config *cfg, unsigned poin
 {
     const sim_chain *c = cfg->chain;
     *p = (point_run){.cfg = cfg, .point = sim_point_make(c, cfg->seed, point_index, ebn0_db)};
-    sim_stop_rule rule = sim_stop_rule_make(c, cfg->min_errors, cfg->max_bits);
+    sim_stop_rule rule = sim_stop_rule_make(c, cfg->min_errors, cfg->min_block_errors,
+                                            cfg->max_bits);
     sim_ordered_sum_init(&p->sum, c, &p->point, &rule);
     size_t k = ch_modem_bits_per_symbol(sim_chain_modem(c));
     size_t chunk_bits = sim_chain_chunk_symbols(c) * k;

@@ -21,9 +21,12 @@ typedef struct {
     double ebn0_db;
     double esn0_db;
     uint64_t bits, bit_errors;
-    uint64_t symbols, symbol_errors;
+    uint64_t symbols, symbol_errors; /* modulation symbols, decided before any decoder */
+    uint64_t blocks, block_errors;   /* codewords, and those with an information bit wrong or a
+                                        decoding failure (coded links only) */
     uint64_t chunks;       /* chunks summed; each is an independent fading realisation */
     double chunk_error_sq; /* sum over chunks of (bit errors of the chunk)^2 */
+    double chunk_block_sq; /* sum over chunks of (block errors of the chunk)^2 */
 } sim_counts;
 
 /* One frame on its way through the stages. The buffers belong to the chain's per-thread worker
@@ -32,7 +35,11 @@ typedef struct {
     size_t nsym;   /* symbols on air, pilots included */
     size_t ndata;  /* data symbols among them */
     unsigned k;    /* bits per data symbol */
-    uint8_t *bits;    /* [ndata k] the data bits sent (source) */
+    size_t nwords; /* codewords (0 uncoded) of code_n bits carrying code_k information bits */
+    unsigned code_n, code_k;
+    size_t ninfo;     /* information bits: nwords code_k, or ndata k uncoded */
+    uint8_t *bits;    /* [ninfo] the information bits sent (source) */
+    uint8_t *coded;   /* [ndata k] the bits mapped (encoder; bits itself uncoded) */
     float complex *x; /* [ndata] the data symbols (mapper) */
     float complex *s; /* [nsym] the symbols on air (pilot insertion; x itself without pilots) */
     float complex *h; /* [nsym] the channel's gains (channel; NULL over AWGN) */
@@ -43,7 +50,9 @@ typedef struct {
     const float complex *y_data, *h_data; /* h_data NULL: h = 1 */
     const float *n0_data;
     float *llr;        /* [ndata k] soft detectors' LLRs (convention of modem.h) */
-    uint8_t *decided;  /* [ndata k] the bits decided (detector) */
+    uint8_t *decided;  /* [ndata k] the mapped bits as decided (detector) */
+    uint8_t *decoded;  /* [ninfo] the information bits decided (decoder; decided uncoded) */
+    uint8_t *failed;   /* [nwords] decoding failures (hard decoder) */
     sim_counts *counts; /* the error counter adds here */
 } sim_frame;
 
@@ -95,7 +104,10 @@ void sim_stage_destroy(sim_stage *st);
 /* Source: ndata k random bits. */
 sim_stage *sim_stage_source(void);
 
-/* Mapper: bits to data symbols with modem (borrowed). */
+/* Encoder: information bits to codewords of code (borrowed). */
+sim_stage *sim_stage_encoder(const ch_code *code);
+
+/* Mapper: the (coded) bits to data symbols with modem (borrowed). */
 sim_stage *sim_stage_mapper(const ch_modem *modem);
 
 /* Pilot insertion: data symbols and pilots into frames of the pattern (borrowed). */
@@ -110,7 +122,8 @@ sim_stage *sim_stage_channel(const ch_fading_config *fading, int inphase_only);
  * (single-carrier block patterns, borrowed). */
 sim_stage *sim_stage_ls(const ch_pilots *pilots);
 
-/* Error counter: bit and symbol errors of the decided bits against the sent ones. */
+/* Error counter: information bit errors, modulation symbol errors (decided before decoding) and,
+ * on coded links, block errors. */
 sim_stage *sim_stage_counter(void);
 
 /* The fused BPSK/AWGN loop: source, mapper, in-phase noise, sign decision and count in one loop

@@ -36,7 +36,7 @@ static void free_state(sim_stage *st)
 static void source_run(const sim_stage *st, void *w, ch_rng *r, sim_frame *f)
 {
     (void)st, (void)w;
-    ch_rng_bits(r, f->ndata * f->k, f->bits);
+    ch_rng_bits(r, f->ninfo, f->bits);
 }
 
 static const sim_stage_ops source_ops = {"source", NULL, NULL, NULL, source_run, NULL};
@@ -46,10 +46,23 @@ sim_stage *sim_stage_source(void)
     return sim_stage_create(&source_ops, 0, NULL);
 }
 
+static void encoder_run(const sim_stage *st, void *w, ch_rng *r, sim_frame *f)
+{
+    (void)w, (void)r;
+    ch_code_encode(st->state, f->nwords, f->bits, f->coded);
+}
+
+static const sim_stage_ops encoder_ops = {"encoder", NULL, NULL, NULL, encoder_run, NULL};
+
+sim_stage *sim_stage_encoder(const ch_code *code)
+{
+    return sim_stage_create(&encoder_ops, 0, (void *)code);
+}
+
 static void mapper_run(const sim_stage *st, void *w, ch_rng *r, sim_frame *f)
 {
     (void)w, (void)r;
-    ch_modem_map(st->state, f->ndata, f->bits, f->x);
+    ch_modem_map(st->state, f->ndata, f->coded, f->x);
 }
 
 static const sim_stage_ops mapper_ops = {"mapper", NULL, NULL, NULL, mapper_run, NULL};
@@ -234,22 +247,48 @@ static inline void count_k(size_t n, size_t k, const uint8_t *tx, const uint8_t 
     *symbol_errors += symbols;
 }
 
+/* Bit and symbol errors of n symbols of k bits, k a constant in each case of the switch. */
+static void count_symbols(size_t n, unsigned k, const uint8_t *tx, const uint8_t *rx,
+                          uint64_t *bit_errors, uint64_t *symbol_errors)
+{
+    switch (k) {
+    case 1: count_k(n, 1, tx, rx, bit_errors, symbol_errors); break;
+    case 2: count_k(n, 2, tx, rx, bit_errors, symbol_errors); break;
+    case 3: count_k(n, 3, tx, rx, bit_errors, symbol_errors); break;
+    case 4: count_k(n, 4, tx, rx, bit_errors, symbol_errors); break;
+    case 6: count_k(n, 6, tx, rx, bit_errors, symbol_errors); break;
+    case 8: count_k(n, 8, tx, rx, bit_errors, symbol_errors); break;
+    default: count_k(n, k, tx, rx, bit_errors, symbol_errors); break;
+    }
+}
+
+/* A coded frame: information bit errors and block errors of the decoded words, and the symbol
+ * errors of the detector's decisions on the mapped bits. */
+static void count_coded(const sim_frame *f, sim_counts *c)
+{
+    uint64_t raw_bits = 0, blocks = 0;
+    count_symbols(f->ndata, f->k, f->coded, f->decided, &raw_bits, &c->symbol_errors);
+    for (size_t w = 0; w < f->nwords; w++) {
+        const uint8_t *u = f->bits + w * f->code_k, *d = f->decoded + w * f->code_k;
+        uint32_t wrong = 0;
+        for (unsigned j = 0; j < f->code_k; j++) wrong += u[j] ^ d[j];
+        c->bit_errors += wrong;
+        blocks += wrong > 0 || f->failed[w];
+    }
+    c->block_errors += blocks;
+    c->blocks += f->nwords;
+}
+
 static void counter_run(const sim_stage *st, void *w, ch_rng *r, sim_frame *f)
 {
     (void)st, (void)w, (void)r;
     sim_counts *c = f->counts;
-    size_t n = f->ndata;
-    switch (f->k) {
-    case 1: count_k(n, 1, f->bits, f->decided, &c->bit_errors, &c->symbol_errors); break;
-    case 2: count_k(n, 2, f->bits, f->decided, &c->bit_errors, &c->symbol_errors); break;
-    case 3: count_k(n, 3, f->bits, f->decided, &c->bit_errors, &c->symbol_errors); break;
-    case 4: count_k(n, 4, f->bits, f->decided, &c->bit_errors, &c->symbol_errors); break;
-    case 6: count_k(n, 6, f->bits, f->decided, &c->bit_errors, &c->symbol_errors); break;
-    case 8: count_k(n, 8, f->bits, f->decided, &c->bit_errors, &c->symbol_errors); break;
-    default: count_k(n, f->k, f->bits, f->decided, &c->bit_errors, &c->symbol_errors); break;
-    }
-    c->bits += n * f->k;
-    c->symbols += n;
+    if (f->nwords)
+        count_coded(f, c);
+    else
+        count_symbols(f->ndata, f->k, f->bits, f->decided, &c->bit_errors, &c->symbol_errors);
+    c->bits += f->ninfo;
+    c->symbols += f->ndata;
 }
 
 static const sim_stage_ops counter_ops = {"error counter", NULL, NULL, NULL, counter_run, NULL};

@@ -441,3 +441,59 @@ int sim_theory_ls_pilot(ch_mod_kind mod, double esn0_db, double *ber)
     *ber = wrong / ((double)(axes == 2 ? l_levels * l_levels : l_levels) * theory_log2(l_levels));
     return 0;
 }
+
+/* ---- block codes over BPSK and AWGN -------------------------------------------------------- */
+
+/* Q(x) by erfc, accurate where it is small. */
+static double q_function(double x)
+{
+    return 0.5 * erfc(x / sqrt(2.0));
+}
+
+/* ln C(n, i) */
+static double log_choose(unsigned n, unsigned i)
+{
+    return lgamma(n + 1.0) - lgamma(i + 1.0) - lgamma(n - i + 1.0);
+}
+
+int sim_theory_code_hard(const ch_code *code, double ebn0_db, double *bler)
+{
+    static const char fn[] = "sim_theory_code_hard";
+    if (!code || !bler) return sim_error(SIM_EINVAL, "%s: NULL argument", fn);
+    int t = ch_code_hard_radius(code);
+    if (t < 0)
+        return sim_error(SIM_EUNSUPPORTED, "%s: %s has no bounded-distance hard decoder", fn,
+                         ch_code_name(code));
+    if (!isfinite(ebn0_db))
+        return sim_error(SIM_EINVAL, "%s: ebn0_db is %g, not a finite number", fn, ebn0_db);
+    unsigned n = ch_code_n(code);
+    /* The coded bit's crossover probability p = Q(sqrt(2 R Eb/N0)); a block is right exactly
+     * when at most t of its n bits cross over. The complement is summed from the large terms
+     * down, in logs, so that a BLER far below 1 keeps its digits. */
+    double p = q_function(sqrt(2 * ch_code_rate(code) * pow(10, ebn0_db / 10)));
+    if (p == 0) return *bler = 0, SIM_OK;
+    double sum = 0;
+    for (unsigned i = n; i > (unsigned)t; i--)
+        sum += exp(log_choose(n, i) + i * log(p) + (n - i) * log1p(-p));
+    *bler = sum;
+    return SIM_OK;
+}
+
+int sim_theory_code_union(const ch_code *code, double ebn0_db, double *bound)
+{
+    static const char fn[] = "sim_theory_code_union";
+    if (!code || !bound) return sim_error(SIM_EINVAL, "%s: NULL argument", fn);
+    if (!isfinite(ebn0_db))
+        return sim_error(SIM_EINVAL, "%s: ebn0_db is %g, not a finite number", fn, ebn0_db);
+    uint64_t A[CH_CODE_MAX_N + 1];
+    if (ch_code_weights(code, A) != CH_OK)
+        return sim_error(SIM_EUNSUPPORTED, "%s: %s: no weight distribution (k > 24)", fn,
+                         ch_code_name(code));
+    /* Soft ML errs towards a codeword at distance w with probability Q(sqrt(2 w R Eb/N0)); the
+     * union over the codewords bounds the block error rate from above. */
+    double snr = ch_code_rate(code) * pow(10, ebn0_db / 10), sum = 0;
+    for (unsigned w = 1; w <= ch_code_n(code); w++)
+        if (A[w]) sum += (double)A[w] * q_function(sqrt(2 * w * snr));
+    *bound = sum;
+    return SIM_OK;
+}

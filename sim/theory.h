@@ -77,6 +77,19 @@ int sim_theory_qam(unsigned m, const ch_fading_config *chan, double ebn0_db, dou
  * SIM_EUNSUPPORTED for 8psk and custom constellations, or SIM_EINVAL. */
 int sim_theory_ls_pilot(ch_mod_kind mod, double esn0_db, double *ber);
 
+/* Block error rate of bounded-distance hard decoding of code (radius t, ch_code_hard_radius) over
+ * BPSK and AWGN at Eb/N0 = ebn0_db (information bits; the code's rate counted): exactly
+ * P(more than t of the n hard decisions wrong) = sum_(i > t) C(n, i) p^i (1 - p)^(n - i),
+ * p = Q(sqrt(2 R Eb/N0)), since a block is decoded right exactly when at most t bits cross over
+ * (beyond, either no codeword is within t, a failure, or a wrong one is). Gray QPSK is two
+ * BPSK axes: the same. Returns SIM_OK, SIM_EUNSUPPORTED without a hard decoder, SIM_EINVAL. */
+int sim_theory_code_hard(const ch_code *code, double ebn0_db, double *bler);
+
+/* The union bound on the block error rate of soft ML decoding of code over BPSK and AWGN:
+ * sum_w A_w Q(sqrt(2 w R Eb/N0)) with the weight distribution A (k <= 24). Returns SIM_OK,
+ * SIM_EUNSUPPORTED without a weight distribution, SIM_EINVAL. */
+int sim_theory_code_union(const ch_code *code, double ebn0_db, double *bound);
+
 
 
 #endif

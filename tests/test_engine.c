@@ -2,6 +2,7 @@
  * sum, determinism across thread counts, stop rules, and the confidence interval of its rows. */
 #include "test_sim.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include <gsl/gsl_errno.h>
@@ -27,6 +28,23 @@ static void assert_same_counts(const sim_counts *a, const sim_counts *b)
     assert_int_equal(a->bit_errors, b->bit_errors);
     assert_int_equal(a->symbols, b->symbols);
     assert_int_equal(a->symbol_errors, b->symbol_errors);
+}
+
+/* Coded links count blocks too, the same with any thread count. */
+static void test_coded_threads(void **state)
+{
+    (void)state;
+    ch_fading_config fast = {.kind = CH_CHAN_RAYLEIGH, .coherence = 1};
+    sim_link link = test_link(CH_MOD_16QAM, fast, SIM_RX_EXACT);
+    link.code = (sim_code){.name = "polar16_8", .decoder = SIM_DEC_SCL, .list_size = 4};
+    sim_chain *c = test_chain(link, 0);
+    sim_counts one = test_run_point(c, 77, 0, 9.0, 300, UINT64_MAX >> 8, 1);
+    sim_counts three = test_run_point(c, 77, 0, 9.0, 300, UINT64_MAX >> 8, 3);
+    assert_memory_equal(&one.bits, &three.bits, sizeof one - offsetof(sim_counts, bits));
+    assert_true(one.block_errors > 0 && one.block_errors <= one.blocks);
+    assert_int_equal(one.blocks * 8, one.bits);
+    assert_int_equal(one.blocks * 16, one.symbols * 4);
+    sim_chain_destroy(c);
 }
 
 static const link_case cases[] = {
@@ -121,6 +139,20 @@ static void test_chain_of_each_link(void **state)
     assert_string_equal(sim_chain_receiver_name(c), "hard, LS pilots");
     assert_null(sim_chain_stage_name(c, 7));
     sim_chain_destroy(c);
+    /* a coded link: encoder after the source, decoder after the detector */
+    static const char *const coded[] = {"source", "encoder", "mapper", "pilot insertion",
+                                        "channel", "least squares", "coherent demapper",
+                                        "decoder", "error counter"};
+    link.code = (sim_code){.name = "hamming74", .decoder = SIM_DEC_ML};
+    c = test_chain(link, 0);
+    assert_int_equal(sim_chain_n_stages(c), 9);
+    for (size_t i = 0; i < 9; i++) assert_string_equal(sim_chain_stage_name(c, i), coded[i]);
+    assert_string_equal(sim_chain_decoder_name(c), "ml");
+    sim_chain_destroy(c);
+    link.code = (sim_code){.name = "hamming74", .decoder = SIM_DEC_SC};
+    assert_null(sim_chain_create(&link, 0));
+    assert_non_null(strstr(sim_last_error(), "polar"));
+    link.code = (sim_code){0};
     /* pilots that do not fit the fading, and a model without the learned receiver */
     link.pilot_spacing = 4;
     assert_null(sim_chain_create(&link, 0));
@@ -151,7 +183,7 @@ static void test_chunk_runner_and_ordered_sum(void **state)
         sim_engine_run_chunk(w2, &p, i, &again);
         assert_same_counts(&fwd[i], &again);
     }
-    sim_stop_rule rule = sim_stop_rule_make(c, 3000, UINT64_MAX);
+    sim_stop_rule rule = sim_stop_rule_make(c, 3000, 0, UINT64_MAX);
     assert_int_equal(rule.min_chunks, SIM_ENGINE_MIN_CHUNKS_MEMORY);
     sim_ordered_sum in_order, shuffled;
     sim_ordered_sum_init(&in_order, c, &p, &rule);
@@ -258,6 +290,7 @@ int main(void)
         cmocka_unit_test(test_stop_rules),
         cmocka_unit_test(test_fused_bpsk_matches_stages),
         cmocka_unit_test(test_chain_of_each_link),
+        cmocka_unit_test(test_coded_threads),
         cmocka_unit_test(test_chunk_runner_and_ordered_sum),
         cmocka_unit_test(test_seed_matters),
         cmocka_unit_test(test_interrupt),

@@ -235,6 +235,62 @@ static void test_no_design_effect_without_memory(void **state)
     sim_chain_destroy(chain);
 }
 
+/* Bounded-distance hard decoding over BPSK (and Gray QPSK: two BPSK axes) and AWGN: the
+ * simulated block error rate of Hamming (7,4), Hamming (15,11) and Golay (24,12) lies in the
+ * 99.9% interval of the exact sum_(i > t) C(n,i) p^i (1-p)^(n-i), at three points each; with the
+ * noise 0.5 dB too strong it does not. */
+static sim_counts simulate_code(const char *code, ch_mod_kind mod, double ebn0_db,
+                                double shift_db, unsigned point)
+{
+    sim_link link = test_link(mod, (ch_fading_config){.kind = CH_CHAN_AWGN, .coherence = 1},
+                              SIM_RX_MAXLOG);
+    link.code = (sim_code){.name = code, .decoder = SIM_DEC_HARD};
+    sim_chain *c = test_chain(link, 0);
+    sim_engine_config cfg = {.chain = c, .seed = 20261201, .min_errors = 1,
+                             .min_block_errors = 3000, .max_bits = 200000000, .threads = 2};
+    sim_counts counts;
+    assert_int_equal(sim_engine_run_point(&cfg, point, ebn0_db + shift_db, &counts), SIM_OK);
+    sim_chain_destroy(c);
+    return counts;
+}
+
+static bool bler_inside_999(const sim_counts *c, double p)
+{
+    double lo, hi;
+    sim_clopper_pearson(c->block_errors, c->blocks, 0.999, &lo, &hi);
+    return lo <= p && p <= hi;
+}
+
+static void test_hard_decoding_matches_theory(void **state)
+{
+    (void)state;
+    const struct {
+        const char *code;
+        ch_mod_kind mod;
+        double ebn0_db[3];
+    } codes[] = {
+        {"hamming74", CH_MOD_BPSK, {2.0, 5.0, 7.5}},
+        {"hamming1511", CH_MOD_QPSK, {3.0, 5.5, 7.5}},
+        {"golay24", CH_MOD_BPSK, {3.0, 5.0, 6.5}},
+    };
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+        ch_code *code = ch_code_create(codes[i].code, 0);
+        for (unsigned j = 0; j < 3; j++) {
+            double ebn0 = codes[i].ebn0_db[j], p, p_shift;
+            sim_counts c = simulate_code(codes[i].code, codes[i].mod, ebn0, 0, j);
+            assert_int_equal(sim_theory_code_hard(code, ebn0, &p), SIM_OK);
+            if (!bler_inside_999(&c, p))
+                fail_msg("%s at %.1f dB: %llu block errors in %llu, exact %.4e", codes[i].code,
+                         ebn0, (unsigned long long)c.block_errors, (unsigned long long)c.blocks,
+                         p);
+            sim_counts s = simulate_code(codes[i].code, codes[i].mod, ebn0, -0.5, j);
+            assert_int_equal(sim_theory_code_hard(code, ebn0, &p_shift), SIM_OK);
+            assert_false(bler_inside_999(&s, p_shift));
+        }
+        ch_code_destroy(code);
+    }
+}
+
 int main(void)
 {
     gsl_set_error_handler_off();
@@ -243,6 +299,7 @@ int main(void)
         cmocka_unit_test(test_misscaled_noise_is_caught),
         cmocka_unit_test(test_ser_counted_as_bits_is_caught),
         cmocka_unit_test(test_ls_pilot_matches_closed_form),
+        cmocka_unit_test(test_hard_decoding_matches_theory),
         cmocka_unit_test(test_interval_under_block_fading),
         cmocka_unit_test(test_no_design_effect_without_memory),
     };
