@@ -48,10 +48,13 @@ static int build_codebook(ch_decoder *d)
     const ch_code *c = d->code;
     size_t words = (size_t)1 << c->k;
     d->codebook = malloc(words * c->n * sizeof *d->codebook);
+    d->message = malloc(words * c->k);
     d->lanes = malloc(c->n * DEC_GROUP * sizeof *d->lanes);
     if (d->kind == CH_DEC_MAP) d->metric = malloc(words * DEC_GROUP * sizeof *d->metric);
-    if (!d->codebook || !d->lanes || (d->kind == CH_DEC_MAP && !d->metric)) return CH_ENOMEM;
+    if (!d->codebook || !d->message || !d->lanes || (d->kind == CH_DEC_MAP && !d->metric))
+        return CH_ENOMEM;
     for (uint32_t msg = 0; msg < words; msg++) {
+        for (unsigned j = 0; j < c->k; j++) d->message[msg * c->k + j] = msg >> (c->k - 1 - j) & 1;
         uint64_t x = code_word_of(c, msg);
         for (unsigned i = 0; i < c->n; i++) d->codebook[msg * c->n + i] = x >> i & 1 ? -1.0f : 1.0f;
     }
@@ -84,6 +87,7 @@ void ch_decoder_destroy(ch_decoder *d)
 {
     if (!d) return;
     free(d->codebook);
+    free(d->message);
     free(d->lanes);
     free(d->metric);
     polar_sc_destroy(d->sc);
@@ -113,17 +117,15 @@ static void decode_hard(const ch_code *c, size_t nwords, const float *llr, uint8
 
 /* ---- ml and map over the codebook ------------------------------------------------------- */
 
-/* The LLRs of m <= DEC_GROUP codewords transposed into lanes[i][g], unused lanes zero. */
-static void to_lanes(unsigned n, size_t m, const float *llr, float *lanes)
+/* The LLRs of m <= DEC_GROUP codewords transposed into lanes[i][g], unused lanes zero: each
+ * codeword read in order, its positions scattered to their rows. */
+static inline __attribute__((always_inline)) void to_lanes(unsigned n, size_t m, const float *llr,
+                                                           float *lanes)
 {
-    for (unsigned i = 0; i < n; i++)
-        for (size_t g = 0; g < DEC_GROUP; g++) lanes[i * DEC_GROUP + g] = g < m ? llr[g * n + i] : 0;
-}
-
-/* The information bits of message index msg. */
-static void message_bits(unsigned k, uint32_t msg, uint8_t *u)
-{
-    for (unsigned j = 0; j < k; j++) u[j] = msg >> (k - 1 - j) & 1;
+    for (size_t g = 0; g < m; g++)
+        for (unsigned i = 0; i < n; i++) lanes[i * DEC_GROUP + g] = llr[g * n + i];
+    for (size_t g = m; g < DEC_GROUP; g++)
+        for (unsigned i = 0; i < n; i++) lanes[i * DEC_GROUP + g] = 0;
 }
 
 /* Correlations sum_i sign_i llr_i of one codebook row with DEC_GROUP blocks: the blocks run in
@@ -135,25 +137,50 @@ static inline void correlate(unsigned n, const float *signs, const float *lanes,
         for (size_t g = 0; g < DEC_GROUP; g++) m[g] += signs[i] * lanes[i * DEC_GROUP + g];
 }
 
+/* ML of one group of up to DEC_GROUP blocks already in lanes; n is a constant in each case of
+ * decode_ml's switch, so the loops over the positions unroll and every lane array stays in
+ * vector registers. */
+static inline __attribute__((always_inline)) void ml_group(const float *codebook, unsigned n,
+                                                           uint32_t words, const float *lanes,
+                                                           uint32_t *arg)
+{
+    float best[DEC_GROUP], metric[DEC_GROUP];
+    correlate(n, codebook, lanes, best);
+    for (size_t g = 0; g < DEC_GROUP; g++) arg[g] = 0;
+    for (uint32_t msg = 1; msg < words; msg++) {
+        correlate(n, codebook + (size_t)msg * n, lanes, metric);
+        for (size_t g = 0; g < DEC_GROUP; g++) {
+            bool better = metric[g] > best[g]; /* ties to the lower message index */
+            best[g] = better ? metric[g] : best[g];
+            arg[g] = better ? msg : arg[g];
+        }
+    }
+}
+
 static void decode_ml(ch_decoder *d, size_t nwords, const float *llr, uint8_t *u)
 {
     const ch_code *c = d->code;
     uint32_t words = 1u << c->k;
     for (size_t w0 = 0; w0 < nwords; w0 += DEC_GROUP) {
         size_t m = nwords - w0 < DEC_GROUP ? nwords - w0 : DEC_GROUP;
-        to_lanes(c->n, m, llr + w0 * c->n, d->lanes);
-        float best[DEC_GROUP], metric[DEC_GROUP];
-        uint32_t arg[DEC_GROUP] = {0};
-        correlate(c->n, d->codebook, d->lanes, best);
-        for (uint32_t msg = 1; msg < words; msg++) {
-            correlate(c->n, d->codebook + (size_t)msg * c->n, d->lanes, metric);
-            for (size_t g = 0; g < DEC_GROUP; g++) {
-                bool better = metric[g] > best[g]; /* ties to the lower message index */
-                best[g] = better ? metric[g] : best[g];
-                arg[g] = better ? msg : arg[g];
-            }
+        uint32_t arg[DEC_GROUP];
+        const float *l = llr + w0 * c->n;
+        switch (c->n) {
+        case 7:
+            to_lanes(7, m, l, d->lanes);
+            ml_group(d->codebook, 7, words, d->lanes, arg);
+            break;
+        case 16:
+            to_lanes(16, m, l, d->lanes);
+            ml_group(d->codebook, 16, words, d->lanes, arg);
+            break;
+        default:
+            to_lanes(c->n, m, l, d->lanes);
+            ml_group(d->codebook, c->n, words, d->lanes, arg);
+            break;
         }
-        for (size_t g = 0; g < m; g++) message_bits(c->k, arg[g], u + (w0 + g) * c->k);
+        for (size_t g = 0; g < m; g++)
+            memcpy(u + (w0 + g) * c->k, d->message + (size_t)arg[g] * c->k, c->k);
     }
 }
 

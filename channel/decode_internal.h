@@ -5,7 +5,7 @@
 #include "code_internal.h"
 
 /* Blocks decoded side by side in the vector lanes of the codebook decoders. */
-#define DEC_GROUP 16
+#define DEC_GROUP 32
 
 typedef struct polar_sc polar_sc;
 typedef struct polar_scl polar_scl;
@@ -16,6 +16,7 @@ struct ch_decoder {
     unsigned list_size;
     size_t max_words;
     float *codebook; /* ml, map: 2^k rows of n signs 1 - 2 x_i */
+    uint8_t *message; /* ml, map: 2^k rows of the k information bits of each message index */
     float *lanes;    /* ml, map: n x DEC_GROUP transposed LLRs */
     float *metric;   /* map: 2^k x DEC_GROUP */
     polar_sc *sc;

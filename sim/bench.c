@@ -29,6 +29,7 @@ static const sim_bench_figure *const tables[] = {
     sim_bench_channel_figures,
     sim_bench_engine_figures,
     sim_bench_nn_figures,
+    sim_bench_code_figures,
 };
 
 static const sim_bench_figure *find_figure(const char *name)

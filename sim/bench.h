@@ -16,6 +16,7 @@ typedef struct {
 extern const sim_bench_figure sim_bench_channel_figures[];
 extern const sim_bench_figure sim_bench_engine_figures[];
 extern const sim_bench_figure sim_bench_nn_figures[];
+extern const sim_bench_figure sim_bench_code_figures[];
 
 /* Monotonic wall time in seconds. */
 double sim_bench_now(void);

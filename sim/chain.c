@@ -36,6 +36,8 @@ struct sim_chain {
 struct sim_chain_worker {
     const sim_chain *chain;
     ch_rng *rng;
+    sim_frame sample;     /* the last frame of sim_chain_sample */
+    sim_counts unused;
     void *stage_worker[MAX_STAGES];
     uint8_t *bits, *coded, *decided, *decoded, *failed;
     float complex *x, *y, *h;
@@ -84,6 +86,7 @@ static int build_stages(sim_chain *c, unsigned options)
     if (!status && c->pilots && (det->flags & SIM_STAGE_COHERENT))
         status = add(c, sim_stage_ls(c->pilots));
     c->stage[c->n_stages++] = det;
+    if (options & SIM_CHAIN_TO_DETECTOR) return status;
     if (!status && c->code) {
         bool soft = c->link.rx != SIM_RX_HARD;
         c->decoder = sim_decoder_create(&c->link, c->code, soft);
@@ -125,7 +128,12 @@ static void size_chunks(sim_chain *c)
 
 sim_chain *sim_chain_create(const sim_link *link, unsigned options)
 {
-    if (sim_link_check(link) != SIM_OK) return NULL;
+    /* up to the detector, a learned decoder (being trained) needs no model yet */
+    sim_link checked = *link;
+    bool training = (options & SIM_CHAIN_TO_DETECTOR) && link->code.name &&
+                    link->code.decoder == SIM_DEC_NN;
+    if (training && !link->model) checked.model = "(being trained)";
+    if (sim_link_check(&checked) != SIM_OK) return NULL;
     sim_chain *c = calloc(1, sizeof *c);
     if (!c) return sim_error(SIM_ENOMEM, "out of memory"), NULL;
     c->link = *link;
@@ -175,6 +183,7 @@ const char *sim_chain_decoder_name(const sim_chain *c)
 }
 size_t sim_chain_chunk_symbols(const sim_chain *c) { return c->chunk_symbols; }
 size_t sim_chain_max_frame(const sim_chain *c) { return c->frame_symbols; }
+size_t sim_chain_unit_symbols(const sim_chain *c) { return c->unit_symbols; }
 
 const char *sim_chain_model_meta(const sim_chain *c, const char *key)
 {
@@ -301,6 +310,30 @@ void sim_chain_run_chunk(sim_chain_worker *w, uint64_t seed, uint64_t stream, fl
     out->chunks = 1;
     out->chunk_error_sq = (double)out->bit_errors * (double)out->bit_errors;
     out->chunk_block_sq = (double)out->block_errors * (double)out->block_errors;
+}
+
+void sim_chain_worker_seed(sim_chain_worker *w, uint64_t seed, uint64_t stream)
+{
+    const sim_chain *c = w->chain;
+    ch_rng_seed(w->rng, seed, stream);
+    for (size_t i = 0; i < sim_chain_n_stages(c); i++)
+        if (c->stage[i]->ops->reset)
+            c->stage[i]->ops->reset(c->stage[i], w->stage_worker[i], w->rng);
+}
+
+const sim_frame *sim_chain_sample(sim_chain_worker *w, size_t nsym, float n0)
+{
+    const sim_chain *c = w->chain;
+    if (w->n0_filled != n0) {
+        for (size_t i = 0; i < c->frame_symbols; i++) w->n0[i] = n0;
+        w->n0_filled = n0;
+    }
+    w->sample = frame_of(w, nsym, &w->unused);
+    for (size_t i = 0; i < c->n_stages; i++) {
+        c->stage[i]->ops->run(c->stage[i], w->stage_worker[i], w->rng, &w->sample);
+        if (c->stage[i] == c->detector) break;
+    }
+    return &w->sample;
 }
 
 void sim_chain_detect(sim_chain_worker *w, size_t nsym, const float complex *y,

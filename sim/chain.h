@@ -31,7 +31,9 @@ typedef struct sim_chain_worker sim_chain_worker;
 
 /* Options of sim_chain_create. */
 enum {
-    SIM_CHAIN_STAGED = 1, /* never the fused loop (for tests that compare the two) */
+    SIM_CHAIN_STAGED = 1,       /* never the fused loop (for tests that compare the two) */
+    SIM_CHAIN_TO_DETECTOR = 2,  /* the stages up to the detector only, for training draws: no
+                                   decoder (the link's decoder is not made) and no counter */
 };
 
 /* The chain of link (checked with sim_link_check; its strings are borrowed). NULL with a message
@@ -81,7 +83,21 @@ void sim_chain_run_chunk(sim_chain_worker *w, uint64_t seed, uint64_t stream, fl
 void sim_chain_detect(sim_chain_worker *w, size_t nsym, const float complex *y,
                       const float complex *h, const float *n0, uint8_t *bits, float *llr);
 
-/* The largest nsym of sim_chain_detect. */
+/* The largest nsym of sim_chain_detect and sim_chain_sample. */
 size_t sim_chain_max_frame(const sim_chain *c);
+
+/* Symbols of the least whole number of pilot frames holding whole codewords: every frame is a
+ * multiple of it. */
+size_t sim_chain_unit_symbols(const sim_chain *c);
+
+/* Training draws: positions the worker at the start of stream (seed, stream) with a new fading
+ * realisation. */
+void sim_chain_worker_seed(sim_chain_worker *w, uint64_t seed, uint64_t stream);
+
+/* Training draws: runs the stages up to the detector on one frame of nsym symbols (a multiple
+ * of sim_chain_unit_symbols, at most sim_chain_max_frame) at noise variance n0, continuing the
+ * worker's stream, and gives the frame: its information bits, mapped bits, and the detector's
+ * decisions and LLRs (borrowed from the worker until its next call). */
+const sim_frame *sim_chain_sample(sim_chain_worker *w, size_t nsym, float n0);
 
 #endif

@@ -18,7 +18,7 @@ typedef struct {
     sim_link_parser parser;
     sim_link link;
     double ebn0_lo, ebn0_hi;
-    bool ebn0_given, quiet;
+    bool ebn0_given, quiet, hidden_given;
     const char *output, *log;
     uint64_t hidden[MAX_HIDDEN];
     size_t n_hidden;
@@ -32,15 +32,18 @@ static void train_usage(void)
          "Trains a neural demapper (one logit per bit, binary cross-entropy) on fresh channel\n"
          "pairs drawn at Eb/N0 uniform in dB over [A, B], and saves it with its link. With CSI\n"
          "it sees the matched-filter output y conj(h)/n0 and the SNR |h|^2/n0; with pilots,\n"
-         "the symbol seen through its block's pilot (and, with --doppler, the previous one).\n");
+         "the symbol seen through its block's pilot (and, with --doppler, the previous one).\n"
+         "With --code, a neural decoder instead: the LLRs of a codeword (from the detector --rx)\n"
+         "in, one logit per information bit out, random codewords every step.\n");
     puts("  --ebn0 A[:B]      training Eb/N0 in dB, drawn uniformly over [A, B] (-20 to 60)");
     sim_link_parser p;
-    sim_link_parser_init(&p, SIM_LINK_OPT_CSI);
+    sim_link_parser_init(&p, SIM_LINK_OPT_CSI | SIM_LINK_OPT_CODE | SIM_LINK_OPT_RX);
     sim_link_parser_help(&p);
     puts("  -o MODEL          the model file to write\n"
-         "  --hidden LIST     hidden layer widths, ReLU (default 64,64)\n"
+         "  --hidden LIST     hidden layer widths, ReLU (default 64,64; decoders 128,64,32)\n"
          "  --steps N         optimizer steps (default 10000; 30000 for 64qam, 60000 for 256qam,\n"
-         "                    whose finer decision regions take longer to place)\n"
+         "                    whose finer decision regions take longer to place; decoders\n"
+         "                    20000)\n"
          "  --batch N         samples per step (default 512)\n"
          "  --lr X            Adam learning rate, cosine-decayed to 1/30 of it (default 0.003)\n"
          "  --seed S          seed of the initial weights and the pairs (default 1)\n"
@@ -66,7 +69,8 @@ static int parse_option(train_options *o, int argc, char **argv, int *i)
     if (strcmp(opt, "-o") == 0) return o->output = v, sim_cli_check_writable(opt, v);
     if (strcmp(opt, "--log") == 0) return o->log = v, sim_cli_check_writable(opt, v);
     if (strcmp(opt, "--hidden") == 0)
-        return sim_cli_list(opt, v, MAX_HIDDEN, 1, 4096, o->hidden, &o->n_hidden);
+        return o->hidden_given = true,
+               sim_cli_list(opt, v, MAX_HIDDEN, 1, 4096, o->hidden, &o->n_hidden);
     if (strcmp(opt, "--steps") == 0) return sim_cli_u64(opt, v, 1, 1e9, &o->steps);
     if (strcmp(opt, "--batch") == 0) return sim_cli_u64(opt, v, 16, 16384, &o->batch);
     if (strcmp(opt, "--seed") == 0) return sim_cli_u64(opt, v, 0, UINT64_MAX >> 11, &o->seed);
@@ -82,16 +86,32 @@ static int parse_options(train_options *o, int argc, char **argv)
 {
     *o = (train_options){.hidden = {64, 64}, .n_hidden = 2, .steps = 0, .batch = 512,
                          .seed = 1, .lr = 0.003};
-    /* --constellation is taken, to be refused by name below */
-    sim_link_parser_init(&o->parser, SIM_LINK_OPT_CSI | SIM_LINK_OPT_CONSTELLATION);
+    /* --constellation and --model are taken, to be refused by name below */
+    sim_link_parser_init(&o->parser, SIM_LINK_OPT_CSI | SIM_LINK_OPT_CONSTELLATION |
+                                         SIM_LINK_OPT_CODE | SIM_LINK_OPT_RX);
     for (int i = 1; i < argc; i++)
         if (parse_option(o, argc, argv, &i) != 0) return -1;
     if (!o->ebn0_given) return sim_cli_fail("train: --ebn0 is required"), -1;
     if (!o->output) return sim_cli_fail("train: -o MODEL is required"), -1;
-    if (o->parser.link.constellation)
+    const sim_link *l = &o->parser.link;
+    if (l->constellation && !l->code.name)
         return sim_cli_fail("train: --constellation: learned receivers are for the built-in "
                             "--mod only"), -1;
-    return sim_link_parser_finish(&o->parser, &o->link);
+    if (l->model) return sim_cli_fail("train: --model: train writes the model (-o MODEL)"), -1;
+    if (o->parser.rx_given && !l->code.name)
+        return sim_cli_fail("train: --rx is the detector whose LLRs a decoder learns from: it "
+                            "goes with --code"), -1;
+    if (l->code.name && l->rx == SIM_RX_NN)
+        return sim_cli_fail("train: --code with --rx nn: train one learned stage at a time"), -1;
+    if (sim_link_parser_finish(&o->parser, &o->link) != 0) return -1;
+    /* with a code, the decoder is what is trained */
+    if (o->link.code.name) o->link.code.decoder = SIM_DEC_NN;
+    if (o->link.code.name && !o->hidden_given) {
+        static const uint64_t gruber[3] = {128, 64, 32};
+        memcpy(o->hidden, gruber, sizeof gruber);
+        o->n_hidden = 3;
+    }
+    return 0;
 }
 
 static int print_row(void *user, const nn_train_row *row)
@@ -103,10 +123,12 @@ static int print_row(void *user, const nn_train_row *row)
     return 0;
 }
 
-/* Steps that bring the default network within 0.05 dB of exact log-MAP at BER 1e-4. */
-static uint64_t default_steps(ch_mod_kind mod)
+/* Steps that bring the default network within 0.05 dB of exact log-MAP at BER 1e-4; decoders
+ * want more. */
+static uint64_t default_steps(const sim_link *link)
 {
-    return mod == CH_MOD_64QAM ? 30000 : mod == CH_MOD_256QAM ? 60000 : 10000;
+    if (link->code.name) return 20000;
+    return link->mod == CH_MOD_64QAM ? 30000 : link->mod == CH_MOD_256QAM ? 60000 : 10000;
 }
 
 int sim_cmd_train(int argc, char **argv)
@@ -114,7 +136,7 @@ int sim_cmd_train(int argc, char **argv)
     if (sim_cli_wants_help(argc, argv)) return train_usage(), 0;
     static train_options o;
     if (parse_options(&o, argc, argv) != 0) return SIM_EXIT_USAGE;
-    if (o.steps == 0) o.steps = default_steps(o.link.mod);
+    if (o.steps == 0) o.steps = default_steps(&o.link);
     size_t hidden[SIM_TRAIN_MAX_HIDDEN];
     for (size_t i = 0; i < o.n_hidden; i++) hidden[i] = (size_t)o.hidden[i];
     sim_train_config cfg = {

@@ -114,7 +114,7 @@ typedef struct {
     sim_link link;
     unsigned accepts; /* SIM_LINK_OPT_* */
     bool mod_given, channel_given, k_given, coherence_given, doppler_given, pilots;
-    bool decoder_given, design_given;
+    bool decoder_given, design_given, rx_given;
 } sim_link_parser;
 
 /* Starts a parser for a command that takes the options `accepts` (SIM_LINK_OPT_*) besides

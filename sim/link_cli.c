@@ -86,6 +86,7 @@ static int parse_value(sim_link_parser *p, const char *opt, const char *v)
         return sim_cli_fail("--csi: '%s' is not perfect or pilot", v), -1;
     }
     if (strcmp(opt, "--rx") == 0) {
+        p->rx_given = true;
         if (sim_rx_parse(v, &p->link.rx) == 0) return 0;
         return sim_cli_fail("--rx: unknown receiver '%s' (hard, maxlog, exact, nn)", v), -1;
     }

@@ -6,9 +6,7 @@
 
 #include "rx_features.h"
 #include "sim_error.h"
-
-/* Samples in the validation set, drawn once before training. */
-#define VAL_SAMPLES 16384
+#include "train_internal.h"
 
 /* The sample source: fresh pairs of one link from one random stream. */
 typedef struct {
@@ -99,27 +97,27 @@ static int draw_samples(void *user, size_t n, float *x, float *y)
     return status;
 }
 
-static nn_net *build_net(const sim_train_config *cfg, const ch_modem *modem, size_t batch)
+static nn_net *build_net(const sim_train_config *cfg, size_t n_in, size_t n_out, size_t batch)
 {
     size_t widths[SIM_TRAIN_MAX_HIDDEN + 1];
     nn_act acts[SIM_TRAIN_MAX_HIDDEN + 1];
     for (size_t i = 0; i < cfg->n_hidden; i++) widths[i] = cfg->hidden[i], acts[i] = NN_ACT_RELU;
-    widths[cfg->n_hidden] = ch_modem_bits_per_symbol(modem);
+    widths[cfg->n_hidden] = n_out;
     acts[cfg->n_hidden] = NN_ACT_IDENTITY;
-    nn_net_config nc = {.n_in = sim_feat_width(sim_link_feat_layout(cfg->link)),
-                        .max_batch = batch, .seed = cfg->seed, .init = NN_INIT_AUTO};
+    nn_net_config nc = {.n_in = n_in, .max_batch = batch, .seed = cfg->seed,
+                        .init = NN_INIT_AUTO};
     return nn_mlp_create(&nc, cfg->n_hidden + 1, widths, acts, NN_LOSS_SIGMOID_BCE);
 }
 
 /* The link a model was made for (checked when a simulation loads it, sim_link_check_model),
  * and what training adds: the feature scale, the SNR range, the LLR convention. */
-static nn_meta *link_meta(const sim_train_config *cfg, const ch_modem *modem)
+static nn_meta *link_meta(const sim_train_config *cfg, float scale)
 {
     nn_meta *meta = nn_meta_create();
     char buf[96];
     if (!meta) return NULL;
     int bad = sim_link_model_meta(cfg->link, meta);
-    snprintf(buf, sizeof buf, "%.9g", feature_scale(cfg, modem));
+    snprintf(buf, sizeof buf, "%.9g", scale);
     bad |= nn_meta_set(meta, "feature_scale", buf);
     snprintf(buf, sizeof buf, "%g:%g", cfg->ebn0_lo, cfg->ebn0_hi);
     bad |= nn_meta_set(meta, "ebn0_db", buf);
@@ -130,7 +128,7 @@ static nn_meta *link_meta(const sim_train_config *cfg, const ch_modem *modem)
 }
 
 static int run_training(const sim_train_config *cfg, size_t batch, nn_net *net, nn_meta *meta,
-                        pair_source *src, pair_source *val)
+                        nn_sample_fn draw, void *src, void *val)
 {
     nn_optim_config oc = nn_optim_adam(cfg->lr);
     oc.schedule = (nn_schedule){.kind = NN_SCHED_COSINE, .total_steps = cfg->steps,
@@ -145,10 +143,11 @@ static int run_training(const sim_train_config *cfg, size_t batch, nn_net *net, 
         curve_meta[2 * i + 1] = nn_meta_value(meta, i);
     }
     nn_train_config tc = {
-        .steps = cfg->steps, .batch = batch, .source = draw_samples, .source_user = src,
+        .steps = cfg->steps, .batch = batch, .source = draw, .source_user = src,
         .val_every = cfg->steps / 20 ? cfg->steps / 20 : 1,
-        .val_samples = VAL_SAMPLES > batch ? VAL_SAMPLES / batch * batch : batch,
-        .val_source = draw_samples, .val_user = val,
+        .val_samples = SIM_TRAIN_VAL_SAMPLES > batch ? SIM_TRAIN_VAL_SAMPLES / batch * batch
+                                                     : batch,
+        .val_source = draw, .val_user = val,
         .curve_path = cfg->log, .curve_meta = curve_meta, .curve_n_meta = n_meta,
         .on_row = cfg->on_row, .on_row_user = cfg->on_row_user,
     };
@@ -180,17 +179,40 @@ static int training_init(training *t, const sim_train_config *cfg, size_t batch)
     if (!t->modem) return sim_error(SIM_EINVAL, "train: %s", ch_last_error());
     if (link->pilot_spacing && !(t->pilots = ch_pilots_create_block(link->pilot_spacing)))
         return sim_error(SIM_EINVAL, "train: %s", ch_last_error());
-    size_t val_samples = VAL_SAMPLES > batch ? VAL_SAMPLES : batch;
+    size_t val_samples = SIM_TRAIN_VAL_SAMPLES > batch ? SIM_TRAIN_VAL_SAMPLES : batch;
     if (source_init(&t->src, cfg, t->modem, t->pilots, 1, batch) != 0 ||
         source_init(&t->val, cfg, t->modem, t->pilots, 2, val_samples) != 0)
         return sim_error(SIM_ENOMEM, "train: out of memory");
     return SIM_OK;
 }
 
-int sim_train(const sim_train_config *cfg, nn_net **net, nn_meta **meta)
+int sim_train_run(const sim_train_config *cfg, size_t n_in, size_t n_out, float scale,
+                  size_t batch, nn_sample_fn draw, void *src, void *val, nn_net **net,
+                  nn_meta **meta)
 {
-    *net = NULL, *meta = NULL;
-    if (sim_link_check(cfg->link) != SIM_OK) return SIM_EINVAL;
+    int status = SIM_OK;
+    *net = build_net(cfg, n_in, n_out, batch);
+    *meta = link_meta(cfg, scale);
+    if (!*net || !*meta)
+        status = sim_error(SIM_ENOMEM, "train: %s", !*net ? nn_last_error() : "out of memory");
+    if (status == SIM_OK) {
+        nn_blas_set_threads(1);
+        if (run_training(cfg, batch, *net, *meta, draw, src, val) != 0)
+            status = cfg->stop && *cfg->stop
+                         ? sim_error(SIM_EINTERRUPTED, "train: interrupted; no model written")
+                         : sim_error(SIM_EINVAL, "train: %s", nn_last_error());
+    }
+    if (status != SIM_OK) {
+        nn_net_destroy(*net);
+        nn_meta_destroy(*meta);
+        *net = NULL, *meta = NULL;
+    }
+    return status;
+}
+
+/* A learned detector: pairs of the link's symbols and their bits. */
+static int train_detector(const sim_train_config *cfg, nn_net **net, nn_meta **meta)
+{
     if (cfg->link->mod == CH_MOD_CUSTOM)
         return sim_error(SIM_EINVAL, "train: learned receivers are for the built-in modulations");
     /* With pilots every batch holds whole frames: N-1 samples each. */
@@ -202,24 +224,22 @@ int sim_train(const sim_train_config *cfg, nn_net **net, nn_meta **meta)
                          "symbols", (unsigned long long)cfg->batch, per_block);
     training t = {0};
     int status = training_init(&t, cfg, batch);
-    if (status == SIM_OK) {
-        *net = build_net(cfg, t.modem, batch);
-        *meta = link_meta(cfg, t.modem);
-        if (!*net || !*meta)
-            status = sim_error(SIM_ENOMEM, "train: %s", !*net ? nn_last_error() : "out of memory");
-    }
-    if (status == SIM_OK) {
-        nn_blas_set_threads(1);
-        if (run_training(cfg, batch, *net, *meta, &t.src, &t.val) != 0)
-            status = cfg->stop && *cfg->stop
-                         ? sim_error(SIM_EINTERRUPTED, "train: interrupted; no model written")
-                         : sim_error(SIM_EINVAL, "train: %s", nn_last_error());
-    }
+    if (status == SIM_OK)
+        status = sim_train_run(cfg, sim_feat_width(sim_link_feat_layout(cfg->link)),
+                               ch_modem_bits_per_symbol(t.modem), t.src.feature_scale, batch,
+                               draw_samples, &t.src, &t.val, net, meta);
     training_destroy(&t);
-    if (status != SIM_OK) {
-        nn_net_destroy(*net);
-        nn_meta_destroy(*meta);
-        *net = NULL, *meta = NULL;
-    }
     return status;
+}
+
+int sim_train(const sim_train_config *cfg, nn_net **net, nn_meta **meta)
+{
+    *net = NULL, *meta = NULL;
+    const sim_link *link = cfg->link;
+    bool decoder = link->code.name && link->code.decoder == SIM_DEC_NN;
+    /* the model is what training makes */
+    sim_link checked = *link;
+    if (!checked.model && (decoder || link->rx == SIM_RX_NN)) checked.model = "(being trained)";
+    if (sim_link_check(&checked) != SIM_OK) return SIM_EINVAL;
+    return decoder ? sim_train_decoder(cfg, net, meta) : train_detector(cfg, net, meta);
 }
