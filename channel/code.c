@@ -302,7 +302,20 @@ void ch_code_encode(const ch_code *c, size_t nwords, const uint8_t *u, uint8_t *
     }
 }
 
-void code_info_of(const ch_code *c, const uint8_t *x, uint8_t *u)
+unsigned ch_code_n_checks(const ch_code *c)
+{
+    return c->hcol ? c->n - c->k : 0;
+}
+
+void ch_code_syndrome(const ch_code *c, const uint8_t *x, uint8_t *s)
+{
+    uint32_t v = 0;
+    for (unsigned i = 0; i < c->n; i++)
+        if (x[i]) v ^= c->hcol[i];
+    for (unsigned j = 0; j < c->n - c->k; j++) s[j] = v >> j & 1;
+}
+
+void ch_code_info(const ch_code *c, const uint8_t *x, uint8_t *u)
 {
     if (!c->polar) {
         memcpy(u, x, c->k);

@@ -71,6 +71,19 @@ const uint32_t *ch_code_info_positions(const ch_code *c);
 /* Encodes nwords codewords: u[nwords k] information bits to x[nwords n]. Allocates nothing. */
 void ch_code_encode(const ch_code *c, size_t nwords, const uint8_t *u, uint8_t *x);
 
+/* The information bits u[k] of a codeword x[n]: the inverse of the encoder (systematic codes
+ * read the first k bits, polar codes the bits at A of x F^{⊗m}); on a word that is not a
+ * codeword, the same map. Allocates nothing. */
+void ch_code_info(const ch_code *c, const uint8_t *x, uint8_t *u);
+
+/* The number of parity checks the code's parity-check matrix H has (n - k), or 0 when it has
+ * none here (n > 64 or n - k > 16). */
+unsigned ch_code_n_checks(const ch_code *c);
+
+/* The syndrome s[n - k] = H x of a word x[n] (bits 0/1), for codes with ch_code_n_checks > 0:
+ * all zero exactly for codewords. */
+void ch_code_syndrome(const ch_code *c, const uint8_t *x, uint8_t *s);
+
 /* The weight distribution A[0..n] (A[w] codewords of weight w) by enumerating the 2^k codewords:
  * CH_OK, or CH_EINVAL for k > 24 (A untouched). */
 int ch_code_weights(const ch_code *c, uint64_t *A);

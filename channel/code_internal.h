@@ -33,8 +33,6 @@ struct ch_code {
  * n <= CODE_MASK_MAX_N. */
 uint64_t code_word_of(const ch_code *c, uint32_t msg);
 
-/* The information bits u[k] of codeword x[n] (inverse of the encoder). */
-void code_info_of(const ch_code *c, const uint8_t *x, uint8_t *u);
 
 /* The polar transform x = v F^{⊗m} in place over n bits (its own inverse). */
 void code_polar_transform(unsigned n, uint8_t *x);

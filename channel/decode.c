@@ -111,7 +111,7 @@ static void decode_hard(const ch_code *c, size_t nwords, const float *llr, uint8
         if (e != CODE_NO_LEADER) word ^= e;
         if (failed) failed[w] = e == CODE_NO_LEADER;
         for (unsigned i = 0; i < c->n; i++) x[i] = word >> i & 1;
-        code_info_of(c, x, u + w * c->k);
+        ch_code_info(c, x, u + w * c->k);
     }
 }
 

@@ -97,7 +97,7 @@ void polar_sc_decode(polar_sc *s, const float *llr, uint8_t *u)
 {
     const ch_code *c = s->code;
     sc_node(s, 1, c->n, llr, s->llr, s->x);
-    code_info_of(c, s->x, u);
+    ch_code_info(c, s->x, u);
 }
 
 /* ---- SCL ------------------------------------------------------------------------------------ */
@@ -395,5 +395,5 @@ void polar_scl_decode(polar_scl *s, const float *llr, uint8_t *u)
     unsigned best = 0;
     for (unsigned p = 1; p < L; p++)
         if (s->active[p] && s->metric[p] < s->metric[best]) best = p;
-    code_info_of(c, est_of(s, 0, best), u);
+    ch_code_info(c, est_of(s, 0, best), u);
 }

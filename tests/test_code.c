@@ -57,11 +57,19 @@ static void test_checks_and_distances(void **state)
         assert_int_equal(ch_code_min_distance(c), d[j]);
         assert_int_equal(ch_code_hard_radius(c), t[j]);
         assert_string_equal(ch_code_name(c), names[j]);
+        assert_int_equal(ch_code_n_checks(c), n[j] - k[j]);
         for (uint32_t msg = 0; msg < 1u << c->k; msg++) {
-            uint64_t x = code_word_of(c, msg), s = 0;
-            for (unsigned i = 0; i < c->n; i++)
-                if (x >> i & 1) s ^= c->hcol[i];
-            if (s) fail_msg("%s: codeword of message %u fails a check", names[j], msg);
+            uint64_t x = code_word_of(c, msg);
+            uint8_t bits[24], syn[16];
+            for (unsigned i = 0; i < c->n; i++) bits[i] = x >> i & 1;
+            ch_code_syndrome(c, bits, syn);
+            for (unsigned i = 0; i < c->n - c->k; i++)
+                if (syn[i]) fail_msg("%s: codeword of message %u fails check %u", names[j], msg, i);
+            bits[msg % c->n] ^= 1; /* one error: a nonzero syndrome */
+            ch_code_syndrome(c, bits, syn);
+            unsigned weight = 0;
+            for (unsigned i = 0; i < c->n - c->k; i++) weight += syn[i];
+            assert_true(weight > 0);
         }
         ch_code_destroy(c);
     }
@@ -94,7 +102,7 @@ static void test_encoding_round_trip(void **state)
         random_bits(W * c->k, u);
         ch_code_encode(c, W, u, x);
         for (int w = 0; w < W; w++) {
-            code_info_of(c, x + w * c->n, back);
+            ch_code_info(c, x + w * c->n, back);
             assert_memory_equal(back, u + w * c->k, c->k);
             if (c->n <= 64) {
                 uint32_t msg = 0;
