@@ -14,9 +14,10 @@
 #include "ch_vmath.h"
 #include "decode_internal.h"
 
-/* The kind of each node of the tree: all leaves frozen (rate 0), all information (rate 1), or
- * mixed. Node j of depth d covers leaves [j n/2^d, (j+1) n/2^d); node_kind[(1 << d) + j]. */
-enum { NODE_MIXED, NODE_RATE0, NODE_RATE1 };
+/* The kind of each node of the tree: all leaves frozen (rate 0), all information (rate 1), only
+ * the last leaf information (a repetition code), or mixed. Node j of depth d covers leaves
+ * [j n/2^d, (j+1) n/2^d); node_kind[(1 << d) + j]. */
+enum { NODE_MIXED, NODE_RATE0, NODE_RATE1, NODE_REP };
 
 static uint8_t *node_kinds(const ch_code *c)
 {
@@ -25,7 +26,8 @@ static uint8_t *node_kinds(const ch_code *c)
     for (unsigned i = 0; i < c->n; i++) kind[c->n + i] = c->frozen[i] ? NODE_RATE0 : NODE_RATE1;
     for (unsigned v = c->n; v-- > 1;) {
         uint8_t a = kind[2 * v], b = kind[2 * v + 1];
-        kind[v] = a == b ? a : NODE_MIXED;
+        bool rep = a == NODE_RATE0 && (b == NODE_REP || (b == NODE_RATE1 && 2 * v + 1 >= c->n));
+        kind[v] = a == b ? a : rep ? NODE_REP : NODE_MIXED;
     }
     return kind;
 }
@@ -37,6 +39,7 @@ struct polar_sc {
     uint8_t *kind;
     float *llr;   /* the LLRs of one node per depth: depth d at llr + n - (n >> (d - 1)) */
     uint8_t *x;   /* the root's estimate, built in place */
+    uint8_t *v;   /* the decided v (leaves), node by node */
 };
 
 polar_sc *polar_sc_create(const ch_code *c)
@@ -47,7 +50,8 @@ polar_sc *polar_sc_create(const ch_code *c)
     s->kind = node_kinds(c);
     s->llr = malloc(c->n * sizeof *s->llr);
     s->x = malloc(c->n);
-    if (!s->kind || !s->llr || !s->x) {
+    s->v = malloc(c->n);
+    if (!s->kind || !s->llr || !s->x || !s->v) {
         polar_sc_destroy(s);
         return NULL;
     }
@@ -60,6 +64,7 @@ void polar_sc_destroy(polar_sc *s)
     free(s->kind);
     free(s->llr);
     free(s->x);
+    free(s->v);
     free(s);
 }
 
@@ -71,33 +76,50 @@ static inline float f_minsum(float a, float b)
     return (a < 0) != (b < 0) ? -m : m;
 }
 
-/* Decodes node v of size 2h... from its LLRs l[size] into its estimate x[size]; child LLRs go
- * to next (size / 2 floats, and the deeper levels after it). */
+/* Decodes node v of `size` leaves from its LLRs l[size] into its estimate x[size] and its
+ * leaves' decisions vl[size]; child LLRs go to next (size / 2 floats, and the deeper levels
+ * after it). A rate-1 node's leaves are its estimate through the transform (its own inverse). */
 static void sc_node(const polar_sc *s, unsigned v, unsigned size, const float *l, float *next,
-                    uint8_t *x)
+                    uint8_t *x, uint8_t *vl)
 {
     uint8_t kind = s->kind[v];
     if (kind == NODE_RATE0) {
         memset(x, 0, size);
+        memset(vl, 0, size);
         return;
     }
     if (kind == NODE_RATE1) {
-        for (unsigned i = 0; i < size; i++) x[i] = l[i] < 0;
+        for (unsigned i = 0; i < size; i++) x[i] = vl[i] = l[i] < 0;
+        code_polar_transform(size, vl);
+        return;
+    }
+    if (kind == NODE_REP) {
+        /* every left child frozen: the last leaf's LLR is the sum of the node's, folded in
+         * halves in the order the g steps (with zero partial sums) would add them, and the
+         * estimate repeats its decision */
+        unsigned h = size / 2;
+        for (unsigned i = 0; i < h; i++) next[i] = l[h + i] + l[i];
+        for (unsigned len = h / 2; len >= 1; len /= 2)
+            for (unsigned i = 0; i < len; i++) next[i] = next[len + i] + next[i];
+        float sum = next[0];
+        memset(x, sum < 0, size);
+        memset(vl, 0, size - 1);
+        vl[size - 1] = sum < 0;
         return;
     }
     unsigned h = size / 2;
     for (unsigned i = 0; i < h; i++) next[i] = f_minsum(l[i], l[h + i]);
-    sc_node(s, 2 * v, h, next, next + h, x);
+    sc_node(s, 2 * v, h, next, next + h, x, vl);
     for (unsigned i = 0; i < h; i++) next[i] = l[h + i] + (x[i] ? -l[i] : l[i]);
-    sc_node(s, 2 * v + 1, h, next, next + h, x + h);
+    sc_node(s, 2 * v + 1, h, next, next + h, x + h, vl + h);
     for (unsigned i = 0; i < h; i++) x[i] ^= x[h + i];
 }
 
 void polar_sc_decode(polar_sc *s, const float *llr, uint8_t *u)
 {
     const ch_code *c = s->code;
-    sc_node(s, 1, c->n, llr, s->llr, s->x);
-    ch_code_info(c, s->x, u);
+    sc_node(s, 1, c->n, llr, s->llr, s->x, s->v);
+    for (unsigned a = 0; a < c->k; a++) u[a] = s->v[c->info[a]];
 }
 
 /* ---- SCL ------------------------------------------------------------------------------------ */
