@@ -3,7 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-static _Thread_local char last_message[256];
+static _Thread_local char last_message[1024];
 
 const char *ch_strerror(int status)
 {

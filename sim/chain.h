@@ -79,7 +79,9 @@ void sim_chain_run_chunk(sim_chain_worker *w, uint64_t seed, uint64_t stream, fl
  * nsym symbols on air (whole pilot frames with pilots, at most one frame of the worker:
  * sim_chain_max_frame), received y, gains h (perfect CSI; NULL over AWGN or with pilots), noise
  * variances n0; the decided data bits go to bits and, when llr is not NULL and the detector is
- * soft, its LLRs to llr. For tests and figures that hold receivers side by side. */
+ * soft, its LLRs to llr. For tests and figures that hold receivers side by side. A learned
+ * pilot detector looking at two pilots remembers the last pilot of the previous call (as
+ * within a chunk); sim_chain_worker_seed makes it forget. */
 void sim_chain_detect(sim_chain_worker *w, size_t nsym, const float complex *y,
                       const float complex *h, const float *n0, uint8_t *bits, float *llr);
 

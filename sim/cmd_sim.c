@@ -61,7 +61,7 @@ static int parse_option(sim_options *o, int argc, char **argv, int *i)
     if (strcmp(opt, "--min-errors") == 0) return sim_cli_u64(opt, v, 1, 1e15, &o->min_errors);
     if (strcmp(opt, "--min-block-errors") == 0)
         return sim_cli_u64(opt, v, 1, 1e15, &o->min_block_errors);
-    /* 1e16 bits keeps a point under 2^40 chunks, the room its stream keys leave (engine.h). */
+    /* a point also stops at 2^40 chunks, the room its stream keys leave (engine.h) */
     if (strcmp(opt, "--max-bits") == 0) return sim_cli_u64(opt, v, 1, 1e16, &o->max_bits);
     if (strcmp(opt, "--seed") == 0) return sim_cli_u64(opt, v, 0, UINT64_MAX >> 11, &o->seed);
     if (strcmp(opt, "--threads") == 0) return sim_cli_u64(opt, v, 1, 1024, &o->threads);

@@ -53,6 +53,7 @@ static int check_code_theory(const sim_link *link)
 
 static int parse_options(theory_options *o, int argc, char **argv)
 {
+    memset(o, 0, sizeof *o);
     /* --constellation and --csi are taken, to be refused by name below */
     sim_link_parser_init(&o->parser, SIM_LINK_OPT_CONSTELLATION | SIM_LINK_OPT_CSI |
                                          SIM_LINK_OPT_CODE | SIM_LINK_OPT_DECODER);

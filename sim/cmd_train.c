@@ -93,6 +93,10 @@ static int parse_options(train_options *o, int argc, char **argv)
         if (parse_option(o, argc, argv, &i) != 0) return -1;
     if (!o->ebn0_given) return sim_cli_fail("train: --ebn0 is required"), -1;
     if (!o->output) return sim_cli_fail("train: -o MODEL is required"), -1;
+    if (strcmp(o->output, "-") == 0 || (o->log && strcmp(o->log, "-") == 0))
+        return sim_cli_fail("train: -o and --log name files; '-' is not one"), -1;
+    if (o->log && strcmp(o->output, o->log) == 0)
+        return sim_cli_fail("train: -o and --log are the same file '%s'", o->log), -1;
     const sim_link *l = &o->parser.link;
     if (l->constellation && !l->code.name)
         return sim_cli_fail("train: --constellation: learned receivers are for the built-in "

@@ -29,7 +29,7 @@ bool sim_stop_reached(const sim_stop_rule *rule, const sim_counts *sum)
     bool enough_errors = sum->bit_errors >= rule->min_errors &&
                          sum->block_errors >= rule->min_block_errors &&
                          sum->chunks >= rule->min_chunks;
-    return enough_errors || sum->bits >= rule->max_bits;
+    return enough_errors || sum->bits >= rule->max_bits || sum->chunks >= SIM_ENGINE_MAX_CHUNKS;
 }
 
 void sim_ordered_sum_init(sim_ordered_sum *s, const sim_chain *c, const sim_point *p,

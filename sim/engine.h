@@ -32,6 +32,10 @@
  * chunks' counts (sim_counts.chunk_error_sq) can measure their correlation. */
 #define SIM_ENGINE_MIN_CHUNKS_MEMORY 32
 
+/* A point stops after this many chunks whatever its rule: the chunk number has 40 bits of the
+ * stream key (seed, p << 40 | c). */
+#define SIM_ENGINE_MAX_CHUNKS (1ull << 40)
+
 /* Threads beyond this are not started. */
 #define SIM_ENGINE_MAX_THREADS 1024
 

@@ -1,6 +1,7 @@
 /* The threads' scheduler: hands out groups of chunks under one lock and brings their counts
  * back to the ordered sum (engine.h). It knows nothing of links or stages: a worker runs
  * whatever chunk it is given through sim_engine_run_chunk. */
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -116,6 +117,11 @@ int sim_engine_run_point(const sim_engine_config *cfg, unsigned point_index, dou
     if (!p) return sim_error(SIM_ENOMEM, "out of memory");
     point_init(p, cfg, point_index, ebn0_db);
     int threads = cfg->threads < SIM_ENGINE_MAX_THREADS ? cfg->threads : SIM_ENGINE_MAX_THREADS;
+    /* no more threads than groups of chunks the point may take before max_bits */
+    size_t k = ch_modem_bits_per_symbol(sim_chain_modem(cfg->chain));
+    double group_bits = (double)sim_chain_chunk_symbols(cfg->chain) * k * p->group;
+    double groups = ceil((double)cfg->max_bits / group_bits);
+    if (groups < threads) threads = groups < 1 ? 1 : (int)groups;
     int extra = threads > 1 ? threads - 1 : 0;
     pthread_t *tid = malloc((extra > 0 ? extra : 1) * sizeof *tid);
     int started = 0;

@@ -3,7 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-static _Thread_local char last_message[512];
+static _Thread_local char last_message[1280];
 
 const char *sim_strerror(int status)
 {

@@ -113,13 +113,13 @@ sim_stage *sim_stage_mapper(const ch_modem *modem);
 /* Pilot insertion: data symbols and pilots into frames of the pattern (borrowed). */
 sim_stage *sim_stage_pilots(const ch_pilots *pilots);
 
-/* The channel: y = h s + w with h from the fading (config copied; none for AWGN) and
- * w ~ CN(0, n0); with inphase_only, w real N(0, n0/2) (for detectors that set
- * SIM_STAGE_INPHASE_ONLY, over AWGN). NULL with a message on a bad configuration. */
+/* The channel: y = h s + w with h from the fading (config copied, checked by sim_link_check;
+ * none for AWGN) and w ~ CN(0, n0); with inphase_only, w real N(0, n0/2) (for detectors that
+ * set SIM_STAGE_INPHASE_ONLY, over AWGN). NULL when out of memory. */
 sim_stage *sim_stage_channel(const ch_fading_config *fading, int inphase_only);
 
 /* Least squares from pilots: each data symbol gets the gain y_p / CH_PILOT of its frame's pilot
- * (single-carrier block patterns, borrowed). */
+ * (a single-carrier pattern with one pilot a frame, borrowed; NULL for any other). */
 sim_stage *sim_stage_ls(const ch_pilots *pilots);
 
 /* Error counter: information bit errors, modulation symbol errors (decided before decoding) and,

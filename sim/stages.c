@@ -222,6 +222,7 @@ static const sim_stage_ops ls_ops = {"least squares", ls_worker_create, ls_worke
 
 sim_stage *sim_stage_ls(const ch_pilots *pilots)
 {
+    if (ch_pilots_n_freq(pilots) != 1 || ch_pilots_n_pilot(pilots) != 1) return NULL;
     return sim_stage_create(&ls_ops, 0, (void *)pilots);
 }
 

@@ -26,7 +26,7 @@ typedef struct {
     int (*on_row)(void *user, const nn_train_row *row); /* progress, or NULL */
     void *on_row_user;
     volatile sig_atomic_t *stop; /* set asynchronously (Ctrl-C): stop before the next step and
-                                    fail with SIM_TRAIN_STOPPED; may be NULL */
+                                    fail with SIM_EINTERRUPTED; may be NULL */
 } sim_train_config;
 
 /* Trains a receiver for cfg. On success returns SIM_OK and the network and its link metadata
