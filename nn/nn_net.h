@@ -58,7 +58,8 @@ typedef enum {
 /* Layer kinds. The numbers are stored in model files. */
 typedef enum {
     NN_LAYER_DENSE = 1,      /* z = f(z_prev·W + b), W: N_(t-1) × N_t, b: N_t */
-    NN_LAYER_POWER_NORM = 2, /* z = z_prev / sqrt(P): unit mean power of the batch's (I,Q) pairs */
+    NN_LAYER_POWER_NORM = 2, /* z = z_prev / sqrt(P): unit mean power of the batch's (I,Q) pairs
+                                (1/2 per real; an odd width is allowed) */
     NN_LAYER_NOISE = 3,      /* z = z_prev + σ·w, w standard normal from a callback (AWGN) */
     NN_LAYER_LOSS = 4,       /* the loss; the last layer, one output per sample */
     NN_LAYER_CUSTOM = 5,     /* z = g(z_prev, s): forward and backward supplied by the caller

@@ -1,6 +1,7 @@
 /* Average-power normalisation: a transmitter's energy constraint. The layer sees the whole
- * batch x (n samples of W = 2S reals, S pairs (I,Q) each) as one vector of N = nS complex
- * symbols and scales it to unit mean power:
+ * batch x (n samples of W reals) as one vector of N = nW/2 complex symbols, a pair (I,Q) each,
+ * and scales it to unit mean power per pair, 1/2 per real (W may be odd: N is then a half-
+ * integer, and the mean power per real is still 1/2):
  *
  *     P = (1/N) Σ_j x_j²,   s = P^(-1/2),   z_i = s x_i
  *
@@ -21,7 +22,7 @@ static void power_norm_forward(const nn_layer *l, const nn_pass *p, size_t n, co
     double sum = 0.0; /* double: a batch of 10^5 squares loses float digits */
     for (size_t i = 0; i < count; i++)
         sum += (double)x[i] * x[i];
-    double power = sum / (double)(count / 2);
+    double power = sum / ((double)count / 2);
     if (power < 1e-30) power = 1e-30;
     float s = (float)(1.0 / sqrt(power));
     for (size_t i = 0; i < count; i++)
@@ -38,7 +39,7 @@ static void power_norm_backward(const nn_layer *l, const nn_pass *p, size_t n, c
     double dz = 0.0;
     for (size_t i = 0; i < count; i++)
         dz += (double)delta[i] * z[i];
-    float s = p->scratch[0], c = (float)(dz / (double)(count / 2));
+    float s = p->scratch[0], c = (float)(dz / ((double)count / 2));
     for (size_t j = 0; j < count; j++)
         delta_prev[j] = s * (delta[j] - z[j] * c);
 }
@@ -53,10 +54,7 @@ static const nn_layer_ops power_norm_ops = {"power_norm", power_norm_forward, po
 
 int nn_power_norm_setup(nn_layer *l, size_t index)
 {
-    if (l->n_in % 2 != 0)
-        return nn_error(NN_EINVAL,
-                        "nn_net_create: layer %zu (power_norm): width %zu is odd, not (I,Q) pairs",
-                        index, l->n_in);
+    (void)index;
     l->ops = &power_norm_ops;
     l->n_out = l->n_in;
     l->scratch_fixed = 1; /* s */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "e2e.h"
 #include "receiver.h"
 #include "sim_error.h"
 
@@ -18,6 +19,8 @@ struct sim_chain {
     ch_modem *modem;
     ch_pilots *pilots; /* NULL: perfect CSI */
     ch_code *code;     /* NULL: uncoded */
+    sim_e2e *e2e;      /* an end-to-end pair instead of modem, detector and code */
+    char modulation[64];
     sim_stage *stage[MAX_STAGES];
     size_t n_stages;
     size_t first_rx;       /* the first stage after the channel */
@@ -25,7 +28,8 @@ struct sim_chain {
                               its name and sim_chain_detect) */
     sim_stage *decoder;    /* coded links; also in stage[] */
     bool fused;
-    unsigned k;
+    unsigned k;            /* bits a symbol carries (2 for a pair: two reals) */
+    double rate;           /* information per bit carried: code and pilots */
     unsigned code_n, code_k; /* 0 uncoded */
     size_t frame;          /* symbols per pilot frame (1 without pilots) */
     size_t unit_symbols;   /* the least whole number of pilot frames and codewords */
@@ -63,10 +67,25 @@ static bool can_fuse(const sim_chain *c, const sim_stage *det, unsigned options)
            p[1] == -p[0] && cimagf(p[0]) == 0 && crealf(p[0]) > 0;
 }
 
+/* An end-to-end pair: its transmitter and receiver around the channel. */
+static int build_e2e_stages(sim_chain *c)
+{
+    int status = add(c, sim_stage_source());
+    if (!status) status = add(c, sim_e2e_transmitter(c->e2e));
+    if (!status) status = add(c, sim_stage_channel(&c->link.fading, 0));
+    c->first_rx = c->n_stages;
+    c->detector = sim_e2e_receiver(c->e2e);
+    if (!c->detector) return sim_error(SIM_ENOMEM, "out of memory");
+    c->stage[c->n_stages++] = c->detector;
+    if (!status) status = add(c, sim_stage_counter());
+    return status;
+}
+
 /* The stages in their order; the detector is made first, since what it declares decides the
  * others. */
 static int build_stages(sim_chain *c, unsigned options)
 {
+    if (c->e2e) return build_e2e_stages(c);
     sim_stage *det = c->detector = sim_detector_create(&c->link, c->modem, c->pilots);
     if (!det) return SIM_EINVAL;
     bool inphase = (det->flags & SIM_STAGE_INPHASE_ONLY) && c->link.fading.kind == CH_CHAN_AWGN;
@@ -117,13 +136,32 @@ static size_t lcm(size_t a, size_t b)
 static void size_chunks(sim_chain *c)
 {
     size_t per_frame = c->pilots ? ch_pilots_n_data(c->pilots) : 1;
-    size_t data = c->code ? lcm(per_frame, c->code_n / gcd(c->code_n, c->k)) : per_frame;
+    size_t data = c->code_n ? lcm(per_frame, c->code_n / gcd(c->code_n, c->k)) : per_frame;
     c->unit_symbols = data / per_frame * c->frame;
     size_t coherence = c->link.fading.coherence > 1 ? c->link.fading.coherence : 1;
     size_t block = lcm(c->unit_symbols, coherence);
     c->chunk_symbols = (SIM_CHAIN_CHUNK_SYMBOLS + block - 1) / block * block;
     size_t u = c->unit_symbols;
     c->frame_symbols = FRAME_SYMBOLS > u ? FRAME_SYMBOLS / u * u : u;
+}
+
+/* The pair of link->e2e_model: a message of K bits is a codeword of ceil(N/2) symbols, which the
+ * chain treats like a code of 2 ceil(N/2) bits on symbols of 2. A receiver trained without CSI
+ * cannot run over fading. */
+static int load_e2e(sim_chain *c)
+{
+    c->e2e = sim_e2e_load(c->link.e2e_model);
+    if (!c->e2e) return SIM_EMODEL;
+    unsigned s = sim_e2e_symbols(c->e2e), n = sim_e2e_n(c->e2e), k = sim_e2e_k(c->e2e);
+    if (c->link.fading.kind != CH_CHAN_AWGN && sim_e2e_channel(c->e2e) == CH_CHAN_AWGN)
+        return sim_error(SIM_EMODEL, "model '%s' was trained over awgn: its receiver takes no "
+                         "channel state; simulate it over awgn", c->link.e2e_model);
+    c->k = 2;
+    c->code_n = 2 * s, c->code_k = k;
+    c->rate = (double)k / (2 * s);
+    snprintf(c->modulation, sizeof c->modulation, "e2e %s (%u,%u)",
+             sim_e2e_get_mode(c->e2e) == SIM_E2E_BITS ? "constellation" : "block", n, k);
+    return SIM_OK;
 }
 
 sim_chain *sim_chain_create(const sim_link *link, unsigned options)
@@ -137,16 +175,21 @@ sim_chain *sim_chain_create(const sim_link *link, unsigned options)
     sim_chain *c = calloc(1, sizeof *c);
     if (!c) return sim_error(SIM_ENOMEM, "out of memory"), NULL;
     c->link = *link;
-    c->modem = link->mod == CH_MOD_CUSTOM ? ch_modem_load(link->constellation)
-                                          : ch_modem_create(link->mod);
-    if (!c->modem) goto fail_channel;
+    if (link->e2e_model) {
+        if (load_e2e(c) != SIM_OK) goto fail;
+    } else {
+        c->modem = link->mod == CH_MOD_CUSTOM ? ch_modem_load(link->constellation)
+                                              : ch_modem_create(link->mod);
+        if (!c->modem) goto fail_channel;
+        snprintf(c->modulation, sizeof c->modulation, "%s", ch_modem_name(c->modem));
+        c->k = ch_modem_bits_per_symbol(c->modem);
+        c->rate = sim_link_rate(link);
+    }
     if (link->pilot_spacing && !(c->pilots = ch_pilots_create_block(link->pilot_spacing)))
         goto fail_channel;
     if (link->code.name && !(c->code = ch_code_create(link->code.name, link->code.design_ebn0_db)))
         goto fail_channel;
-    c->k = ch_modem_bits_per_symbol(c->modem);
-    c->code_n = c->code ? ch_code_n(c->code) : 0;
-    c->code_k = c->code ? ch_code_k(c->code) : 0;
+    if (c->code) c->code_n = ch_code_n(c->code), c->code_k = ch_code_k(c->code);
     c->frame = c->pilots ? ch_pilots_frame(c->pilots) : 1;
     size_chunks(c);
     if (build_stages(c, options) != SIM_OK) goto fail;
@@ -168,13 +211,21 @@ void sim_chain_destroy(sim_chain *c)
     sim_stage_destroy(c->decoder);
     ch_pilots_destroy(c->pilots);
     ch_code_destroy(c->code);
+    sim_e2e_destroy(c->e2e);
     ch_modem_destroy(c->modem);
     free(c);
 }
 
 const sim_link *sim_chain_link(const sim_chain *c) { return &c->link; }
 const ch_modem *sim_chain_modem(const sim_chain *c) { return c->modem; }
-const char *sim_chain_receiver_name(const sim_chain *c) { return sim_detector_name(c->detector); }
+const char *sim_chain_modulation_name(const sim_chain *c) { return c->modulation; }
+unsigned sim_chain_bits_per_symbol(const sim_chain *c) { return c->k; }
+double sim_chain_info_per_symbol(const sim_chain *c) { return c->k * c->rate; }
+
+const char *sim_chain_receiver_name(const sim_chain *c)
+{
+    return c->e2e ? "e2e receiver" : sim_detector_name(c->detector);
+}
 const ch_code *sim_chain_code(const sim_chain *c) { return c->code; }
 
 const char *sim_chain_decoder_name(const sim_chain *c)
@@ -187,6 +238,7 @@ size_t sim_chain_unit_symbols(const sim_chain *c) { return c->unit_symbols; }
 
 const char *sim_chain_model_meta(const sim_chain *c, const char *key)
 {
+    if (c->e2e) return sim_e2e_meta(c->e2e, key);
     const char *v = sim_detector_model_meta(c->detector, key);
     return v || !c->decoder ? v : sim_decoder_model_meta(c->decoder, key);
 }
@@ -218,11 +270,14 @@ sim_chain_worker *sim_chain_worker_create(const sim_chain *c)
     size_t n = c->frame_symbols, k = c->k;
     w->chain = c;
     w->rng = ch_rng_create(0, 0);
-    bool coded = c->code != NULL;
-    w->bits = alloc_lines(n * k);
+    bool coded = c->code_n != 0;
+    /* information bits: at most a symbol's bits, but for a pair whose K exceeds 2 ceil(N/2) */
+    size_t words = coded ? n * k / c->code_n : 0, info = n * k;
+    if (words * c->code_k > info) info = words * c->code_k;
+    w->bits = alloc_lines(info);
     w->decided = alloc_lines(n * k);
     w->coded = coded ? alloc_lines(n * k) : w->bits;
-    w->decoded = coded ? alloc_lines(n * k) : w->decided;
+    w->decoded = coded ? alloc_lines(info) : w->decided;
     w->failed = alloc_lines(n * k / (coded ? c->code_n : 1) + 1);
     w->y = alloc_lines(n * sizeof *w->y);
     w->x = c->pilots ? alloc_lines(n * sizeof *w->x) : w->y; /* mapped in place without pilots */
@@ -272,10 +327,11 @@ static sim_frame frame_of(sim_chain_worker *w, size_t nsym, sim_counts *counts)
 {
     const sim_chain *c = w->chain;
     size_t ndata = c->pilots ? nsym / c->frame * ch_pilots_n_data(c->pilots) : nsym;
-    size_t nwords = c->code ? ndata * c->k / c->code_n : 0;
+    size_t nwords = c->code_n ? ndata * c->k / c->code_n : 0;
     return (sim_frame){.nsym = nsym, .ndata = ndata, .k = c->k, .nwords = nwords,
                        .code_n = c->code_n, .code_k = c->code_k,
-                       .ninfo = c->code ? nwords * c->code_k : ndata * c->k, .bits = w->bits,
+                       .ninfo = c->code_n ? nwords * c->code_k : ndata * c->k, .bits = w->bits,
+                       .words_are_symbols = c->e2e != NULL,
                        .coded = w->coded, .x = w->x, .s = w->y, .h = w->h, .y = w->y,
                        .n0 = w->n0, .y_data = w->y, .h_data = w->h, .n0_data = w->n0,
                        .llr = w->llr, .decided = w->decided, .decoded = w->decoded,

@@ -44,10 +44,21 @@ sim_chain *sim_chain_create(const sim_link *link, unsigned options);
 /* Frees c; NULL is a no-op. */
 void sim_chain_destroy(sim_chain *c);
 
-/* The link, its modem and its detector's name for reports ("maxlog, LS pilots"). */
+/* The link, its modem (NULL for an end-to-end pair, which maps bits itself) and its detector's
+ * name for reports ("maxlog, LS pilots"). */
 const sim_link *sim_chain_link(const sim_chain *c);
 const ch_modem *sim_chain_modem(const sim_chain *c);
 const char *sim_chain_receiver_name(const sim_chain *c);
+
+/* The modulation's name for reports ("16qam", "custom(f.txt)", "e2e (7,4)"). */
+const char *sim_chain_modulation_name(const sim_chain *c);
+
+/* Bits a symbol on air carries before the code (2 for an end-to-end pair, whose frames the chain
+ * sizes as if a complex symbol held two bits), and the information bits a symbol on air carries
+ * on average: bits times code rate times the pilots' share (K / ceil(N/2) for a pair). With
+ * Es = 1, n0 = 1 / (information bits a symbol Eb/N0). */
+unsigned sim_chain_bits_per_symbol(const sim_chain *c);
+double sim_chain_info_per_symbol(const sim_chain *c);
 
 /* The code (NULL uncoded) and the decoder's name ("ml", "nn (dec.model)"; NULL uncoded). */
 const ch_code *sim_chain_code(const sim_chain *c);

@@ -8,6 +8,7 @@
 #include "chain.h"
 #include "cli.h"
 #include "commands.h"
+#include "e2e.h"
 #include "engine.h"
 #include "link.h"
 #include "sim_error.h"
@@ -33,7 +34,7 @@ static void sim_usage(void)
     puts("  --ebn0 A:STEP:B   Eb/N0 grid in dB (or A:B with step 1, or one value A)");
     sim_link_parser p;
     sim_link_parser_init(&p, SIM_LINK_OPT_CONSTELLATION | SIM_LINK_OPT_CSI | SIM_LINK_OPT_RX |
-                              SIM_LINK_OPT_CODE | SIM_LINK_OPT_DECODER);
+                              SIM_LINK_OPT_CODE | SIM_LINK_OPT_DECODER | SIM_LINK_OPT_E2E);
     sim_link_parser_help(&p);
     puts("  --min-errors N    a point stops after N bit errors (default 100)\n"
          "  --min-block-errors N  with a code, and N block errors too (default 0)\n"
@@ -69,18 +70,31 @@ static int parse_option(sim_options *o, int argc, char **argv, int *i)
     return sim_cli_check_writable("-o", v);
 }
 
+/* The channel an end-to-end pair was trained over, as the parser's channel. */
+static int e2e_channel(sim_options *o)
+{
+    sim_e2e *e = sim_e2e_load(o->parser.link.e2e_model);
+    if (!e) return sim_cli_fail("%s", sim_last_error()), -1;
+    o->parser.link.fading.kind = sim_e2e_channel(e);
+    o->parser.channel_given = true;
+    sim_e2e_destroy(e);
+    return 0;
+}
+
 static int parse_options(sim_options *o, int argc, char **argv)
 {
     *o = (sim_options){.min_errors = 100, .max_bits = 100000000, .seed = 1,
                        .threads = (uint64_t)sim_cli_cores()};
     sim_link_parser_init(&o->parser, SIM_LINK_OPT_CONSTELLATION | SIM_LINK_OPT_CSI |
                                          SIM_LINK_OPT_RX | SIM_LINK_OPT_CODE |
-                                         SIM_LINK_OPT_DECODER);
+                                         SIM_LINK_OPT_DECODER | SIM_LINK_OPT_E2E);
     for (int i = 1; i < argc; i++)
         if (parse_option(o, argc, argv, &i) != 0) return -1;
     if (o->npoints == 0) return sim_cli_fail("sim: --ebn0 is required"), -1;
+    /* a pair's channel is the one it was trained for unless one is given */
+    if (o->parser.link.e2e_model && !o->parser.channel_given && e2e_channel(o) != 0) return -1;
     if (sim_link_parser_finish(&o->parser, &o->link) != 0) return -1;
-    if (o->min_block_errors && !o->link.code.name)
+    if (o->min_block_errors && !o->link.code.name && !o->link.e2e_model)
         return sim_cli_fail("sim: --min-block-errors needs --code"), -1;
     return 0;
 }
@@ -139,7 +153,7 @@ static int write_table(sim_table *t, const sim_options *o, const sim_chain *chai
     size_t chunk = sim_chain_chunk_symbols(chain);
     sim_table_meta_common(t, argc, argv);
     sim_table_meta(t, "seed", "%llu", (unsigned long long)o->seed);
-    sim_link_write_meta(link, ch_modem_name(sim_chain_modem(chain)),
+    sim_link_write_meta(link, sim_chain_modulation_name(chain),
                         sim_chain_receiver_name(chain), t);
     if (o->min_block_errors)
         sim_table_meta(t, "stop rule", "%llu bit errors and %llu block errors, or %llu bits per "
@@ -162,7 +176,7 @@ static int write_table(sim_table *t, const sim_options *o, const sim_chain *chai
         sim_table_meta(t, "confidence", "ber_lo, ber_hi: 95%% Clopper-Pearson interval");
     if (stopped) sim_table_meta(t, "stopped", "%s", stopped);
     FILE *out = sim_table_stream(t);
-    bool coded = link->code.name != NULL;
+    bool coded = link->code.name != NULL || link->e2e_model != NULL;
     fputs("ebn0_db\tesn0_db\tbits\tbit_errors\tber\tber_lo\tber_hi\tsymbols\tsymbol_errors\tser",
           out);
     fputs(coded ? "\tblocks\tblock_errors\tbler\tbler_lo\tbler_hi\n" : "\n", out);

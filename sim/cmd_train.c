@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "e2e.h"
 #include "link.h"
 #include "sim_error.h"
 #include "train.h"
@@ -19,6 +20,8 @@ typedef struct {
     sim_link link;
     double ebn0_lo, ebn0_hi;
     bool ebn0_given, quiet, hidden_given, lr_given;
+    bool e2e, e2e_bits;          /* --e2e N,K or --e2e-constellation M */
+    unsigned e2e_n, e2e_k;
     const char *output, *log;
     uint64_t hidden[MAX_HIDDEN];
     size_t n_hidden;
@@ -49,7 +52,33 @@ static void train_usage(void)
          "                    decoders 0.004)\n"
          "  --seed S          seed of the initial weights and the pairs (default 1)\n"
          "  --log FILE        the learning curve (step, train_loss, val_loss, lr) as a table\n"
+         "  --e2e N,K         an end-to-end pair instead: K bits -> N real channel uses -> the\n"
+         "                    channel (awgn, or rayleigh with CSI) -> K bits, trained through the\n"
+         "                    channel as a layer (N <= 16, K <= 8; default 20000 steps)\n"
+         "  --e2e-constellation M  M learned points (one complex symbol) and a bitwise demapper\n"
          "  --quiet           no progress on stderr");
+}
+
+/* --e2e N,K (block: N reals, K bits) or --e2e-constellation M (M points, a power of two). */
+static int parse_e2e(train_options *o, const char *opt, const char *v)
+{
+    uint64_t nk[2];
+    size_t count;
+    if (o->e2e) return sim_cli_fail("train: one of --e2e and --e2e-constellation, once"), -1;
+    o->e2e = true;
+    if (strcmp(opt, "--e2e") == 0) {
+        if (sim_cli_list(opt, v, 2, 1, 64, nk, &count) != 0) return -1;
+        if (count != 2) return sim_cli_fail("--e2e: '%s' is not N,K", v), -1;
+        o->e2e_n = (unsigned)nk[0], o->e2e_k = (unsigned)nk[1];
+        return 0;
+    }
+    uint64_t m;
+    if (sim_cli_u64(opt, v, 2, 1u << SIM_E2E_MAX_K, &m) != 0) return -1;
+    if (m & (m - 1)) return sim_cli_fail("%s: %s points is not a power of two", opt, v), -1;
+    o->e2e_bits = true;
+    o->e2e_n = 2;
+    for (o->e2e_k = 0; (1ull << o->e2e_k) < m; o->e2e_k++) continue;
+    return 0;
 }
 
 static int parse_option(train_options *o, int argc, char **argv, int *i)
@@ -58,7 +87,8 @@ static int parse_option(train_options *o, int argc, char **argv, int *i)
     int status = sim_link_parse(&o->parser, argc, argv, i);
     if (status <= 0) return status;
     static const char *const valued[] = {"--ebn0", "-o", "--log", "--hidden", "--steps",
-                                         "--batch", "--seed", "--lr", NULL};
+                                         "--batch", "--seed", "--lr", "--e2e",
+                                         "--e2e-constellation", NULL};
     if (strcmp(opt, "--quiet") == 0) return o->quiet = true, 0;
     if (!sim_cli_is_one_of(opt, valued))
         return sim_cli_fail("train: unknown option '%s'", opt), -1;
@@ -68,6 +98,8 @@ static int parse_option(train_options *o, int argc, char **argv, int *i)
         return sim_cli_range(opt, v, -20, 60, &o->ebn0_lo, &o->ebn0_hi);
     }
     if (strcmp(opt, "-o") == 0) return o->output = v, sim_cli_check_writable(opt, v);
+    if (strcmp(opt, "--e2e") == 0 || strcmp(opt, "--e2e-constellation") == 0)
+        return parse_e2e(o, opt, v);
     if (strcmp(opt, "--log") == 0) return o->log = v, sim_cli_check_writable(opt, v);
     if (strcmp(opt, "--hidden") == 0)
         return o->hidden_given = true,
@@ -82,6 +114,30 @@ static int parse_option(train_options *o, int argc, char **argv, int *i)
         return sim_cli_fail("--lr: '%s' must be in (0, 1)", v), -1;
     }
     return sim_cli_fail("train: unknown option '%s'", opt), -1;
+}
+
+/* An end-to-end pair is its own modulation, code and receiver; its channel awgn (the default) or
+ * fast rayleigh with CSI. */
+static int check_e2e_options(train_options *o)
+{
+    const sim_link_parser *p = &o->parser;
+    if (p->mod_given || p->link.constellation || p->link.code.name || p->rx_given || p->pilots)
+        return sim_cli_fail("train: --e2e and --e2e-constellation learn their own modulation, "
+                            "code and receiver: no --mod, --constellation, --code, --rx or --csi"),
+               -1;
+    ch_chan_kind c = p->link.fading.kind;
+    if ((c != CH_CHAN_AWGN && c != CH_CHAN_RAYLEIGH) || p->coherence_given || p->doppler_given)
+        return sim_cli_fail("train: an end-to-end channel is awgn or fast rayleigh (with CSI)"),
+               -1;
+    if (!o->hidden_given) {
+        /* the receiver: one layer of 4M for messages (O'Shea and Hoydis use M), two of 64 for a
+         * bitwise demapper */
+        size_t m = (size_t)1 << (o->e2e_k < 16 ? o->e2e_k : 0);
+        o->hidden[0] = o->e2e_bits ? 64 : 4 * m;
+        o->hidden[1] = 64;
+        o->n_hidden = o->e2e_bits ? 2 : 1;
+    }
+    return 0;
 }
 
 static int parse_options(train_options *o, int argc, char **argv)
@@ -100,6 +156,7 @@ static int parse_options(train_options *o, int argc, char **argv)
     if (o->log && strcmp(o->output, o->log) == 0)
         return sim_cli_fail("train: -o and --log are the same file '%s'", o->log), -1;
     const sim_link *l = &o->parser.link;
+    if (o->e2e) return check_e2e_options(o);
     if (l->constellation && !l->code.name)
         return sim_cli_fail("train: --constellation: learned receivers are for the built-in "
                             "--mod only"), -1;
@@ -143,11 +200,39 @@ static uint64_t default_steps(const sim_link *link)
     return link->mod == CH_MOD_64QAM ? 30000 : link->mod == CH_MOD_256QAM ? 60000 : 10000;
 }
 
+/* Trains an end-to-end pair and saves it. */
+static int train_e2e(train_options *o)
+{
+    size_t hidden[SIM_TRAIN_MAX_HIDDEN];
+    for (size_t i = 0; i < o->n_hidden; i++) hidden[i] = (size_t)o->hidden[i];
+    sim_e2e_config cfg = {
+        .mode = o->e2e_bits ? SIM_E2E_BITS : SIM_E2E_BLOCK, .n = o->e2e_n, .k = o->e2e_k,
+        .channel = o->parser.link.fading.kind, .ebn0_lo = o->ebn0_lo, .ebn0_hi = o->ebn0_hi,
+        .hidden = hidden, .n_hidden = o->n_hidden, .steps = o->steps ? o->steps : 20000,
+        .batch = o->batch, .seed = o->seed, .lr = o->lr, .log = o->log,
+        .on_row = o->quiet ? NULL : print_row, .on_row_user = o, .stop = &sim_cli_interrupted,
+    };
+    o->steps = cfg.steps;
+    if (sim_e2e_check(&cfg) != SIM_OK) return sim_cli_fail("train: %s", sim_last_error());
+    sim_e2e *e;
+    sim_cli_catch_interrupts();
+    int status = sim_e2e_train(&cfg, &e);
+    sim_cli_release_interrupts();
+    if (status == SIM_EINTERRUPTED) return sim_cli_fail("%s", sim_last_error()), SIM_EXIT_INTERRUPTED;
+    if (status != SIM_OK) return sim_cli_fail("%s", sim_last_error());
+    status = sim_e2e_save(e, o->output);
+    sim_e2e_destroy(e);
+    if (status != SIM_OK) return sim_cli_fail("train: %s", sim_last_error());
+    if (!o->quiet) fprintf(stderr, "bersim: model written to %s\n", o->output);
+    return 0;
+}
+
 int sim_cmd_train(int argc, char **argv)
 {
     if (sim_cli_wants_help(argc, argv)) return train_usage(), 0;
     static train_options o;
     if (parse_options(&o, argc, argv) != 0) return SIM_EXIT_USAGE;
+    if (o.e2e) return train_e2e(&o);
     if (o.steps == 0) o.steps = default_steps(&o.link);
     size_t hidden[SIM_TRAIN_MAX_HIDDEN];
     for (size_t i = 0; i < o.n_hidden; i++) hidden[i] = (size_t)o.hidden[i];

@@ -1,12 +1,13 @@
 /* The pure pieces of the engine: points, the chunk runner, the stop rule and the ordered sum. */
 #include "engine.h"
 
+#include <math.h>
 #include <string.h>
 
 sim_point sim_point_make(const sim_chain *c, uint64_t seed, unsigned index, double ebn0_db)
 {
-    unsigned k = ch_modem_bits_per_symbol(sim_chain_modem(c));
-    double n0 = ch_n0_from_ebn0(ebn0_db, k, sim_link_rate(sim_chain_link(c)));
+    /* Es = 1 a symbol: n0 = 1 / (information bits a symbol Eb/N0) */
+    double n0 = pow(10.0, -ebn0_db / 10) / sim_chain_info_per_symbol(c);
     return (sim_point){.seed = seed, .index = index, .ebn0_db = ebn0_db, .n0 = (float)n0};
 }
 
@@ -35,11 +36,10 @@ bool sim_stop_reached(const sim_stop_rule *rule, const sim_counts *sum)
 void sim_ordered_sum_init(sim_ordered_sum *s, const sim_chain *c, const sim_point *p,
                           const sim_stop_rule *rule)
 {
-    unsigned k = ch_modem_bits_per_symbol(sim_chain_modem(c));
     memset(s, 0, sizeof *s);
     s->rule = *rule;
     s->total.ebn0_db = p->ebn0_db;
-    s->total.esn0_db = ch_esn0_from_ebn0(p->ebn0_db, k, sim_link_rate(sim_chain_link(c)));
+    s->total.esn0_db = p->ebn0_db + 10 * log10(sim_chain_info_per_symbol(c));
 }
 
 bool sim_ordered_sum_has_room(const sim_ordered_sum *s, uint64_t chunk)

@@ -74,8 +74,21 @@ static int check_code(const sim_link *link)
     return status;
 }
 
+/* An end-to-end pair stands for modulation, code and receiver, with perfect CSI. */
+static int check_e2e(const sim_link *link)
+{
+    if (link->code.name || link->pilot_spacing || link->model || link->rx == SIM_RX_NN)
+        return sim_error(SIM_EINVAL, "an end-to-end pair is its own code and receiver: no code, "
+                         "pilots or other model with it");
+    ch_fading *probe = ch_fading_create(&link->fading);
+    if (!probe) return sim_error(SIM_EINVAL, "%s", ch_last_error());
+    ch_fading_destroy(probe);
+    return SIM_OK;
+}
+
 int sim_link_check(const sim_link *link)
 {
+    if (link->e2e_model) return check_e2e(link);
     const ch_fading_config *f = &link->fading;
     ch_fading *probe = ch_fading_create(f);
     if (!probe) return sim_error(SIM_EINVAL, "%s", ch_last_error());
@@ -150,6 +163,7 @@ void sim_link_write_meta(const sim_link *link, const char *modulation, const cha
     if (link->pilot_spacing)
         sim_table_meta(t, "pilots", "one every %u symbols, no CSI; Eb/N0 counts the pilot energy "
                        "(Es/N0 = Eb/N0 k (N-1)/N)", link->pilot_spacing);
+    if (link->e2e_model) sim_table_meta(t, "e2e", "the learned pair of %s", link->e2e_model);
     if (link->code.name) {
         unsigned n, k;
         char dec[32];

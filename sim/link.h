@@ -49,6 +49,8 @@ typedef struct {
                                   is given h (ch_pilots_create_block) */
     ch_fading_config fading;   /* the channel: AWGN or flat fading; with pilots over block
                                   fading its coherence is N, over Doppler fading 1 */
+    const char *e2e_model;     /* an end-to-end pair (e2e.h) instead of modulation, code and
+                                  receiver (borrowed), or NULL */
     sim_rx_kind rx;            /* the receiver (detector or demapper) */
     const char *model;         /* the model file of the learned stage, SIM_RX_NN or SIM_DEC_NN
                                   (borrowed; one learned stage a link) */
@@ -107,6 +109,8 @@ enum {
     SIM_LINK_OPT_RX = 4,            /* --rx R, --model FILE */
     SIM_LINK_OPT_CODE = 8,          /* --code C, --design-snr DB */
     SIM_LINK_OPT_DECODER = 16,      /* --decoder D (with --model FILE for nn) */
+    SIM_LINK_OPT_E2E = 32,          /* --e2e-model FILE (then --mod is not needed, --channel
+                                       comes from the model unless given) */
 };
 
 /* A link being parsed from options, with what was given. */

@@ -39,6 +39,9 @@ void sim_link_parser_help(const sim_link_parser *p)
              "                    --model); default ml for k <= 12, else sc for polar codes");
     if (p->accepts & (SIM_LINK_OPT_RX | SIM_LINK_OPT_DECODER))
         puts("  --model FILE      the learned receiver's or decoder's model (bersim train)");
+    if (p->accepts & SIM_LINK_OPT_E2E)
+        puts("  --e2e-model FILE  an end-to-end pair (train --e2e, --e2e-constellation) instead of\n"
+             "                    --mod, --code and --rx; --channel from the model unless given");
 }
 
 static int parse_mod(sim_link_parser *p, const char *v)
@@ -92,6 +95,7 @@ static int parse_value(sim_link_parser *p, const char *opt, const char *v)
     }
     if (strcmp(opt, "--model") == 0) return p->link.model = v, 0;
     if (strcmp(opt, "--code") == 0) return p->link.code.name = v, 0;
+    if (strcmp(opt, "--e2e-model") == 0) return p->link.e2e_model = v, 0;
     if (strcmp(opt, "--design-snr") == 0) {
         p->design_given = true;
         return sim_cli_double(opt, v, &p->link.code.design_ebn0_db);
@@ -117,7 +121,8 @@ int sim_link_parse(sim_link_parser *p, int argc, char **argv, int *i)
                    {"--doppler", 0}, {"--constellation", SIM_LINK_OPT_CONSTELLATION},
                    {"--csi", SIM_LINK_OPT_CSI}, {"--rx", SIM_LINK_OPT_RX},
                    {"--model", 0}, {"--code", SIM_LINK_OPT_CODE},
-                   {"--design-snr", SIM_LINK_OPT_CODE}, {"--decoder", SIM_LINK_OPT_DECODER}};
+                   {"--design-snr", SIM_LINK_OPT_CODE}, {"--decoder", SIM_LINK_OPT_DECODER},
+                   {"--e2e-model", SIM_LINK_OPT_E2E}};
     const char *opt = argv[*i];
     for (size_t j = 0; j < sizeof options / sizeof options[0]; j++) {
         if (strcmp(opt, options[j].name) != 0) continue;
@@ -161,9 +166,26 @@ static void default_decoder(sim_link_parser *p)
                                                                             : SIM_DEC_HARD;
 }
 
+/* An end-to-end pair: its own modulation, code and receiver. */
+static int check_e2e_options(const sim_link_parser *p)
+{
+    const sim_link *l = &p->link;
+    if (p->mod_given || l->constellation || l->code.name || p->rx_given || l->model || p->pilots)
+        return sim_cli_fail("--e2e-model is its own modulation, code and receiver: no --mod, "
+                            "--constellation, --code, --rx, --model or --csi pilot with it"), -1;
+    if (p->k_given && l->fading.kind != CH_CHAN_RICIAN)
+        return sim_cli_fail("--k-factor applies to --channel rician only"), -1;
+    if (l->fading.kind == CH_CHAN_RICIAN && !p->k_given)
+        return sim_cli_fail("--channel rician needs --k-factor K"), -1;
+    if (p->doppler_given && p->coherence_given)
+        return sim_cli_fail("--doppler and --coherence exclude each other"), -1;
+    return 0;
+}
+
 /* The option combinations that make no link, each named. */
 static int check_options(const sim_link_parser *p)
 {
+    if (p->link.e2e_model) return check_e2e_options(p);
     const ch_fading_config *f = &p->link.fading;
     if (!p->mod_given && !p->link.constellation) return sim_cli_fail("--mod is required"), -1;
     if (p->mod_given && p->link.constellation)

@@ -101,7 +101,7 @@ static void point_init(point_run *p, const sim_engine_config *cfg, unsigned poin
     sim_stop_rule rule = sim_stop_rule_make(c, cfg->min_errors, cfg->min_block_errors,
                                             cfg->max_bits);
     sim_ordered_sum_init(&p->sum, c, &p->point, &rule);
-    size_t k = ch_modem_bits_per_symbol(sim_chain_modem(c));
+    size_t k = sim_chain_bits_per_symbol(c);
     size_t chunk_bits = sim_chain_chunk_symbols(c) * k;
     p->group = chunk_bits >= GROUP_BITS ? 1 : (unsigned)(GROUP_BITS / chunk_bits);
     if (p->group > MAX_GROUP) p->group = MAX_GROUP;
@@ -118,7 +118,7 @@ int sim_engine_run_point(const sim_engine_config *cfg, unsigned point_index, dou
     point_init(p, cfg, point_index, ebn0_db);
     int threads = cfg->threads < SIM_ENGINE_MAX_THREADS ? cfg->threads : SIM_ENGINE_MAX_THREADS;
     /* no more threads than groups of chunks the point may take before max_bits */
-    size_t k = ch_modem_bits_per_symbol(sim_chain_modem(cfg->chain));
+    size_t k = sim_chain_bits_per_symbol(cfg->chain);
     double group_bits = (double)sim_chain_chunk_symbols(cfg->chain) * k * p->group;
     double groups = ceil((double)cfg->max_bits / group_bits);
     if (groups < threads) threads = groups < 1 ? 1 : (int)groups;

@@ -38,6 +38,7 @@ typedef struct {
     size_t nwords; /* codewords (0 uncoded) of code_n bits carrying code_k information bits */
     unsigned code_n, code_k;
     size_t ninfo;     /* information bits: nwords code_k, or ndata k uncoded */
+    bool words_are_symbols; /* an end-to-end pair: its messages are the counted symbols */
     uint8_t *bits;    /* [ninfo] the information bits sent (source) */
     uint8_t *coded;   /* [ndata k] the bits mapped (encoder; bits itself uncoded) */
     float complex *x; /* [ndata] the data symbols (mapper) */

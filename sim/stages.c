@@ -268,7 +268,8 @@ static void count_symbols(size_t n, unsigned k, const uint8_t *tx, const uint8_t
 static void count_coded(const sim_frame *f, sim_counts *c)
 {
     uint64_t raw_bits = 0, blocks = 0;
-    count_symbols(f->ndata, f->k, f->coded, f->decided, &raw_bits, &c->symbol_errors);
+    if (!f->words_are_symbols)
+        count_symbols(f->ndata, f->k, f->coded, f->decided, &raw_bits, &c->symbol_errors);
     for (size_t w = 0; w < f->nwords; w++) {
         const uint8_t *u = f->bits + w * f->code_k, *d = f->decoded + w * f->code_k;
         uint32_t wrong = 0;
@@ -278,6 +279,7 @@ static void count_coded(const sim_frame *f, sim_counts *c)
     }
     c->block_errors += blocks;
     c->blocks += f->nwords;
+    if (f->words_are_symbols) c->symbol_errors += blocks;
 }
 
 static void counter_run(const sim_stage *st, void *w, ch_rng *r, sim_frame *f)
@@ -289,7 +291,7 @@ static void counter_run(const sim_stage *st, void *w, ch_rng *r, sim_frame *f)
     else
         count_symbols(f->ndata, f->k, f->bits, f->decided, &c->bit_errors, &c->symbol_errors);
     c->bits += f->ninfo;
-    c->symbols += f->ndata;
+    c->symbols += f->words_are_symbols ? f->nwords : f->ndata;
 }
 
 static const sim_stage_ops counter_ops = {"error counter", NULL, NULL, NULL, counter_run, NULL};

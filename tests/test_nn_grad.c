@@ -183,7 +183,7 @@ static double ref_loss(size_t n_layers, const nn_layer_spec *specs, size_t n_in,
             double sum = 0.0;
             for (size_t i = 0; i < count; i++)
                 sum += cur[i] * cur[i];
-            double scale = 1.0 / sqrt(sum / (double)(count / 2));
+            double scale = 1.0 / sqrt(sum / ((double)count / 2));
             for (size_t i = 0; i < count; i++)
                 next[i] = scale * cur[i];
         } else if (s->kind == NN_LAYER_NOISE) {
@@ -392,6 +392,11 @@ static void test_power_norm(void **state)
                               LOSS(NN_LOSS_SOFTMAX_CE)};
     r = run_check(5, 4, inside, 10, 301, NULL);
     expect_pass(&r, "power_norm inside");
+    /* an odd width: 7 real channel uses a message */
+    nn_layer_spec odd[] = {DENSE(7, NN_ACT_IDENTITY), {.kind = NN_LAYER_POWER_NORM},
+                           DENSE(4, NN_ACT_IDENTITY), LOSS(NN_LOSS_SOFTMAX_CE)};
+    r = run_check(16, 4, odd, 9, 302, NULL);
+    expect_pass(&r, "power_norm, odd width");
 }
 
 static void test_noise(void **state)

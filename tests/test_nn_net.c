@@ -82,8 +82,8 @@ static void test_create_errors(void **state)
     expect_create_fails(&ok, 3, loss_middle, "must be the last layer");
     nn_layer_spec loss_kind[] = {DENSE(2, NN_ACT_RELU), LOSS((nn_loss)9)};
     expect_create_fails(&ok, 2, loss_kind, "unknown loss 9");
-    nn_layer_spec odd[] = {{.kind = NN_LAYER_POWER_NORM}};
-    expect_create_fails(&ok, 1, odd, "width 3 is odd");
+    nn_layer_spec custom[] = {{.kind = NN_LAYER_CUSTOM}};
+    expect_create_fails(&ok, 1, custom, "no forward or backward");
     nn_layer_spec sigma[] = {{.kind = NN_LAYER_NOISE, .sigma = -0.5f}};
     expect_create_fails(&ok, 1, sigma, "sigma=-0.5");
     sigma[0].sigma = NAN;
