@@ -341,6 +341,37 @@ static int place_entries(const char *path, const load_entry *e, unsigned n, ch_m
     return CH_OK;
 }
 
+ch_modem *ch_modem_from_points(unsigned order, const float complex *points, const char *name)
+{
+    const char *fn = "ch_modem_from_points";
+    if (order < 2 || order > CH_MODEM_MAX_ORDER || (order & (order - 1)) || !points || !name)
+        return ch_error(CH_EINVAL, "%s: %u points, not a power of two from 2 to %d", fn, order,
+                        CH_MODEM_MAX_ORDER), NULL;
+    double energy = 0;
+    for (unsigned i = 0; i < order; i++) {
+        double re = crealf(points[i]), im = cimagf(points[i]);
+        if (!isfinite(re) || !isfinite(im))
+            return ch_error(CH_EINVAL, "%s: point %u is not finite", fn, i), NULL;
+        energy += re * re + im * im;
+    }
+    if (!(energy > 0)) return ch_error(CH_EINVAL, "%s: every point is 0", fn), NULL;
+    ch_modem *m = modem_alloc(CH_MOD_CUSTOM, order);
+    if (!m || !(m->name = malloc(strlen(name) + 1))) {
+        ch_modem_destroy(m);
+        return ch_error(CH_ENOMEM, "%s: out of memory", fn), NULL;
+    }
+    strcpy(m->name, name);
+    float unit = (float)sqrt(order / energy);
+    for (unsigned i = 0; i < order; i++) m->points[i] = points[i] * unit;
+    for (unsigned a = 0; a < order; a++)
+        for (unsigned b = a + 1; b < order; b++)
+            if (m->points[a] == m->points[b]) {
+                ch_modem_destroy(m);
+                return ch_error(CH_EINVAL, "%s: points %u and %u coincide", fn, a, b), NULL;
+            }
+    return m;
+}
+
 ch_modem *ch_modem_load(const char *path)
 {
     load_entry *e = NULL;

@@ -47,6 +47,11 @@ ch_modem *ch_modem_create(ch_mod_kind kind);
  * the file, line and fault otherwise. */
 ch_modem *ch_modem_load(const char *path);
 
+/* A custom constellation of `order` points (a power of two from 2 to CH_MODEM_MAX_ORDER), point i
+ * labelled i, scaled to unit average energy, named `name` (copied). NULL with a message for
+ * points that are not finite, all zero or not distinct, or when out of memory. */
+ch_modem *ch_modem_from_points(unsigned order, const float complex *points, const char *name);
+
 /* Frees m; ch_modem_destroy(NULL) is a no-op. */
 void ch_modem_destroy(ch_modem *m);
 

@@ -8,5 +8,6 @@ int sim_cmd_sim(int argc, char **argv);
 int sim_cmd_theory(int argc, char **argv);
 int sim_cmd_demo(int argc, char **argv);
 int sim_cmd_train(int argc, char **argv);
+int sim_cmd_export(int argc, char **argv);
 
 #endif

@@ -93,6 +93,14 @@ const float *sim_e2e_codebook(const sim_e2e *e);
 sim_stage *sim_e2e_transmitter(const sim_e2e *e);
 sim_stage *sim_e2e_receiver(const sim_e2e *e);
 
+/* Bitwise mutual information, in bits a symbol, of a learned constellation and its demapper (e,
+ * bits mode; over its training channel, with CSI) or of a modem's points with exact log-MAP LLRs
+ * over AWGN (e NULL), at Es/N0 = esn0_db: sum over the K bits of
+ * 1 - E log2(1 + e^(-s llr)), s = +1 for a 0 sent, from nsym symbols of stream (seed, 11).
+ * SIM_OK or SIM_ENOMEM. */
+int sim_bmi(const sim_e2e *e, const ch_modem *modem, double esn0_db, size_t nsym, uint64_t seed,
+            double *bmi);
+
 /* Complex symbols a message takes: ceil(N/2). */
 unsigned sim_e2e_symbols(const sim_e2e *e);
 

@@ -20,6 +20,7 @@ static const command commands[] = {
     {"sim", sim_cmd_sim, "Monte Carlo BER/SER sweep over Eb/N0, written as a table"},
     {"theory", sim_cmd_theory, "exact BER/SER over Eb/N0, in the same table layout"},
     {"train", sim_cmd_train, "train a neural receiver on fresh channel pairs"},
+    {"export", sim_cmd_export, "the codebook of an end-to-end pair as a table"},
     {"bench", sim_cmd_bench, "throughput of the standard chains, one line each"},
 };
 enum { NCOMMANDS = sizeof commands / sizeof commands[0] };
