@@ -199,7 +199,9 @@ static int run_init(run *r, const sim_e2e_config *cfg)
     r->side = malloc(b * sw * sizeof *r->side);
     r->vx = malloc(v * m * sizeof *r->vx), r->vy = malloc(v * n_out * sizeof *r->vy);
     r->vside = malloc(v * sw * sizeof *r->vside), r->vnoise = malloc(v * cfg->n * sizeof(float));
-    r->rows = malloc((cfg->steps / 20 + 2) * sizeof *r->rows);
+    /* a row every max(1, steps/20) steps, at step 0 and after the last */
+    size_t every = cfg->steps / 20 ? cfg->steps / 20 : 1;
+    r->rows = malloc((cfg->steps / every + 2) * sizeof *r->rows);
     if (!r->opt || !r->samples.rng || !r->samples.h || !r->x || !r->y || !r->side || !r->vx ||
         !r->vy || !r->vside || !r->vnoise || !r->rows)
         return sim_error(SIM_ENOMEM, "e2e: out of memory");

@@ -108,9 +108,40 @@ expect_usage "--csi pilot" sim --mod qpsk --channel rayleigh --csi pilot --ebn0 
 expect_ok sim --mod qpsk --channel rayleigh --coherence 8 --csi pilot --ebn0 5 --max-bits 1e5 --quiet
 expect_ok sim --mod qpsk --channel rayleigh --doppler 0.01 --coherence 8 --csi pilot --ebn0 5 --max-bits 1e5 --quiet
 expect_usage "--csi pilot" sim --mod qpsk --channel rayleigh --doppler 0.01 --csi pilot --ebn0 5
+# Codes, learned decoders, end-to-end pairs.
+cl=(--mod bpsk --channel awgn --ebn0 5)
+expect_usage "'turbo'" sim "${cl[@]}" --code turbo
+expect_usage "polar:12,6" sim "${cl[@]}" --code polar:12,6
+expect_usage "k <= 12" sim "${cl[@]}" --code polar:64,32 --decoder ml
+expect_usage "polar codes only" sim "${cl[@]}" --code hamming74 --decoder sc
+expect_usage "syndrome table" sim "${cl[@]}" --code polar:1024,512 --decoder hard
+expect_usage "'viterbi'" sim "${cl[@]}" --code hamming74 --decoder viterbi
+expect_usage "--decoder needs --code" sim "${cl[@]}" --decoder ml
+expect_usage "--min-block-errors needs --code" sim "${cl[@]}" --min-block-errors 10
+expect_usage "--design-snr" sim "${cl[@]}" --code hamming74 --design-snr 3
+expect_usage "--decoder nn needs --model" sim "${cl[@]}" --code hamming74 --decoder nn
+expect_ok train --code hamming74 "${tl[@]}" -o "$dir/h74.model" --steps 40 --quiet
+expect_usage "code hamming74, not golay24" sim "${cl[@]}" --code golay24 --decoder nn --model "$dir/h74.model"
+expect_usage "detector, not a decoder" sim "${cl[@]}" --code hamming74 --decoder nn --model "$dir/q.model"
+expect_usage "not a detector" sim --mod qpsk --channel awgn --ebn0 5 --rx nn --model "$dir/h74.model"
+expect_ok sim "${cl[@]}" --code hamming74 --decoder nn --model "$dir/h74.model" --max-bits 1e5 --quiet
+expect_usage "N=20" train --e2e 20,4 --ebn0 0:8 -o "$dir/ae"
+expect_usage "K=9" train --e2e 4,9 --ebn0 0:8 -o "$dir/ae"
+expect_usage "--e2e" train --e2e 7 --ebn0 0:8 -o "$dir/ae"
+expect_usage "even" train --e2e 7,4 --channel rayleigh --ebn0 0:8 -o "$dir/ae"
+expect_usage "power of two" train --e2e-constellation 12 --ebn0 0:8 -o "$dir/ae"
+expect_usage "--mod" train --e2e 7,4 --mod qpsk --ebn0 0:8 -o "$dir/ae"
+expect_ok train --e2e 7,4 --ebn0 0:8 -o "$dir/ae.model" --steps 40 --quiet
+expect_usage "--e2e-model" sim --e2e-model "$dir/ae.model" --mod bpsk --ebn0 5
+expect_usage "not an end-to-end pair" sim --e2e-model "$dir/q.model" --ebn0 5
+expect_usage "trained over awgn" sim --e2e-model "$dir/ae.model" --channel rayleigh --ebn0 5
+expect_ok sim --e2e-model "$dir/ae.model" --ebn0 5 --max-bits 1e5 --quiet
+expect_ok export --e2e-model "$dir/ae.model" -o "$dir/points.tsv"
+expect_usage "not an end-to-end pair" export --e2e-model "$dir/q.model"
+expect_usage "--e2e-model" export -o "$dir/x.tsv"
 expect_usage "'nope'" bench --only nope
 expect_usage "--threads" bench --threads 0
-[ -z "$(ls "$dir" | grep -v -e three.txt -e err -e '\.model$')" ] && ok || bad "files left behind: $(ls "$dir")"
+[ -z "$(ls "$dir" | grep -v -e three.txt -e err -e points.tsv -e '\.model$')" ] && ok || bad "files left behind: $(ls "$dir")"
 
 # A good run writes a table with metadata, header and one row per point.
 "$bersim" sim "${link[@]}" --ebn0 0:2:4 --max-bits 1e5 --quiet -o "$dir/t.tsv" 2>"$dir/err" \

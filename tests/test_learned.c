@@ -234,6 +234,46 @@ static void test_pilot_window_follows_doppler(void **state)
     sim_chain_destroy(ls);
 }
 
+/* A learned decoder of Hamming (7,4) over BPSK/AWGN: after 8000 steps its block error rate at
+ * 5 dB is within 1.3 times block ML's on the same seed (0.1 dB there) and its BER within 1.3 times
+ * bitwise MAP's, far below hard decoding's. */
+static void test_learned_decoder(void **state)
+{
+    (void)state;
+    char path[300];
+    snprintf(path, sizeof path, "%s/dec.model", model_dir);
+    sim_link link = {.mod = CH_MOD_BPSK, .fading = awgn, .rx = SIM_RX_MAXLOG,
+                     .code = {.name = "hamming74", .decoder = SIM_DEC_NN}};
+    size_t hidden[] = {128, 64, 32};
+    sim_train_config cfg = {.link = &link, .ebn0_lo = 0, .ebn0_hi = 8, .hidden = hidden,
+                            .n_hidden = 3, .steps = 8000, .batch = 512, .seed = 2385,
+                            .lr = 0.004};
+    nn_net *net;
+    nn_meta *meta;
+    if (sim_train(&cfg, &net, &meta) != SIM_OK) fail_msg("%s", sim_last_error());
+    assert_int_equal(nn_model_save(path, net, meta), 0);
+    nn_net_destroy(net);
+    nn_meta_destroy(meta);
+    link.model = path;
+    sim_counts c[3];
+    const sim_dec_kind kinds[3] = {SIM_DEC_NN, SIM_DEC_ML, SIM_DEC_MAP};
+    for (int i = 0; i < 3; i++) {
+        link.code.decoder = kinds[i];
+        link.model = kinds[i] == SIM_DEC_NN ? path : NULL;
+        sim_chain *ch = test_chain(link, 0);
+        sim_engine_config ec = {.chain = ch, .seed = 5, .min_errors = 3000,
+                                .min_block_errors = 1500, .max_bits = 1ull << 40, .threads = 2};
+        assert_int_equal(sim_engine_run_point(&ec, 0, 5.0, &c[i]), SIM_OK);
+        sim_chain_destroy(ch);
+    }
+    double bler[3], ber[3];
+    for (int i = 0; i < 3; i++)
+        bler[i] = (double)c[i].block_errors / c[i].blocks, ber[i] = (double)c[i].bit_errors / c[i].bits;
+    print_message("  5 dB: nn BLER %.3e BER %.3e; ML BLER %.3e; MAP BER %.3e\n", bler[0], ber[0],
+                  bler[1], ber[2]);
+    assert_true(bler[0] < 1.3 * bler[1] && ber[0] < 1.3 * ber[2]);
+}
+
 static void expect_refused(ch_mod_kind mod, ch_fading_config fading, unsigned spacing,
                            const char *model, const char *word)
 {
@@ -281,9 +321,9 @@ static int make_dir(void **state)
 static int remove_dir(void **state)
 {
     (void)state;
-    const char *names[] = {"q16.model", "p16.model", "d4.model", "flipped.model"};
+    const char *names[] = {"q16.model", "p16.model", "d4.model", "flipped.model", "dec.model"};
     char path[300];
-    for (size_t i = 0; i < 4; i++) {
+    for (size_t i = 0; i < 5; i++) {
         snprintf(path, sizeof path, "%s/%s", model_dir, names[i]);
         unlink(path);
     }
@@ -298,6 +338,7 @@ int main(void)
         cmocka_unit_test(test_pilot_detector_near_map),
         cmocka_unit_test(test_pilot_window_follows_doppler),
         cmocka_unit_test(test_model_mismatch_and_damage),
+        cmocka_unit_test(test_learned_decoder),
     };
     return cmocka_run_group_tests(tests, make_dir, remove_dir);
 }
