@@ -5,8 +5,9 @@
 #   out          output file; its extension picks the terminal: .png, .svg or .pdf
 #   fmt          (optional) png, svg or pdf, overriding the extension
 #   plot_title   (optional) title of the figure
+#   metric       (optional) ber (default) or bler: which rate to draw
 #   ns, S[ns], ST[ns]   simulated tables and their key titles
-#   nt, T[nt], TT[nt]   theory tables and their key titles
+#   nt, T[nt], TT[nt], TC[nt]   theory tables, their key titles and the column to draw
 # scripts/plot.sh fills these from the tables' metadata; use it rather than this script alone.
 
 if (!exists("out")) out = "ber.png"
@@ -14,6 +15,7 @@ if (!exists("ns")) ns = 0
 if (!exists("nt")) nt = 0
 if (!exists("fmt")) fmt = out[strlen(out) - 2:strlen(out)]
 if (!exists("plot_title")) plot_title = "Bit error rate"
+if (!exists("metric")) metric = "ber"
 
 if (fmt eq "png") {
     set terminal pngcairo size 960, 700 enhanced font "sans,11"
@@ -37,7 +39,7 @@ set logscale y
 set format y "10^{%L}"
 set grid xtics ytics mytics
 set xlabel "E_b/N_0 (dB)"
-set ylabel "Bit error rate"
+set ylabel (metric eq "bler" ? "Block error rate" : "Bit error rate")
 set title plot_title noenhanced
 set key bottom left box opaque noenhanced
 set mytics 10
@@ -48,8 +50,11 @@ set offsets 0.5, 0.5, 0, 0
 # Zero counts have no place on a log axis.
 positive(v) = v > 0 ? v : NaN
 
-sims = "for [i=1:ns] S[i] using 'ebn0_db':(positive(column('ber'))):(positive(column('ber_lo'))):(column('ber_hi')) with yerrorbars pointtype (4 + 2 * (i - 1)) pointsize 1.2 linetype i title ST[i]"
-theories = "for [i=1:nt] T[i] using 'ebn0_db':(positive(column('ber'))) with lines linewidth 2 linetype (ns + i) dashtype 1+i title TT[i]"
+lo = metric . "_lo"
+hi = metric . "_hi"
+sims = "for [i=1:ns] S[i] using 'ebn0_db':(positive(column(metric))):(positive(column(lo))):(column(hi)) with yerrorbars pointtype (4 + 2 * (i - 1)) pointsize 1.2 linetype i title ST[i]"
+if (!exists("TC")) { array TC[nt > 0 ? nt : 1]; do for [i=1:(nt > 0 ? nt : 1)] { TC[i] = "ber" } }
+theories = "for [i=1:nt] T[i] using 'ebn0_db':(positive(column(TC[i]))) with lines linewidth 2 linetype (ns + i) dashtype 1+i title TT[i]"
 # An empty iteration still trips gnuplot 5.4, so only the non-empty groups are plotted.
 if (ns > 0 && nt > 0) { eval "plot " . sims . ", " . theories }
 if (ns > 0 && nt == 0) { eval "plot " . sims }

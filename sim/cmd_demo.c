@@ -2,6 +2,7 @@
  * fading with CSI, simulates it beside max-log and exact log-MAP, computes theory, and writes
  * the tables, the learning curve and two figures (gnuplot). */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -26,7 +27,8 @@ extern char **environ;
 typedef struct {
     const char *dir;
     const char *threads;
-    char paths[8][4096]; /* model, curve, theory, maxlog, exact, nn, ber figure, curve figure */
+    bool autoencoder; /* --study autoencoder */
+    char paths[12][4096]; /* the files of the study: file_names or ae_names */
 } demo_options;
 
 enum { MODEL, CURVE, THEORY, MAXLOG, EXACT, NN, BER_FIG, CURVE_FIG };
@@ -34,13 +36,24 @@ static const char *const file_names[] = {"nn16qam.model", "learning_curve.tsv", 
                                          "maxlog.tsv", "exact.tsv", "nn.tsv", "ber.png",
                                          "learning_curve.png"};
 
+/* The autoencoder study's files. */
+enum { AE_MODEL, AE_CURVE, AE_SIM, AE_HARD, AE_ML, AE_THEORY, AE_BLER_FIG, C16_MODEL, C16_POINTS,
+       C16_FIG };
+static const char *const ae_names[] = {"ae74.model", "ae74_learning_curve.tsv", "ae74.tsv",
+                                       "hamming74_hard.tsv", "hamming74_ml.tsv",
+                                       "hamming74_theory.tsv", "bler.png", "c16.model",
+                                       "c16_points.tsv", "constellation.png"};
+
 static void demo_usage(void)
 {
-    puts("usage: bersim demo [-o DIR] [--threads T]\n\n"
+    puts("usage: bersim demo [-o DIR] [--threads T] [--study autoencoder]\n\n"
          "The default study: trains a neural demapper for 16-QAM over fast Rayleigh fading with\n"
          "perfect CSI, simulates it beside the max-log and exact log-MAP demappers, computes\n"
          "theory, and writes the tables, the model, the learning curve and two figures\n"
-         "(gnuplot) into DIR (default results/).");
+         "(gnuplot) into DIR (default results/).\n\n"
+         "--study autoencoder: trains a (7,4) transmitter-receiver pair through AWGN, simulates\n"
+         "it beside Hamming (7,4) with hard and soft ML decoding and their theory, and learns a\n"
+         "16-point constellation; figures of the block error rates and of the constellation.");
 }
 
 /* Runs a subcommand in this process with the words given, NULL-terminated. */
@@ -57,12 +70,17 @@ static int parse_options(demo_options *o, int argc, char **argv)
     o->threads = NULL;
     for (int i = 1; i < argc; i++) {
         const char *opt = argv[i];
-        if (strcmp(opt, "-o") != 0 && strcmp(opt, "--threads") != 0)
+        if (strcmp(opt, "-o") != 0 && strcmp(opt, "--threads") != 0 &&
+            strcmp(opt, "--study") != 0)
             return sim_cli_fail("demo: unknown option '%s'", opt), -1;
         const char *v = sim_cli_value(argc, argv, &i);
         uint64_t t;
         if (!v) return -1;
-        if (strcmp(opt, "-o") == 0)
+        if (strcmp(opt, "--study") == 0) {
+            if (strcmp(v, "autoencoder") != 0 && strcmp(v, "default") != 0)
+                return sim_cli_fail("--study: '%s' is not default or autoencoder", v), -1;
+            o->autoencoder = strcmp(v, "autoencoder") == 0;
+        } else if (strcmp(opt, "-o") == 0)
             o->dir = v;
         else if (sim_cli_u64(opt, v, 1, 1024, &t) == 0)
             o->threads = v;
@@ -72,8 +90,11 @@ static int parse_options(demo_options *o, int argc, char **argv)
     if (strlen(o->dir) > 3000) return sim_cli_fail("demo: -o '%s' is too long", o->dir), -1;
     if (mkdir(o->dir, 0777) != 0 && errno != EEXIST)
         return sim_cli_fail("demo: cannot make directory '%s': %s", o->dir, strerror(errno)), -1;
-    for (size_t i = 0; i < sizeof file_names / sizeof file_names[0]; i++)
-        snprintf(o->paths[i], sizeof o->paths[i], "%s/%s", o->dir, file_names[i]);
+    const char *const *names = o->autoencoder ? ae_names : file_names;
+    size_t count = o->autoencoder ? sizeof ae_names / sizeof *ae_names
+                                  : sizeof file_names / sizeof *file_names;
+    for (size_t i = 0; i < count; i++)
+        snprintf(o->paths[i], sizeof o->paths[i], "%s/%s", o->dir, names[i]);
     return 0;
 }
 
@@ -139,11 +160,105 @@ static int plot(demo_options *o)
     return spawn_quietly(ber) | spawn_quietly(curve);
 }
 
+/* Simulates one link of the autoencoder study over 0..8 dB into table. */
+static int ae_simulate(demo_options *o, char **link, int table)
+{
+    char *words[24] = {"sim"};
+    int n = 1;
+    for (; link[n - 1]; n++) words[n] = link[n - 1];
+    char *tail[] = {"--ebn0", "0:1:8", "--min-errors", "1000", "--min-block-errors", "500",
+                    "--max-bits", "4e7", "-o", o->paths[table], "--quiet", NULL};
+    for (int i = 0; tail[i]; i++) words[n++] = tail[i];
+    if (o->threads) words[n++] = "--threads", words[n++] = (char *)o->threads;
+    words[n] = NULL;
+    return run(sim_cmd_sim, words);
+}
+
+/* The block error rate of a table at Eb/N0 = 6 dB, or -1. */
+static double bler_at_6(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char line[1024];
+    double v = -1;
+    while (f && fgets(line, sizeof line, f)) {
+        double e, cols[13];
+        if (line[0] == '#' || sscanf(line, "%lf", &e) != 1 || e != 6) continue;
+        char *at = line;
+        for (int i = 0; i < 13; i++) cols[i] = strtod(at, &at);
+        v = cols[12];
+    }
+    if (f) fclose(f);
+    return v;
+}
+
+static int autoencoder_study(demo_options *o)
+{
+    char *train74[] = {"train", "--e2e", "7,4", "--ebn0", "4:8", "--steps", "40000", "-o",
+                       o->paths[AE_MODEL],
+                       "--log", o->paths[AE_CURVE], "--quiet", NULL};
+    char *ae[] = {"--e2e-model", o->paths[AE_MODEL], NULL};
+    char *hard[] = {"--mod", "bpsk", "--channel", "awgn", "--code", "hamming74", "--decoder",
+                    "hard", NULL};
+    char *ml[] = {"--mod", "bpsk", "--channel", "awgn", "--code", "hamming74", "--decoder", "ml",
+                  NULL};
+    char *theory[] = {"theory", "--mod", "bpsk", "--channel", "awgn", "--code", "hamming74",
+                      "--decoder", "hard", "--ebn0", "0:0.25:8", "-o", o->paths[AE_THEORY],
+                      NULL};
+    char *train16[] = {"train", "--e2e-constellation", "16", "--ebn0", "2:6", "-o",
+                       o->paths[C16_MODEL], "--quiet", NULL};
+    char *export16[] = {"export", "--e2e-model", o->paths[C16_MODEL], "--esn0", "10", "-o",
+                        o->paths[C16_POINTS], NULL};
+    fprintf(stderr, "demo: training the (7,4) autoencoder, simulating it and Hamming (7,4)\n");
+    int status = run(sim_cmd_train, train74);
+    if (!status) status = ae_simulate(o, ae, AE_SIM);
+    if (!status) status = ae_simulate(o, hard, AE_HARD);
+    if (!status) status = ae_simulate(o, ml, AE_ML);
+    if (!status) status = run(sim_cmd_theory, theory);
+    fprintf(stderr, "demo: learning a 16-point constellation\n");
+    if (!status) status = run(sim_cmd_train, train16);
+    if (!status) status = run(sim_cmd_export, export16);
+    if (status) return status;
+    return 0;
+}
+
+static int plot_autoencoder(demo_options *o)
+{
+    const char *scripts = getenv("BERSIM_SCRIPTS") ? getenv("BERSIM_SCRIPTS") : BERSIM_SCRIPTS_DIR;
+    char plot_sh[4096], gp[4096], vars[2 * 8200 + 64], in[8200], out[8200];
+    snprintf(plot_sh, sizeof plot_sh, "%s/plot.sh", scripts);
+    snprintf(gp, sizeof gp, "%s/constellation.gp", scripts);
+    char *bler[] = {"bash", plot_sh, "-m", "bler", "-o", o->paths[AE_BLER_FIG], "-t",
+                    "bersim demo: a learned (7,4) pair against Hamming (7,4), BPSK over AWGN",
+                    o->paths[AE_SIM], o->paths[AE_ML], o->paths[AE_HARD], o->paths[AE_THEORY],
+                    NULL};
+    gnuplot_quote(o->paths[C16_POINTS], in, sizeof in);
+    gnuplot_quote(o->paths[C16_FIG], out, sizeof out);
+    snprintf(vars, sizeof vars, "in=%s; out=%s; plot_title='Learned 16-point constellation'", in,
+             out);
+    char *scatter[] = {"gnuplot", "-e", vars, gp, NULL};
+    return spawn_quietly(bler) | spawn_quietly(scatter);
+}
+
 int sim_cmd_demo(int argc, char **argv)
 {
     if (sim_cli_wants_help(argc, argv)) return demo_usage(), 0;
     static demo_options o;
     if (parse_options(&o, argc, argv) != 0) return SIM_EXIT_USAGE;
+    if (o.autoencoder) {
+        int status = autoencoder_study(&o);
+        if (status) return status;
+        if (plot_autoencoder(&o) != 0) {
+            fprintf(stderr, "bersim: demo: the figures could not be drawn (is gnuplot "
+                            "installed?)\n");
+            return 1;
+        }
+        printf("block error rate at 6 dB: autoencoder %.3g, Hamming (7,4) soft ML %.3g, hard "
+               "%.3g\ntables:  %s %s %s %s %s\nfigures: %s %s\n", bler_at_6(o.paths[AE_SIM]),
+               bler_at_6(o.paths[AE_ML]), bler_at_6(o.paths[AE_HARD]), o.paths[AE_SIM],
+               o.paths[AE_ML], o.paths[AE_HARD], o.paths[AE_THEORY], o.paths[C16_POINTS],
+               o.paths[AE_BLER_FIG], o.paths[C16_FIG]);
+        return 0;
+    }
     char *theory[] = {"theory", DEMO_LINK, "--ebn0", "0:0.5:30", "-o", o.paths[THEORY], NULL};
     int status = run(sim_cmd_theory, theory);
     if (status == 0) status = train(&o);
