@@ -58,8 +58,33 @@ static void golay_rows(ch_code *c)
             if (i != col && (c->gen[i] >> col & 1)) c->gen[i] ^= c->gen[col];
 }
 
+/* The butterflies of spans 1, 2 and 4 within each 8 bytes, as one 64-bit word: byte i of a
+ * little-endian word is bits 8i..8i+7, so x[i] ^= x[i + s] for the first half of each 2s block is
+ * w ^= (w >> 8s) & mask. The spans from 8 on are whole bytes apart and vectorise as they are. */
+static void polar_transform_words(unsigned n, uint8_t *x)
+{
+    static const uint64_t mask[3] = {0x00FF00FF00FF00FFull, 0x0000FFFF0000FFFFull,
+                                     0x00000000FFFFFFFFull};
+    for (unsigned i = 0; i < n; i += 8) {
+        uint64_t w;
+        memcpy(&w, x + i, 8);
+        for (unsigned l = 0; l < 3; l++) w ^= (w >> (8u << l)) & mask[l];
+        memcpy(x + i, &w, 8);
+    }
+    for (unsigned s = 8; s < n; s *= 2)
+        for (unsigned b = 0; b < n; b += 2 * s)
+            for (unsigned i = b; i < b + s; i++) x[i] ^= x[i + s];
+}
+
 void code_polar_transform(unsigned n, uint8_t *x)
 {
+    uint16_t probe = 1;
+    uint8_t little;
+    memcpy(&little, &probe, 1);
+    if (n >= 8 && little) {
+        polar_transform_words(n, x);
+        return;
+    }
     for (unsigned s = 1; s < n; s *= 2)
         for (unsigned b = 0; b < n; b += 2 * s)
             for (unsigned i = b; i < b + s; i++) x[i] ^= x[i + s];
@@ -251,13 +276,26 @@ static int build_table(ch_code *c)
 
 /* ---- public ------------------------------------------------------------------------------- */
 
+/* The codebook as bytes, for encoding by one look-up. */
+static int build_words(ch_code *c)
+{
+    if (!c->gen || c->k > CH_CODE_CODEBOOK_MAX_K) return CH_OK;
+    c->words = malloc(((size_t)1 << c->k) * c->n);
+    if (!c->words) return CH_ENOMEM;
+    for (uint32_t msg = 0; msg < 1u << c->k; msg++) {
+        uint64_t x = code_word_of(c, msg);
+        for (unsigned i = 0; i < c->n; i++) c->words[(size_t)msg * c->n + i] = x >> i & 1;
+    }
+    return CH_OK;
+}
+
 ch_code *ch_code_create(const char *name, double design_snr_db)
 {
     if (!name) return ch_error(CH_EINVAL, "ch_code_create: no name"), NULL;
     ch_code *c = create_named(name, design_snr_db);
     if (!c) return NULL;
     c->dmin = ch_code_min_distance(c);
-    if (build_table(c) != CH_OK) {
+    if (build_table(c) != CH_OK || build_words(c) != CH_OK) {
         ch_code_destroy(c);
         return ch_error(CH_ENOMEM, "ch_code_create: out of memory"), NULL;
     }
@@ -272,6 +310,7 @@ void ch_code_destroy(ch_code *c)
     free(c->gen);
     free(c->hcol);
     free(c->table);
+    free(c->words);
     free(c);
 }
 
@@ -289,6 +328,12 @@ void ch_code_encode(const ch_code *c, size_t nwords, const uint8_t *u, uint8_t *
     for (size_t w = 0; w < nwords; w++) {
         const uint8_t *uw = u + w * k;
         uint8_t *xw = x + w * n;
+        if (c->words) {
+            uint32_t msg = 0;
+            for (unsigned j = 0; j < k; j++) msg = msg << 1 | uw[j];
+            memcpy(xw, c->words + (size_t)msg * n, n);
+            continue;
+        }
         if (c->polar) {
             memset(xw, 0, n);
             for (unsigned a = 0; a < k; a++) xw[c->info[a]] = uw[a];

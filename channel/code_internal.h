@@ -25,6 +25,8 @@ struct ch_code {
     uint64_t *table;     /* 2^(n-k) coset leaders of weight <= t, CODE_NO_LEADER elsewhere */
     int t;               /* hard radius, -1 without a table */
     unsigned dmin;
+    uint8_t *words;      /* k <= CH_CODE_CODEBOOK_MAX_K and n <= CODE_MASK_MAX_N: the 2^k
+                            codewords as bytes, row msg the codeword of message index msg */
 };
 
 #define CODE_NO_LEADER UINT64_MAX

@@ -50,13 +50,24 @@ static int build_codebook(ch_decoder *d)
     d->codebook = malloc(words * c->n * sizeof *d->codebook);
     d->message = malloc(words * c->k);
     d->lanes = malloc(c->n * DEC_GROUP * sizeof *d->lanes);
-    if (d->kind == CH_DEC_MAP) d->metric = malloc(words * DEC_GROUP * sizeof *d->metric);
+    /* ml of n <= 16 splits the codeword in halves (ml_split): per message the sign pattern of
+     * each half, and room for the sums of both halves' patterns */
+    unsigned h1 = (c->n + 1) / 2;
+    bool split = d->kind == CH_DEC_ML && c->n > 7 && c->n <= 16;
+    size_t cells = d->kind == CH_DEC_MAP ? words : split ? (1u << h1) + (1u << (c->n - h1)) : 0;
+    if (cells) d->metric = malloc(cells * DEC_GROUP * sizeof *d->metric);
+    if (split) d->half = malloc(2 * words * sizeof *d->half);
+    if ((cells && !d->metric) || (split && !d->half)) return CH_ENOMEM;
     if (!d->codebook || !d->message || !d->lanes || (d->kind == CH_DEC_MAP && !d->metric))
         return CH_ENOMEM;
     for (uint32_t msg = 0; msg < words; msg++) {
         for (unsigned j = 0; j < c->k; j++) d->message[msg * c->k + j] = msg >> (c->k - 1 - j) & 1;
         uint64_t x = code_word_of(c, msg);
         for (unsigned i = 0; i < c->n; i++) d->codebook[msg * c->n + i] = x >> i & 1 ? -1.0f : 1.0f;
+        if (split) {
+            d->half[2 * msg] = (uint16_t)(x & ((1u << h1) - 1));
+            d->half[2 * msg + 1] = (uint16_t)(x >> h1);
+        }
     }
     return CH_OK;
 }
@@ -90,6 +101,7 @@ void ch_decoder_destroy(ch_decoder *d)
     free(d->message);
     free(d->lanes);
     free(d->metric);
+    free(d->half);
     polar_sc_destroy(d->sc);
     polar_scl_destroy(d->scl);
     free(d);
@@ -137,12 +149,31 @@ static inline void correlate(unsigned n, const float *signs, const float *lanes,
         for (size_t g = 0; g < DEC_GROUP; g++) m[g] += signs[i] * lanes[i * DEC_GROUP + g];
 }
 
-/* ML of one group of up to DEC_GROUP blocks already in lanes; n is a constant in each case of
- * decode_ml's switch, so the loops over the positions unroll and every lane array stays in
- * vector registers. */
-static inline __attribute__((always_inline)) void ml_group(const float *codebook, unsigned n,
-                                                           uint32_t words, const float *lanes,
-                                                           uint32_t *arg)
+/* The information bits of m decided message indices into u[m k]; a constant k in each case, so
+ * the copy is a move, not a call. */
+static void copy_messages(const ch_decoder *d, size_t m, const uint32_t *arg, uint8_t *u)
+{
+    unsigned k = d->code->k;
+    const uint8_t *msg = d->message;
+    switch (k) {
+    case 4:
+        for (size_t g = 0; g < m; g++) memcpy(u + g * 4, msg + (size_t)arg[g] * 4, 4);
+        break;
+    case 8:
+        for (size_t g = 0; g < m; g++) memcpy(u + g * 8, msg + (size_t)arg[g] * 8, 8);
+        break;
+    default:
+        for (size_t g = 0; g < m; g++) memcpy(u + g * k, msg + (size_t)arg[g] * k, k);
+        break;
+    }
+}
+
+/* Correlation ML of one group of DEC_GROUP blocks already in lanes: every codeword's
+ * sum_i (1 - 2 x_i) llr_i, the best kept per lane (ties to the lower message index). n is a
+ * constant in each case of the caller's switch, so the loops unroll. */
+static inline __attribute__((always_inline)) void ml_correlate(const float *codebook, unsigned n,
+                                                               uint32_t words,
+                                                               const float *lanes, uint32_t *arg)
 {
     float best[DEC_GROUP], metric[DEC_GROUP];
     correlate(n, codebook, lanes, best);
@@ -150,8 +181,49 @@ static inline __attribute__((always_inline)) void ml_group(const float *codebook
     for (uint32_t msg = 1; msg < words; msg++) {
         correlate(n, codebook + (size_t)msg * n, lanes, metric);
         for (size_t g = 0; g < DEC_GROUP; g++) {
-            bool better = metric[g] > best[g]; /* ties to the lower message index */
+            bool better = metric[g] > best[g];
             best[g] = better ? metric[g] : best[g];
+            arg[g] = better ? msg : arg[g];
+        }
+    }
+}
+
+/* The sums sum_i (1 - 2 b_i) llr_i over h positions (lanes of rows first..first+h) for every
+ * sign pattern b of them, into s[2^h][DEC_GROUP]: each pattern from a smaller one less twice one
+ * LLR, 2^h - 1 vector operations. */
+static void half_sums(unsigned h, const float *lanes, float *s)
+{
+    for (size_t g = 0; g < DEC_GROUP; g++) {
+        float sum = 0;
+        for (unsigned i = 0; i < h; i++) sum += lanes[i * DEC_GROUP + g];
+        s[g] = sum;
+    }
+    for (unsigned i = 0; i < h; i++)
+        for (uint32_t p = 0; p < 1u << i; p++)
+            for (size_t g = 0; g < DEC_GROUP; g++)
+                s[(p | 1u << i) * DEC_GROUP + g] = s[p * DEC_GROUP + g] - 2 * lanes[i * DEC_GROUP + g];
+}
+
+/* Split ML: a codeword's correlation is the sum of its first half's and its second half's, each
+ * one of at most 2^h sign patterns whose sums half_sums makes once; then each codeword costs one
+ * add and a compare. For n <= 16 this is a few times fewer operations than correlating each
+ * codeword whole. */
+static void ml_split(const ch_decoder *d, const float *lanes, uint32_t *arg)
+{
+    const ch_code *c = d->code;
+    unsigned h1 = (c->n + 1) / 2;
+    float *s1 = d->metric, *s2 = d->metric + ((size_t)DEC_GROUP << h1);
+    half_sums(h1, lanes, s1);
+    half_sums(c->n - h1, lanes + h1 * DEC_GROUP, s2);
+    float best[DEC_GROUP];
+    for (size_t g = 0; g < DEC_GROUP; g++) best[g] = -INFINITY, arg[g] = 0;
+    for (uint32_t msg = 0; msg < 1u << c->k; msg++) {
+        const float *a = s1 + (size_t)d->half[2 * msg] * DEC_GROUP;
+        const float *b = s2 + (size_t)d->half[2 * msg + 1] * DEC_GROUP;
+        for (size_t g = 0; g < DEC_GROUP; g++) {
+            float m = a[g] + b[g];
+            bool better = m > best[g];
+            best[g] = better ? m : best[g];
             arg[g] = better ? msg : arg[g];
         }
     }
@@ -160,27 +232,21 @@ static inline __attribute__((always_inline)) void ml_group(const float *codebook
 static void decode_ml(ch_decoder *d, size_t nwords, const float *llr, uint8_t *u)
 {
     const ch_code *c = d->code;
-    uint32_t words = 1u << c->k;
     for (size_t w0 = 0; w0 < nwords; w0 += DEC_GROUP) {
         size_t m = nwords - w0 < DEC_GROUP ? nwords - w0 : DEC_GROUP;
         uint32_t arg[DEC_GROUP];
         const float *l = llr + w0 * c->n;
-        switch (c->n) {
-        case 7:
+        if (c->n == 7) {
             to_lanes(7, m, l, d->lanes);
-            ml_group(d->codebook, 7, words, d->lanes, arg);
-            break;
-        case 16:
-            to_lanes(16, m, l, d->lanes);
-            ml_group(d->codebook, 16, words, d->lanes, arg);
-            break;
-        default:
+            ml_correlate(d->codebook, 7, 1u << c->k, d->lanes, arg);
+        } else if (d->half) {
             to_lanes(c->n, m, l, d->lanes);
-            ml_group(d->codebook, c->n, words, d->lanes, arg);
-            break;
+            ml_split(d, d->lanes, arg);
+        } else {
+            to_lanes(c->n, m, l, d->lanes);
+            ml_correlate(d->codebook, c->n, 1u << c->k, d->lanes, arg);
         }
-        for (size_t g = 0; g < m; g++)
-            memcpy(u + (w0 + g) * c->k, d->message + (size_t)arg[g] * c->k, c->k);
+        copy_messages(d, m, arg, u + w0 * c->k);
     }
 }
 

@@ -17,8 +17,9 @@ struct ch_decoder {
     size_t max_words;
     float *codebook; /* ml, map: 2^k rows of n signs 1 - 2 x_i */
     uint8_t *message; /* ml, map: 2^k rows of the k information bits of each message index */
+    uint16_t *half;   /* ml of n <= 16: per message the sign patterns of its codeword's halves */
     float *lanes;    /* ml, map: n x DEC_GROUP transposed LLRs */
-    float *metric;   /* map: 2^k x DEC_GROUP */
+    float *metric;   /* map: 2^k x DEC_GROUP; ml of n <= 16: both halves' pattern sums */
     polar_sc *sc;
     polar_scl *scl;
 };

@@ -104,6 +104,61 @@ static double nn_decode_polar16(double min_seconds, int threads)
     return rate;
 }
 
+/* The same coded BPSK/AWGN link as a bare loop, without the engine: bits, encoder, BPSK, in-phase
+ * noise, max-log LLRs, decoder, error count, a frame of whole codewords at a time, calling the
+ * functions the chain's stages call. The engine's overhead is the difference. */
+static double bare_coded_rate(const char *code, ch_decoder_kind kind, double ebn0_db,
+                              double min_seconds)
+{
+    enum { FRAME = 4096 };
+    ch_code *c = ch_code_create(code, CH_CODE_DESIGN_EBN0_DB);
+    ch_modem *m = ch_modem_create(CH_MOD_BPSK);
+    size_t n = c ? ch_code_n(c) : 1, k = c ? ch_code_k(c) : 1, words = FRAME / n;
+    ch_decoder *d = c ? ch_decoder_create(c, kind, 1, words) : NULL;
+    ch_rng *r = ch_rng_create(2385, 12);
+    static uint8_t u[FRAME], x[FRAME], dec[FRAME];
+    static float complex y[FRAME];
+    static float w[FRAME], n0v[FRAME], llr[FRAME];
+    double rate = -1;
+    if (c && m && d && r) {
+        float n0 = (float)ch_n0_from_ebn0(ebn0_db, 1, ch_code_rate(c)), s = sqrtf(n0 / 2);
+        for (size_t i = 0; i < FRAME; i++) n0v[i] = n0;
+        uint64_t bits = 0, errors = 0;
+        double t0 = sim_bench_now(), elapsed;
+        do {
+            ch_rng_bits(r, words * k, u);
+            ch_code_encode(c, words, u, x);
+            ch_modem_map(m, words * n, x, y);
+            ch_rng_gauss(r, words * n, s, w);
+            for (size_t i = 0; i < words * n; i++) y[i] += w[i];
+            ch_modem_demap_maxlog(m, words * n, y, NULL, n0v, llr);
+            ch_decoder_run(d, words, llr, dec, NULL, NULL);
+            for (size_t i = 0; i < words * k; i++) errors += u[i] ^ dec[i];
+            bits += words * k;
+            elapsed = sim_bench_now() - t0;
+        } while (elapsed < min_seconds);
+        sim_bench_sink((double)errors);
+        rate = (double)bits / elapsed;
+    }
+    ch_rng_destroy(r);
+    ch_decoder_destroy(d);
+    ch_modem_destroy(m);
+    ch_code_destroy(c);
+    return rate;
+}
+
+static double coded_h74_bare(double min_seconds, int threads)
+{
+    (void)threads;
+    return bare_coded_rate("hamming74", CH_DEC_ML, 4.0, min_seconds);
+}
+
+static double coded_polar_sc_bare(double min_seconds, int threads)
+{
+    (void)threads;
+    return bare_coded_rate("polar:1024,512", CH_DEC_SC, 2.0, min_seconds);
+}
+
 /* Information bits per second of a coded BPSK/AWGN link through the engine, one thread. */
 static double coded_engine_rate(const char *code, sim_dec_kind dec, double ebn0_db,
                                 double min_seconds)
@@ -150,7 +205,9 @@ const sim_bench_figure sim_bench_code_figures[] = {
     {"code_ml_h74", "bit/s", code_ml_h74},
     {"polar_sc_1024", "bit/s", polar_sc_1024},
     {"nn_decode_polar16", "word/s", nn_decode_polar16},
+    {"coded_h74_bare", "bit/s", coded_h74_bare},
     {"sim_code_ml_h74", "bit/s", sim_code_ml_h74},
+    {"coded_polar_sc_bare", "bit/s", coded_polar_sc_bare},
     {"sim_polar_sc_1024", "bit/s", sim_polar_sc_1024},
     {NULL, NULL, NULL},
 };
