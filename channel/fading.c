@@ -2,6 +2,8 @@
  * gains. See fading.h for the contract and fading_jakes.h for the sum-of-sinusoids model. */
 #include "fading.h"
 
+#include "ch_complex.h"
+
 #include <assert.h>
 #include <math.h>
 #include <stdlib.h>

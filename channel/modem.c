@@ -9,6 +9,8 @@
  * M points with |y - h s|^2 itself. */
 #include "modem.h"
 
+#include "ch_complex.h"
+
 #include <errno.h>
 #include <float.h>
 #include <math.h>

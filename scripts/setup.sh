@@ -3,8 +3,8 @@
 set -euo pipefail
 # build-essential brings the C library headers, which --no-install-recommends would leave out of
 # gcc; fonts-liberation is what gnuplot's cairo terminals draw text with.
-packages=(build-essential cmake pkg-config libfftw3-dev libgsl-dev libcmocka-dev libopenblas-dev
-          gnuplot-nox fonts-liberation)
+packages=(build-essential clang cmake pkg-config libfftw3-dev libgsl-dev libcmocka-dev
+          libopenblas-dev gnuplot-nox fonts-liberation)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

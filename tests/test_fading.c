@@ -5,6 +5,8 @@
  * over many independent samples; standard errors computed in double). */
 #include "test_util.h"
 
+#include "ch_complex.h"
+
 #include <stdlib.h>
 #include <string.h>
 

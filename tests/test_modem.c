@@ -3,6 +3,8 @@
  * files (valid and every kind of bad one), and the name parser. */
 #include "test_util.h"
 
+#include "ch_complex.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
