@@ -6,6 +6,7 @@
 #include "e2e.h"
 #include "receiver.h"
 #include "sim_error.h"
+#include "stages_ofdm.h"
 
 /* Symbols per frame of the hot loop: the frame's arrays stay in L1/L2 cache. */
 #define FRAME_SYMBOLS 4096
@@ -58,6 +59,14 @@ static int add(sim_chain *c, sim_stage *st)
     return SIM_OK;
 }
 
+/* A stage whose maker reported its own error. */
+static int add_made(sim_chain *c, sim_stage *st)
+{
+    if (!st) return SIM_EINVAL;
+    c->stage[c->n_stages++] = st;
+    return SIM_OK;
+}
+
 /* BPSK with points +-x0, x0 > 0, over AWGN, and a detector deciding on Re(y) alone. */
 static bool can_fuse(const sim_chain *c, const sim_stage *det, unsigned options)
 {
@@ -100,9 +109,13 @@ static int build_stages(sim_chain *c, unsigned options)
     if (!status && c->code) status = add(c, sim_stage_encoder(c->code));
     if (!status) status = add(c, sim_stage_mapper(c->modem));
     if (!status && c->pilots) status = add(c, sim_stage_pilots(c->pilots));
-    if (!status) status = add(c, sim_stage_channel(&c->link.fading, inphase));
+    bool ofdm = c->link.ofdm.n != 0;
+    if (!status && ofdm) status = add_made(c, sim_stage_ofdm_channel(&c->link));
+    if (!status && !ofdm) status = add(c, sim_stage_channel(&c->link.fading, inphase));
     c->first_rx = c->n_stages;
-    if (!status && c->pilots && (det->flags & SIM_STAGE_COHERENT))
+    if (!status && ofdm && (det->flags & SIM_STAGE_COHERENT))
+        status = add_made(c, sim_stage_ofdm_est(&c->link, c->pilots));
+    if (!status && !ofdm && c->pilots && (det->flags & SIM_STAGE_COHERENT))
         status = add(c, sim_stage_ls(c->pilots));
     c->stage[c->n_stages++] = det;
     if (options & SIM_CHAIN_TO_DETECTOR) return status;
@@ -187,6 +200,7 @@ sim_chain *sim_chain_create(const sim_link *link, unsigned options)
     }
     if (link->pilot_spacing && !(c->pilots = ch_pilots_create_block(link->pilot_spacing)))
         goto fail_channel;
+    if (link->ofdm.n && !(c->pilots = sim_link_ofdm_pilots(link))) goto fail;
     if (link->code.name && !(c->code = ch_code_create(link->code.name, link->code.design_ebn0_db)))
         goto fail_channel;
     if (c->code) c->code_n = ch_code_n(c->code), c->code_k = ch_code_k(c->code);

@@ -34,7 +34,8 @@ static void sim_usage(void)
     puts("  --ebn0 A:STEP:B   Eb/N0 grid in dB (or A:B with step 1, or one value A)");
     sim_link_parser p;
     sim_link_parser_init(&p, SIM_LINK_OPT_CONSTELLATION | SIM_LINK_OPT_CSI | SIM_LINK_OPT_RX |
-                              SIM_LINK_OPT_CODE | SIM_LINK_OPT_DECODER | SIM_LINK_OPT_E2E);
+                              SIM_LINK_OPT_CODE | SIM_LINK_OPT_DECODER | SIM_LINK_OPT_E2E |
+                              SIM_LINK_OPT_OFDM);
     sim_link_parser_help(&p);
     puts("  --min-errors N    a point stops after N bit errors (default 100)\n"
          "  --min-block-errors N  with a code, and N block errors too (default 0)\n"
@@ -87,7 +88,8 @@ static int parse_options(sim_options *o, int argc, char **argv)
                        .threads = (uint64_t)sim_cli_cores()};
     sim_link_parser_init(&o->parser, SIM_LINK_OPT_CONSTELLATION | SIM_LINK_OPT_CSI |
                                          SIM_LINK_OPT_RX | SIM_LINK_OPT_CODE |
-                                         SIM_LINK_OPT_DECODER | SIM_LINK_OPT_E2E);
+                                         SIM_LINK_OPT_DECODER | SIM_LINK_OPT_E2E |
+                                         SIM_LINK_OPT_OFDM);
     for (int i = 1; i < argc; i++)
         if (parse_option(o, argc, argv, &i) != 0) return -1;
     if (o->npoints == 0) return sim_cli_fail("sim: --ebn0 is required"), -1;

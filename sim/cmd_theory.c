@@ -1,4 +1,5 @@
 /* bersim theory: exact BER and SER over an Eb/N0 grid, in the layout of bersim sim's tables. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -51,12 +52,33 @@ static int check_code_theory(const sim_link *link)
     return 0;
 }
 
+/* OFDM has a closed form where every subcarrier is a flat Rayleigh channel: a prefix that holds
+ * the channel, no clipping, no offset; with perfect CSI, or LS from a full pilot symbol over taps
+ * static for the frame. */
+static int check_ofdm_theory(const sim_link *link)
+{
+    const sim_ofdm *o = &link->ofdm;
+    ch_profile p;
+    if (ch_profile_make(o->profile, o->sample_rate, &p) != CH_OK)
+        return sim_cli_fail("theory: %s", ch_last_error()), -1;
+    if (link->code.name) return sim_cli_fail("theory: no OFDM theory for coded links"), -1;
+    if (o->cp < ch_profile_spread(&p) || o->clip > 0 || o->cfo != 0)
+        return sim_cli_fail("theory: OFDM theory needs a prefix that holds the channel (--cp "
+                            ">= %u), no --clip and no --cfo", ch_profile_spread(&p)), -1;
+    bool ls_full = o->est == CH_EST_LS && o->pilots == o->n && o->doppler == 0;
+    if (o->est != CH_EST_PERFECT && !ls_full)
+        return sim_cli_fail("theory: OFDM theory is for --est perfect, or ls with a full pilot "
+                            "symbol (--pilots N) and no --doppler"), -1;
+    return 0;
+}
+
 static int parse_options(theory_options *o, int argc, char **argv)
 {
     memset(o, 0, sizeof *o);
     /* --constellation and --csi are taken, to be refused by name below */
     sim_link_parser_init(&o->parser, SIM_LINK_OPT_CONSTELLATION | SIM_LINK_OPT_CSI |
-                                         SIM_LINK_OPT_CODE | SIM_LINK_OPT_DECODER);
+                                         SIM_LINK_OPT_CODE | SIM_LINK_OPT_DECODER |
+                                         SIM_LINK_OPT_OFDM);
     for (int i = 1; i < argc; i++) {
         int status = sim_link_parse(&o->parser, argc, argv, &i);
         if (status < 0) return -1;
@@ -77,6 +99,7 @@ static int parse_options(theory_options *o, int argc, char **argv)
         return sim_cli_fail("theory: --csi pilot: the theory here is for perfect CSI"), -1;
     if (o->npoints == 0) return sim_cli_fail("theory: --ebn0 is required"), -1;
     if (sim_link_parser_finish(&o->parser, &o->link) != 0) return -1;
+    if (o->link.ofdm.n) return check_ofdm_theory(&o->link);
     return o->link.code.name ? check_code_theory(&o->link) : 0;
 }
 
@@ -103,8 +126,33 @@ static int write_code_rows(FILE *out, const theory_options *o, const ch_code *co
     return 0;
 }
 
+/* OFDM: each data subcarrier a flat Rayleigh channel at Es/N0 = Eb/N0 k r; with a full LS pilot
+ * symbol, coherent detection with a Gaussian channel estimate. */
+static int write_ofdm_rows(FILE *out, const theory_options *o)
+{
+    ch_modem *modem = ch_modem_create(o->link.mod);
+    if (!modem) return sim_cli_fail("%s", ch_last_error()), -1;
+    unsigned k = ch_modem_bits_per_symbol(modem);
+    ch_modem_destroy(modem);
+    double rate = sim_link_rate(&o->link);
+    bool ls = o->link.ofdm.est == CH_EST_LS;
+    const ch_fading_config flat = {.kind = CH_CHAN_RAYLEIGH, .coherence = 1};
+    fputs(ls ? "ebn0_db\tesn0_db\tber\n" : "ebn0_db\tesn0_db\tber\tser\n", out);
+    for (size_t i = 0; i < o->npoints; i++) {
+        double ber, ser, esn0 = ch_esn0_from_ebn0(o->ebn0[i], k, rate);
+        int status = ls ? sim_theory_ls_pilot(o->link.mod, esn0, &ber)
+                        : sim_theory_point(o->link.mod, &flat, esn0 - 10 * log10(k), &ber, &ser);
+        if (status != 0) return sim_cli_fail("theory: %s", sim_last_error()), -1;
+        fprintf(out, "%.10g\t%.10g\t%.12e", o->ebn0[i], esn0, ber);
+        if (!ls) fprintf(out, "\t%.12e", ser);
+        fputc('\n', out);
+    }
+    return 0;
+}
+
 static int write_rows(FILE *out, const theory_options *o)
 {
+    if (o->link.ofdm.n) return write_ofdm_rows(out, o);
     if (o->link.code.name) {
         ch_code *code = ch_code_create(o->link.code.name, o->link.code.design_ebn0_db);
         if (!code) return sim_cli_fail("%s", ch_last_error()), -1;
@@ -134,12 +182,22 @@ int sim_cmd_theory(int argc, char **argv)
     if (parse_options(&o, argc, argv) != 0) return SIM_EXIT_USAGE;
     sim_table *t = sim_table_open(o.output);
     if (!t) return sim_cli_fail("%s", sim_last_error());
-    char channel[96];
-    sim_link_channel_text(&o.link.fading, channel, sizeof channel);
+    char channel[160];
+    if (o.link.ofdm.n)
+        sim_link_ofdm_channel_text(&o.link, channel, sizeof channel);
+    else
+        sim_link_channel_text(&o.link.fading, channel, sizeof channel);
     sim_table_meta_common(t, argc, argv);
     sim_table_meta(t, "modulation", "%s", ch_mod_name(o.link.mod));
     sim_table_meta(t, "channel", "%s", channel);
-    sim_table_meta(t, "receiver", "theory (coherent, perfect CSI, Gray labels)");
+    bool ls = o.link.ofdm.n && o.link.ofdm.est == CH_EST_LS;
+    sim_table_meta(t, "receiver", ls ? "theory (coherent with the LS estimate of a full pilot "
+                                       "symbol, Gray labels)"
+                                     : "theory (coherent, perfect CSI, Gray labels)");
+    if (o.link.ofdm.n)
+        sim_table_meta(t, "ofdm", "%u subcarriers, prefix %u: each a flat Rayleigh channel; "
+                       "esn0_db per data subcarrier at the FFT output", o.link.ofdm.n,
+                       o.link.ofdm.cp);
     if (o.link.code.name) {
         char dec[32];
         sim_table_meta(t, "code", "%s", o.link.code.name);

@@ -86,8 +86,59 @@ static int check_e2e(const sim_link *link)
     return SIM_OK;
 }
 
+int sim_link_ofdm_config(const sim_link *link, ch_ofdm_config *cfg)
+{
+    const sim_ofdm *o = &link->ofdm;
+    *cfg = (ch_ofdm_config){.n = o->n, .cp = o->cp, .symbols = 1 + o->symbols,
+                            .doppler = o->doppler, .clip = o->clip, .cfo = o->cfo};
+    if (ch_profile_make(o->profile, o->sample_rate, &cfg->profile) != CH_OK ||
+        ch_ofdm_check(cfg) != CH_OK)
+        return sim_error(SIM_EINVAL, "%s", ch_last_error());
+    return SIM_OK;
+}
+
+ch_pilots *sim_link_ofdm_pilots(const sim_link *link)
+{
+    const sim_ofdm *o = &link->ofdm;
+    size_t frame = (size_t)(1 + o->symbols) * o->n;
+    uint8_t *mask = calloc(frame, 1);
+    if (!mask) return sim_error(SIM_ENOMEM, "out of memory"), NULL;
+    for (unsigned i = 0; i < o->pilots; i++) mask[ch_ofdm_pilot_carrier(o->n, o->pilots, i)] = 1;
+    ch_pilots *p = ch_pilots_create_grid(1 + o->symbols, o->n, mask);
+    free(mask);
+    if (!p) sim_error(SIM_EINVAL, "%s", ch_last_error());
+    return p;
+}
+
+/* An OFDM link: a channel that makes sense, pilots that divide the band, an estimator that
+ * takes them, frames that fit a pilot grid. */
+static int check_ofdm(const sim_link *link)
+{
+    const sim_ofdm *o = &link->ofdm;
+    ch_ofdm_config cfg;
+    if (sim_link_ofdm_config(link, &cfg) != SIM_OK) return SIM_EINVAL;
+    if (o->pilots < 1 || o->pilots > o->n || o->n % o->pilots)
+        return sim_error(SIM_EINVAL, "%u pilots do not divide %u subcarriers evenly", o->pilots,
+                         o->n);
+    if (o->est == CH_EST_LMMSE && o->pilots > CH_EST_LMMSE_MAX_PILOTS)
+        return sim_error(SIM_EINVAL, "lmmse takes at most %u pilots, not %u",
+                         CH_EST_LMMSE_MAX_PILOTS, o->pilots);
+    if ((size_t)(1 + o->symbols) * o->n > CH_PILOTS_MAX_FRAME)
+        return sim_error(SIM_EINVAL, "an OFDM frame of %u symbols of %u subcarriers is too long",
+                         1 + o->symbols, o->n);
+    if (link->pilot_spacing || link->e2e_model)
+        return sim_error(SIM_EINVAL, "OFDM has its own pilots; no single-carrier pilots or "
+                         "end-to-end pair with it");
+    const ch_fading_config *f = &link->fading;
+    if (f->kind != CH_CHAN_RAYLEIGH || f->coherence != 1 || f->doppler != 0)
+        return sim_error(SIM_EINVAL, "OFDM's channel is its multipath profile; the flat channel "
+                         "must be left at its default");
+    return SIM_OK;
+}
+
 int sim_link_check(const sim_link *link)
 {
+    if (link->ofdm.n && check_ofdm(link) != SIM_OK) return SIM_EINVAL;
     if (link->e2e_model) return check_e2e(link);
     const ch_fading_config *f = &link->fading;
     ch_fading *probe = ch_fading_create(f);
@@ -123,13 +174,20 @@ double sim_link_rate(const sim_link *link)
 {
     unsigned n = link->pilot_spacing, cn, ck;
     sim_code_size(&link->code, &cn, &ck);
+    const sim_ofdm *o = &link->ofdm;
+    if (o->n) {
+        /* the pilot symbol's data subcarriers, S data symbols, over 1 + S symbols of N + L */
+        double data = (double)(o->n - o->pilots) + (double)o->symbols * o->n;
+        double share = data / ((1.0 + o->symbols) * (o->n + o->cp));
+        return (o->count_overhead ? share : 1.0) * (cn ? (double)ck / cn : 1.0);
+    }
     return (n ? (double)(n - 1) / n : 1.0) * (cn ? (double)ck / cn : 1.0);
 }
 
 bool sim_link_has_memory(const sim_link *link)
 {
     const ch_fading_config *f = &link->fading;
-    return f->kind != CH_CHAN_AWGN && (f->coherence > 1 || f->doppler > 0);
+    return link->ofdm.n || (f->kind != CH_CHAN_AWGN && (f->coherence > 1 || f->doppler > 0));
 }
 
 sim_feat_layout sim_link_feat_layout(const sim_link *link)
@@ -152,13 +210,50 @@ void sim_link_channel_text(const ch_fading_config *f, char *buf, size_t size)
         snprintf(buf + n, size - (size_t)n, " fast");
 }
 
+void sim_link_ofdm_channel_text(const sim_link *link, char *buf, size_t size)
+{
+    const sim_ofdm *o = &link->ofdm;
+    ch_profile p;
+    if (ch_profile_make(o->profile, o->sample_rate, &p) != CH_OK) p.n_taps = 0;
+    int n = snprintf(buf, size, "multipath %s", ch_profile_name(o->profile));
+    if (o->profile != CH_PROFILE_EXP)
+        n += snprintf(buf + n, size - (size_t)n, " at %g Hz", o->sample_rate);
+    if (p.n_taps)
+        n += snprintf(buf + n, size - (size_t)n, " (%u Rayleigh taps over %u samples)", p.n_taps,
+                      ch_profile_spread(&p) + 1);
+    if (o->doppler > 0)
+        snprintf(buf + n, size - (size_t)n, ", Jakes Doppler %g per OFDM symbol", o->doppler);
+    else
+        snprintf(buf + n, size - (size_t)n, ", static over a frame");
+}
+
+static void write_ofdm_meta(const sim_link *link, sim_table *t)
+{
+    const sim_ofdm *o = &link->ofdm;
+    sim_table_meta(t, "ofdm", "%u subcarriers, prefix %u, frames of a pilot symbol (%u pilots) "
+                   "and %u data symbols; estimator %s; clipping %g x RMS (0: none); CFO %g "
+                   "subcarrier spacings", o->n, o->cp, o->pilots, o->symbols, ch_est_name(o->est),
+                   o->clip, o->cfo);
+    if (o->count_overhead)
+        sim_table_meta(t, "snr", "esn0_db is Es/N0 per data subcarrier at the FFT output; "
+                       "ebn0_db counts the energy of pilots and prefix (Es/N0 = Eb/N0 k r "
+                       "data/(frame (N+L)/N))");
+    else
+        sim_table_meta(t, "snr", "esn0_db is Es/N0 per data subcarrier at the FFT output; "
+                       "ebn0_db = esn0_db - 10 log10(k r), pilots and prefix not counted");
+}
+
 void sim_link_write_meta(const sim_link *link, const char *modulation, const char *rx_name,
                          sim_table *t)
 {
-    char channel[96];
-    sim_link_channel_text(&link->fading, channel, sizeof channel);
+    char channel[160];
+    if (link->ofdm.n)
+        sim_link_ofdm_channel_text(link, channel, sizeof channel);
+    else
+        sim_link_channel_text(&link->fading, channel, sizeof channel);
     sim_table_meta(t, "modulation", "%s", modulation);
     sim_table_meta(t, "channel", "%s", channel);
+    if (link->ofdm.n) write_ofdm_meta(link, t);
     sim_table_meta(t, "receiver", "%s", rx_name);
     if (link->pilot_spacing)
         sim_table_meta(t, "pilots", "one every %u symbols, no CSI; Eb/N0 counts the pilot energy "

@@ -40,6 +40,23 @@ typedef struct {
     unsigned list_size;    /* SIM_DEC_SCL: L */
 } sim_code;
 
+/* OFDM over multipath (channel/ofdm.h): frames of one pilot OFDM symbol, whose P equally spaced
+ * subcarriers carry pilots and the rest data, then `symbols` data OFDM symbols. n = 0: a single
+ * carrier. */
+typedef struct {
+    unsigned n;              /* subcarriers (power of two, 8..4096), or 0 */
+    unsigned cp;             /* prefix samples, < n */
+    unsigned pilots;         /* P, dividing n */
+    unsigned symbols;        /* data OFDM symbols after the pilot symbol, >= 1 */
+    ch_profile_kind profile; /* power-delay profile */
+    double sample_rate;      /* Hz, for the 3GPP profiles */
+    ch_est_kind est;         /* channel estimator */
+    double doppler;          /* f_D T per OFDM symbol; 0: taps static over a frame */
+    double clip;             /* clipping ratio to the RMS; 0: none */
+    double cfo;              /* carrier frequency offset, subcarrier spacings */
+    bool count_overhead;     /* Eb/N0 counts the energy of pilots and prefix */
+} sim_ofdm;
+
 typedef struct {
     ch_mod_kind mod;           /* a built-in modulation, or CH_MOD_CUSTOM with constellation */
     const char *constellation; /* CH_MOD_CUSTOM: the constellation file (borrowed) */
@@ -54,7 +71,17 @@ typedef struct {
     sim_rx_kind rx;            /* the receiver (detector or demapper) */
     const char *model;         /* the model file of the learned stage, SIM_RX_NN or SIM_DEC_NN
                                   (borrowed; one learned stage a link) */
+    sim_ofdm ofdm;             /* OFDM over multipath (ofdm.n > 0) instead of the flat channel
+                                  of `fading` (then Rayleigh, fast, unused) */
 } sim_link;
+
+/* The channel configuration of an OFDM link (its profile made). SIM_OK, or SIM_EINVAL with a
+ * message. */
+int sim_link_ofdm_config(const sim_link *link, ch_ofdm_config *cfg);
+
+/* The pilot grid of an OFDM link: 1 + symbols OFDM symbols by n subcarriers, pilots on
+ * subcarriers i n / P of the first. NULL with a message (sim_last_error). */
+ch_pilots *sim_link_ofdm_pilots(const sim_link *link);
 
 /* Checks a link: the fading configuration, and pilots that fit it (a pilot spacing N needs
  * fading, of coherence N for block fading or 1 with Doppler), a model for exactly one of
@@ -87,6 +114,9 @@ sim_feat_layout sim_link_feat_layout(const sim_link *link);
 /* A one-line description of the channel ("rician K=3 fast"), into buf. */
 void sim_link_channel_text(const ch_fading_config *f, char *buf, size_t size);
 
+/* A one-line description of an OFDM link's channel ("multipath eva at 3e+06 Hz (...)"). */
+void sim_link_ofdm_channel_text(const sim_link *link, char *buf, size_t size);
+
 /* Writes the link's metadata lines into a table: modulation, channel, receiver (named
  * rx_name), pilots, code and decoder. */
 void sim_link_write_meta(const sim_link *link, const char *modulation, const char *rx_name,
@@ -111,6 +141,7 @@ enum {
     SIM_LINK_OPT_DECODER = 16,      /* --decoder D (with --model FILE for nn) */
     SIM_LINK_OPT_E2E = 32,          /* --e2e-model FILE (then --mod is not needed, --channel
                                        comes from the model unless given) */
+    SIM_LINK_OPT_OFDM = 64,         /* --ofdm N and its options */
 };
 
 /* A link being parsed from options, with what was given. */
@@ -118,7 +149,8 @@ typedef struct {
     sim_link link;
     unsigned accepts; /* SIM_LINK_OPT_* */
     bool mod_given, channel_given, k_given, coherence_given, doppler_given, pilots;
-    bool decoder_given, design_given, rx_given;
+    bool decoder_given, design_given, rx_given, cp_given;
+    const char *ofdm_option; /* the first OFDM option given (they need --ofdm) */
 } sim_link_parser;
 
 /* Starts a parser for a command that takes the options `accepts` (SIM_LINK_OPT_*) besides

@@ -1,5 +1,6 @@
 /* The link on the command line: its options, their help, and the checks that name the options
  * at fault. Part of the command line, so it prints its errors (sim_cli_fail). */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -12,7 +13,10 @@ void sim_link_parser_init(sim_link_parser *p, unsigned accepts)
     *p = (sim_link_parser){.accepts = accepts,
                            .link = {.fading = {.kind = CH_CHAN_AWGN, .coherence = 1},
                                     .rx = SIM_RX_MAXLOG,
-                                    .code = {.design_ebn0_db = CH_CODE_DESIGN_EBN0_DB}}};
+                                    .code = {.design_ebn0_db = CH_CODE_DESIGN_EBN0_DB},
+                                    .ofdm = {.symbols = 1, .profile = CH_PROFILE_EXP,
+                                             .sample_rate = CH_MULTIPATH_DEFAULT_FS,
+                                             .est = CH_EST_LS}}};
 }
 
 void sim_link_parser_help(const sim_link_parser *p)
@@ -39,6 +43,19 @@ void sim_link_parser_help(const sim_link_parser *p)
              "                    --model); default ml for k <= 12, else sc for polar codes");
     if (p->accepts & (SIM_LINK_OPT_RX | SIM_LINK_OPT_DECODER))
         puts("  --model FILE      the learned receiver's or decoder's model (bersim train)");
+    if (p->accepts & SIM_LINK_OPT_OFDM)
+        puts("  --ofdm N          OFDM with N subcarriers (power of two, 8..4096) over multipath\n"
+             "                    instead of --channel; then:\n"
+             "  --cp L            cyclic prefix samples, 0 <= L < N (default N/4)\n"
+             "  --profile P       exp (8 taps, e^-t), epa, eva, etu (3GPP; default exp)\n"
+             "  --sample-rate HZ  sample rate of the 3GPP profiles (default 3e6: ETU spans 16)\n"
+             "  --pilots P        pilots on every N/P-th subcarrier of the pilot symbol (default N)\n"
+             "  --est E           perfect, ls (default), lmmse channel estimation\n"
+             "  --ofdm-symbols S  data OFDM symbols after each pilot symbol (default 1)\n"
+             "  --doppler F       f_D T per OFDM symbol: Jakes taps (default 0: static a frame)\n"
+             "  --clip R          clip the time signal at R x its RMS (default 0: no clipping)\n"
+             "  --cfo E           carrier frequency offset, subcarrier spacings (default 0)\n"
+             "  --count-overhead  Eb/N0 counts the energy of pilots and prefix");
     if (p->accepts & SIM_LINK_OPT_E2E)
         puts("  --e2e-model FILE  an end-to-end pair (train --e2e, --e2e-constellation) instead of\n"
              "                    --mod, --code and --rx; --channel from the model unless given");
@@ -79,8 +96,64 @@ static int parse_fading(sim_link_parser *p, const char *opt, const char *v)
     return sim_cli_fail("--doppler: '%s' must be in (0, 0.5]", v), -1;
 }
 
+/* The OFDM options; each needs --ofdm. */
+static int parse_ofdm(sim_link_parser *p, const char *opt, const char *v)
+{
+    sim_ofdm *o = &p->link.ofdm;
+    uint64_t n;
+    if (strcmp(opt, "--ofdm") != 0 && !p->ofdm_option) p->ofdm_option = opt;
+    if (strcmp(opt, "--profile") == 0) {
+        if (ch_profile_parse(v, &o->profile) == CH_OK) return 0;
+        return sim_cli_fail("--profile: %s", ch_last_error()), -1;
+    }
+    if (strcmp(opt, "--est") == 0) {
+        if (ch_est_parse(v, &o->est) == CH_OK) return 0;
+        return sim_cli_fail("--est: %s", ch_last_error()), -1;
+    }
+    if (strcmp(opt, "--sample-rate") == 0) {
+        if (sim_cli_double(opt, v, &o->sample_rate) != 0) return -1;
+        if (o->sample_rate > 0 && o->sample_rate < 1e12) return 0;
+        return sim_cli_fail("--sample-rate: '%s' must be a positive rate in Hz", v), -1;
+    }
+    if (strcmp(opt, "--clip") == 0) {
+        if (sim_cli_double(opt, v, &o->clip) != 0) return -1;
+        if (o->clip > 0 && o->clip < 1e6) return 0;
+        return sim_cli_fail("--clip: '%s' must be a positive ratio to the RMS", v), -1;
+    }
+    if (strcmp(opt, "--cfo") == 0) {
+        if (sim_cli_double(opt, v, &o->cfo) != 0) return -1;
+        if (fabs(o->cfo) <= 1e6) return 0;
+        return sim_cli_fail("--cfo: '%s' is out of range", v), -1;
+    }
+    if (strcmp(opt, "--ofdm") == 0) {
+        if (sim_cli_u64(opt, v, CH_OFDM_MIN_N, CH_OFDM_MAX_N, &n) != 0) return -1;
+        if (n & (n - 1)) return sim_cli_fail("--ofdm: %s is not a power of two", v), -1;
+        return o->n = (unsigned)n, 0;
+    }
+    if (strcmp(opt, "--cp") == 0) {
+        if (sim_cli_u64(opt, v, 0, CH_OFDM_MAX_N, &n) != 0) return -1;
+        return p->cp_given = true, o->cp = (unsigned)n, 0;
+    }
+    if (strcmp(opt, "--pilots") == 0) {
+        if (sim_cli_u64(opt, v, 1, CH_OFDM_MAX_N, &n) != 0) return -1;
+        return o->pilots = (unsigned)n, 0;
+    }
+    if (sim_cli_u64(opt, v, 1, 1024, &n) != 0) return -1; /* --ofdm-symbols */
+    return o->symbols = (unsigned)n, 0;
+}
+
+static bool is_ofdm_option(const char *opt)
+{
+    static const char *const names[] = {"--ofdm", "--cp", "--profile", "--sample-rate",
+                                        "--pilots", "--est", "--ofdm-symbols", "--clip", "--cfo"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(opt, names[i]) == 0) return true;
+    return false;
+}
+
 static int parse_value(sim_link_parser *p, const char *opt, const char *v)
 {
+    if (is_ofdm_option(opt)) return parse_ofdm(p, opt, v);
     if (strcmp(opt, "--mod") == 0) return parse_mod(p, v);
     if (strcmp(opt, "--constellation") == 0) return p->link.constellation = v, 0;
     if (strcmp(opt, "--csi") == 0) {
@@ -122,8 +195,16 @@ int sim_link_parse(sim_link_parser *p, int argc, char **argv, int *i)
                    {"--csi", SIM_LINK_OPT_CSI}, {"--rx", SIM_LINK_OPT_RX},
                    {"--model", 0}, {"--code", SIM_LINK_OPT_CODE},
                    {"--design-snr", SIM_LINK_OPT_CODE}, {"--decoder", SIM_LINK_OPT_DECODER},
-                   {"--e2e-model", SIM_LINK_OPT_E2E}};
+                   {"--e2e-model", SIM_LINK_OPT_E2E}, {"--ofdm", SIM_LINK_OPT_OFDM},
+                   {"--cp", SIM_LINK_OPT_OFDM}, {"--profile", SIM_LINK_OPT_OFDM},
+                   {"--sample-rate", SIM_LINK_OPT_OFDM}, {"--pilots", SIM_LINK_OPT_OFDM},
+                   {"--est", SIM_LINK_OPT_OFDM}, {"--ofdm-symbols", SIM_LINK_OPT_OFDM},
+                   {"--clip", SIM_LINK_OPT_OFDM}, {"--cfo", SIM_LINK_OPT_OFDM}};
     const char *opt = argv[*i];
+    if (strcmp(opt, "--count-overhead") == 0 && (p->accepts & SIM_LINK_OPT_OFDM)) {
+        if (!p->ofdm_option) p->ofdm_option = opt;
+        return p->link.ofdm.count_overhead = true, 0;
+    }
     for (size_t j = 0; j < sizeof options / sizeof options[0]; j++) {
         if (strcmp(opt, options[j].name) != 0) continue;
         /* --model belongs to a learned receiver or a learned decoder */
@@ -182,9 +263,44 @@ static int check_e2e_options(const sim_link_parser *p)
     return 0;
 }
 
-/* The option combinations that make no link, each named. */
-static int check_options(const sim_link_parser *p)
+/* OFDM: its channel is the profile, its pilots its own; values that fit N. */
+static int check_ofdm_options(sim_link_parser *p)
 {
+    sim_ofdm *o = &p->link.ofdm;
+    if (!o->n) {
+        if (p->ofdm_option) return sim_cli_fail("%s needs --ofdm N", p->ofdm_option), -1;
+        return 0;
+    }
+    if (p->channel_given || p->k_given || p->coherence_given || p->pilots || p->link.e2e_model)
+        return sim_cli_fail("--ofdm takes its channel from --profile and its pilots from "
+                            "--pilots: no --channel, --k-factor, --coherence, --csi or "
+                            "--e2e-model with it"), -1;
+    if (!p->cp_given) o->cp = o->n / 4;
+    if (!o->pilots) o->pilots = o->n;
+    if (o->cp >= o->n)
+        return sim_cli_fail("--cp: a prefix of %u samples must be shorter than the %u-sample "
+                            "symbol", o->cp, o->n), -1;
+    if (o->pilots > o->n || o->n % o->pilots)
+        return sim_cli_fail("--pilots: %u pilots do not divide %u subcarriers evenly", o->pilots,
+                            o->n), -1;
+    ch_profile prof;
+    if (ch_profile_make(o->profile, o->sample_rate, &prof) != CH_OK)
+        return sim_cli_fail("--profile: %s", ch_last_error()), -1;
+    if (ch_profile_spread(&prof) >= o->n)
+        return sim_cli_fail("--profile %s spans %u samples, longer than the %u-sample symbol of "
+                            "--ofdm %u", ch_profile_name(o->profile), ch_profile_spread(&prof) + 1,
+                            o->n, o->n), -1;
+    o->doppler = p->link.fading.doppler;
+    p->link.fading = (ch_fading_config){.kind = CH_CHAN_RAYLEIGH, .coherence = 1};
+    p->channel_given = true;
+    p->doppler_given = false;
+    return 0;
+}
+
+/* The option combinations that make no link, each named. */
+static int check_options(sim_link_parser *p)
+{
+    if (check_ofdm_options(p) != 0) return -1;
     if (p->link.e2e_model) return check_e2e_options(p);
     const ch_fading_config *f = &p->link.fading;
     if (!p->mod_given && !p->link.constellation) return sim_cli_fail("--mod is required"), -1;

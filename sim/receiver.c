@@ -167,8 +167,10 @@ sim_stage *sim_detector_create(const sim_link *link, const ch_modem *modem,
         const char *base = strrchr(link->model, '/');
         snprintf(d->name, sizeof d->name, "nn (%s)", base ? base + 1 : link->model);
     } else {
-        snprintf(d->name, sizeof d->name, "%s%s", sim_rx_name(link->rx),
-                 pilots ? ", LS pilots" : "");
+        snprintf(d->name, sizeof d->name, "%s%s%s%s", sim_rx_name(link->rx),
+                 link->ofdm.n ? ", " : pilots ? ", LS pilots" : "",
+                 link->ofdm.n ? ch_est_name(link->ofdm.est) : "",
+                 link->ofdm.n && link->ofdm.est != CH_EST_PERFECT ? " estimate" : "");
     }
     sim_stage tmp = {NULL, 0, d};
     if (link->rx == SIM_RX_NN && load_model(d, link) != SIM_OK) {
