@@ -25,11 +25,17 @@ struct ch_ofdm_worker {
     float complex *tx;          /* [spread + T (N + L)]: silence, then the frame on air */
     float complex *rx;          /* [T (N + L)] */
     float complex *rotation;    /* [T (N + L)] e^(j 2 pi eps n / N); NULL without offset */
+    size_t batch;               /* frames whose random numbers are drawn in one go */
+    float complex *noise;       /* [batch T (N + L)] */
+    float complex *gains;       /* [batch n_taps] unit-power static taps */
     float complex taps[CH_MULTIPATH_MAX_TAPS];
     float complex gain[CH_MULTIPATH_MAX_TAPS];
     ch_fading *jakes[CH_MULTIPATH_MAX_TAPS]; /* with Doppler: one unit-power process per tap */
     float amplitude[CH_MULTIPATH_MAX_TAPS];  /* sqrt(p_l) */
 };
+
+/* Samples of a batch of frames (see ch_ofdm_worker_create). */
+#define BATCH_SAMPLES 8192
 
 static bool power_of_two(unsigned n)
 {
@@ -131,7 +137,13 @@ ch_ofdm_worker *ch_ofdm_worker_create(const ch_ofdm *o)
     w->time = fftwf_malloc(c->n * sizeof *w->time);
     w->tx = fftwf_malloc((spread + n) * sizeof *w->tx);
     w->rx = fftwf_malloc(n * sizeof *w->rx);
-    if (!w->freq || !w->time || !w->tx || !w->rx || make_rotation(c, w) != CH_OK ||
+    /* The generator makes Gaussians CH_RNG_BLOCK at a time, whatever is asked (rng.h): frames
+     * draw their noise and taps for a batch of BATCH_SAMPLES samples at once. */
+    w->batch = n >= BATCH_SAMPLES ? 1 : BATCH_SAMPLES / n;
+    w->noise = fftwf_malloc(w->batch * n * sizeof *w->noise);
+    w->gains = fftwf_malloc(w->batch * c->profile.n_taps * sizeof *w->gains);
+    if (!w->freq || !w->time || !w->tx || !w->rx || !w->noise || !w->gains ||
+        make_rotation(c, w) != CH_OK ||
         make_jakes(c, w) != CH_OK) {
         ch_ofdm_worker_destroy(w);
         return NULL;
@@ -151,6 +163,8 @@ void ch_ofdm_worker_destroy(ch_ofdm_worker *w)
     fftwf_free(w->tx);
     fftwf_free(w->rx);
     fftwf_free(w->rotation);
+    fftwf_free(w->noise);
+    fftwf_free(w->gains);
     free(w);
 }
 
@@ -165,28 +179,35 @@ const float complex *ch_ofdm_last_taps(const ch_ofdm_worker *w)
     return w->taps;
 }
 
+/* out[2n] = a in[2n]: n complex values scaled, as reals so that the loop vectorises. */
+static void scale_copy(size_t n, float a, const float *restrict in, float *restrict out)
+{
+    for (size_t i = 0; i < 2 * n; i++) out[i] = a * in[i];
+}
+
 void ch_ofdm_dft(const ch_ofdm *o, ch_ofdm_worker *w, int inverse, const float complex *in,
                  float complex *out)
 {
     unsigned n = o->cfg.n;
     memcpy(w->time, in, n * sizeof *in);
     fftwf_execute_dft(inverse ? o->inverse : o->forward, w->time, w->freq);
-    const float complex *f = (const float complex *)w->freq;
-    for (unsigned k = 0; k < n; k++) out[k] = f[k] * o->scale;
+    scale_copy(n, o->scale, (const float *)w->freq, (float *)out);
 }
 
-/* The taps of the next symbol: static ones drawn once a frame (symbol 0), Doppler ones moving. */
-static void next_taps(const ch_ofdm *o, ch_ofdm_worker *w, ch_rng *r, unsigned t)
+/* The taps of symbol t of frame b of the batch: static ones drawn for the batch, Doppler ones
+ * moving from symbol to symbol. */
+static void next_taps(const ch_ofdm *o, ch_ofdm_worker *w, ch_rng *r, size_t b, unsigned t)
 {
     const ch_profile *p = &o->cfg.profile;
+    const float complex *g = w->gain;
     if (o->cfg.doppler > 0) {
         for (unsigned l = 0; l < p->n_taps; l++) ch_fading_gains(w->jakes[l], r, 1, &w->gain[l]);
     } else if (t == 0) {
-        ch_rng_cgauss(r, p->n_taps, 1.0f, w->gain);
+        g = w->gains + b * p->n_taps;
     } else {
         return;
     }
-    for (unsigned l = 0; l < p->n_taps; l++) w->taps[l] = w->amplitude[l] * w->gain[l];
+    for (unsigned l = 0; l < p->n_taps; l++) w->taps[l] = w->amplitude[l] * g[l];
 }
 
 /* The true response H_k: the (unscaled) DFT of the taps on their delays. */
@@ -206,10 +227,8 @@ static void transmit(const ch_ofdm *o, ch_ofdm_worker *w, const float complex *s
     unsigned n = o->cfg.n, cp = o->cfg.cp;
     memcpy(w->freq, s, n * sizeof *s);
     fftwf_execute_dft(o->inverse, w->freq, w->time);
-    const float complex *x = (const float complex *)w->time;
-    float a = o->scale;
-    for (unsigned i = 0; i < n; i++) tx[cp + i] = x[i] * a;
-    for (unsigned i = 0; i < cp; i++) tx[i] = tx[n + i];
+    scale_copy(n, o->scale, (const float *)w->time, (float *)(tx + cp));
+    memcpy(tx, tx + n, cp * sizeof *tx);
     if (o->cfg.clip > 0) {
         float limit = (float)o->cfg.clip, limit2 = limit * limit;
         for (unsigned i = 0; i < n + cp; i++) {
@@ -219,16 +238,39 @@ static void transmit(const ch_ofdm *o, ch_ofdm_worker *w, const float complex *s
     }
 }
 
+/* Output samples a block of the convolution keeps in registers. */
+#define CONV_BLOCK 16
+
+/* out[0..CONV_BLOCK) of rx = sum_l g_l tx[i - d_l], accumulated in a local block: adding each
+ * tap into rx in memory stalled on store-to-load forwarding and took most of the frame's time. */
+static void convolve_block(const ch_profile *p, const float complex *taps, const float *tx,
+                           float *rx)
+{
+    float acc[2 * CONV_BLOCK] = {0};
+    /* real arithmetic: C's complex product checks for infinities and does not vectorise */
+    for (unsigned l = 0; l < p->n_taps; l++) {
+        float gr = crealf(taps[l]), gi = cimagf(taps[l]);
+        const float *x = tx - 2 * (size_t)p->delay[l];
+        for (int j = 0; j < CONV_BLOCK; j++) {
+            acc[2 * j] += gr * x[2 * j] - gi * x[2 * j + 1];
+            acc[2 * j + 1] += gr * x[2 * j + 1] + gi * x[2 * j];
+        }
+    }
+    memcpy(rx, acc, sizeof acc);
+}
+
 /* rx[i] = sum_l g_l tx[i - d_l] over one symbol's samples (tx preceded by its history). */
 static void convolve(const ch_ofdm *o, const ch_ofdm_worker *w, const float complex *tx,
                      size_t count, float complex *rx)
 {
     const ch_profile *p = &o->cfg.profile;
-    for (size_t i = 0; i < count; i++) rx[i] = 0;
-    for (unsigned l = 0; l < p->n_taps; l++) {
-        float complex g = w->taps[l];
-        const float complex *x = tx - p->delay[l];
-        for (size_t i = 0; i < count; i++) rx[i] += g * x[i];
+    size_t i = 0;
+    for (; i + CONV_BLOCK <= count; i += CONV_BLOCK)
+        convolve_block(p, w->taps, (const float *)(tx + i), (float *)(rx + i));
+    for (; i < count; i++) {
+        float complex sum = 0;
+        for (unsigned l = 0; l < p->n_taps; l++) sum += w->taps[l] * tx[i - p->delay[l]];
+        rx[i] = sum;
     }
 }
 
@@ -238,25 +280,49 @@ static void receive(const ch_ofdm *o, ch_ofdm_worker *w, const float complex *rx
     unsigned n = o->cfg.n;
     memcpy(w->time, rx + o->cfg.cp, n * sizeof *rx);
     fftwf_execute_dft(o->forward, w->time, w->freq);
-    const float complex *f = (const float complex *)w->freq;
-    for (unsigned k = 0; k < n; k++) y[k] = f[k] * o->scale;
+    scale_copy(n, o->scale, (const float *)w->freq, (float *)y);
 }
 
-void ch_ofdm_frame(const ch_ofdm *o, ch_ofdm_worker *w, ch_rng *r, float n0,
-                   const float complex *s, float complex *y, float complex *h)
+/* Frame b of the batch, its noise drawn. */
+static void one_frame(const ch_ofdm *o, ch_ofdm_worker *w, ch_rng *r, size_t b,
+                      const float complex *s, float complex *y, float complex *h)
 {
     const ch_ofdm_config *c = &o->cfg;
     size_t len = c->n + c->cp, total = frame_samples(c);
     float complex *tx = w->tx + ch_profile_spread(&c->profile);
     for (unsigned t = 0; t < c->symbols; t++) {
-        next_taps(o, w, r, t);
+        next_taps(o, w, r, b, t);
         if (h) response(o, w, h + (size_t)t * c->n);
         transmit(o, w, s + (size_t)t * c->n, tx + t * len);
         convolve(o, w, tx + t * len, len, w->rx + t * len);
     }
     if (w->rotation)
         for (size_t i = 0; i < total; i++) w->rx[i] *= w->rotation[i];
-    ch_awgn_add(r, total, n0, w->rx);
+    float *rx = (float *)w->rx;
+    const float *noise = (const float *)(w->noise + b * total);
+    for (size_t i = 0; i < 2 * total; i++) rx[i] += noise[i];
     for (unsigned t = 0; t < c->symbols; t++)
         receive(o, w, w->rx + t * len, y + (size_t)t * c->n);
+}
+
+void ch_ofdm_frames(const ch_ofdm *o, ch_ofdm_worker *w, ch_rng *r, float n0, size_t nframes,
+                    const float complex *s, float complex *y, float complex *h)
+{
+    const ch_ofdm_config *c = &o->cfg;
+    size_t frame = (size_t)c->symbols * c->n, total = frame_samples(c);
+    for (size_t f0 = 0; f0 < nframes; f0 += w->batch) {
+        size_t count = nframes - f0 < w->batch ? nframes - f0 : w->batch;
+        if (c->doppler == 0) ch_rng_cgauss(r, count * c->profile.n_taps, 1.0f, w->gains);
+        ch_rng_cgauss(r, count * total, n0, w->noise);
+        for (size_t b = 0; b < count; b++) {
+            size_t at = (f0 + b) * frame;
+            one_frame(o, w, r, b, s + at, y + at, h ? h + at : NULL);
+        }
+    }
+}
+
+void ch_ofdm_frame(const ch_ofdm *o, ch_ofdm_worker *w, ch_rng *r, float n0,
+                   const float complex *s, float complex *y, float complex *h)
+{
+    ch_ofdm_frames(o, w, r, n0, 1, s, y, h);
 }

@@ -67,6 +67,13 @@ void ch_ofdm_reset(const ch_ofdm *o, ch_ofdm_worker *w, ch_rng *r);
 void ch_ofdm_frame(const ch_ofdm *o, ch_ofdm_worker *w, ch_rng *r, float n0,
                    const float complex *s, float complex *y, float complex *h);
 
+/* nframes frames one after the other (s, y and h advance by T N a frame). The random numbers
+ * of a batch of frames (a few thousand samples) are drawn together: their static taps, then their
+ * noise; a frame's own draws are its Doppler taps. The same stream and nframes give the same
+ * frames. */
+void ch_ofdm_frames(const ch_ofdm *o, ch_ofdm_worker *w, ch_rng *r, float n0, size_t nframes,
+                    const float complex *s, float complex *y, float complex *h);
+
 /* The unitary transforms alone, on the worker's plans: out[N] = DFT or inverse DFT of in[N]
  * (in and out may be the same array but must not otherwise overlap). */
 void ch_ofdm_dft(const ch_ofdm *o, ch_ofdm_worker *w, int inverse, const float complex *in,

@@ -30,6 +30,7 @@ static const sim_bench_figure *const tables[] = {
     sim_bench_engine_figures,
     sim_bench_nn_figures,
     sim_bench_code_figures,
+    sim_bench_ofdm_figures,
 };
 
 static const sim_bench_figure *find_figure(const char *name)

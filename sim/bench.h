@@ -17,6 +17,7 @@ extern const sim_bench_figure sim_bench_channel_figures[];
 extern const sim_bench_figure sim_bench_engine_figures[];
 extern const sim_bench_figure sim_bench_nn_figures[];
 extern const sim_bench_figure sim_bench_code_figures[];
+extern const sim_bench_figure sim_bench_ofdm_figures[];
 
 /* Monotonic wall time in seconds. */
 double sim_bench_now(void);

@@ -30,9 +30,7 @@ static void ofdm_run(const sim_stage *st, void *w, ch_rng *r, sim_frame *f)
     const ch_ofdm *o = st->state;
     const ch_ofdm_config *c = ch_ofdm_get_config(o);
     size_t frame = (size_t)c->symbols * c->n;
-    for (size_t b = 0; b < f->nsym / frame; b++)
-        ch_ofdm_frame(o, w, r, f->n0[0], f->s + b * frame, f->y + b * frame,
-                      f->h + b * frame);
+    ch_ofdm_frames(o, w, r, f->n0[0], f->nsym / frame, f->s, f->y, f->h);
 }
 
 static void ofdm_destroy(sim_stage *st)

@@ -1,0 +1,64 @@
+/* bersim bench figures of OFDM: the comparison workload of the OFDM link loop. */
+#include "bench.h"
+
+#include <complex.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "channel.h"
+
+#define OFDM_N 64
+#define OFDM_CP 16
+/* OFDM symbols a call, as the simulator's OFDM stage runs them, and calls between two reads of
+ * the clock. */
+#define OFDM_FRAMES 64
+#define OFDM_BATCH 16
+
+/* ofdm_frame: per OFDM symbol, 128 bits onto 64 Gray QPSK subcarriers, inverse FFT, a prefix of
+ * 16, the exp 8-tap channel drawn anew, AWGN on all 80 samples (Es/N0 10 dB), FFT, one-tap ZF
+ * with the true response (the nearest point to y/h), hard decisions and the error count. */
+static double bench_ofdm_frame(double min_seconds, int threads)
+{
+    (void)threads;
+    ch_ofdm_config cfg = {.n = OFDM_N, .cp = OFDM_CP, .symbols = 1};
+    ch_profile_make(CH_PROFILE_EXP, 0, &cfg.profile);
+    ch_ofdm *o = ch_ofdm_create(&cfg);
+    ch_ofdm_worker *w = o ? ch_ofdm_worker_create(o) : NULL;
+    ch_modem *m = ch_modem_create(CH_MOD_QPSK);
+    ch_rng *r = ch_rng_create(2385, 40);
+    static uint8_t bits[2 * OFDM_N * OFDM_FRAMES], dec[2 * OFDM_N * OFDM_FRAMES];
+    static float complex s[OFDM_N * OFDM_FRAMES], y[OFDM_N * OFDM_FRAMES],
+        h[OFDM_N * OFDM_FRAMES];
+    const size_t nsym = OFDM_N * OFDM_FRAMES;
+    double rate = -1;
+    if (w && m && r) {
+        uint64_t errors = 0, symbols = 0;
+        double start = sim_bench_now(), elapsed;
+        do {
+            for (int b = 0; b < OFDM_BATCH; b++) {
+                ch_rng_bits(r, 2 * nsym, bits);
+                ch_modem_map(m, nsym, bits, s);
+                ch_ofdm_frames(o, w, r, 0.1f, OFDM_FRAMES, s, y, h);
+                ch_modem_demap_hard(m, nsym, y, h, dec);
+                uint32_t e = 0;
+                for (size_t i = 0; i < 2 * nsym; i++) e += bits[i] ^ dec[i];
+                errors += e;
+            }
+            symbols += OFDM_BATCH * OFDM_FRAMES;
+            elapsed = sim_bench_now() - start;
+        } while (elapsed < min_seconds);
+        sim_bench_sink((double)errors);
+        rate = (double)symbols / elapsed;
+    }
+    ch_rng_destroy(r);
+    ch_modem_destroy(m);
+    ch_ofdm_worker_destroy(w);
+    ch_ofdm_destroy(o);
+    return rate;
+}
+
+const sim_bench_figure sim_bench_ofdm_figures[] = {
+    {"ofdm_frame", "sym/s", bench_ofdm_frame},
+    {NULL, NULL, NULL},
+};
