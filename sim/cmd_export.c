@@ -24,7 +24,10 @@ static void export_usage(void)
          "M-QAM's (square M) at Es/N0 = X dB (default: the middle of its training range).\n");
     puts("  --e2e-model FILE  the pair\n"
          "  -o FILE           the table (default: standard output)\n"
-         "  --esn0 X          Es/N0 in dB of the mutual information");
+         "  --esn0 X          Es/N0 in dB of the mutual information\n\n"
+         "usage: bersim export --ofdm N [OFDM options of sim] --mod M --ebn0 X [--seed S] -o FILE\n\n"
+         "Writes one OFDM frame's true frequency response on its pilot symbol beside the LS and\n"
+         "LMMSE estimates from its pilots, one row per subcarrier (scripts/ofdm_response.gp).");
 }
 
 static int parse_options(export_options *o, int argc, char **argv)
@@ -99,6 +102,8 @@ static void write_rows(FILE *out, const sim_e2e *e)
 int sim_cmd_export(int argc, char **argv)
 {
     if (sim_cli_wants_help(argc, argv)) return export_usage(), 0;
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--ofdm") == 0) return sim_cmd_export_ofdm(argc, argv);
     export_options o;
     if (parse_options(&o, argc, argv) != 0) return SIM_EXIT_USAGE;
     sim_e2e *e = sim_e2e_load(o.model);

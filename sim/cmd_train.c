@@ -146,7 +146,7 @@ static int parse_options(train_options *o, int argc, char **argv)
                          .seed = 1, .lr = 0.003};
     /* --constellation and --model are taken, to be refused by name below */
     sim_link_parser_init(&o->parser, SIM_LINK_OPT_CSI | SIM_LINK_OPT_CONSTELLATION |
-                                         SIM_LINK_OPT_CODE | SIM_LINK_OPT_RX);
+                                         SIM_LINK_OPT_CODE | SIM_LINK_OPT_RX | SIM_LINK_OPT_OFDM);
     for (int i = 1; i < argc; i++)
         if (parse_option(o, argc, argv, &i) != 0) return -1;
     if (!o->ebn0_given) return sim_cli_fail("train: --ebn0 is required"), -1;
@@ -170,6 +170,12 @@ static int parse_options(train_options *o, int argc, char **argv)
     /* with a code, the decoder is what is trained */
     if (o->link.code.name) o->link.code.decoder = SIM_DEC_NN;
     if (o->link.code.name && !o->lr_given) o->lr = 0.004;
+    if (o->link.ofdm.n && !o->lr_given) o->lr = 0.001;
+    if (o->link.ofdm.n && !o->hidden_given) {
+        static const uint64_t ye[3] = {500, 250, 120}; /* Ye, Li and Juang 2018 */
+        memcpy(o->hidden, ye, sizeof ye);
+        o->n_hidden = 3;
+    }
     if (o->link.code.name && !o->hidden_given) {
         static const uint64_t gruber[3] = {128, 64, 32};
         memcpy(o->hidden, gruber, sizeof gruber);
@@ -197,6 +203,7 @@ static uint64_t default_steps(const sim_link *link)
         sim_code_size(&link->code, &n, &k);
         return k < 8 ? 20000 : 100000;
     }
+    if (link->ofdm.n) return 20000;
     return link->mod == CH_MOD_64QAM ? 30000 : link->mod == CH_MOD_256QAM ? 60000 : 10000;
 }
 

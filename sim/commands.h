@@ -9,5 +9,7 @@ int sim_cmd_theory(int argc, char **argv);
 int sim_cmd_demo(int argc, char **argv);
 int sim_cmd_train(int argc, char **argv);
 int sim_cmd_export(int argc, char **argv);
+/* bersim export --ofdm: one OFDM frame's response and its estimates (cmd_export_ofdm.c). */
+int sim_cmd_export_ofdm(int argc, char **argv);
 
 #endif

@@ -192,6 +192,7 @@ bool sim_link_has_memory(const sim_link *link)
 
 sim_feat_layout sim_link_feat_layout(const sim_link *link)
 {
+    if (link->ofdm.n) return SIM_FEAT_OFDM;
     if (!link->pilot_spacing) return SIM_FEAT_EQ;
     return link->fading.doppler > 0 ? SIM_FEAT_PILOT_WINDOW : SIM_FEAT_PILOT;
 }
@@ -277,6 +278,14 @@ static bool decodes(const sim_link *link)
     return link->code.name && link->code.decoder == SIM_DEC_NN;
 }
 
+/* The OFDM layout a learned receiver is made for: "N=64 cp=16 pilots=8 symbols=1 profile=eva". */
+static void ofdm_layout(const sim_link *link, char *buf, size_t size)
+{
+    const sim_ofdm *o = &link->ofdm;
+    snprintf(buf, size, "N=%u cp=%u pilots=%u symbols=%u profile=%s", o->n, o->cp, o->pilots,
+             o->symbols, ch_profile_name(o->profile));
+}
+
 int sim_link_model_meta(const sim_link *link, nn_meta *meta)
 {
     char buf[96];
@@ -290,6 +299,10 @@ int sim_link_model_meta(const sim_link *link, nn_meta *meta)
                        decodes(link) ? "llr" : sim_feat_name(sim_link_feat_layout(link)));
     snprintf(buf, sizeof buf, "%u", link->pilot_spacing);
     bad |= nn_meta_set(meta, "pilot_spacing", buf);
+    if (link->ofdm.n) {
+        ofdm_layout(link, buf, sizeof buf);
+        bad |= nn_meta_set(meta, "ofdm", buf);
+    }
     return bad ? sim_error(SIM_ENOMEM, "out of memory") : SIM_OK;
 }
 
@@ -334,7 +347,13 @@ int sim_link_check_model(const sim_link *link, const nn_meta *meta, const char *
     if (strcmp(feat, sim_feat_name(layout)) != 0)
         return sim_error(SIM_EMODEL, "model '%s' has input layout '%s', this link needs '%s'",
                          path, feat, sim_feat_name(layout));
-    if (layout != SIM_FEAT_EQ && spacing != link->pilot_spacing)
+    char want[96];
+    if (layout == SIM_FEAT_OFDM) ofdm_layout(link, want, sizeof want);
+    if (layout == SIM_FEAT_OFDM && strcmp(meta_value(meta, "ofdm"), want) != 0)
+        return sim_error(SIM_EMODEL, "model '%s' was trained for OFDM %s, not %s", path,
+                         meta_value(meta, "ofdm"), want);
+    bool pilots = layout == SIM_FEAT_PILOT || layout == SIM_FEAT_PILOT_WINDOW;
+    if (pilots && spacing != link->pilot_spacing)
         return sim_error(SIM_EMODEL, "model '%s' was trained with a pilot every %u symbols, not "
                          "%u", path, spacing, link->pilot_spacing);
     return SIM_OK;

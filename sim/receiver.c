@@ -129,6 +129,41 @@ static void nn_run(const sim_stage *st, void *p, ch_rng *r, sim_frame *f)
 static const sim_stage_ops nn_ops = {"learned detector", nn_worker_create, nn_worker_destroy,
                                      nn_reset, nn_run, detector_destroy};
 
+/* ---- learned OFDM receiver ---------------------------------------------------------------- */
+
+/* A whole frame in, every data bit of it out: the features are the received grid's real and
+ * imaginary parts times the model's scale. */
+static void *ofdm_nn_worker_create(const sim_stage *st, size_t max_symbols)
+{
+    const detector *d = st->state;
+    size_t frame = ch_pilots_frame(d->pilots), frames = max_symbols / frame;
+    nn_worker *w = calloc(1, sizeof *w);
+    if (!w) return NULL;
+    w->features = malloc(2 * max_symbols * sizeof *w->features);
+    w->ws = nn_workspace_create(d->net, frames ? frames : 1);
+    if (!w->features || !w->ws) {
+        nn_worker_destroy(w);
+        return NULL;
+    }
+    return w;
+}
+
+static void ofdm_nn_run(const sim_stage *st, void *p, ch_rng *r, sim_frame *f)
+{
+    (void)r;
+    const detector *d = st->state;
+    nn_worker *w = p;
+    const float *y = (const float *)f->y;
+    for (size_t i = 0; i < 2 * f->nsym; i++) w->features[i] = d->feature_scale * y[i];
+    nn_net_infer(d->net, w->ws, f->nsym / ch_pilots_frame(d->pilots), w->features, f->llr);
+    sim_feat_llr_from_logits(f->ndata * f->k, f->llr, f->llr);
+    ch_llr_decide(f->ndata * f->k, f->llr, f->decided);
+}
+
+static const sim_stage_ops ofdm_nn_ops = {"learned OFDM receiver", ofdm_nn_worker_create,
+                                          nn_worker_destroy, NULL, ofdm_nn_run,
+                                          detector_destroy};
+
 int sim_model_load(const sim_link *link, size_t n_in, size_t n_out, nn_net **net,
                    nn_meta **meta, float *scale)
 {
@@ -152,6 +187,10 @@ int sim_model_load(const sim_link *link, size_t n_in, size_t n_out, nn_net **net
 static int load_model(detector *d, const sim_link *link)
 {
     size_t k = ch_modem_bits_per_symbol(d->modem);
+    if (d->layout == SIM_FEAT_OFDM)
+        return sim_model_load(link, 2 * ch_pilots_frame(d->pilots),
+                              k * ch_pilots_n_data(d->pilots), &d->net, &d->meta,
+                              &d->feature_scale);
     return sim_model_load(link, sim_feat_width(d->layout), k, &d->net, &d->meta,
                           &d->feature_scale);
 }
@@ -181,7 +220,10 @@ sim_stage *sim_detector_create(const sim_link *link, const ch_modem *modem,
     bool bpsk = ch_modem_kind(modem) == CH_MOD_BPSK;
     unsigned flags = SIM_STAGE_COHERENT | (bpsk ? SIM_STAGE_INPHASE_ONLY : 0);
     if (link->rx == SIM_RX_NN) flags = pilots ? 0 : SIM_STAGE_COHERENT;
-    sim_stage *st = sim_stage_create(link->rx == SIM_RX_NN ? &nn_ops : &classical_ops, flags, d);
+    const sim_stage_ops *ops = link->rx != SIM_RX_NN ? &classical_ops
+                               : link->ofdm.n      ? &ofdm_nn_ops
+                                                   : &nn_ops;
+    sim_stage *st = sim_stage_create(ops, flags, d);
     if (!st) sim_error(SIM_ENOMEM, "out of memory");
     return st;
 }

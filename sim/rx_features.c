@@ -7,6 +7,7 @@ static const char *const layout_names[] = {
     [SIM_FEAT_EQ] = "eq",
     [SIM_FEAT_PILOT] = "pilot",
     [SIM_FEAT_PILOT_WINDOW] = "pilot_window",
+    [SIM_FEAT_OFDM] = "ofdm",
 };
 
 const char *sim_feat_name(sim_feat_layout layout)
@@ -17,7 +18,7 @@ const char *sim_feat_name(sim_feat_layout layout)
 size_t sim_feat_width(sim_feat_layout layout)
 {
     static const size_t widths[] = {[SIM_FEAT_EQ] = 3, [SIM_FEAT_PILOT] = 8,
-                                    [SIM_FEAT_PILOT_WINDOW] = 12};
+                                    [SIM_FEAT_PILOT_WINDOW] = 12, [SIM_FEAT_OFDM] = 0};
     return widths[layout];
 }
 

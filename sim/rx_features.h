@@ -44,6 +44,8 @@ typedef enum {
     SIM_FEAT_EQ,
     SIM_FEAT_PILOT,
     SIM_FEAT_PILOT_WINDOW,
+    SIM_FEAT_OFDM, /* a whole OFDM frame, pilots and data, Re and Im of each position: one
+                      sample a frame (width 2 frame, not per symbol: sim_feat_width gives 0) */
 } sim_feat_layout;
 
 /* The layout's name in model files ("eq", "pilot", "pilot_window"). */

@@ -241,5 +241,6 @@ int sim_train(const sim_train_config *cfg, nn_net **net, nn_meta **meta)
     sim_link checked = *link;
     if (!checked.model && (decoder || link->rx == SIM_RX_NN)) checked.model = "(being trained)";
     if (sim_link_check(&checked) != SIM_OK) return SIM_EINVAL;
+    if (link->ofdm.n && !decoder) return sim_train_ofdm(cfg, net, meta);
     return decoder ? sim_train_decoder(cfg, net, meta) : train_detector(cfg, net, meta);
 }

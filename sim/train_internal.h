@@ -19,4 +19,7 @@ int sim_train_run(const sim_train_config *cfg, size_t n_in, size_t n_out, float 
 /* A learned decoder of cfg->link's code (sim_train for a link whose decoder is SIM_DEC_NN). */
 int sim_train_decoder(const sim_train_config *cfg, nn_net **net, nn_meta **meta);
 
+/* A learned OFDM receiver of cfg->link (sim_train for an OFDM link). */
+int sim_train_ofdm(const sim_train_config *cfg, nn_net **net, nn_meta **meta);
+
 #endif
