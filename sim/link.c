@@ -214,13 +214,21 @@ void sim_link_channel_text(const ch_fading_config *f, char *buf, size_t size)
 void sim_link_ofdm_channel_text(const sim_link *link, char *buf, size_t size)
 {
     const sim_ofdm *o = &link->ofdm;
+    snprintf(buf, size, "%s multipath, OFDM N=%u L=%u P=%u%s", ch_profile_name(o->profile), o->n,
+             o->cp, o->pilots, o->doppler > 0 ? ", Doppler" : "");
+}
+
+/* The profile on the sample grid and how the taps move, for the metadata. */
+static void profile_text(const sim_link *link, char *buf, size_t size)
+{
+    const sim_ofdm *o = &link->ofdm;
     ch_profile p;
     if (ch_profile_make(o->profile, o->sample_rate, &p) != CH_OK) p.n_taps = 0;
-    int n = snprintf(buf, size, "multipath %s", ch_profile_name(o->profile));
+    int n = snprintf(buf, size, "%s", ch_profile_name(o->profile));
     if (o->profile != CH_PROFILE_EXP)
         n += snprintf(buf + n, size - (size_t)n, " at %g Hz", o->sample_rate);
     if (p.n_taps)
-        n += snprintf(buf + n, size - (size_t)n, " (%u Rayleigh taps over %u samples)", p.n_taps,
+        n += snprintf(buf + n, size - (size_t)n, ", %u Rayleigh taps over %u samples", p.n_taps,
                       ch_profile_spread(&p) + 1);
     if (o->doppler > 0)
         snprintf(buf + n, size - (size_t)n, ", Jakes Doppler %g per OFDM symbol", o->doppler);
@@ -231,6 +239,9 @@ void sim_link_ofdm_channel_text(const sim_link *link, char *buf, size_t size)
 static void write_ofdm_meta(const sim_link *link, sim_table *t)
 {
     const sim_ofdm *o = &link->ofdm;
+    char profile[160];
+    profile_text(link, profile, sizeof profile);
+    sim_table_meta(t, "profile", "%s", profile);
     sim_table_meta(t, "ofdm", "%u subcarriers, prefix %u, frames of a pilot symbol (%u pilots) "
                    "and %u data symbols; estimator %s; clipping %g x RMS (0: none); CFO %g "
                    "subcarrier spacings", o->n, o->cp, o->pilots, o->symbols, ch_est_name(o->est),
