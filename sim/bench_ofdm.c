@@ -6,7 +6,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "channel.h"
+#include <channel.h>
+#include <nn.h>
 
 #define OFDM_N 64
 #define OFDM_CP 16
@@ -58,7 +59,43 @@ static double bench_ofdm_frame(double min_seconds, int threads)
     return rate;
 }
 
+/* ofdm_nn: inference of the learned OFDM receiver of the default size (a frame of one pilot and
+ * one data symbol of 64 subcarriers: 256 -> 500 -> 250 -> 120 -> 128 QPSK bits, ReLU), 32 frames
+ * a call as the detector stage runs them. Frames per second; the weights are random, as speed
+ * does not depend on them. */
+static double bench_ofdm_nn(double min_seconds, int threads)
+{
+    (void)threads;
+    enum { FRAMES = 32, N_IN = 4 * OFDM_N, N_OUT = 2 * OFDM_N };
+    static float x[FRAMES * N_IN], out[FRAMES * N_OUT];
+    const size_t widths[] = {500, 250, 120, N_OUT};
+    const nn_act acts[] = {NN_ACT_RELU, NN_ACT_RELU, NN_ACT_RELU, NN_ACT_IDENTITY};
+    nn_net_config cfg = {.n_in = N_IN, .max_batch = FRAMES, .seed = 2385};
+    nn_net *net = nn_mlp_create(&cfg, 4, widths, acts, NN_LOSS_SIGMOID_BCE);
+    nn_workspace *ws = net ? nn_workspace_create(net, FRAMES) : NULL;
+    ch_rng *r = ch_rng_create(2385, 41);
+    double rate = -1.0, sum = 0.0;
+    if (ws && r) {
+        ch_rng_gauss(r, FRAMES * N_IN, 1.0f, x);
+        uint64_t frames = 0;
+        double t0 = sim_bench_now(), elapsed = 0;
+        do {
+            nn_net_infer(net, ws, FRAMES, x, out);
+            sum += out[0];
+            frames += FRAMES;
+            elapsed = sim_bench_now() - t0;
+        } while (elapsed < min_seconds);
+        sim_bench_sink(sum);
+        rate = (double)frames / elapsed;
+    }
+    ch_rng_destroy(r);
+    nn_workspace_destroy(ws);
+    nn_net_destroy(net);
+    return rate;
+}
+
 const sim_bench_figure sim_bench_ofdm_figures[] = {
     {"ofdm_frame", "sym/s", bench_ofdm_frame},
+    {"ofdm_nn", "frame/s", bench_ofdm_nn},
     {NULL, NULL, NULL},
 };
