@@ -52,7 +52,10 @@ int ch_ofdm_check(const ch_ofdm_config *c)
                         "symbol", c->cp, c->n);
     if (c->symbols < 1 || c->symbols > 1024)
         return ch_error(CH_EINVAL, "%u OFDM symbols a frame: need 1 to 1024", c->symbols);
-    if (c->profile.n_taps < 1 || ch_profile_spread(&c->profile) >= c->n)
+    if (c->profile.n_taps < 1 || c->profile.n_taps > CH_MULTIPATH_MAX_TAPS)
+        return ch_error(CH_EINVAL, "a profile of %u taps: need 1 to %d", c->profile.n_taps,
+                        CH_MULTIPATH_MAX_TAPS);
+    if (ch_profile_spread(&c->profile) >= c->n)
         return ch_error(CH_EINVAL, "the channel spans %u samples, longer than the %u-sample "
                         "symbol", ch_profile_spread(&c->profile) + 1, c->n);
     if (!(c->doppler >= 0 && c->doppler <= 0.5))

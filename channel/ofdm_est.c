@@ -114,6 +114,9 @@ static void ls_estimate(const ch_ofdm_est *e, const float complex *y, float comp
 static int lmmse_prepare(ch_ofdm_est *e, float n0)
 {
     unsigned n = e->n, p = e->pilots, s = e->spacing;
+    /* without noise R_pp is singular wherever the channel has fewer taps than pilots */
+    if (!(n0 > 0 && isfinite(n0)))
+        return ch_error(CH_EINVAL, "lmmse needs a noise level n0 > 0, not %g", (double)n0);
     gsl_matrix_complex *a = gsl_matrix_complex_alloc(p, p), *inv = gsl_matrix_complex_alloc(p, p);
     gsl_permutation *perm = gsl_permutation_alloc(p);
     int status = a && inv && perm ? CH_OK : CH_ENOMEM;
@@ -170,7 +173,8 @@ int ch_ofdm_estimate(ch_ofdm_est *e, const float complex *y, float n0, float com
         return CH_OK;
     }
     if (e->kind == CH_EST_LMMSE) {
-        if (e->mse_n0 != n0 && lmmse_prepare(e, n0) != CH_OK) return CH_ENOMEM;
+        int status = e->mse_n0 != n0 ? lmmse_prepare(e, n0) : CH_OK;
+        if (status != CH_OK) return status;
         lmmse_estimate(e, y, h);
         if (mse) memcpy(mse, e->mse, e->n * sizeof *mse);
         return CH_OK;

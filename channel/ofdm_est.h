@@ -45,7 +45,8 @@ unsigned ch_ofdm_pilot_carrier(unsigned n, unsigned pilots, unsigned i);
 
 /* Estimates h[N] from the pilot symbol y[N] (only its pilot subcarriers are read) at noise n0,
  * and gives the analytic mse[N] (NULL: not wanted). perfect is not estimated here: h comes from
- * the channel. Allocates nothing, but for LMMSE's matrix when n0 changes. CH_OK, or CH_ENOMEM. */
+ * the channel. Allocates nothing, but for LMMSE's matrix when n0 changes. CH_OK, CH_ENOMEM, or
+ * CH_EINVAL (LMMSE at n0 <= 0, where R_pp + n0 I may be singular). */
 int ch_ofdm_estimate(ch_ofdm_est *e, const float complex *y, float n0, float complex *h,
                      float *mse);
 

@@ -115,7 +115,8 @@ static void est_run(const sim_stage *st, void *p, ch_rng *r, sim_frame *f)
     for (size_t b = 0; b < f->nsym / frame; b++) {
         const float complex *y = f->y + b * frame, *h = f->h + b * frame;
         if (!perfect && ch_ofdm_estimate(w->est, y, n0, w->h_est, w->mse) != CH_OK) {
-            /* out of memory for LMMSE's matrix: detect with the pilot symbol's raw values */
+            /* LMMSE's matrix could not be made (out of memory): detect with the pilot symbol's
+             * raw values rather than stop a thread mid-chunk */
             for (unsigned k = 0; k < n; k++) w->h_est[k] = y[k], w->mse[k] = 1;
         }
         for (size_t j = 0; j < nd_frame; j++, nd++) {

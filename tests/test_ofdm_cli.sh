@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The OFDM options on the command line: every bad value or combination ends in exit status 2 and
+# one line on stderr that names the option at fault; a good OFDM simulation and its theory run.
+# Usage: test_ofdm_cli.sh PATH/TO/bersim
+set -u
+bersim=$1
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+passed=0 failed=0
+
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+
+# expect_usage WORD ARGS...: status 2, exactly one line on stderr, containing WORD.
+expect_usage() {
+    local word=$1; shift
+    local err status lines
+    err=$("$bersim" "$@" 2>&1 >/dev/null); status=$?
+    lines=$(printf '%s\n' "$err" | grep -c .)
+    if [ "$status" -ne 2 ] || [ "$lines" -ne 1 ] || [[ $err != *"$word"* ]]; then
+        bad "bersim $* -> status $status, $lines lines: $err (expected 2, 1 line naming '$word')"
+    else
+        ok
+    fi
+}
+
+expect_ok() {
+    if "$bersim" "$@" >"$dir/out" 2>"$dir/err"; then ok; else bad "bersim $* failed: $(cat "$dir/err")"; fi
+}
+
+link=(sim --mod qpsk --ebn0 10 --max-bits 100000)
+expect_usage "--ofdm" "${link[@]}" --ofdm 100           # not a power of two
+expect_usage "--ofdm" "${link[@]}" --ofdm 4             # below 8
+expect_usage "--ofdm" "${link[@]}" --ofdm 8192          # above 4096
+expect_usage "--cp" "${link[@]}" --ofdm 64 --cp 64      # prefix as long as the symbol
+expect_usage "--pilots" "${link[@]}" --ofdm 64 --pilots 48
+expect_usage "--pilots" "${link[@]}" --ofdm 64 --pilots 128
+expect_usage "--profile" "${link[@]}" --ofdm 8 --profile etu   # 16 samples in an 8-sample symbol
+expect_usage "--profile" "${link[@]}" --ofdm 64 --profile foo
+expect_usage "--est" "${link[@]}" --est ls              # OFDM options need --ofdm
+expect_usage "--cp" "${link[@]}" --cp 4
+expect_usage "--channel" "${link[@]}" --ofdm 64 --channel rayleigh
+expect_usage "--est" "${link[@]}" --ofdm 64 --est foo
+expect_usage "--clip" "${link[@]}" --ofdm 64 --clip -1
+expect_usage "--cfo" "${link[@]}" --ofdm 64 --cfo nan
+
+expect_ok sim --ofdm 64 --profile eva --mod qpsk --est lmmse --pilots 8 --ebn0 10 --seed 1 \
+    --max-bits 100000
+# one row of counts, with errors, after the header lines
+rows=$(grep -v '^#' "$dir/out" | tail -n +2)
+if [ "$(printf '%s\n' "$rows" | grep -c .)" -eq 1 ] &&
+   awk -F'\t' '{ exit !($1 == 10 && $3 >= 100000 && $4 > 0) }' <<<"$rows"; then
+    ok
+else
+    bad "sim --ofdm: unexpected rows: $rows"
+fi
+
+expect_ok theory --ofdm 64 --profile eva --est ls --mod qpsk --ebn0 10
+# LS from a full pilot symbol at Es/N0 = 13.0103 dB: the closed form, 4.4512e-02
+awk -F'\t' '!/^#/ && $1 == 10 { found = 1; if ($3 < 0.0445 || $3 > 0.0446) exit 1 }
+            END { exit !found }' "$dir/out" && ok || bad "theory --ofdm ls: $(cat "$dir/out")"
+expect_usage "--cp" theory --ofdm 64 --cp 0 --profile etu --est perfect --mod qpsk --ebn0 10
+expect_usage "--est" theory --ofdm 64 --profile eva --est lmmse --mod qpsk --ebn0 10
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
