@@ -62,5 +62,18 @@ awk -F'\t' '!/^#/ && $1 == 10 { found = 1; if ($3 < 0.0445 || $3 > 0.0446) exit 
 expect_usage "--cp" theory --ofdm 64 --cp 0 --profile etu --est perfect --mod qpsk --ebn0 10
 expect_usage "--est" theory --ofdm 64 --profile eva --est lmmse --mod qpsk --ebn0 10
 
+# A learned OFDM receiver's model is for its own layout only (a tiny one: the check, not the
+# quality, is under test).
+tiny=(--ofdm 16 --cp 4 --profile exp --pilots 16 --mod qpsk)
+expect_ok train "${tiny[@]}" --ebn0 10 --steps 20 --batch 16 --hidden 8 --quiet -o "$dir/tiny.model"
+expect_ok sim "${tiny[@]}" --rx nn --model "$dir/tiny.model" --ebn0 10 --max-bits 4096
+expect_usage "pilots=16" sim --ofdm 16 --cp 4 --profile exp --pilots 8 --mod qpsk --rx nn \
+    --model "$dir/tiny.model" --ebn0 10
+expect_usage "cp=4" sim --ofdm 16 --cp 2 --profile exp --mod qpsk --rx nn \
+    --model "$dir/tiny.model" --ebn0 10
+expect_usage "ofdm" sim --mod qpsk --channel rayleigh --rx nn --model "$dir/tiny.model" --ebn0 10
+expect_usage "N=16" sim --ofdm 32 --cp 4 --profile exp --pilots 16 --mod qpsk --rx nn \
+    --model "$dir/tiny.model" --ebn0 10
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
