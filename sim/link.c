@@ -249,7 +249,7 @@ static void write_ofdm_meta(const sim_link *link, sim_table *t)
     if (o->count_overhead)
         sim_table_meta(t, "snr", "esn0_db is Es/N0 per data subcarrier at the FFT output; "
                        "ebn0_db counts the energy of pilots and prefix (Es/N0 = Eb/N0 k r "
-                       "data/(frame (N+L)/N))");
+                       "(data positions / frame positions) N/(N+L))");
     else
         sim_table_meta(t, "snr", "esn0_db is Es/N0 per data subcarrier at the FFT output; "
                        "ebn0_db = esn0_db - 10 log10(k r), pilots and prefix not counted");
