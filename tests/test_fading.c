@@ -6,6 +6,7 @@
 #include "test_util.h"
 
 #include "ch_complex.h"
+#include "test_channel_util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -27,20 +28,6 @@ static ch_fading *make(ch_chan_kind kind, double k_factor, unsigned coherence, d
     ch_fading *f = ch_fading_create(&cfg);
     if (!f) fail_msg("ch_fading_create: %s", ch_last_error());
     return f;
-}
-
-static ch_rng *make_rng(uint64_t seed, uint64_t stream)
-{
-    ch_rng *r = ch_rng_create(seed, stream);
-    assert_non_null(r);
-    return r;
-}
-
-static float complex *make_array(size_t n)
-{
-    float complex *a = malloc(n * sizeof *a);
-    assert_non_null(a);
-    return a;
 }
 
 /* Sample moments in double. */

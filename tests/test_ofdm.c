@@ -22,6 +22,7 @@
 #include "test_sim.h"
 
 #include "ch_complex.h"
+#include "test_channel_util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -58,20 +59,6 @@ static ch_ofdm_worker *make_worker(const ch_ofdm *o)
     ch_ofdm_worker *w = ch_ofdm_worker_create(o);
     assert_non_null(w);
     return w;
-}
-
-static ch_rng *make_rng(uint64_t seed, uint64_t stream)
-{
-    ch_rng *r = ch_rng_create(seed, stream);
-    assert_non_null(r);
-    return r;
-}
-
-static float complex *make_array(size_t n)
-{
-    float complex *a = malloc(n * sizeof *a);
-    assert_non_null(a);
-    return a;
 }
 
 static double abs2(double complex z)
