@@ -5,6 +5,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -224,12 +225,21 @@ static void response(const ch_ofdm *o, ch_ofdm_worker *w, float complex *h)
     memcpy(h, w->freq, o->cfg.n * sizeof *h);
 }
 
+/* The input array of a transform of in[n]: in itself where its alignment is that of the plans'
+ * arrays (FFTW's condition for executing a plan on other arrays; it leaves the input of a
+ * complex out-of-place transform untouched), else a copy in scratch. */
+static fftwf_complex *plan_input(fftwf_complex *scratch, const float complex *in, unsigned n)
+{
+    if (fftwf_alignment_of((float *)(uintptr_t)in) == 0) return (fftwf_complex *)(uintptr_t)in;
+    memcpy(scratch, in, n * sizeof *in);
+    return scratch;
+}
+
 /* Symbol t on air: inverse DFT, prefix, clipping, into tx (after the silence). */
 static void transmit(const ch_ofdm *o, ch_ofdm_worker *w, const float complex *s, float complex *tx)
 {
     unsigned n = o->cfg.n, cp = o->cfg.cp;
-    memcpy(w->freq, s, n * sizeof *s);
-    fftwf_execute_dft(o->inverse, w->freq, w->time);
+    fftwf_execute_dft(o->inverse, plan_input(w->freq, s, n), w->time);
     scale_copy(n, o->scale, (const float *)w->time, (float *)(tx + cp));
     memcpy(tx, tx + n, cp * sizeof *tx);
     if (o->cfg.clip > 0) {
@@ -281,8 +291,7 @@ static void convolve(const ch_ofdm *o, const ch_ofdm_worker *w, const float comp
 static void receive(const ch_ofdm *o, ch_ofdm_worker *w, const float complex *rx, float complex *y)
 {
     unsigned n = o->cfg.n;
-    memcpy(w->time, rx + o->cfg.cp, n * sizeof *rx);
-    fftwf_execute_dft(o->forward, w->time, w->freq);
+    fftwf_execute_dft(o->forward, plan_input(w->time, rx + o->cfg.cp, n), w->freq);
     scale_copy(n, o->scale, (const float *)w->freq, (float *)y);
 }
 
