@@ -1,10 +1,8 @@
 /* OFDM channel estimators (ofdm_est.h). */
 #include "ofdm_est.h"
 
-#include <gsl/gsl_complex_math.h>
-#include <gsl/gsl_linalg.h>
-#include <gsl/gsl_matrix.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,12 +29,23 @@ struct ch_ofdm_est {
     double complex *r;    /* [N] the frequency correlation, r[m] = E H_k conj(H_(k-m)) */
     float mse_n0;         /* the noise level w and mse were made for; < 0: none yet */
     float complex *w;     /* [N P] the LMMSE weights */
+    double complex *chol; /* [P P] R_pp + n0 I, then its Cholesky factor */
+    double complex *x;    /* [P] a solve's right-hand side and solution */
+    float complex *pilot; /* [P] the pilot of each pilot subcarrier (ch_ofdm_pilot_value) */
     float *mse;           /* [N] */
 };
 
 unsigned ch_ofdm_pilot_carrier(unsigned n, unsigned pilots, unsigned i)
 {
     return i * (n / pilots);
+}
+
+float complex ch_ofdm_pilot_value(unsigned pilots, unsigned i)
+{
+    const double pi = 3.14159265358979323846264338327950288;
+    /* i^2 mod 2P keeps the phase argument small and exact */
+    unsigned long long q = (unsigned long long)i * i % (2ull * pilots);
+    return (float complex)cexp(-I * pi * (double)q / pilots);
 }
 
 ch_ofdm_est *ch_ofdm_est_create(ch_est_kind kind, unsigned n, unsigned pilots,
@@ -50,15 +59,22 @@ ch_ofdm_est *ch_ofdm_est_create(ch_est_kind kind, unsigned n, unsigned pilots,
                         CH_EST_LMMSE_MAX_PILOTS, pilots), NULL;
     ch_ofdm_est *e = calloc(1, sizeof *e);
     if (!e) return ch_error(CH_ENOMEM, "out of memory"), NULL;
-    *e = (ch_ofdm_est){kind, n, pilots, n / pilots, NULL, -1, NULL, NULL};
+    *e = (ch_ofdm_est){.kind = kind, .n = n, .pilots = pilots, .spacing = n / pilots, .mse_n0 = -1};
     e->r = malloc(n * sizeof *e->r);
     e->mse = malloc(n * sizeof *e->mse);
-    if (kind == CH_EST_LMMSE) e->w = malloc((size_t)n * pilots * sizeof *e->w);
-    if (!e->r || !e->mse || (kind == CH_EST_LMMSE && !e->w)) {
+    e->pilot = malloc(pilots * sizeof *e->pilot);
+    if (kind == CH_EST_LMMSE) {
+        e->w = malloc((size_t)n * pilots * sizeof *e->w);
+        e->chol = malloc((size_t)pilots * pilots * sizeof *e->chol);
+        e->x = malloc(pilots * sizeof *e->x);
+    }
+    bool lmmse_ok = kind != CH_EST_LMMSE || (e->w && e->chol && e->x);
+    if (!e->r || !e->mse || !e->pilot || !lmmse_ok) {
         ch_ofdm_est_destroy(e);
         return ch_error(CH_ENOMEM, "out of memory"), NULL;
     }
     ch_profile_correlation(profile, n, e->r);
+    for (unsigned i = 0; i < pilots; i++) e->pilot[i] = ch_ofdm_pilot_value(pilots, i);
     return e;
 }
 
@@ -67,6 +83,9 @@ void ch_ofdm_est_destroy(ch_ofdm_est *e)
     if (!e) return;
     free(e->r);
     free(e->w);
+    free(e->chol);
+    free(e->x);
+    free(e->pilot);
     free(e->mse);
     free(e);
 }
@@ -101,7 +120,8 @@ static void ls_estimate(const ch_ofdm_est *e, const float complex *y, float comp
 {
     unsigned s = e->spacing;
     for (unsigned i = 0; i < e->pilots; i++) {
-        float complex h1 = y[i * s] / CH_PILOT, h2 = y[(i + 1) % e->pilots * s] / CH_PILOT;
+        unsigned i2 = (i + 1) % e->pilots;
+        float complex h1 = y[i * s] * conjf(e->pilot[i]), h2 = y[i2 * s] * conjf(e->pilot[i2]);
         for (unsigned j = 0; j < s; j++) {
             float a = (float)j / (float)s;
             h[i * s + j] = (1 - a) * h1 + a * h2;
@@ -109,43 +129,69 @@ static void ls_estimate(const ch_ofdm_est *e, const float complex *y, float comp
     }
 }
 
-/* W = R_hp (R_pp + n0 I)^(-1) and mse_k = 1 - Re sum_i W_ki conj(R_hp,ki), in double with
- * GSL's LU. */
+/* Cholesky factor of the Hermitian positive definite a[p p] in place (lower triangle, a = L L^H).
+ * Written here rather than taken from GSL: GSL's complex routines call the CBLAS complex dot
+ * kernels, and OpenBLAS 0.3.21's (Debian 12) read past their arrays on some CPUs, which crashed
+ * the LMMSE set-up intermittently; the matrices are at most 512 x 512. CH_OK, or CH_EINVAL when a
+ * pivot is not positive. */
+static int cholesky(double complex *a, unsigned p)
+{
+    for (unsigned j = 0; j < p; j++) {
+        double d = creal(a[(size_t)j * p + j]);
+        for (unsigned k = 0; k < j; k++) {
+            double complex l = a[(size_t)j * p + k];
+            d -= creal(l) * creal(l) + cimag(l) * cimag(l);
+        }
+        if (!(d > 0)) return ch_error(CH_EINVAL, "lmmse: pilot correlation not positive definite");
+        double root = sqrt(d);
+        a[(size_t)j * p + j] = root;
+        for (unsigned i = j + 1; i < p; i++) {
+            double complex sum = a[(size_t)i * p + j];
+            for (unsigned k = 0; k < j; k++) sum -= a[(size_t)i * p + k] * conj(a[(size_t)j * p + k]);
+            a[(size_t)i * p + j] = sum / root;
+        }
+    }
+    return CH_OK;
+}
+
+/* x = (L L^H)^(-1) b with the factor of cholesky (forward then back substitution, in place). */
+static void cholesky_solve(const double complex *l, unsigned p, double complex *x)
+{
+    for (unsigned i = 0; i < p; i++) {
+        double complex sum = x[i];
+        for (unsigned k = 0; k < i; k++) sum -= l[(size_t)i * p + k] * x[k];
+        x[i] = sum / creal(l[(size_t)i * p + i]);
+    }
+    for (unsigned i = p; i-- > 0;) {
+        double complex sum = x[i];
+        for (unsigned k = i + 1; k < p; k++) sum -= conj(l[(size_t)k * p + i]) * x[k];
+        x[i] = sum / creal(l[(size_t)i * p + i]);
+    }
+}
+
+/* W = R_hp (R_pp + n0 I)^(-1) and mse_k = 1 - Re sum_i W_ki conj(R_hp,ki), in double: with
+ * A = R_pp + n0 I Hermitian, row k of W is the conjugate of x = A^(-1) b, b_i = conj(R_hp,ki). */
 static int lmmse_prepare(ch_ofdm_est *e, float n0)
 {
     unsigned n = e->n, p = e->pilots, s = e->spacing;
     /* without noise R_pp is singular wherever the channel has fewer taps than pilots */
     if (!(n0 > 0 && isfinite(n0)))
         return ch_error(CH_EINVAL, "lmmse needs a noise level n0 > 0, not %g", (double)n0);
-    gsl_matrix_complex *a = gsl_matrix_complex_alloc(p, p), *inv = gsl_matrix_complex_alloc(p, p);
-    gsl_permutation *perm = gsl_permutation_alloc(p);
-    int status = a && inv && perm ? CH_OK : CH_ENOMEM;
-    for (unsigned i = 0; !status && i < p; i++)
-        for (unsigned j = 0; j < p; j++) {
-            double complex v = corr(e, ((long)i - (long)j) * s) + (i == j ? n0 : 0);
-            gsl_matrix_complex_set(a, i, j, gsl_complex_rect(creal(v), cimag(v)));
-        }
-    int sign;
-    if (!status && (gsl_linalg_complex_LU_decomp(a, perm, &sign) ||
-                    gsl_linalg_complex_LU_invert(a, perm, inv)))
-        status = ch_error(CH_EINVAL, "lmmse: singular pilot correlation");
-    for (unsigned k = 0; !status && k < n; k++) {
+    for (unsigned i = 0; i < p; i++)
+        for (unsigned j = 0; j < p; j++)
+            e->chol[(size_t)i * p + j] = corr(e, ((long)i - (long)j) * s) + (i == j ? n0 : 0);
+    int status = cholesky(e->chol, p);
+    for (unsigned k = 0; status == CH_OK && k < n; k++) {
+        for (unsigned i = 0; i < p; i++) e->x[i] = conj(corr(e, (long)k - (long)i * s));
+        cholesky_solve(e->chol, p, e->x);
         double err = 1;
         for (unsigned j = 0; j < p; j++) {
-            double complex wkj = 0;
-            for (unsigned i = 0; i < p; i++) {
-                gsl_complex v = gsl_matrix_complex_get(inv, i, j);
-                wkj += corr(e, (long)k - (long)i * s) * (GSL_REAL(v) + I * GSL_IMAG(v));
-            }
-            e->w[(size_t)k * p + j] = (float complex)wkj;
-            err -= creal(wkj * conj(corr(e, (long)k - (long)j * s)));
+            e->w[(size_t)k * p + j] = (float complex)conj(e->x[j]);
+            err -= creal(conj(e->x[j]) * conj(corr(e, (long)k - (long)j * s)));
         }
         e->mse[k] = (float)err;
     }
-    gsl_matrix_complex_free(a);
-    gsl_matrix_complex_free(inv);
-    gsl_permutation_free(perm);
-    if (!status) e->mse_n0 = n0;
+    if (status == CH_OK) e->mse_n0 = n0;
     return status;
 }
 
@@ -155,7 +201,7 @@ static void lmmse_estimate(const ch_ofdm_est *e, const float complex *y, float c
     for (unsigned k = 0; k < e->n; k++) {
         const float complex *w = e->w + (size_t)k * p;
         float complex sum = 0;
-        for (unsigned i = 0; i < p; i++) sum += w[i] * (y[i * s] / CH_PILOT);
+        for (unsigned i = 0; i < p; i++) sum += w[i] * (y[i * s] * conjf(e->pilot[i]));
         h[k] = sum;
     }
 }

@@ -1,8 +1,9 @@
 /* Channel estimation for OFDM from the pilot symbol's P equally spaced pilots (subcarriers
- * i N / P, i < P, each carrying CH_PILOT of pilots.h), and the estimates' mean squared errors.
+ * i N / P, i < P, pilot i carrying the unit-modulus chirp ch_ofdm_pilot_value(P, i)), and the
+ * estimates' mean squared errors.
  *
  *   perfect  the true response (given, not estimated);
- *   ls       least squares at the pilots, hp_i = y_(p_i) / CH_PILOT, linearly interpolated across
+ *   ls       least squares at the pilots, hp_i = y_(p_i) / z_i, linearly interpolated across
  *            subcarriers; between the last pilot and the band's end the interpolation runs on to
  *            the first pilot, N subcarriers on (the response is periodic in k with period N);
  *   lmmse    h = R_hp (R_pp + n0 I)^(-1) hp from the profile's frequency correlation r
@@ -42,6 +43,13 @@ void ch_ofdm_est_destroy(ch_ofdm_est *e);
 
 /* The subcarrier of pilot i: i N / P. */
 unsigned ch_ofdm_pilot_carrier(unsigned n, unsigned pilots, unsigned i);
+
+/* The pilot of pilot subcarrier i of P: the Zadoff-Chu chirp z_i = e^(-j pi i^2 / P) (P a power
+ * of two). Unit modulus like the data; and a full pilot symbol (P = N) is a chirp whose inverse
+ * DFT has a constant envelope, so clipping leaves it alone and it has no impulse to make a
+ * prefix-less channel look kinder than it is (a pilot symbol of all ones is an impulse in time,
+ * of peak-to-average power N). */
+float complex ch_ofdm_pilot_value(unsigned pilots, unsigned i);
 
 /* Estimates h[N] from the pilot symbol y[N] (only its pilot subcarriers are read) at noise n0,
  * and gives the analytic mse[N] (NULL: not wanted). perfect is not estimated here: h comes from
