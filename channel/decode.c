@@ -31,8 +31,9 @@ static int check_fit(const ch_code *c, ch_decoder_kind kind)
 {
     static const char *const names[] = {"hard", "ml", "map", "sc", "scl"};
     const char *why = NULL;
-    if ((kind == CH_DEC_ML || kind == CH_DEC_MAP) && c->k > CH_CODE_CODEBOOK_MAX_K)
-        why = "searches the codebook, for k <= 12 only";
+    /* the codebook is built from the generator's rows, which are words of n <= 64 bits */
+    if ((kind == CH_DEC_ML || kind == CH_DEC_MAP) && (c->k > CH_CODE_CODEBOOK_MAX_K || !c->gen))
+        why = "searches the codebook, for k <= 12 and n <= 64 only";
     else if ((kind == CH_DEC_SC || kind == CH_DEC_SCL) && !c->polar)
         why = "is for polar codes only";
     else if (kind == CH_DEC_HARD && c->t < 0)

@@ -40,7 +40,7 @@ void sim_link_parser_help(const sim_link_parser *p)
              "                    frozen set by Bhattacharyya at --design-snr, default 2 dB Eb/N0)");
     if (p->accepts & SIM_LINK_OPT_DECODER)
         puts("  --decoder D       hard (syndrome), ml, map (k <= 12), sc, scl:L (polar), nn (with\n"
-             "                    --model); default ml for k <= 12, else sc for polar codes");
+             "                    --model); default ml for k <= 12 and n <= 64, else sc for polar");
     if (p->accepts & (SIM_LINK_OPT_RX | SIM_LINK_OPT_DECODER))
         puts("  --model FILE      the learned receiver's or decoder's model (bersim train)");
     if (p->accepts & SIM_LINK_OPT_OFDM)
@@ -243,8 +243,8 @@ static void default_decoder(sim_link_parser *p)
     unsigned n, k;
     sim_code_size(&p->link.code, &n, &k);
     bool polar = strncmp(p->link.code.name, "polar", 5) == 0;
-    p->link.code.decoder = k <= CH_CODE_CODEBOOK_MAX_K ? SIM_DEC_ML : polar ? SIM_DEC_SC
-                                                                            : SIM_DEC_HARD;
+    bool codebook = k <= CH_CODE_CODEBOOK_MAX_K && n <= 64;
+    p->link.code.decoder = codebook ? SIM_DEC_ML : polar ? SIM_DEC_SC : SIM_DEC_HARD;
 }
 
 /* An end-to-end pair: its own modulation, code and receiver. */
