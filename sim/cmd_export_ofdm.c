@@ -40,6 +40,8 @@ static int parse_options(frame_options *o, int argc, char **argv)
         } else {
             o->ebn0_given = true;
             if (sim_cli_double(opt, v, &o->ebn0) != 0) return -1;
+            if (!(o->ebn0 >= -50 && o->ebn0 <= 100))
+                return sim_cli_fail("--ebn0: %s dB is outside -50 to 100", v), -1;
         }
     }
     if (!o->ebn0_given) return sim_cli_fail("export: --ebn0 is required with --ofdm"), -1;
@@ -149,7 +151,7 @@ int sim_cmd_export_ofdm(int argc, char **argv)
     parts_release(&p);
     if (status != 0) {
         sim_table_abort(t);
-        return sim_cli_fail("export: out of memory"), 1;
+        return sim_cli_fail("export: %s", ch_last_error()), 1;
     }
     if (sim_table_commit(t) != SIM_OK) return sim_cli_fail("%s", sim_last_error()), 1;
     return 0;

@@ -19,8 +19,9 @@ static void theory_usage(void)
          "Coherence and Doppler do not change these averages and are accepted for symmetry.\n");
     puts("  --ebn0 A:STEP:B   Eb/N0 grid in dB (or A:B with step 1, or one value A)");
     sim_link_parser p;
-    sim_link_parser_init(&p, 0);
+    sim_link_parser_init(&p, SIM_LINK_OPT_OFDM);
     sim_link_parser_help(&p);
+    puts("  (OFDM: --est perfect, or ls with --pilots N: each subcarrier a flat Rayleigh channel)");
     puts("  -o FILE           output table (default: standard output)");
 }
 
@@ -195,9 +196,11 @@ int sim_cmd_theory(int argc, char **argv)
                                        "symbol, Gray labels)"
                                      : "theory (coherent, perfect CSI, Gray labels)");
     if (o.link.ofdm.n)
-        sim_table_meta(t, "ofdm", "%u subcarriers, prefix %u: each a flat Rayleigh channel; "
-                       "esn0_db per data subcarrier at the FFT output", o.link.ofdm.n,
-                       o.link.ofdm.cp);
+        sim_table_meta(t, "ofdm", "%u subcarriers, prefix %u, %u pilots: each a flat Rayleigh "
+                       "channel; esn0_db per data subcarrier at the FFT output; ebn0_db %s",
+                       o.link.ofdm.n, o.link.ofdm.cp, o.link.ofdm.pilots,
+                       o.link.ofdm.count_overhead ? "counts the energy of pilots and prefix"
+                                                  : "does not count pilots and prefix");
     if (o.link.code.name) {
         char dec[32];
         sim_table_meta(t, "code", "%s", o.link.code.name);

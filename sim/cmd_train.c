@@ -40,8 +40,11 @@ static void train_usage(void)
          "in, one logit per information bit out, random codewords every step.\n");
     puts("  --ebn0 A[:B]      training Eb/N0 in dB, drawn uniformly over [A, B] (-20 to 60)");
     sim_link_parser p;
-    sim_link_parser_init(&p, SIM_LINK_OPT_CSI | SIM_LINK_OPT_CODE | SIM_LINK_OPT_RX);
+    sim_link_parser_init(&p, SIM_LINK_OPT_CSI | SIM_LINK_OPT_CODE | SIM_LINK_OPT_RX |
+                                 SIM_LINK_OPT_OFDM);
     sim_link_parser_help(&p);
+    puts("  (OFDM: the learned receiver takes a whole frame; defaults 500,250,120, 20000 steps,\n"
+         "   lr 0.001; --est plays no part in training)");
     puts("  -o MODEL          the model file to write\n"
          "  --hidden LIST     hidden layer widths, ReLU (default 64,64; decoders 128,64,32)\n"
          "  --steps N         optimizer steps (default 10000; 30000 for 64qam, 60000 for 256qam,\n"

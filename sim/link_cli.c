@@ -51,9 +51,11 @@ void sim_link_parser_help(const sim_link_parser *p)
              "  --sample-rate HZ  sample rate of the 3GPP profiles (default 3e6: ETU spans 16)\n"
              "  --pilots P        pilots on every N/P-th subcarrier of the pilot symbol (default N)\n"
              "  --est E           perfect, ls (default), lmmse channel estimation\n"
-             "  --ofdm-symbols S  data OFDM symbols after each pilot symbol (default 1)\n"
-             "  --doppler F       f_D T per OFDM symbol: Jakes taps (default 0: static a frame)\n"
-             "  --clip R          clip the time signal at R x its RMS (default 0: no clipping)\n"
+             "  --ofdm-symbols S  data OFDM symbols after each pilot symbol (default 1; 1 to 1023,\n"
+             "                    and (S + 1) N <= 2^20)\n"
+             "  --doppler F       with --ofdm: f_D T per OFDM symbol, Jakes taps moving from symbol\n"
+             "                    to symbol, constant within one (no Doppler ICI); default static\n"
+             "  --clip R          clip the time signal at R x its RMS (default: no clipping)\n"
              "  --cfo E           carrier frequency offset, subcarrier spacings (default 0)\n"
              "  --count-overhead  Eb/N0 counts the energy of pilots and prefix");
     if (p->accepts & SIM_LINK_OPT_E2E)
@@ -138,7 +140,7 @@ static int parse_ofdm(sim_link_parser *p, const char *opt, const char *v)
         if (sim_cli_u64(opt, v, 1, CH_OFDM_MAX_N, &n) != 0) return -1;
         return o->pilots = (unsigned)n, 0;
     }
-    if (sim_cli_u64(opt, v, 1, 1024, &n) != 0) return -1; /* --ofdm-symbols */
+    if (sim_cli_u64(opt, v, 1, 1023, &n) != 0) return -1; /* --ofdm-symbols: 1024 with the pilot */
     return o->symbols = (unsigned)n, 0;
 }
 
@@ -283,6 +285,10 @@ static int check_ofdm_options(sim_link_parser *p)
     if (o->pilots > o->n || o->n % o->pilots)
         return sim_cli_fail("--pilots: %u pilots do not divide %u subcarriers evenly", o->pilots,
                             o->n), -1;
+    if ((size_t)(o->symbols + 1) * o->n > CH_PILOTS_MAX_FRAME)
+        return sim_cli_fail("--ofdm-symbols: %u data symbols and the pilot symbol of %u "
+                            "subcarriers exceed a frame's %u positions", o->symbols, o->n,
+                            CH_PILOTS_MAX_FRAME), -1;
     ch_profile prof;
     if (ch_profile_make(o->profile, o->sample_rate, &prof) != CH_OK)
         return sim_cli_fail("--profile: %s", ch_last_error()), -1;
