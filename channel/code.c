@@ -162,12 +162,14 @@ static ch_code *polar_new(const char *name, unsigned n, unsigned k, const uint32
     return c;
 }
 
-/* "polar:N,K" */
+/* "polar:N,K": digits only (sscanf's %u would take spaces, signs and wrap-around values) */
 static ch_code *parse_polar(const char *name, double design_ebn0_db)
 {
     unsigned n = 0, k = 0;
-    char tail;
-    if (sscanf(name, "polar:%u,%u%c", &n, &k, &tail) != 2)
+    const char *p = name + 6;
+    bool ok = strncmp(name, "polar:", 6) == 0 && ch_parse_uint(&p, 1u << 30, &n) && *p++ == ',' &&
+              ch_parse_uint(&p, 1u << 30, &k) && *p == '\0';
+    if (!ok)
         return ch_error(CH_EINVAL, "ch_code_create: '%s' is not polar:N,K", name), NULL;
     if (n < 2 || n > CH_CODE_MAX_N || (n & (n - 1)) || k < 1 || k > n)
         return ch_error(CH_EINVAL, "ch_code_create: %s: N must be a power of two from 2 to %d "

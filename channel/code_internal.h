@@ -39,4 +39,16 @@ uint64_t code_word_of(const ch_code *c, uint32_t msg);
 /* The polar transform x = v F^{⊗m} in place over n bits (its own inverse). */
 void code_polar_transform(unsigned n, uint8_t *x);
 
+/* Reads a decimal number of digits only at *s, at most max, advancing *s past it. */
+static inline bool ch_parse_uint(const char **s, unsigned max, unsigned *value)
+{
+    unsigned long long v = 0;
+    const char *p = *s;
+    if (*p < '0' || *p > '9') return false;
+    for (; *p >= '0' && *p <= '9'; p++)
+        if ((v = v * 10 + (unsigned)(*p - '0')) > max) return false;
+    *s = p, *value = (unsigned)v;
+    return true;
+}
+
 #endif

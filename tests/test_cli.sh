@@ -96,6 +96,9 @@ cl=(--mod bpsk --channel awgn --ebn0 5)
 expect_usage "'turbo'" sim "${cl[@]}" --code turbo
 expect_usage "polar:12,6" sim "${cl[@]}" --code polar:12,6
 expect_usage "k <= 12" sim "${cl[@]}" --code polar:64,32 --decoder ml
+expect_usage "polar:16, 8" sim "${cl[@]}" --code "polar:16, 8"
+expect_usage "polar:4294967312,8" sim "${cl[@]}" --code polar:4294967312,8
+expect_usage "scl:4294967297" sim "${cl[@]}" --code polar:64,32 --decoder scl:4294967297
 expect_usage "n <= 64" sim "${cl[@]}" --code polar:128,8 --decoder ml
 expect_usage "n <= 64" theory --mod bpsk --channel awgn --ebn0 0 --code polar:128,8 --decoder map
 expect_ok sim --mod bpsk --channel awgn --ebn0 0 --max-bits 1e4 --code polar:1024,12
