@@ -289,6 +289,13 @@ static bool decodes(const sim_link *link)
     return link->code.name && link->code.decoder == SIM_DEC_NN;
 }
 
+/* The design Eb/N0 of a polar:N,K code's frozen set ("2"), or "-" for codes without one. */
+static void decoder_design(const sim_link *link, char *buf, size_t size)
+{
+    bool designed = strncmp(link->code.name, "polar:", 6) == 0;
+    snprintf(buf, size, designed ? "%.17g" : "-", link->code.design_ebn0_db);
+}
+
 /* The OFDM layout a learned receiver is made for: "N=64 cp=16 pilots=8 symbols=1 profile=eva". */
 static void ofdm_layout(const sim_link *link, char *buf, size_t size)
 {
@@ -301,7 +308,12 @@ int sim_link_model_meta(const sim_link *link, nn_meta *meta)
 {
     char buf[96];
     int bad = nn_meta_set(meta, "role", decodes(link) ? "decoder" : "detector");
-    if (decodes(link)) bad |= nn_meta_set(meta, "code", link->code.name);
+    if (decodes(link)) {
+        bad |= nn_meta_set(meta, "code", link->code.name);
+        bad |= nn_meta_set(meta, "decoder_rx", sim_rx_name(link->rx));
+        decoder_design(link, buf, sizeof buf);
+        bad |= nn_meta_set(meta, "design_snr", buf);
+    }
     bad |= nn_meta_set(meta, "modulation", ch_mod_name(link->mod));
     bad |= nn_meta_set(meta, "channel", ch_chan_name(link->fading.kind));
     sim_link_channel_text(&link->fading, buf, sizeof buf);
@@ -335,6 +347,16 @@ static int check_decoder_model(const sim_link *link, const nn_meta *meta, const 
     if (strcmp(code, link->code.name) != 0)
         return sim_error(SIM_EMODEL, "model '%s' was trained for code %s, not %s", path, code,
                          link->code.name);
+    /* the frozen set and the LLRs' detector; models from before these were recorded pass */
+    char design[32];
+    decoder_design(link, design, sizeof design);
+    const char *rx = nn_meta_get(meta, "decoder_rx"), *snr = nn_meta_get(meta, "design_snr");
+    if (snr && strcmp(snr, design) != 0)
+        return sim_error(SIM_EMODEL, "model '%s' was trained for the frozen set of --design-snr "
+                         "%s, not %s", path, snr, design);
+    if (rx && strcmp(rx, sim_rx_name(link->rx)) != 0)
+        return sim_error(SIM_EMODEL, "model '%s' decodes the LLRs of --rx %s, not %s", path, rx,
+                         sim_rx_name(link->rx));
     return SIM_OK;
 }
 

@@ -169,5 +169,12 @@ wait $pid; status=$?
 if [ $status -ne 0 ] && [ -f "$dir/int.tsv" ] && grep -q '^# stopped: interrupted' "$dir/int.tsv" \
     && [ -z "$(ls "$dir" | grep 'int.tsv.')" ]; then ok; else bad "Ctrl-C: status $status, $(ls "$dir")"; fi
 
+# A learned decoder's model is for its code's frozen set and the detector whose LLRs it learned.
+dec=(--code polar:32,16 --mod bpsk --channel awgn)
+expect_ok train "${dec[@]}" --ebn0 1:4 --steps 20 --hidden 8 --quiet -o "$dir/p32.model"
+expect_ok sim "${dec[@]}" --decoder nn --model "$dir/p32.model" --ebn0 3 --max-bits 1e4
+expect_usage "design-snr" sim "${dec[@]}" --design-snr 10 --decoder nn --model "$dir/p32.model" --ebn0 3
+expect_usage "--rx maxlog" sim "${dec[@]}" --rx hard --decoder nn --model "$dir/p32.model" --ebn0 3
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
