@@ -72,10 +72,12 @@ static int write_bmi(sim_table *t, const sim_e2e *e, double esn0)
                      ? 0
                      : -1;
     if (status == 0)
-        sim_table_meta(t, "bitwise mutual information", "at Es/N0 = %g dB over awgn, 2^20 "
-                       "symbols: %.5f bits a symbol with its learned demapper, %.5f with exact "
-                       "LLRs of its points and labels; Gray %s with exact LLRs: %.5f", esn0,
-                       learned, own, m ? ch_mod_name(ref) : "(none of this order)", gray);
+        sim_table_meta(t, "bitwise mutual information", "at Es/N0 = %g dB, 2^20 symbols: "
+                       "%.5f bits a symbol with its learned demapper over %s (its training "
+                       "channel, with CSI); over awgn, %.5f with exact LLRs of its points and "
+                       "labels, Gray %s with exact LLRs %.5f", esn0, learned,
+                       ch_chan_name(sim_e2e_channel(e)), own,
+                       m ? ch_mod_name(ref) : "(none of this order)", gray);
     ch_modem_destroy(mine);
     ch_modem_destroy(m);
     return status;
