@@ -90,25 +90,36 @@ void code_polar_transform(unsigned n, uint8_t *x)
             for (unsigned i = b; i < b + s; i++) x[i] ^= x[i + s];
 }
 
-/* Bhattacharyya parameters of the n bit channels from z0, by Arikan's recursion: the minus
- * channel 2z - z^2 for a 0, the plus channel z^2 for a 1. Each level appends its bit at the
- * least significant end, so the first split ends up as the most significant bit. */
-static void bhattacharyya(unsigned n, double z0, double *z)
+/* Logarithms of the Bhattacharyya parameters of the n bit channels from ln z0, by Arikan's
+ * recursion: the minus channel 2z - z^2 = 1 - (1 - z)^2 for a 0, the plus channel z^2 for a 1.
+ * Each level appends its bit at the least significant end, so the first split ends up as the
+ * most significant bit. In the log domain with expm1/log1p, because z itself underflows to 0 at
+ * a high design SNR and rounds to 1 at a low one, and the ties then chose the frozen set. */
+/* ln(2z - z^2) from v = ln z, accurate at both ends: ln z + ln(2 - z) for small z, and
+ * ln(1 - (1 - z)^2) with 1 - z = -expm1(v) for z near 1. */
+static double log_minus(double v)
 {
-    z[0] = z0;
+    if (v < -1) return v + log(2 - exp(v));
+    double u = -expm1(v);
+    return log1p(-u * u);
+}
+
+static void bhattacharyya(unsigned n, double log_z0, double *z)
+{
+    z[0] = log_z0;
     for (unsigned len = 1; len < n; len *= 2) {
         /* z[0..len) are the channels after the first bits; channel i splits into its minus
          * (2i) and plus (2i + 1) channels, backwards so that nothing is read after it is
          * overwritten. */
         for (unsigned i = len; i-- > 0;) {
             double v = z[i];
-            z[2 * i] = 2 * v - v * v;
-            z[2 * i + 1] = v * v;
+            z[2 * i] = log_minus(v);
+            z[2 * i + 1] = 2 * v;
         }
     }
 }
 
-/* The k most reliable positions (smallest z, ties to the higher index), ascending. */
+/* The k most reliable positions (smallest ln z, ties to the higher index), ascending. */
 static void choose_info(ch_code *c, const double *z)
 {
     for (unsigned chosen = 0; chosen < c->k; chosen++) {
@@ -154,7 +165,7 @@ static ch_code *polar_new(const char *name, unsigned n, unsigned k, const uint32
     if (info) {
         for (unsigned a = 0; a < k; a++) c->frozen[info[a]] = 0, c->info[a] = info[a];
     } else {
-        bhattacharyya(n, exp(-(double)k / n * pow(10.0, design_ebn0_db / 10)), z);
+        bhattacharyya(n, -(double)k / n * pow(10.0, design_ebn0_db / 10), z);
         choose_info(c, z);
     }
     free(z);

@@ -90,6 +90,35 @@ static void test_checks_and_distances(void **state)
 /* Encoding, and back: systematic codes carry u in front; polar codes put u at A and zeros at
  * the frozen positions of v = x F^{⊗m}. The Bhattacharyya construction of polar:16,8 at 2 dB is
  * Gruber's set. */
+/* The frozen set at extreme design SNRs: the Bhattacharyya parameters underflowed to 0 (and
+ * rounded to 1) in the linear domain, and ties to the higher index made polar:16,8 at 30 dB the
+ * positions 8..15, minimum distance 2. In the log domain the high-SNR order is that of the row
+ * weights 2^popcount(i), so the minimum distance of polar:16,8 and of polar:64,32 is at least 4
+ * (RM-like), and the sets at -100 dB and 30 dB are distinct from those of the ties. */
+static void test_polar_extreme_design(void **state)
+{
+    (void)state;
+    const char *names[] = {"polar:16,8", "polar:64,32"};
+    for (int j = 0; j < 2; j++) {
+        ch_code *c = ch_code_create(names[j], 30.0);
+        assert_non_null(c);
+        const uint32_t *info = ch_code_info_positions(c);
+        unsigned min_weight = 64;
+        for (unsigned a = 0; a < ch_code_k(c); a++) {
+            unsigned w = (unsigned)__builtin_popcount(info[a]);
+            if (w < min_weight) min_weight = w;
+        }
+        if (min_weight < 2) fail_msg("%s at 30 dB: a row of weight %u", names[j], 1u << min_weight);
+        ch_code_destroy(c);
+    }
+    ch_code *low = ch_code_create("polar:64,32", -100.0);
+    assert_non_null(low);
+    unsigned above_half = 0;
+    for (unsigned a = 0; a < 32; a++) above_half += ch_code_info_positions(low)[a] >= 32;
+    assert_true(above_half < 32); /* not simply the upper half, as the ties made it */
+    ch_code_destroy(low);
+}
+
 static void test_encoding_round_trip(void **state)
 {
     (void)state;
@@ -395,6 +424,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_checks_and_distances),
         cmocka_unit_test(test_encoding_round_trip),
+        cmocka_unit_test(test_polar_extreme_design),
         cmocka_unit_test(test_syndrome_decoding),
         cmocka_unit_test(test_ml_and_map_against_brute_force),
         cmocka_unit_test(test_sc_where_it_must_equal_ml),
