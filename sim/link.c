@@ -218,6 +218,11 @@ void sim_link_ofdm_channel_text(const sim_link *link, char *buf, size_t size)
              o->cp, o->pilots, o->doppler > 0 ? ", Doppler" : "");
 }
 
+static const char *plural(unsigned count)
+{
+    return count == 1 ? "" : "s";
+}
+
 /* The profile on the sample grid and how the taps move, for the metadata. */
 static void profile_text(const sim_link *link, char *buf, size_t size)
 {
@@ -228,8 +233,9 @@ static void profile_text(const sim_link *link, char *buf, size_t size)
     if (o->profile != CH_PROFILE_EXP)
         n += snprintf(buf + n, size - (size_t)n, " at %g Hz", o->sample_rate);
     if (p.n_taps)
-        n += snprintf(buf + n, size - (size_t)n, ", %u Rayleigh taps over %u samples", p.n_taps,
-                      ch_profile_spread(&p) + 1);
+        n += snprintf(buf + n, size - (size_t)n, ", %u Rayleigh tap%s over %u sample%s",
+                      p.n_taps, plural(p.n_taps), ch_profile_spread(&p) + 1,
+                      plural(ch_profile_spread(&p) + 1));
     if (o->doppler > 0)
         snprintf(buf + n, size - (size_t)n, ", Jakes Doppler %g per OFDM symbol", o->doppler);
     else
@@ -242,10 +248,13 @@ static void write_ofdm_meta(const sim_link *link, sim_table *t)
     char profile[160];
     profile_text(link, profile, sizeof profile);
     sim_table_meta(t, "profile", "%s", profile);
-    sim_table_meta(t, "ofdm", "%u subcarriers, prefix %u, frames of a pilot symbol (%u pilots) "
-                   "and %u data symbols; estimator %s; clipping %g x RMS (0: none); CFO %g "
-                   "subcarrier spacings", o->n, o->cp, o->pilots, o->symbols, ch_est_name(o->est),
-                   o->clip, o->cfo);
+    char est[48];
+    snprintf(est, sizeof est, "estimator %s", ch_est_name(o->est));
+    sim_table_meta(t, "ofdm", "%u subcarriers, prefix %u, frames of a pilot symbol (%u pilot%s) "
+                   "and %u data symbol%s; %s; clipping %g x RMS (0: none); CFO %g subcarrier "
+                   "spacings", o->n, o->cp, o->pilots, plural(o->pilots), o->symbols,
+                   plural(o->symbols), link->rx == SIM_RX_NN ? "learned receiver" : est, o->clip,
+                   o->cfo);
     if (o->count_overhead)
         sim_table_meta(t, "snr", "esn0_db is Es/N0 per data subcarrier at the FFT output; "
                        "ebn0_db counts the energy of pilots and prefix (Es/N0 = Eb/N0 k r "
