@@ -60,7 +60,7 @@ static double bench_ofdm_frame(double min_seconds, int threads)
 }
 
 /* ofdm_nn: inference of the learned OFDM receiver of the default size (a frame of one pilot and
- * one data symbol of 64 subcarriers: 256 -> 500 -> 250 -> 120 -> 128 QPSK bits, ReLU), 32 frames
+ * one data symbol of 64 subcarriers: 256 -> 500 -> 500 -> 250 -> 128 QPSK bits, ReLU), 32 frames
  * a call as the detector stage runs them. Frames per second; the weights are random, as speed
  * does not depend on them. */
 static double bench_ofdm_nn(double min_seconds, int threads)
@@ -68,7 +68,7 @@ static double bench_ofdm_nn(double min_seconds, int threads)
     (void)threads;
     enum { FRAMES = 32, N_IN = 4 * OFDM_N, N_OUT = 2 * OFDM_N };
     static float x[FRAMES * N_IN], out[FRAMES * N_OUT];
-    const size_t widths[] = {500, 250, 120, N_OUT};
+    const size_t widths[] = {500, 500, 250, N_OUT};
     const nn_act acts[] = {NN_ACT_RELU, NN_ACT_RELU, NN_ACT_RELU, NN_ACT_IDENTITY};
     nn_net_config cfg = {.n_in = N_IN, .max_batch = FRAMES, .seed = 2385};
     nn_net *net = nn_mlp_create(&cfg, 4, widths, acts, NN_LOSS_SIGMOID_BCE);

@@ -43,7 +43,7 @@ static void train_usage(void)
     sim_link_parser_init(&p, SIM_LINK_OPT_CSI | SIM_LINK_OPT_CODE | SIM_LINK_OPT_RX |
                                  SIM_LINK_OPT_OFDM);
     sim_link_parser_help(&p);
-    puts("  (OFDM: the learned receiver takes a whole frame; defaults 500,250,120, 20000 steps,\n"
+    puts("  (OFDM: the learned receiver takes a whole frame; defaults 500,500,250, 20000 steps,\n"
          "   lr 0.001; --est plays no part in training)");
     puts("  -o MODEL          the model file to write\n"
          "  --hidden LIST     hidden layer widths, ReLU (default 64,64; decoders 128,64,32)\n"
@@ -175,8 +175,11 @@ static int parse_options(train_options *o, int argc, char **argv)
     if (o->link.code.name && !o->lr_given) o->lr = 0.004;
     if (o->link.ofdm.n && !o->lr_given) o->lr = 0.001;
     if (o->link.ofdm.n && !o->hidden_given) {
-        static const uint64_t ye[3] = {500, 250, 120}; /* Ye, Li and Juang 2018 */
-        memcpy(o->hidden, ye, sizeof ye);
+        /* Ye, Li and Juang's 500-250-120 served 16 bits a network; one network for a frame's
+         * 128 bits cannot pass them through 120 units (validation BCE 54.9 against 23.7 for
+         * 500-500-250 after 20000 steps at N = 64 over EVA; BER floors 0.25 and 0.069) */
+        static const uint64_t widths[3] = {500, 500, 250};
+        memcpy(o->hidden, widths, sizeof widths);
         o->n_hidden = 3;
     }
     if (o->link.code.name && !o->hidden_given) {
