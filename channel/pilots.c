@@ -1,6 +1,7 @@
 #include "pilots.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "ch_error.h"
 
@@ -9,6 +10,7 @@ struct ch_pilots {
     size_t frame, n_pilot, n_data;
     uint8_t *mask;
     uint32_t *data_pos, *pilot_pos;
+    float complex *value; /* [n_pilot] each pilot's symbol, or NULL: all CH_PILOT */
 };
 
 ch_pilots *ch_pilots_create_grid(unsigned n_time, unsigned n_freq, const uint8_t *mask)
@@ -64,6 +66,7 @@ void ch_pilots_destroy(ch_pilots *p)
     free(p->mask);
     free(p->data_pos);
     free(p->pilot_pos);
+    free(p->value);
     free(p);
 }
 
@@ -86,6 +89,21 @@ double ch_pilots_rate(const ch_pilots *p)
 const uint32_t *ch_pilots_data_positions(const ch_pilots *p) { return p->data_pos; }
 const uint32_t *ch_pilots_pilot_positions(const ch_pilots *p) { return p->pilot_pos; }
 
+int ch_pilots_set_values(ch_pilots *p, const float complex *values)
+{
+    float complex *v = malloc(p->n_pilot * sizeof *v);
+    if (!v) return ch_error(CH_ENOMEM, "ch_pilots_set_values: out of memory");
+    memcpy(v, values, p->n_pilot * sizeof *v);
+    free(p->value);
+    p->value = v;
+    return CH_OK;
+}
+
+float complex ch_pilots_value(const ch_pilots *p, size_t j)
+{
+    return p->value ? p->value[j] : CH_PILOT;
+}
+
 void ch_pilots_insert(const ch_pilots *p, size_t nframes, const float complex *data,
                       float complex *grid)
 {
@@ -95,7 +113,7 @@ void ch_pilots_insert(const ch_pilots *p, size_t nframes, const float complex *d
         /* Data first, front to back, then pilots: in place, each write lands at or before the
          * next read (see the header). */
         for (size_t j = 0; j < p->n_data; j++) g[p->data_pos[j]] = x[j];
-        for (size_t j = 0; j < p->n_pilot; j++) g[p->pilot_pos[j]] = CH_PILOT;
+        for (size_t j = 0; j < p->n_pilot; j++) g[p->pilot_pos[j]] = ch_pilots_value(p, j);
     }
 }
 

@@ -53,8 +53,15 @@ double ch_pilots_rate(const ch_pilots *p);
 const uint32_t *ch_pilots_data_positions(const ch_pilots *p);
 const uint32_t *ch_pilots_pilot_positions(const ch_pilots *p);
 
+/* Gives the pilots their own symbols: pilot j (in the order of ch_pilots_pilot_positions) carries
+ * values[j] (copied; unit modulus, like CH_PILOT) instead of CH_PILOT. CH_OK or CH_ENOMEM. */
+int ch_pilots_set_values(ch_pilots *p, const float complex *values);
+
+/* The symbol pilot j carries: CH_PILOT unless set by ch_pilots_set_values. */
+float complex ch_pilots_value(const ch_pilots *p, size_t j);
+
 /* Builds nframes frames: data[nframes n_data] go to the data positions of grid[nframes frame]
- * in order, CH_PILOT to the pilots. data may be the last nframes n_data symbols of grid itself
+ * in order, each pilot's symbol (ch_pilots_value) to the pilots. data may be the last nframes n_data symbols of grid itself
  * (in place); otherwise they must not overlap. Allocates nothing. */
 void ch_pilots_insert(const ch_pilots *p, size_t nframes, const float complex *data,
                       float complex *grid);

@@ -109,8 +109,7 @@ static int build_stages(sim_chain *c, unsigned options)
     if (!status && c->code) status = add(c, sim_stage_encoder(c->code));
     if (!status) status = add(c, sim_stage_mapper(c->modem));
     bool ofdm = c->link.ofdm.n != 0;
-    if (!status && c->pilots && ofdm) status = add_made(c, sim_stage_ofdm_pilots(&c->link, c->pilots));
-    if (!status && c->pilots && !ofdm) status = add(c, sim_stage_pilots(c->pilots));
+    if (!status && c->pilots) status = add(c, sim_stage_pilots(c->pilots));
     if (!status && ofdm) status = add_made(c, sim_stage_ofdm_channel(&c->link));
     if (!status && !ofdm) status = add(c, sim_stage_channel(&c->link.fading, inphase));
     c->first_rx = c->n_stages;

@@ -88,7 +88,8 @@ static int parts_make(frame_parts *p, const frame_options *o)
     if (od->pilots <= CH_EST_LMMSE_MAX_PILOTS)
         p->lmmse = ch_ofdm_est_create(CH_EST_LMMSE, od->n, od->pilots, &cfg.profile);
     p->rng = ch_rng_create(o->seed, 0);
-    size_t frame = p->pilots ? ch_pilots_frame(p->pilots) : 0, k = 8;
+    size_t frame = p->pilots ? ch_pilots_frame(p->pilots) : 0;
+    size_t k = p->modem ? ch_modem_bits_per_symbol(p->modem) : 0;
     p->bits = malloc(frame * k);
     p->x = malloc(frame * sizeof *p->x), p->s = malloc(frame * sizeof *p->s);
     p->y = malloc(frame * sizeof *p->y), p->h = malloc(frame * sizeof *p->h);

@@ -106,7 +106,16 @@ ch_pilots *sim_link_ofdm_pilots(const sim_link *link)
     for (unsigned i = 0; i < o->pilots; i++) mask[ch_ofdm_pilot_carrier(o->n, o->pilots, i)] = 1;
     ch_pilots *p = ch_pilots_create_grid(1 + o->symbols, o->n, mask);
     free(mask);
-    if (!p) sim_error(SIM_EINVAL, "%s", ch_last_error());
+    float complex *chirp = p ? malloc(o->pilots * sizeof *chirp) : NULL;
+    for (unsigned i = 0; chirp && i < o->pilots; i++) chirp[i] = ch_ofdm_pilot_value(o->pilots, i);
+    if (p && (!chirp || ch_pilots_set_values(p, chirp) != CH_OK)) {
+        ch_pilots_destroy(p);
+        p = NULL;
+        sim_error(SIM_ENOMEM, "out of memory");
+    } else if (!p) {
+        sim_error(SIM_EINVAL, "%s", ch_last_error());
+    }
+    free(chirp);
     return p;
 }
 

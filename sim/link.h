@@ -79,8 +79,9 @@ typedef struct {
  * message. */
 int sim_link_ofdm_config(const sim_link *link, ch_ofdm_config *cfg);
 
-/* The pilot grid of an OFDM link: 1 + symbols OFDM symbols by n subcarriers, pilots on
- * subcarriers i n / P of the first. NULL with a message (sim_last_error). */
+/* The pilot grid of an OFDM link: 1 + symbols OFDM symbols by n subcarriers, pilot i on
+ * subcarrier i n / P of the first, carrying the chirp ch_ofdm_pilot_value(P, i). NULL with a
+ * message (sim_last_error). */
 ch_pilots *sim_link_ofdm_pilots(const sim_link *link);
 
 /* Checks a link: the fading configuration, and pilots that fit it (a pilot spacing N needs

@@ -6,44 +6,9 @@
 #include "sim_error.h"
 #include "stages_ofdm.h"
 
-/* ---- pilot insertion ------------------------------------------------------------------------ */
-
-/* The pilot grid's frames with each pilot subcarrier's chirp value (ofdm_est.h). */
-typedef struct {
-    const ch_pilots *pilots;
-    unsigned n_pilot;
-    float complex value[]; /* [n_pilot] in the order of the grid's pilot positions */
-} ofdm_pilots_state;
-
-static void ofdm_pilots_run(const sim_stage *st, void *w, ch_rng *r, sim_frame *f)
-{
-    (void)w, (void)r;
-    const ofdm_pilots_state *s = st->state;
-    size_t frame = ch_pilots_frame(s->pilots), nframes = f->nsym / frame;
-    const uint32_t *at = ch_pilots_pilot_positions(s->pilots);
-    ch_pilots_insert(s->pilots, nframes, f->x, f->s);
-    for (size_t b = 0; b < nframes; b++)
-        for (unsigned i = 0; i < s->n_pilot; i++) f->s[b * frame + at[i]] = s->value[i];
-}
-
 static void free_state(sim_stage *st)
 {
     free(st->state);
-}
-
-static const sim_stage_ops ofdm_pilots_ops = {"ofdm pilot insertion", NULL, NULL, NULL,
-                                              ofdm_pilots_run, free_state};
-
-sim_stage *sim_stage_ofdm_pilots(const sim_link *link, const ch_pilots *pilots)
-{
-    unsigned p = link->ofdm.pilots;
-    ofdm_pilots_state *s = malloc(sizeof *s + p * sizeof s->value[0]);
-    if (!s) return sim_error(SIM_ENOMEM, "out of memory"), NULL;
-    s->pilots = pilots, s->n_pilot = p;
-    for (unsigned i = 0; i < p; i++) s->value[i] = ch_ofdm_pilot_value(p, i);
-    sim_stage *st = sim_stage_create(&ofdm_pilots_ops, 0, s);
-    if (!st) sim_error(SIM_ENOMEM, "out of memory");
-    return st;
 }
 
 /* ---- channel ------------------------------------------------------------------------------ */

@@ -5,10 +5,6 @@
 #include "link.h"
 #include "stage.h"
 
-/* OFDM pilot insertion: the data symbols and, at the pilot grid's pilots (borrowed; pilot i on
- * subcarrier i N / P of the frame's first OFDM symbol), the chirp ch_ofdm_pilot_value(P, i). */
-sim_stage *sim_stage_ofdm_pilots(const sim_link *link, const ch_pilots *pilots);
-
 /* The OFDM channel: the pilot grid's frames (f->s) through inverse FFT, prefix, clipping,
  * multipath, frequency offset, noise of variance f->n0[0] and the receiver's FFT into f->y, the
  * true response into f->h. NULL with a message. */
