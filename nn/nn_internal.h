@@ -154,6 +154,7 @@ int nn_power_norm_setup(nn_layer *l, size_t index);
 int nn_noise_setup(nn_layer *l, size_t index);
 int nn_loss_setup(nn_layer *l, size_t index);
 int nn_custom_setup(nn_layer *l, size_t index);
+int nn_cmul_setup(nn_layer *l, size_t index);
 
 /* Layer i of net (white-box tests may swap a layer's pair or ops to show that the gradient
  * check catches a wrong derivative). */

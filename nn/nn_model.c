@@ -59,8 +59,16 @@ static void put_string(writer *w, const char *s)
 
 static uint32_t layer_code(const nn_layer_spec *s)
 {
-    if (s->kind == NN_LAYER_DENSE) return (uint32_t)s->act;
+    if (s->kind == NN_LAYER_DENSE || s->kind == NN_LAYER_CMUL) return (uint32_t)s->act;
     if (s->kind == NN_LAYER_LOSS) return (uint32_t)s->loss;
+    return 0;
+}
+
+/* The record's value field: a noise layer's sigma (its bits), a cmul layer's pairs. */
+static uint32_t layer_value(const nn_layer_spec *s)
+{
+    if (s->kind == NN_LAYER_NOISE) return float_bits(s->sigma);
+    if (s->kind == NN_LAYER_CMUL) return (uint32_t)s->pairs;
     return 0;
 }
 
@@ -114,7 +122,7 @@ int nn_model_save(const char *path, const nn_net *net, const nn_meta *meta)
         put_u32(&w, (uint32_t)info.spec.kind);
         put_u32(&w, (uint32_t)info.spec.n_out);
         put_u32(&w, layer_code(&info.spec));
-        put_u32(&w, float_bits(info.spec.kind == NN_LAYER_NOISE ? info.spec.sigma : 0.0f));
+        put_u32(&w, layer_value(&info.spec));
         put_u32(&w, (uint32_t)info.n_param);
     }
     put_u64(&w, nn_net_n_params(net));
@@ -249,6 +257,17 @@ static int check_kind(const reader *r, uint32_t t, uint32_t n_layers, uint64_t w
         if (!(spec->sigma >= 0.0f && spec->sigma <= 1e30f))
             return nn_error(NN_EFORMAT, "nn_model_load: %s: layer %u: noise sigma %g", path, t,
                             (double)spec->sigma);
+        return NN_OK;
+    case NN_LAYER_CMUL:
+        if (rec->code > NN_ACT_SIGMOID)
+            return nn_error(NN_EFORMAT, "nn_model_load: %s: layer %u: unknown activation %u", path,
+                            t, rec->code);
+        if (rec->value < 1 || rec->value > width / 4)
+            return nn_error(NN_EFORMAT, "nn_model_load: %s: layer %u: cmul of %u pairs on %llu "
+                            "inputs", path, t, rec->value, (unsigned long long)width);
+        spec->act = (nn_act)rec->code;
+        spec->pairs = rec->value;
+        *out = width - rec->value;
         return NN_OK;
     case NN_LAYER_LOSS:
         if (t + 1 != n_layers || t == 0)

@@ -152,6 +152,8 @@ static int setup_layer(nn_layer *l, size_t index, size_t n_layers)
         return nn_noise_setup(l, index);
     case NN_LAYER_CUSTOM:
         return nn_custom_setup(l, index);
+    case NN_LAYER_CMUL:
+        return nn_cmul_setup(l, index);
     case NN_LAYER_LOSS:
         if (index + 1 != n_layers)
             return nn_error(NN_EINVAL, "nn_net_create: layer %zu: a loss must be the last layer",

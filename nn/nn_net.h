@@ -64,6 +64,9 @@ typedef enum {
     NN_LAYER_LOSS = 4,       /* the loss; the last layer, one output per sample */
     NN_LAYER_CUSTOM = 5,     /* z = g(z_prev, s): forward and backward supplied by the caller
                                 (nn_custom_ops), no parameters; not stored in model files */
+    NN_LAYER_CMUL = 6,       /* complex products: input [u | v | w] with u, v of `pairs` (Re, Im)
+                                pairs and w the rest; z = [u·conj(f(v)) | |f(v)|² | w], f the
+                                activation act on each real of v; no parameters (nn_cmul.c) */
 } nn_layer_kind;
 
 /* Fills w[0..count) with independent standard normal samples for a noise layer. user is the
@@ -97,7 +100,8 @@ typedef struct {
     nn_layer_kind kind;
     size_t n_out;      /* dense: output width N_t (1 .. NN_MAX_WIDTH); custom: likewise, 0 for
                           the input width */
-    nn_act act;        /* dense: activation */
+    nn_act act;        /* dense: activation; cmul: f applied to v */
+    size_t pairs;      /* cmul: complex numbers m in each of u and v (1 .. n_in/4) */
     nn_loss loss;      /* loss: which loss */
     float sigma;       /* noise: standard deviation per real component, ≥ 0 (with a side input,
                           the factor of each sample's own σ) */

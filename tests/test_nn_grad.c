@@ -151,6 +151,24 @@ static double ref_sample_loss(nn_loss loss, size_t k, const double *x, const flo
     return l;
 }
 
+/* z = [u·conj(f(v)) | |f(v)|² | w] for input [u | v | w], per sample */
+static void ref_cmul(const nn_layer_spec *s, size_t n, size_t width, const double *x, double *z)
+{
+    size_t m = s->pairs, r = width - 4 * m, out_w = width - m;
+    for (size_t i = 0; i < n; i++) {
+        const double *u = x + i * width, *v = u + 2 * m;
+        double *q = z + i * out_w;
+        for (size_t j = 0; j < m; j++) {
+            double pr = ref_act(s->act, v[2 * j]), pi = ref_act(s->act, v[2 * j + 1]);
+            q[2 * j] = u[2 * j] * pr + u[2 * j + 1] * pi;
+            q[2 * j + 1] = u[2 * j + 1] * pr - u[2 * j] * pi;
+            q[2 * m + j] = pr * pr + pi * pi;
+        }
+        for (size_t j = 0; j < r; j++)
+            q[3 * m + j] = v[2 * m + j];
+    }
+}
+
 /* The network's loss (mean over the batch) in double, from the layer list and parameters θ;
  * if out is not NULL, the body's output is copied there. */
 static double ref_loss(size_t n_layers, const nn_layer_spec *specs, size_t n_in,
@@ -193,6 +211,9 @@ static double ref_loss(size_t n_layers, const nn_layer_spec *specs, size_t n_in,
             }
         } else if (s->kind == NN_LAYER_CUSTOM) {
             ref_fading(n, width, cur, next);
+        } else if (s->kind == NN_LAYER_CMUL) {
+            ref_cmul(s, n, width, cur, next);
+            width -= s->pairs;
         } else {
             for (size_t i = 0; i < n; i++)
                 loss += ref_sample_loss(s->loss, width, cur + i * width, y + i * width);
@@ -407,6 +428,28 @@ static void test_noise(void **state)
                              LOSS(NN_LOSS_SIGMOID_BCE)};
     check_result r = run_check(4, 4, specs, 12, 400, NULL);
     expect_pass(&r, "noise");
+}
+
+/* Complex products: on the input (δ^0 is its Jacobian, pass-through included), with f = tanh
+ * on v, and a receiver-shaped stack (linear estimate, product, linear head). */
+static void test_cmul(void **state)
+{
+    (void)state;
+    nn_layer_spec first[] = {{.kind = NN_LAYER_CMUL, .pairs = 3, .act = NN_ACT_IDENTITY},
+                             DENSE(4, NN_ACT_IDENTITY), LOSS(NN_LOSS_MSE)};
+    check_result r = run_check(15, 3, first, 9, 310, NULL);
+    expect_pass(&r, "cmul on the input");
+    nn_layer_spec soft[] = {{.kind = NN_LAYER_CMUL, .pairs = 2, .act = NN_ACT_TANH},
+                            DENSE(3, NN_ACT_IDENTITY), LOSS(NN_LOSS_SIGMOID_BCE)};
+    r = run_check(8, 3, soft, 9, 311, NULL);
+    expect_pass(&r, "cmul with tanh, no pass-through");
+    nn_layer_spec rx[] = {DENSE(14, NN_ACT_IDENTITY),
+                          {.kind = NN_LAYER_CMUL, .pairs = 3, .act = NN_ACT_IDENTITY},
+                          DENSE(6, NN_ACT_RELU),
+                          {.kind = NN_LAYER_CMUL, .pairs = 1, .act = NN_ACT_TANH},
+                          DENSE(4, NN_ACT_IDENTITY), LOSS(NN_LOSS_SIGMOID_BCE)};
+    r = run_check(6, 6, rx, 10, 312, NULL);
+    expect_pass(&r, "cmul inside a receiver");
 }
 
 /* An autoencoder-shaped network through every kind of layer. */
@@ -691,6 +734,7 @@ int main(void)
         cmocka_unit_test(test_catches_wrong_derivative_pair),
         cmocka_unit_test(test_catches_one_wrong_message_term),
         cmocka_unit_test(test_catches_one_wrong_parameter_term),
+        cmocka_unit_test(test_cmul),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

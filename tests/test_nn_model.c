@@ -108,6 +108,8 @@ static void fill(size_t n, float *v, float scale)
 static nn_net *make_net(void)
 {
     nn_layer_spec specs[] = {
+        {.kind = NN_LAYER_DENSE, .n_out = 10, .act = NN_ACT_IDENTITY},
+        {.kind = NN_LAYER_CMUL, .pairs = 2, .act = NN_ACT_TANH},
         {.kind = NN_LAYER_DENSE, .n_out = 6, .act = NN_ACT_LEAKY_RELU},
         {.kind = NN_LAYER_DENSE, .n_out = 4, .act = NN_ACT_TANH},
         {.kind = NN_LAYER_POWER_NORM},
@@ -179,6 +181,7 @@ static void test_round_trip_bit_exact(void **state)
         assert_int_equal(a.spec.act, b.spec.act);
         assert_int_equal(a.spec.loss, b.spec.loss);
         assert_true(a.spec.sigma == b.spec.sigma);
+        assert_int_equal(a.spec.pairs, b.spec.pairs);
         assert_int_equal(a.n_param, b.n_param);
     }
     assert_int_equal(nn_net_n_params(loaded), nn_net_n_params(net));
