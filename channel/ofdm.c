@@ -23,6 +23,7 @@ struct ch_ofdm {
 
 struct ch_ofdm_worker {
     fftwf_complex *freq, *time; /* [N] the transforms' arrays */
+    fftwf_complex *impulse;     /* [N] the taps on their delays, zero elsewhere (response) */
     float complex *tx;          /* [spread + T (N + L)]: silence, then the frame on air */
     float complex *rx;          /* [T (N + L)] */
     float complex *rotation;    /* [T (N + L)] e^(j 2 pi eps n / N); NULL without offset */
@@ -139,6 +140,7 @@ ch_ofdm_worker *ch_ofdm_worker_create(const ch_ofdm *o)
     size_t n = frame_samples(c), spread = ch_profile_spread(&c->profile);
     w->freq = fftwf_malloc(c->n * sizeof *w->freq);
     w->time = fftwf_malloc(c->n * sizeof *w->time);
+    w->impulse = fftwf_malloc(c->n * sizeof *w->impulse);
     w->tx = fftwf_malloc((spread + n) * sizeof *w->tx);
     w->rx = fftwf_malloc(n * sizeof *w->rx);
     /* The generator makes Gaussians CH_RNG_BLOCK at a time, whatever is asked (rng.h): frames
@@ -146,13 +148,15 @@ ch_ofdm_worker *ch_ofdm_worker_create(const ch_ofdm *o)
     w->batch = n >= BATCH_SAMPLES ? 1 : BATCH_SAMPLES / n;
     w->noise = fftwf_malloc(w->batch * n * sizeof *w->noise);
     w->gains = fftwf_malloc(w->batch * c->profile.n_taps * sizeof *w->gains);
-    if (!w->freq || !w->time || !w->tx || !w->rx || !w->noise || !w->gains ||
+    if (!w->freq || !w->time || !w->impulse || !w->tx || !w->rx || !w->noise || !w->gains ||
         make_rotation(c, w) != CH_OK ||
         make_jakes(c, w) != CH_OK) {
         ch_ofdm_worker_destroy(w);
         return NULL;
     }
     memset(w->tx, 0, spread * sizeof *w->tx); /* the silence before every frame */
+    /* response() writes only the taps' delays, the same ones every symbol: the rest stays 0 */
+    memset(w->impulse, 0, c->n * sizeof *w->impulse);
     for (unsigned l = 0; l < c->profile.n_taps; l++)
         w->amplitude[l] = (float)sqrt(c->profile.power[l]);
     return w;
@@ -164,6 +168,7 @@ void ch_ofdm_worker_destroy(ch_ofdm_worker *w)
     for (unsigned l = 0; l < CH_MULTIPATH_MAX_TAPS; l++) ch_fading_destroy(w->jakes[l]);
     fftwf_free(w->freq);
     fftwf_free(w->time);
+    fftwf_free(w->impulse);
     fftwf_free(w->tx);
     fftwf_free(w->rx);
     fftwf_free(w->rotation);
@@ -214,15 +219,23 @@ static void next_taps(const ch_ofdm *o, ch_ofdm_worker *w, ch_rng *r, size_t b, 
     for (unsigned l = 0; l < p->n_taps; l++) w->taps[l] = w->amplitude[l] * g[l];
 }
 
-/* The true response H_k: the (unscaled) DFT of the taps on their delays. */
+/* The true response H_k: the (unscaled) DFT of the taps on their delays, straight into h where
+ * h has the plans' alignment. The impulse array keeps its zeros between symbols (the delays are
+ * fixed), which saves clearing and filling N values a symbol; each tap is stored as 0 + g_l, the
+ * value the sum into a cleared array gave (it turns a -0 into +0), so that H stays bit for bit
+ * what it was. */
 static void response(const ch_ofdm *o, ch_ofdm_worker *w, float complex *h)
 {
     const ch_profile *p = &o->cfg.profile;
-    float complex *t = (float complex *)w->time;
-    memset(t, 0, o->cfg.n * sizeof *t);
-    for (unsigned l = 0; l < p->n_taps; l++) t[p->delay[l]] += w->taps[l];
-    fftwf_execute_dft(o->forward, w->time, w->freq);
-    memcpy(h, w->freq, o->cfg.n * sizeof *h);
+    float complex *t = (float complex *)w->impulse;
+    const float complex zero = 0; /* complex: a real 0 + g would leave a -0 imaginary part */
+    for (unsigned l = 0; l < p->n_taps; l++) t[p->delay[l]] = zero + w->taps[l];
+    if (fftwf_alignment_of((float *)h) == 0) {
+        fftwf_execute_dft(o->forward, w->impulse, (fftwf_complex *)h);
+    } else {
+        fftwf_execute_dft(o->forward, w->impulse, w->freq);
+        memcpy(h, w->freq, o->cfg.n * sizeof *h);
+    }
 }
 
 /* The input array of a transform of in[n]: in itself where its alignment is that of the plans'
@@ -254,10 +267,13 @@ static void transmit(const ch_ofdm *o, ch_ofdm_worker *w, const float complex *s
 /* Output samples a block of the convolution keeps in registers. */
 #define CONV_BLOCK 16
 
-/* out[0..CONV_BLOCK) of rx = sum_l g_l tx[i - d_l], accumulated in a local block: adding each
- * tap into rx in memory stalled on store-to-load forwarding and took most of the frame's time. */
+/* out[0..CONV_BLOCK) of rx = sum_l g_l tx[i - d_l] (+ noise where noise is not NULL),
+ * accumulated in a local block: adding each tap into rx in memory stalled on store-to-load
+ * forwarding and took most of the frame's time. The noise is added as the block is stored,
+ * which saves a pass over the frame; the sum is complete first, so each sample is the same
+ * float as when the noise was added afterwards. */
 static void convolve_block(const ch_profile *p, const float complex *taps, const float *tx,
-                           float *rx)
+                           const float *noise, float *rx)
 {
     float acc[2 * CONV_BLOCK] = {0};
     /* real arithmetic: C's complex product checks for infinities and does not vectorise */
@@ -269,21 +285,32 @@ static void convolve_block(const ch_profile *p, const float complex *taps, const
             acc[2 * j + 1] += gr * x[2 * j + 1] + gi * x[2 * j];
         }
     }
-    memcpy(rx, acc, sizeof acc);
+    if (noise)
+        for (int j = 0; j < 2 * CONV_BLOCK; j++) rx[j] = acc[j] + noise[j];
+    else
+        memcpy(rx, acc, sizeof acc);
 }
 
-/* rx[i] = sum_l g_l tx[i - d_l] over one symbol's samples (tx preceded by its history). */
+/* rx[i] = sum_l g_l tx[i - d_l] (+ noise[i] where noise is not NULL) over one symbol's samples
+ * (tx preceded by its history). */
 static void convolve(const ch_ofdm *o, const ch_ofdm_worker *w, const float complex *tx,
-                     size_t count, float complex *rx)
+                     size_t count, const float complex *noise, float complex *rx)
 {
     const ch_profile *p = &o->cfg.profile;
+    const float *nz = (const float *)noise;
     size_t i = 0;
     for (; i + CONV_BLOCK <= count; i += CONV_BLOCK)
-        convolve_block(p, w->taps, (const float *)(tx + i), (float *)(rx + i));
+        convolve_block(p, w->taps, (const float *)(tx + i), nz ? nz + 2 * i : NULL,
+                       (float *)(rx + i));
     for (; i < count; i++) {
         float complex sum = 0;
         for (unsigned l = 0; l < p->n_taps; l++) sum += w->taps[l] * tx[i - p->delay[l]];
         rx[i] = sum;
+        if (nz) {
+            float *r = (float *)(rx + i);
+            r[0] += nz[2 * i];
+            r[1] += nz[2 * i + 1];
+        }
     }
 }
 
@@ -295,26 +322,35 @@ static void receive(const ch_ofdm *o, ch_ofdm_worker *w, const float complex *rx
     scale_copy(n, o->scale, (const float *)w->freq, (float *)y);
 }
 
-/* Frame b of the batch, its noise drawn. */
+/* Frame b of the batch, its noise drawn. Symbol by symbol from the transmitter's DFT to the
+ * receiver's while its samples are in L1; every sample goes through the same operations in the
+ * same order as when each stage ran over the whole frame (channel, offset, noise), so the frame
+ * is the same bit for bit. */
 static void one_frame(const ch_ofdm *o, ch_ofdm_worker *w, ch_rng *r, size_t b,
                       const float complex *s, float complex *y, float complex *h)
 {
     const ch_ofdm_config *c = &o->cfg;
     size_t len = c->n + c->cp, total = frame_samples(c);
     float complex *tx = w->tx + ch_profile_spread(&c->profile);
+    const float complex *noise = w->noise + b * total;
     for (unsigned t = 0; t < c->symbols; t++) {
+        size_t at = (size_t)t * len;
+        float complex *rx = w->rx + at;
         next_taps(o, w, r, b, t);
         if (h) response(o, w, h + (size_t)t * c->n);
-        transmit(o, w, s + (size_t)t * c->n, tx + t * len);
-        convolve(o, w, tx + t * len, len, w->rx + t * len);
+        transmit(o, w, s + (size_t)t * c->n, tx + at);
+        if (!w->rotation) {
+            convolve(o, w, tx + at, len, noise + at, rx);
+        } else {
+            /* the offset turns the channel's output before the noise is added */
+            convolve(o, w, tx + at, len, NULL, rx);
+            for (size_t i = 0; i < len; i++) rx[i] *= w->rotation[at + i];
+            float *f = (float *)rx;
+            const float *nz = (const float *)(noise + at);
+            for (size_t i = 0; i < 2 * len; i++) f[i] += nz[i];
+        }
+        receive(o, w, rx, y + (size_t)t * c->n);
     }
-    if (w->rotation)
-        for (size_t i = 0; i < total; i++) w->rx[i] *= w->rotation[i];
-    float *rx = (float *)w->rx;
-    const float *noise = (const float *)(w->noise + b * total);
-    for (size_t i = 0; i < 2 * total; i++) rx[i] += noise[i];
-    for (unsigned t = 0; t < c->symbols; t++)
-        receive(o, w, w->rx + t * len, y + (size_t)t * c->n);
 }
 
 void ch_ofdm_frames(const ch_ofdm *o, ch_ofdm_worker *w, ch_rng *r, float n0, size_t nframes,
