@@ -36,6 +36,7 @@ struct nn_net {
     size_t batch; /* n of the last forward pass */
     int stage;
     const float *input_grad;
+    float *keep; /* per parameter 1 (trained) or 0 (frozen), or NULL: all trained */
 };
 
 /* ---- workspaces ---------------------------------------------------------------------------- */
@@ -239,6 +240,7 @@ void nn_net_destroy(nn_net *net)
     nn_workspace_destroy(net->train);
     nn_free(net->theta);
     nn_free(net->grad);
+    nn_free(net->keep);
     nn_free(net->layers);
     nn_free(net);
 }
@@ -390,8 +392,24 @@ static void backward_below(nn_net *net, size_t top, float *delta)
         l->ops->backward(l, &p, net->batch, ws->z[t], ws->z[t + 1], delta, delta_prev);
         delta = delta_prev;
     }
+    if (net->keep)
+        for (size_t i = 0; i < net->n_param; i++) net->grad[i] *= net->keep[i];
     net->input_grad = delta;
     net->stage = STAGE_FORWARD; /* the gradients are in; a second backward needs a new loss */
+}
+
+int nn_net_freeze(nn_net *net, const uint8_t *frozen)
+{
+    if (!net) return nn_error(NN_EINVAL, "nn_net_freeze: no network");
+    if (!frozen) {
+        nn_free(net->keep);
+        net->keep = NULL;
+        return NN_OK;
+    }
+    if (!net->keep && !(net->keep = nn_alloc_floats(net->n_param ? net->n_param : 1)))
+        return nn_error(NN_ENOMEM, "nn_net_freeze: out of memory");
+    for (size_t i = 0; i < net->n_param; i++) net->keep[i] = frozen[i] ? 0.0f : 1.0f;
+    return NN_OK;
 }
 
 int nn_net_backward(nn_net *net)

@@ -189,6 +189,13 @@ const float *nn_net_params_const(const nn_net *net);
 /* The contiguous gradient block ∂L/∂θ, same layout as the parameters, owned by the network. */
 float *nn_net_grads(nn_net *net);
 
+/* Freezes parameters: frozen[i] nonzero keeps parameter i where it is (its gradient is always
+ * 0, so no optimizer moves it); frozen is copied. NULL trains every parameter again. For a
+ * network whose structure is in its weights: a dense layer that passes some inputs through
+ * unchanged, or connects only some inputs to some outputs, keeps the identity and the zeros
+ * exactly instead of letting every update stir them. NN_OK or NN_ENOMEM. */
+int nn_net_freeze(nn_net *net, const uint8_t *frozen);
+
 /* Sets the gradient block to zero. */
 void nn_net_zero_grad(nn_net *net);
 

@@ -536,6 +536,51 @@ static void test_steps_allocate_nothing(void **state)
     nn_net_destroy(net);
 }
 
+/* Frozen parameters stay where they are, bit for bit, through Adam steps; the others move;
+ * unfreezing trains them all again. */
+static void test_frozen_parameters(void **state)
+{
+    (void)state;
+    const size_t widths[] = {8, 2};
+    const nn_act acts[] = {NN_ACT_TANH, NN_ACT_IDENTITY};
+    nn_net *net = mlp(3, 2, widths, acts, NN_LOSS_SIGMOID_BCE, 64, 2385);
+    nn_optim_config ocfg = nn_optim_adam(1e-2);
+    nn_optim *opt = optimizer(net, &ocfg);
+    size_t n = nn_net_n_params(net);
+    uint8_t *frozen = malloc(n);
+    float *before = malloc(n * sizeof *before);
+    assert_true(frozen && before);
+    for (size_t i = 0; i < n; i++) frozen[i] = i % 3 == 0;
+    assert_int_equal(nn_net_freeze(net, frozen), NN_OK);
+    memcpy(before, nn_net_params(net), n * sizeof *before);
+    static float x[64 * 3], y[64 * 2];
+    lcg g = {23};
+    for (size_t i = 0; i < sizeof x / sizeof x[0]; i++) x[i] = (float)lcg_normal(&g);
+    for (size_t i = 0; i < sizeof y / sizeof y[0]; i++) y[i] = lcg_uniform(&g) < 0.5;
+    for (int round = 0; round < 2; round++) {
+        for (int step = 0; step < 10; step++) {
+            double loss;
+            nn_net_zero_grad(net);
+            assert_int_equal(nn_net_forward(net, 64, x), NN_OK);
+            assert_int_equal(nn_net_loss(net, y, &loss), NN_OK);
+            assert_int_equal(nn_net_backward(net), NN_OK);
+            assert_int_equal(nn_optim_step(opt, nn_net_params(net), nn_net_grads(net)), NN_OK);
+        }
+        const float *now = nn_net_params(net);
+        for (size_t i = 0; i < n; i++)
+            if (round == 0 && frozen[i])
+                assert_memory_equal(&now[i], &before[i], sizeof *now);
+            else if (now[i] == before[i])
+                fail_msg("round %d: parameter %zu did not move", round, i);
+        memcpy(before, now, n * sizeof *before);
+        assert_int_equal(nn_net_freeze(net, NULL), NN_OK);
+    }
+    free(frozen);
+    free(before);
+    nn_optim_destroy(opt);
+    nn_net_destroy(net);
+}
+
 int main(void)
 {
     nn_blas_set_threads(1); /* small products: OpenBLAS's threads would only wait on each other */
@@ -551,6 +596,7 @@ int main(void)
         cmocka_unit_test(test_train_curve),
         cmocka_unit_test(test_train_errors),
         cmocka_unit_test(test_steps_allocate_nothing),
+        cmocka_unit_test(test_frozen_parameters),
     };
     return cmocka_run_group_tests(tests, make_temp_dir, remove_temp_dir);
 }
