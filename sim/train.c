@@ -122,6 +122,8 @@ static nn_meta *link_meta(const sim_train_config *cfg, float scale)
     snprintf(buf, sizeof buf, "%g:%g", cfg->ebn0_lo, cfg->ebn0_hi);
     bad |= nn_meta_set(meta, "ebn0_db", buf);
     bad |= nn_meta_set(meta, "llr", "llr = -logit = log P(b=0|y) / P(b=1|y)");
+    if (cfg->link->ofdm.n)
+        bad |= nn_meta_set(meta, "network", cfg->ofdm_mlp ? "mlp" : "unfolded");
     bad |= nn_meta_set(meta, "trained_by", "bersim " BERSIM_VERSION);
     if (bad) nn_meta_destroy(meta), meta = NULL;
     return meta;
@@ -187,11 +189,11 @@ static int training_init(training *t, const sim_train_config *cfg, size_t batch)
 }
 
 int sim_train_run(const sim_train_config *cfg, size_t n_in, size_t n_out, float scale,
-                  size_t batch, nn_sample_fn draw, void *src, void *val, nn_net **net,
-                  nn_meta **meta)
+                  size_t batch, nn_sample_fn draw, void *src, void *val, nn_net *net_given,
+                  nn_net **net, nn_meta **meta)
 {
     int status = SIM_OK;
-    *net = build_net(cfg, n_in, n_out, batch);
+    *net = net_given ? net_given : build_net(cfg, n_in, n_out, batch);
     *meta = link_meta(cfg, scale);
     if (!*net || !*meta)
         status = sim_error(SIM_ENOMEM, "train: %s", !*net ? nn_last_error() : "out of memory");
@@ -227,7 +229,7 @@ static int train_detector(const sim_train_config *cfg, nn_net **net, nn_meta **m
     if (status == SIM_OK)
         status = sim_train_run(cfg, sim_feat_width(sim_link_feat_layout(cfg->link)),
                                ch_modem_bits_per_symbol(t.modem), t.src.feature_scale, batch,
-                               draw_samples, &t.src, &t.val, net, meta);
+                               draw_samples, &t.src, &t.val, NULL, net, meta);
     training_destroy(&t);
     return status;
 }

@@ -18,7 +18,9 @@
 typedef struct {
     const sim_link *link;       /* the link (a built-in modulation); its receiver is ignored */
     double ebn0_lo, ebn0_hi;    /* training Eb/N0 range in dB, drawn uniformly */
-    const size_t *hidden;       /* hidden ReLU layer widths */
+    const size_t *hidden;       /* hidden ReLU layer widths (OFDM: of the head, rx_ofdm_net.h) */
+    bool ofdm_mlp;              /* OFDM: a plain MLP of widths hidden (Ye, Li and Juang's
+                                   network) instead of the unfolded receiver */
     size_t n_hidden;            /* 1 .. SIM_TRAIN_MAX_HIDDEN */
     uint64_t steps, batch, seed;
     double lr;                  /* Adam's rate, cosine-decayed to lr/30 */

@@ -99,7 +99,7 @@ int sim_train_decoder(const sim_train_config *cfg, nn_net **net, nn_meta **meta)
         status = sim_error(SIM_EINVAL, "train: --batch %llu holds no whole frame of %zu "
                            "codewords", (unsigned long long)cfg->batch, src.unit_words);
     if (status == SIM_OK)
-        status = sim_train_run(cfg, src.n, src.k, src.scale, batch, draw_words, &src, &val, net,
+        status = sim_train_run(cfg, src.n, src.k, src.scale, batch, draw_words, &src, &val, NULL, net,
                                meta);
     source_destroy(&src);
     source_destroy(&val);

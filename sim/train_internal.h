@@ -8,13 +8,14 @@
 /* Samples in the validation set, drawn once before training. */
 #define SIM_TRAIN_VAL_SAMPLES 16384
 
-/* Builds the MLP of cfg (n_in inputs, n_out logits, BCE), its metadata (the link and the
+/* Builds the MLP of cfg (n_in inputs, n_out logits, BCE) unless given one (net_given, then
+ * owned by the call: destroyed on failure), its metadata (the link and the
  * feature scale), and trains it on batches from draw(src) with validation from draw(val). On
  * success SIM_OK with *net and *meta the caller's; otherwise a status with a message and both
  * NULL. */
 int sim_train_run(const sim_train_config *cfg, size_t n_in, size_t n_out, float scale,
-                  size_t batch, nn_sample_fn draw, void *src, void *val, nn_net **net,
-                  nn_meta **meta);
+                  size_t batch, nn_sample_fn draw, void *src, void *val, nn_net *net_given,
+                  nn_net **net, nn_meta **meta);
 
 /* A learned decoder of cfg->link's code (sim_train for a link whose decoder is SIM_DEC_NN). */
 int sim_train_decoder(const sim_train_config *cfg, nn_net **net, nn_meta **meta);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "chain.h"
+#include "rx_ofdm_net.h"
 #include "sim_error.h"
 #include "train_internal.h"
 
@@ -74,9 +75,15 @@ int sim_train_ofdm(const sim_train_config *cfg, nn_net **net, nn_meta **meta)
     frame_source src = {0}, val = {0};
     int status = source_init(&src, cfg, 1);
     if (status == SIM_OK) status = source_init(&val, cfg, 2);
+    nn_net *given = NULL;
+    if (status == SIM_OK && !cfg->ofdm_mlp) {
+        given = sim_ofdm_net_create(cfg->link, cfg->n_hidden ? cfg->hidden[0] : 0, cfg->batch,
+                                    cfg->seed);
+        if (!given) status = SIM_EINVAL;
+    }
     if (status == SIM_OK)
         status = sim_train_run(cfg, 2 * src.frame, src.n_bits, 1.0f, cfg->batch, draw_frames,
-                               &src, &val, net, meta);
+                               &src, &val, given, net, meta);
     source_destroy(&src);
     source_destroy(&val);
     return status;

@@ -57,6 +57,19 @@ expect_usage "cp=4" sim --ofdm 16 --cp 2 --profile exp --mod qpsk --rx nn \
 expect_usage "ofdm" sim --mod qpsk --channel rayleigh --rx nn --model "$dir/tiny.model" --ebn0 10
 expect_usage "N=16" sim --ofdm 32 --cp 4 --profile exp --pilots 16 --mod qpsk --rx nn \
     --model "$dir/tiny.model" --ebn0 10
+# the network's shape: the unfolded receiver (default) or a plain MLP, which both run
+expect_ok train "${tiny[@]}" --arch mlp --ebn0 10 --steps 20 --batch 16 --hidden 8,8 --quiet \
+    -o "$dir/mlp.model"
+expect_ok sim "${tiny[@]}" --rx nn --model "$dir/mlp.model" --ebn0 10 --max-bits 4096
+expect_ok train --ofdm 16 --cp 4 --profile exp --pilots 4 --mod 16qam --ebn0 10 --steps 20 \
+    --batch 16 --hidden 8 --quiet -o "$dir/q16.model"
+expect_ok sim --ofdm 16 --cp 4 --profile exp --pilots 4 --mod 16qam --rx nn \
+    --model "$dir/q16.model" --ebn0 10 --max-bits 4096
+expect_usage "--arch" train "${tiny[@]}" --arch cnn --ebn0 10 -o "$dir/x.model"
+expect_usage "--arch" train --mod qpsk --channel awgn --arch mlp --ebn0 10 -o "$dir/x.model"
+expect_usage "--hidden" train "${tiny[@]}" --hidden 8,8 --ebn0 10 -o "$dir/x.model"
+expect_usage "1024" train --ofdm 1024 --cp 16 --profile exp --pilots 64 --mod qpsk --ebn0 10 \
+    -o "$dir/x.model"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
