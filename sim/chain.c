@@ -29,6 +29,8 @@ struct sim_chain {
                               its name and sim_chain_detect) */
     sim_stage *decoder;    /* coded links; also in stage[] */
     bool fused;
+    size_t unit_period; /* items of an independent unit for the counter (unit_period) */
+    char unit_text[128];  /* what the unit is, for tables */
     unsigned k;            /* bits a symbol carries (2 for a pair: two reals) */
     double rate;           /* information per bit carried: code and pilots */
     unsigned code_n, code_k; /* 0 uncoded */
@@ -86,7 +88,7 @@ static int build_e2e_stages(sim_chain *c)
     c->detector = sim_e2e_receiver(c->e2e);
     if (!c->detector) return sim_error(SIM_ENOMEM, "out of memory");
     c->stage[c->n_stages++] = c->detector;
-    if (!status) status = add(c, sim_stage_counter());
+    if (!status) status = add(c, sim_stage_counter(c->unit_period));
     return status;
 }
 
@@ -125,7 +127,7 @@ static int build_stages(sim_chain *c, unsigned options)
         if (!c->decoder) return SIM_EINVAL;
         c->stage[c->n_stages++] = c->decoder;
     }
-    if (!status) status = add(c, sim_stage_counter());
+    if (!status) status = add(c, sim_stage_counter(c->unit_period));
     return status;
 }
 
@@ -143,6 +145,20 @@ static size_t lcm(size_t a, size_t b)
     return a / gcd(a, b) * b;
 }
 
+/* The independent unit of the error counts in counter items (data symbols, or codewords on a
+ * coded link): `block` symbols, whole frames and fading blocks, drawn independently of every
+ * other block — unless the fading is Doppler-correlated (or the OFDM taps are), which ties every
+ * symbol of a chunk to its neighbours: 0, no unit but the chunk. */
+static size_t unit_period(const sim_chain *c, size_t block)
+{
+    const sim_link *l = &c->link;
+    if ((l->fading.kind != CH_CHAN_AWGN && l->fading.doppler > 0) || l->ofdm.doppler > 0)
+        return 0;
+    size_t per_frame = c->pilots ? ch_pilots_n_data(c->pilots) : 1;
+    size_t data = block / c->frame * per_frame;
+    return c->code_n ? data * c->k / c->code_n : data;
+}
+
 /* The unit of every frame: whole pilot frames carrying whole codewords (their data symbols a
  * multiple of n / gcd(n, k) when k bits ride a symbol). Chunks are whole units and coherence
  * blocks; hot-loop frames whole units. */
@@ -156,7 +172,19 @@ static void size_chunks(sim_chain *c)
     c->chunk_symbols = (SIM_CHAIN_CHUNK_SYMBOLS + block - 1) / block * block;
     size_t u = c->unit_symbols;
     c->frame_symbols = FRAME_SYMBOLS > u ? FRAME_SYMBOLS / u * u : u;
+    c->unit_period = unit_period(c, block);
+    if (!c->unit_period)
+        snprintf(c->unit_text, sizeof c->unit_text, "chunks of %zu symbols, as Doppler fading "
+                 "ties each symbol to its neighbours", c->chunk_symbols);
+    else if (block == 1 && !c->code_n)
+        snprintf(c->unit_text, sizeof c->unit_text, "single symbols");
+    else
+        snprintf(c->unit_text, sizeof c->unit_text, "spans of %zu symbols, each with its own "
+                 "fading, frame and %zu %s", block, c->unit_period,
+                 c->code_n ? "codewords" : "data symbols");
 }
+
+const char *sim_chain_unit_text(const sim_chain *c) { return c->unit_text; }
 
 /* The pair of link->e2e_model: a message of K bits is a codeword of ceil(N/2) symbols, which the
  * chain treats like a code of 2 ceil(N/2) bits on symbols of 2. A receiver trained without CSI

@@ -103,6 +103,9 @@ size_t sim_chain_max_frame(const sim_chain *c);
  * multiple of it. */
 size_t sim_chain_unit_symbols(const sim_chain *c);
 
+/* The independent unit of the chain's error counts in words (sim_counts.units), for tables. */
+const char *sim_chain_unit_text(const sim_chain *c);
+
 /* Training draws: positions the worker at the start of stream (seed, stream) with a new fading
  * realisation. */
 void sim_chain_worker_seed(sim_chain_worker *w, uint64_t seed, uint64_t stream);

@@ -1,5 +1,6 @@
 /* The pure pieces of the engine: points, the chunk runner, the stop rule and the ordered sum. */
 #include "engine.h"
+#include "stats.h"
 
 #include <math.h>
 #include <string.h>
@@ -58,6 +59,9 @@ static void add_counts(sim_counts *total, const sim_counts *c)
     total->chunks += c->chunks;
     total->chunk_error_sq += c->chunk_error_sq;
     total->chunk_block_sq += c->chunk_block_sq;
+    total->units += c->units;
+    total->unit_error_sq += c->unit_error_sq;
+    total->unit_block_sq += c->unit_block_sq;
 }
 
 void sim_ordered_sum_add(sim_ordered_sum *s, uint64_t chunk, const sim_counts *c)
@@ -71,4 +75,15 @@ void sim_ordered_sum_add(sim_ordered_sum *s, uint64_t chunk, const sim_counts *c
         s->summed++;
         s->done = sim_stop_reached(&s->rule, &s->total);
     }
+}
+
+void sim_counts_interval(const sim_counts *c, bool blocks, double level, double *lo, double *hi)
+{
+    uint64_t k = blocks ? c->block_errors : c->bit_errors, n = blocks ? c->blocks : c->bits;
+    if (c->units)
+        sim_rate_interval(k, n, c->units, blocks ? c->unit_block_sq : c->unit_error_sq, level,
+                          lo, hi);
+    else
+        sim_rate_interval(k, n, c->chunks, blocks ? c->chunk_block_sq : c->chunk_error_sq, level,
+                          lo, hi);
 }

@@ -90,6 +90,11 @@ bool sim_ordered_sum_has_room(const sim_ordered_sum *s, uint64_t chunk);
  * continues the ordered sum, checking the rule after each. */
 void sim_ordered_sum_add(sim_ordered_sum *s, uint64_t chunk, const sim_counts *c);
 
+/* The interval at `level` of a point's bit error rate (blocks false) or block error rate
+ * (blocks true) over its independent units, or its chunks where the link has none smaller
+ * (sim_rate_interval). */
+void sim_counts_interval(const sim_counts *c, bool blocks, double level, double *lo, double *hi);
+
 /* ---- the threads' scheduler ------------------------------------------------------------- */
 
 /* Progress of the point in flight, for a progress line. */

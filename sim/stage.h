@@ -27,6 +27,13 @@ typedef struct {
     uint64_t chunks;       /* chunks summed; each is an independent fading realisation */
     double chunk_error_sq; /* sum over chunks of (bit errors of the chunk)^2 */
     double chunk_block_sq; /* sum over chunks of (block errors of the chunk)^2 */
+    /* Independent units inside the chunks: the smallest spans whose errors are independent of
+     * every other span's (a symbol over a memoryless channel, a fading block, a frame with its
+     * pilots, the codewords these hold; sim_chain_unit_period). 0 when there are none (Doppler
+     * fading correlates everything within a chunk): the chunks are then the units. */
+    uint64_t units;
+    double unit_error_sq; /* sum over units of (bit errors of the unit)^2 */
+    double unit_block_sq; /* sum over units of (block errors of the unit)^2 */
 } sim_counts;
 
 /* One frame on its way through the stages. The buffers belong to the chain's per-thread worker
@@ -124,8 +131,10 @@ sim_stage *sim_stage_channel(const ch_fading_config *fading, int inphase_only);
 sim_stage *sim_stage_ls(const ch_pilots *pilots);
 
 /* Error counter: information bit errors, modulation symbol errors (decided before decoding) and,
- * on coded links, block errors. */
-sim_stage *sim_stage_counter(void);
+ * on coded links, block errors; and the squares of the errors of each independent unit of
+ * `period` items (data symbols uncoded, codewords coded; units and frames both start at a
+ * chunk's start), or none for period 0. NULL when out of memory. */
+sim_stage *sim_stage_counter(size_t period);
 
 /* The fused BPSK/AWGN loop: source, mapper, in-phase noise, sign decision and count in one loop
  * over the same random numbers the staged chain draws, so the same counts at the speed of a

@@ -228,12 +228,13 @@ sim_stage *sim_stage_ls(const ch_pilots *pilots)
 
 /* ---- error counter --------------------------------------------------------------------------- */
 
-/* Error counts of n symbols of k bits. The loops see k as a constant through the switch in
- * count_errors, so they vectorise. */
+/* Error counts of n symbols of k bits, and the sum of the squares of each symbol's bit errors
+ * (the units of a memoryless link). The loops see k as a constant through the switch in
+ * count_symbols, so they vectorise. */
 static inline void count_k(size_t n, size_t k, const uint8_t *tx, const uint8_t *rx,
-                           uint64_t *bit_errors, uint64_t *symbol_errors)
+                           uint64_t *bit_errors, uint64_t *symbol_errors, uint64_t *squares)
 {
-    uint32_t bits = 0, symbols = 0; /* n * k < 2^32 per frame */
+    uint32_t bits = 0, symbols = 0, sq = 0; /* n * k^2 < 2^32 per frame */
     for (size_t i = 0; i < n; i++) {
         uint8_t wrong = 0, any = 0;
         for (size_t j = 0; j < k; j++) {
@@ -243,62 +244,124 @@ static inline void count_k(size_t n, size_t k, const uint8_t *tx, const uint8_t 
         }
         bits += wrong;
         symbols += any;
+        sq += (uint32_t)wrong * wrong;
     }
     *bit_errors += bits;
     *symbol_errors += symbols;
+    *squares += sq;
 }
 
 /* Bit and symbol errors of n symbols of k bits, k a constant in each case of the switch. */
 static void count_symbols(size_t n, unsigned k, const uint8_t *tx, const uint8_t *rx,
-                          uint64_t *bit_errors, uint64_t *symbol_errors)
+                          uint64_t *bit_errors, uint64_t *symbol_errors, uint64_t *squares)
 {
     switch (k) {
-    case 1: count_k(n, 1, tx, rx, bit_errors, symbol_errors); break;
-    case 2: count_k(n, 2, tx, rx, bit_errors, symbol_errors); break;
-    case 3: count_k(n, 3, tx, rx, bit_errors, symbol_errors); break;
-    case 4: count_k(n, 4, tx, rx, bit_errors, symbol_errors); break;
-    case 6: count_k(n, 6, tx, rx, bit_errors, symbol_errors); break;
-    case 8: count_k(n, 8, tx, rx, bit_errors, symbol_errors); break;
-    default: count_k(n, k, tx, rx, bit_errors, symbol_errors); break;
+    case 1: count_k(n, 1, tx, rx, bit_errors, symbol_errors, squares); break;
+    case 2: count_k(n, 2, tx, rx, bit_errors, symbol_errors, squares); break;
+    case 3: count_k(n, 3, tx, rx, bit_errors, symbol_errors, squares); break;
+    case 4: count_k(n, 4, tx, rx, bit_errors, symbol_errors, squares); break;
+    case 6: count_k(n, 6, tx, rx, bit_errors, symbol_errors, squares); break;
+    case 8: count_k(n, 8, tx, rx, bit_errors, symbol_errors, squares); break;
+    default: count_k(n, k, tx, rx, bit_errors, symbol_errors, squares); break;
     }
 }
 
-/* A coded frame: information bit errors and block errors of the decoded words, and the symbol
- * errors of the detector's decisions on the mapped bits. */
-static void count_coded(const sim_frame *f, sim_counts *c)
+/* A unit in progress: items counted, and its bit and block errors so far. */
+typedef struct {
+    size_t items;
+    uint64_t bits, blocks;
+} unit_acc;
+
+/* Adds items with errors to the unit in progress; a unit completed goes into c. */
+static void unit_add(unit_acc *u, size_t period, size_t items, uint64_t bits, uint64_t blocks,
+                     sim_counts *c)
 {
-    uint64_t raw_bits = 0, blocks = 0;
+    u->items += items, u->bits += bits, u->blocks += blocks;
+    if (u->items < period) return;
+    c->units++;
+    c->unit_error_sq += (double)u->bits * (double)u->bits;
+    c->unit_block_sq += (double)u->blocks * (double)u->blocks;
+    *u = (unit_acc){0};
+}
+
+/* A coded frame: information bit errors and block errors of the decoded words (a unit holds
+ * whole words), and the symbol errors of the detector's decisions on the mapped bits. */
+static void count_coded(const sim_frame *f, size_t period, unit_acc *u, sim_counts *c)
+{
+    uint64_t raw_bits = 0, blocks = 0, squares = 0;
     if (!f->words_are_symbols)
-        count_symbols(f->ndata, f->k, f->coded, f->decided, &raw_bits, &c->symbol_errors);
+        count_symbols(f->ndata, f->k, f->coded, f->decided, &raw_bits, &c->symbol_errors,
+                      &squares);
     for (size_t w = 0; w < f->nwords; w++) {
-        const uint8_t *u = f->bits + w * f->code_k, *d = f->decoded + w * f->code_k;
+        const uint8_t *s = f->bits + w * f->code_k, *d = f->decoded + w * f->code_k;
         uint32_t wrong = 0;
-        for (unsigned j = 0; j < f->code_k; j++) wrong += u[j] ^ d[j];
+        for (unsigned j = 0; j < f->code_k; j++) wrong += s[j] ^ d[j];
+        bool block = wrong > 0 || f->failed[w];
         c->bit_errors += wrong;
-        blocks += wrong > 0 || f->failed[w];
+        blocks += block;
+        if (period) unit_add(u, period, 1, wrong, block, c);
     }
     c->block_errors += blocks;
     c->blocks += f->nwords;
     if (f->words_are_symbols) c->symbol_errors += blocks;
 }
 
+/* An uncoded frame: a unit of one symbol takes the squares of count_symbols; longer units are
+ * counted a piece at a time. */
+static void count_uncoded(const sim_frame *f, size_t period, unit_acc *u, sim_counts *c)
+{
+    uint64_t squares = 0;
+    if (period <= 1) {
+        count_symbols(f->ndata, f->k, f->bits, f->decided, &c->bit_errors, &c->symbol_errors,
+                      &squares);
+        if (period) c->units += f->ndata, c->unit_error_sq += (double)squares;
+        return;
+    }
+    for (size_t i = 0; i < f->ndata;) {
+        size_t n = period - u->items < f->ndata - i ? period - u->items : f->ndata - i;
+        uint64_t bits = 0;
+        count_symbols(n, f->k, f->bits + i * f->k, f->decided + i * f->k, &bits,
+                      &c->symbol_errors, &squares);
+        c->bit_errors += bits;
+        unit_add(u, period, n, bits, 0, c);
+        i += n;
+    }
+}
+
+static void *counter_worker_create(const sim_stage *st, size_t max_symbols)
+{
+    (void)st, (void)max_symbols;
+    return calloc(1, sizeof(unit_acc));
+}
+
+static void counter_reset(const sim_stage *st, void *w, ch_rng *r)
+{
+    (void)st, (void)r;
+    *(unit_acc *)w = (unit_acc){0};
+}
+
 static void counter_run(const sim_stage *st, void *w, ch_rng *r, sim_frame *f)
 {
-    (void)st, (void)w, (void)r;
+    (void)r;
+    size_t period = *(const size_t *)st->state;
     sim_counts *c = f->counts;
     if (f->nwords)
-        count_coded(f, c);
+        count_coded(f, period, w, c);
     else
-        count_symbols(f->ndata, f->k, f->bits, f->decided, &c->bit_errors, &c->symbol_errors);
+        count_uncoded(f, period, w, c);
     c->bits += f->ninfo;
     c->symbols += f->words_are_symbols ? f->nwords : f->ndata;
 }
 
-static const sim_stage_ops counter_ops = {"error counter", NULL, NULL, NULL, counter_run, NULL};
+static const sim_stage_ops counter_ops = {"error counter", counter_worker_create, free,
+                                          counter_reset, counter_run, free_state};
 
-sim_stage *sim_stage_counter(void)
+sim_stage *sim_stage_counter(size_t period)
 {
-    return sim_stage_create(&counter_ops, 0, NULL);
+    size_t *state = malloc(sizeof *state);
+    if (!state) return NULL;
+    *state = period;
+    return sim_stage_create(&counter_ops, 0, state);
 }
 
 /* ---- the fused BPSK/AWGN loop ---------------------------------------------------------------- */
@@ -327,6 +390,8 @@ static void fused_run(const sim_stage *st, void *w, ch_rng *r, sim_frame *f)
     f->counts->bit_errors += errors;
     f->counts->symbols += n;
     f->counts->symbol_errors += errors;
+    f->counts->units += n; /* a bit: 0 or 1 errors, its own square */
+    f->counts->unit_error_sq += errors;
 }
 
 static const sim_stage_ops fused_ops = {"fused BPSK/AWGN", NULL, NULL, NULL, fused_run, NULL};

@@ -75,3 +75,16 @@ double sim_design_effect(uint64_t k, uint64_t n, uint64_t chunks, double sum_sq)
     double deff = variance / binomial;
     return deff > 1 ? deff : 1.0;
 }
+
+void sim_rate_interval(uint64_t k, uint64_t n, uint64_t units, double sum_sq, double level,
+                       double *lo, double *hi)
+{
+    if (units < 2 || n == 0) {
+        *lo = 0, *hi = 1;
+        return;
+    }
+    double q = 0.5 + 0.5 * level;
+    double t = gsl_cdf_tdist_Pinv(q, (double)(units - 1)), z = gsl_cdf_ugaussian_Pinv(q);
+    double scale = sim_design_effect(k, n, units, sum_sq) * (t / z) * (t / z);
+    sim_clopper_pearson_real((double)k / scale, (double)n / scale, level, lo, hi);
+}

@@ -20,4 +20,19 @@ void sim_clopper_pearson_real(double k, double n, double level, double *lo, doub
  * interval that accounts for them (Kish's effective sample size). 1 when C < 2 or k is 0 or n. */
 double sim_design_effect(uint64_t k, uint64_t n, uint64_t chunks, double sum_sq);
 
+/* The interval of a rate counted over U independent units (sim_counts.units, or the chunks
+ * when a link has no smaller ones): k events in n trials, the units' counts having the sum of
+ * squares sum_sq. The binomial law is right only when the n trials are independent; bits of a
+ * symbol, symbols of a fade, bits of a codeword are not. So:
+ *
+ *   deff  = sim_design_effect(k, n, U, sum_sq)            the variance over the binomial one
+ *   allow = (t_(U-1)(q) / z(q))²,  q = (1 + level) / 2     the units' variance is itself an
+ *           estimate from U values: Student's t instead of the normal quantile
+ *   [lo, hi] = Clopper–Pearson at `level` on k / (deff·allow) events in n / (deff·allow) trials
+ *
+ * which is the t interval p ± t s/√U for many errors and keeps Clopper–Pearson's skew for few.
+ * With U < 2 nothing is known of the spread: [0, 1]. */
+void sim_rate_interval(uint64_t k, uint64_t n, uint64_t units, double sum_sq, double level,
+                       double *lo, double *hi);
+
 #endif
