@@ -5,6 +5,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -304,7 +305,8 @@ static void convolve(const ch_ofdm *o, const ch_ofdm_worker *w, const float comp
                        (float *)(rx + i));
     for (; i < count; i++) {
         float complex sum = 0;
-        for (unsigned l = 0; l < p->n_taps; l++) sum += w->taps[l] * tx[i - p->delay[l]];
+        for (unsigned l = 0; l < p->n_taps; l++) /* i - d_l < 0 reads the history */
+            sum += w->taps[l] * tx[(ptrdiff_t)i - (ptrdiff_t)p->delay[l]];
         rx[i] = sum;
         if (nz) {
             float *r = (float *)(rx + i);

@@ -241,6 +241,34 @@ static void test_frame_noiseless(void **state)
     free(ref);
 }
 
+/* A symbol shorter than the convolution's block of 16 samples (N = 8 with a prefix of 7) is
+ * convolved sample by sample from its first sample on, reaching back into the history: Y = H X
+ * still holds (the index i - d_l went below 0 in unsigned arithmetic, undefined behaviour that
+ * UBSan reported). */
+static void test_frame_short_symbol(void **state)
+{
+    (void)state;
+    const unsigned n = 8, cp = 7, symbols = 2;
+    ch_ofdm *o = make_ofdm(n, cp, symbols, CH_PROFILE_EXP, 0);
+    ch_ofdm_worker *w = make_worker(o);
+    ch_rng *r = make_rng(20261201, 0);
+    float complex *s = make_array(n * symbols), *y = make_array(n * symbols),
+                  *h = make_array(n * symbols);
+    ch_ofdm_reset(o, w, r);
+    for (unsigned frame = 0; frame < 3; frame++) {
+        ch_rng_cgauss(r, n * symbols, 1.0f, s);
+        ch_ofdm_frame(o, w, r, 0.0f, s, y, h);
+        for (unsigned i = 0; i < n * symbols; i++)
+            assert_true(cabsf(y[i] - h[i] * s[i]) <= 1e-4f * (1 + cabsf(h[i] * s[i])));
+    }
+    free(s);
+    free(y);
+    free(h);
+    ch_rng_destroy(r);
+    ch_ofdm_worker_destroy(w);
+    ch_ofdm_destroy(o);
+}
+
 /* ch_ofdm_frames, which draws the taps and noise of a batch of frames together: over 250
  * frames (several batches, the last one partial) without noise Y = H X holds frame by frame,
  * static taps are drawn anew for every frame (no H_0 repeats, across batch boundaries too), with
@@ -908,6 +936,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dft_round_trip),
         cmocka_unit_test(test_frame_noiseless),
+        cmocka_unit_test(test_frame_short_symbol),
         cmocka_unit_test(test_frames_batch),
         cmocka_unit_test(test_frame_noise_per_subcarrier),
         cmocka_unit_test(test_profiles),
