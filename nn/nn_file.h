@@ -11,19 +11,31 @@
 
 typedef struct {
     FILE *f;          /* write here */
-    char *final_path; /* NULL when writing through */
+    char *final_path; /* the path given */
     char *temp_path;  /* NULL when writing through */
 } nn_atomic_file;
 
-/* Opens path for writing (a temporary file beside it, or the special file itself). NN_OK, or
- * NN_EIO / NN_ENOMEM with a message naming `who` and path (nn_last_error). */
+/* Opens path for writing (a temporary file beside it, or the special file itself), first removing
+ * the temporary files of path that killed runs left (nn_atomic_remove_stale). NN_OK, or NN_EIO /
+ * NN_ENOMEM with a message naming what is written (`who`, a noun: "table", "model"), path and the
+ * reason (nn_last_error). */
 int nn_atomic_open(nn_atomic_file *af, const char *path, const char *who);
 
-/* Flushes, syncs, closes and renames the file over its path; on any failure removes the
- * temporary file and returns NN_EIO with a message naming the path and the reason. */
+/* Removes the files named exactly path.tmpXXXXXX (X a letter or digit: what mkstemp makes of the
+ * suffix) beside path: what a run killed while writing path left behind. */
+void nn_atomic_remove_stale(const char *path);
+
+/* Flushes, syncs, closes and renames the file over its path; on a failure removes the temporary
+ * file and returns NN_EIO with a message naming the path and the reason (and the temporary file,
+ * when the finished file could be neither renamed nor removed). */
 int nn_atomic_commit(nn_atomic_file *af, const char *who);
 
 /* Closes and removes the temporary file (after a failed or abandoned write). */
 void nn_atomic_abort(nn_atomic_file *af);
+
+/* Writes the metadata line "# key: value" of a table. A backslash, newline, carriage return and
+ * tab in key or value are written as \\, \n, \r and \t, other control bytes as \xHH, so
+ * that no value can end the line and pass what follows for a header or a row. */
+void nn_file_put_meta(FILE *f, const char *key, const char *value);
 
 #endif

@@ -178,14 +178,14 @@ done:
 int nn_train_write_curve(const char *path, const char *const *meta, size_t n_meta,
                          const nn_train_row *rows, size_t n_rows)
 {
-    const char *who = "nn_train_write_curve";
+    const char *who = "learning curve";
     if (!path || (n_meta && !meta) || (n_rows && !rows))
         return nn_error(NN_EINVAL, "%s: no path, metadata or rows", who);
     nn_atomic_file af;
     int status = nn_atomic_open(&af, path, who);
     if (status != NN_OK) return status;
     for (size_t i = 0; i < n_meta; i++)
-        fprintf(af.f, "# %s: %s\n", meta[2 * i], meta[2 * i + 1]);
+        nn_file_put_meta(af.f, meta[2 * i], meta[2 * i + 1]);
     fputs("step\ttrain_loss\tval_loss\tlr\n", af.f);
     for (size_t i = 0; i < n_rows; i++)
         fprintf(af.f, "%llu\t%.9g\t%.9g\t%.9g\n", (unsigned long long)rows[i].step,

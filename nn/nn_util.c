@@ -1,5 +1,8 @@
 /* Memory, random numbers for initialisation, CRC-32 and atomic file writes. */
+#include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -108,30 +111,73 @@ static int is_special(const char *path)
     return lstat(path, &st) == 0 && !S_ISREG(st.st_mode);
 }
 
+static const char temp_suffix[] = ".tmpXXXXXX";
+
+/* Copies path into a new string with room for extra more bytes; NULL when out of memory. */
+static char *copy_path(const char *path, size_t extra)
+{
+    size_t len = strlen(path);
+    char *copy = nn_alloc_bytes(len + 1 + extra);
+    if (copy) memcpy(copy, path, len + 1);
+    return copy;
+}
+
 /* Opens a special file for writing straight through (temp_path NULL). */
 static int open_through(nn_atomic_file *af, const char *path, const char *who)
 {
     af->temp_path = NULL;
-    af->final_path = NULL;
+    af->final_path = copy_path(path, 0);
+    if (!af->final_path) return nn_error(NN_ENOMEM, "%s '%s': out of memory", who, path);
     af->f = fopen(path, "wb");
-    if (!af->f)
-        return nn_error(NN_EIO, "%s: %s: cannot write: %s", who, path, strerror(errno));
-    return NN_OK;
+    /* from here errno holds the reason of the first failed write, for the commit to report */
+    if (af->f) return errno = 0, NN_OK;
+    int status = nn_error(NN_EIO, "cannot write %s '%s': %s", who, path, strerror(errno));
+    nn_free(af->final_path);
+    return status;
+}
+
+/* True when name is base followed by the suffix mkstemp fills in (".tmp" and six letters or
+ * digits): a temporary file of base left by a run that was killed. */
+static bool is_stale_temp(const char *name, const char *base)
+{
+    size_t len = strlen(base), fixed = sizeof temp_suffix - 7; /* ".tmp" */
+    if (strncmp(name, base, len) != 0 || strncmp(name + len, temp_suffix, fixed) != 0) return false;
+    const char *x = name + len + fixed;
+    for (int i = 0; i < 6; i++)
+        if (!((x[i] >= 'a' && x[i] <= 'z') || (x[i] >= 'A' && x[i] <= 'Z') ||
+              (x[i] >= '0' && x[i] <= '9')))
+            return false;
+    return x[6] == '\0';
+}
+
+void nn_atomic_remove_stale(const char *path)
+{
+    char *dir = copy_path(path, 2);
+    if (!dir) return;
+    char *slash = strrchr(dir, '/');
+    const char *base = slash ? path + (slash - dir) + 1 : path;
+    if (!slash) strcpy(dir, ".");
+    else slash[slash == dir] = '\0'; /* "/x" keeps its root */
+    DIR *d = opendir(dir);
+    for (struct dirent *e; d && (e = readdir(d));) {
+        if (!is_stale_temp(e->d_name, base)) continue;
+        char *stale = nn_alloc_bytes(strlen(dir) + strlen(e->d_name) + 2);
+        if (stale) sprintf(stale, "%s/%s", dir, e->d_name), remove(stale);
+        nn_free(stale);
+    }
+    if (d) closedir(d);
+    nn_free(dir);
 }
 
 int nn_atomic_open(nn_atomic_file *af, const char *path, const char *who)
 {
-    static const char suffix[] = ".tmpXXXXXX";
     if (is_special(path)) return open_through(af, path, who);
     af->f = NULL;
-    af->final_path = NULL;
-    size_t len = strlen(path);
-    af->temp_path = nn_alloc_bytes(len + sizeof suffix);
-    af->final_path = nn_alloc_bytes(len + 1);
+    nn_atomic_remove_stale(path);
+    af->temp_path = copy_path(path, sizeof temp_suffix);
+    af->final_path = copy_path(path, 0);
     if (!af->temp_path || !af->final_path) goto fail_nomem;
-    memcpy(af->final_path, path, len + 1);
-    memcpy(af->temp_path, path, len);
-    memcpy(af->temp_path + len, suffix, sizeof suffix);
+    strcat(af->temp_path, temp_suffix);
     int fd = mkstemp(af->temp_path);
     if (fd >= 0) {
         /* mkstemp makes files 0600; a model gets what any new file gets: 0666 less the umask. */
@@ -140,8 +186,8 @@ int nn_atomic_open(nn_atomic_file *af, const char *path, const char *who)
         fchmod(fd, 0666 & ~mask);
     }
     if (fd < 0) {
-        int status = nn_error(NN_EIO, "%s: %s: cannot create a temporary file: %s", who, path,
-                              strerror(errno));
+        int status = nn_error(NN_EIO, "cannot write %s '%s': cannot create a temporary file "
+                              "beside it: %s", who, path, strerror(errno));
         nn_free(af->temp_path);
         nn_free(af->final_path);
         return status;
@@ -152,35 +198,46 @@ int nn_atomic_open(nn_atomic_file *af, const char *path, const char *who)
         remove(af->temp_path);
         goto fail_nomem;
     }
+    errno = 0; /* as in open_through */
     return NN_OK;
 
 fail_nomem:
     nn_free(af->temp_path);
     nn_free(af->final_path);
-    return nn_error(NN_ENOMEM, "%s: %s: out of memory", who, path);
+    return nn_error(NN_ENOMEM, "%s '%s': out of memory", who, path);
+}
+
+/* Closes a file written through; a full device reports here. */
+static int commit_through(nn_atomic_file *af, const char *who)
+{
+    int bad = ferror(af->f) || fflush(af->f) != 0;
+    int err = errno;
+    if (fclose(af->f) != 0 && !bad) bad = 1, err = errno;
+    /* ferror alone leaves errno as the failed write set it, which is the reason wanted */
+    int status = bad ? nn_error(NN_EIO, "cannot write %s '%s': %s", who, af->final_path,
+                                strerror(err ? err : EIO))
+                     : NN_OK;
+    nn_free(af->final_path);
+    return status;
 }
 
 int nn_atomic_commit(nn_atomic_file *af, const char *who)
 {
-    if (!af->temp_path) {
-        int bad = ferror(af->f) | (fclose(af->f) != 0);
-        return bad ? nn_error(NN_EIO, "%s: write failed: %s", who, strerror(errno)) : NN_OK;
-    }
+    if (!af->temp_path) return commit_through(af, who);
     int bad = ferror(af->f) || fflush(af->f) != 0 || fsync(fileno(af->f)) != 0;
     int err = errno;
-    if (fclose(af->f) != 0 && !bad) {
-        bad = 1;
-        err = errno;
-    }
-    if (!bad && rename(af->temp_path, af->final_path) != 0) {
-        bad = 1;
-        err = errno;
-    }
+    if (fclose(af->f) != 0 && !bad) bad = 1, err = errno;
+    bool renaming = !bad;
+    if (!bad && rename(af->temp_path, af->final_path) != 0) bad = 1, err = errno;
     int status = NN_OK;
-    if (bad) {
-        remove(af->temp_path);
-        status = nn_error(NN_EIO, "%s: %s: write failed: %s", who, af->final_path, strerror(err));
-    }
+    if (bad && renaming && remove(af->temp_path) != 0)
+        /* complete but not renamed, and in a directory that refuses changes: say where it is */
+        status = nn_error(NN_EIO, "cannot write %s '%s': %s; it is complete in '%s'", who,
+                          af->final_path, strerror(err), af->temp_path);
+    else if (bad)
+        status = nn_error(NN_EIO, "cannot write %s '%s': %s", who, af->final_path,
+                          strerror(err ? err : EIO));
+    if (bad && !renaming) remove(af->temp_path);
     nn_free(af->temp_path);
     nn_free(af->final_path);
     return status;
@@ -189,8 +246,28 @@ int nn_atomic_commit(nn_atomic_file *af, const char *who)
 void nn_atomic_abort(nn_atomic_file *af)
 {
     fclose(af->f);
-    if (!af->temp_path) return;
-    remove(af->temp_path);
+    if (af->temp_path) remove(af->temp_path);
     nn_free(af->temp_path);
     nn_free(af->final_path);
+}
+
+/* ---- metadata lines -------------------------------------------------------------------- */
+
+/* Writes one byte of a metadata value, escaped where it could end or hide the line. */
+static void put_escaped(FILE *f, unsigned char c)
+{
+    static const char from[] = "\\\n\r\t", to[] = "\\nrt";
+    const char *at = c ? strchr(from, c) : NULL;
+    if (at) fprintf(f, "\\%c", to[at - from]);
+    else if (c < 0x20 || c == 0x7f) fprintf(f, "\\x%02x", c);
+    else fputc(c, f);
+}
+
+void nn_file_put_meta(FILE *f, const char *key, const char *value)
+{
+    fputs("# ", f);
+    for (const char *c = key; *c; c++) put_escaped(f, (unsigned char)*c);
+    fputs(": ", f);
+    for (const char *c = value; *c; c++) put_escaped(f, (unsigned char)*c);
+    fputc('\n', f);
 }
