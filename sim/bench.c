@@ -68,8 +68,10 @@ int sim_cmd_bench(int argc, char **argv)
 {
     const char *only = NULL;
     uint64_t threads = (uint64_t)sim_cli_cores();
+    sim_cli_seen seen = {0};
     for (int i = 1; i < argc; i++) {
         const char *v;
+        if (!sim_cli_first_time(&seen, argv[i])) return SIM_EXIT_USAGE;
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             bench_usage();
             return 0;

@@ -1,3 +1,6 @@
+/* realpath() is an XSI function, beyond the POSIX level the build asks for */
+#define _XOPEN_SOURCE 700
+
 #include "cli.h"
 
 #include <errno.h>
@@ -27,8 +30,14 @@ int sim_cli_double(const char *option, const char *text, double *value)
     double v = strtod(text, &end);
     /* strtod also reads hexadecimal and "inf": a user's 0x10 is a typo, not 16 dB. */
     bool decimal = text[strspn(text, "+-0123456789.eE")] == '\0';
-    if (!decimal || end == text || *end != '\0' || errno == ERANGE || !isfinite(v)) {
+    if (!decimal || end == text || *end != '\0') {
         sim_cli_fail("%s: '%s' is not a number", option, text);
+        return -1;
+    }
+    /* strtod flags both ends of the range; a tiny value read as 0 would silently change it */
+    if (errno == ERANGE || !isfinite(v)) {
+        sim_cli_fail("%s: '%s' %s", option, text,
+                     fabs(v) < 1 ? "underflows (nearer 0 than about 1e-308)" : "overflows");
         return -1;
     }
     *value = v;
@@ -183,14 +192,58 @@ int sim_cli_check_writable(const char *option, const char *path)
         strcpy(dir, ".");
     else
         slash[slash == dir] = '\0'; /* "/x" keeps its root */
-    int ok = access(dir, W_OK | X_OK) == 0;
-    int err = errno;
+    /* access() as root passes a plain file's W_OK and fails its X_OK with EACCES: say what the
+     * parent is rather than "Permission denied" */
+    bool is_dir = stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+    int ok = is_dir && access(dir, W_OK | X_OK) == 0;
+    int err = is_dir || errno == ENOENT ? errno : ENOTDIR;
     free(dir);
     if (!ok) return sim_cli_fail("%s: cannot write '%s': %s", option, path, strerror(err)), -1;
     return 0;
 }
 
+/* The directory part of path, resolved (realpath), followed by its last component; NULL when
+ * the directory does not resolve. The caller frees it. */
+static char *resolved(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    char *dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : strdup(".");
+    char *real = dir ? realpath(dir, NULL) : NULL;
+    char *whole = real ? malloc(strlen(real) + strlen(base) + 2) : NULL;
+    if (whole) sprintf(whole, "%s/%s", real, base);
+    free(dir);
+    free(real);
+    return whole;
+}
+
+bool sim_cli_same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    char *ra = resolved(a), *rb = resolved(b);
+    bool same = ra && rb ? strcmp(ra, rb) == 0 : strcmp(a, b) == 0;
+    free(ra);
+    free(rb);
+    return same;
+}
+
+bool sim_cli_first_time(sim_cli_seen *seen, const char *opt)
+{
+    for (size_t i = 0; i < seen->count; i++)
+        if (strcmp(seen->names[i], opt) == 0) return sim_cli_fail("%s given twice", opt), false;
+    /* more distinct options than any command has: the command's own parser refuses them */
+    if (seen->count < sizeof seen->names / sizeof seen->names[0])
+        seen->names[seen->count++] = opt;
+    return true;
+}
+
 volatile sig_atomic_t sim_cli_interrupted;
+
+/* A closed terminal (SIGHUP) or Ctrl-\ (SIGQUIT) would otherwise end the run with its finished
+ * rows unwritten. */
+static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 
 static void on_interrupt(int sig)
 {
@@ -202,12 +255,12 @@ void sim_cli_catch_interrupts(void)
 {
     struct sigaction sa = {.sa_handler = on_interrupt};
     sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    for (size_t i = 0; i < sizeof stop_signals / sizeof stop_signals[0]; i++)
+        sigaction(stop_signals[i], &sa, NULL);
 }
 
 void sim_cli_release_interrupts(void)
 {
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
+    for (size_t i = 0; i < sizeof stop_signals / sizeof stop_signals[0]; i++)
+        signal(stop_signals[i], SIG_DFL);
 }

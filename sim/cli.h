@@ -57,7 +57,21 @@ bool sim_cli_wants_help(int argc, char **argv);
  * refuse a bad output before the work that would have filled it. */
 int sim_cli_check_writable(const char *option, const char *path);
 
-/* Ctrl-C and SIGTERM: from sim_cli_catch_interrupts() on, either signal sets the flag
+/* True when paths a and b name one file: the same file when both exist (links, "./x" and "x"),
+ * otherwise the same name in the same resolved directory. */
+bool sim_cli_same_file(const char *a, const char *b);
+
+/* The options seen so far on one command line, to refuse one given twice (a repeated option
+ * would otherwise silently be its last value). */
+typedef struct {
+    const char *names[64];
+    size_t count;
+} sim_cli_seen;
+
+/* True the first time opt is met; false, with "OPT given twice" printed, after that. */
+bool sim_cli_first_time(sim_cli_seen *seen, const char *opt);
+
+/* Ctrl-C, SIGTERM, SIGHUP and SIGQUIT: from sim_cli_catch_interrupts() on, each sets the flag
  * sim_cli_interrupted (and nothing else), so a command can finish the work in flight, write what
  * is complete and exit with status SIM_EXIT_INTERRUPTED; sim_cli_release_interrupts() restores
  * the default handlers. */
@@ -65,7 +79,7 @@ extern volatile sig_atomic_t sim_cli_interrupted;
 void sim_cli_catch_interrupts(void);
 void sim_cli_release_interrupts(void);
 
-/* Exit status of a run stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report it). */
+/* Exit status of a run stopped by one of those signals (128 + SIGINT, as shells report Ctrl-C). */
 #define SIM_EXIT_INTERRUPTED 130
 
 #endif

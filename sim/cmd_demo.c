@@ -68,8 +68,10 @@ static int parse_options(demo_options *o, int argc, char **argv)
 {
     o->dir = "results";
     o->threads = NULL;
+    sim_cli_seen seen = {0};
     for (int i = 1; i < argc; i++) {
         const char *opt = argv[i];
+        if (!sim_cli_first_time(&seen, opt)) return -1;
         if (strcmp(opt, "-o") != 0 && strcmp(opt, "--threads") != 0 &&
             strcmp(opt, "--study") != 0)
             return sim_cli_fail("demo: unknown option '%s'", opt), -1;
@@ -88,8 +90,12 @@ static int parse_options(demo_options *o, int argc, char **argv)
             return -1;
     }
     if (strlen(o->dir) > 3000) return sim_cli_fail("demo: -o '%s' is too long", o->dir), -1;
+    struct stat st;
     if (mkdir(o->dir, 0777) != 0 && errno != EEXIST)
         return sim_cli_fail("demo: cannot make directory '%s': %s", o->dir, strerror(errno)), -1;
+    /* an existing file of another kind would be blamed later through the paths made inside it */
+    if (stat(o->dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        return sim_cli_fail("demo: -o '%s' is not a directory", o->dir), -1;
     const char *const *names = o->autoencoder ? ae_names : file_names;
     size_t count = o->autoencoder ? sizeof ae_names / sizeof *ae_names
                                   : sizeof file_names / sizeof *file_names;
@@ -109,10 +115,14 @@ static int train(demo_options *o)
 static int simulate(demo_options *o, const char *rx, int table)
 {
     int nn = strcmp(rx, "nn") == 0;
-    char *words[] = {"sim", DEMO_LINK, "--ebn0", "0:2:30", "--rx", (char *)rx,
-                     "--min-errors", "2000", "--max-bits", "1e8", "-o", o->paths[table],
-                     "--quiet", nn ? "--model" : "--quiet", nn ? o->paths[MODEL] : "--quiet",
-                     o->threads ? "--threads" : NULL, (char *)o->threads, NULL};
+    char *words[20] = {"sim", DEMO_LINK, "--ebn0", "0:2:30", "--rx", (char *)rx,
+                       "--min-errors", "2000", "--max-bits", "1e8", "-o", o->paths[table],
+                       "--quiet"};
+    int n = 0;
+    while (words[n]) n++;
+    if (nn) words[n++] = "--model", words[n++] = o->paths[MODEL];
+    if (o->threads) words[n++] = "--threads", words[n++] = (char *)o->threads;
+    words[n] = NULL;
     fprintf(stderr, "demo: simulating the %s receiver\n", rx);
     return run(sim_cmd_sim, words);
 }

@@ -33,8 +33,10 @@ static void export_usage(void)
 static int parse_options(export_options *o, int argc, char **argv)
 {
     memset(o, 0, sizeof *o);
+    sim_cli_seen seen = {0};
     for (int i = 1; i < argc; i++) {
         const char *opt = argv[i], *v;
+        if (!sim_cli_first_time(&seen, opt)) return -1;
         if (strcmp(opt, "--e2e-model") != 0 && strcmp(opt, "-o") != 0 &&
             strcmp(opt, "--esn0") != 0)
             return sim_cli_fail("export: unknown option '%s'", opt), -1;

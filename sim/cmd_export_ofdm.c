@@ -24,7 +24,9 @@ static int parse_options(frame_options *o, int argc, char **argv)
     memset(o, 0, sizeof *o);
     o->seed = 1;
     sim_link_parser_init(&o->parser, SIM_LINK_OPT_OFDM);
+    sim_cli_seen seen = {0};
     for (int i = 1; i < argc; i++) {
+        if (!sim_cli_first_time(&seen, argv[i])) return -1;
         int status = sim_link_parse(&o->parser, argc, argv, &i);
         if (status < 0) return -1;
         if (status == 0) continue;

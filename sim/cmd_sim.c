@@ -90,8 +90,10 @@ static int parse_options(sim_options *o, int argc, char **argv)
                                          SIM_LINK_OPT_RX | SIM_LINK_OPT_CODE |
                                          SIM_LINK_OPT_DECODER | SIM_LINK_OPT_E2E |
                                          SIM_LINK_OPT_OFDM);
+    sim_cli_seen seen = {0};
     for (int i = 1; i < argc; i++)
-        if (parse_option(o, argc, argv, &i) != 0) return -1;
+        if (!sim_cli_first_time(&seen, argv[i]) || parse_option(o, argc, argv, &i) != 0)
+            return -1;
     if (o->npoints == 0) return sim_cli_fail("sim: --ebn0 is required"), -1;
     /* a pair's channel is the one it was trained for unless one is given */
     if (o->parser.link.e2e_model && !o->parser.channel_given && e2e_channel(o) != 0) return -1;
@@ -116,18 +118,28 @@ static void print_progress(const sim_counts *c, double bits_per_second, double s
             seconds, left > 0 ? left : 0);
 }
 
+/* The 95% interval of k events in n trials; with memory, on the effective counts (the design
+ * effect from the chunks' spread, stats.h), and [0, 1] from a single fading realisation. */
+static void interval(uint64_t k, uint64_t n, uint64_t chunks, double sum_sq, bool memory,
+                     double *lo, double *hi)
+{
+    double deff = memory ? sim_design_effect(k, n, chunks, sum_sq) : 1.0;
+    sim_clopper_pearson_real((double)k / deff, (double)n / deff, 0.95, lo, hi);
+    if (memory && chunks < 2) *lo = 0, *hi = 1;
+}
+
 /* One row; coded links add the block columns. */
-static void write_row(FILE *out, const sim_counts *c, bool coded)
+static void write_row(FILE *out, const sim_counts *c, bool memory, bool coded)
 {
     double lo, hi;
-    sim_counts_interval(c, false, 0.95, &lo, &hi);
+    interval(c->bit_errors, c->bits, c->chunks, c->chunk_error_sq, memory, &lo, &hi);
     fprintf(out, "%.10g\t%.10g\t%llu\t%llu\t%.6e\t%.6e\t%.6e\t%llu\t%llu\t%.6e", c->ebn0_db,
             c->esn0_db, (unsigned long long)c->bits, (unsigned long long)c->bit_errors,
             (double)c->bit_errors / (double)c->bits, lo, hi, (unsigned long long)c->symbols,
             (unsigned long long)c->symbol_errors,
             (double)c->symbol_errors / (double)c->symbols);
     if (coded) {
-        sim_counts_interval(c, true, 0.95, &lo, &hi);
+        interval(c->block_errors, c->blocks, c->chunks, c->chunk_block_sq, memory, &lo, &hi);
         fprintf(out, "\t%llu\t%llu\t%.6e\t%.6e\t%.6e", (unsigned long long)c->blocks,
                 (unsigned long long)c->block_errors,
                 (double)c->block_errors / (double)c->blocks, lo, hi);
@@ -135,12 +147,13 @@ static void write_row(FILE *out, const sim_counts *c, bool coded)
     fputc('\n', out);
 }
 
-/* Writes the finished table into t (opened before the run, so that an unwritable -o is found
- * before any work) and commits it. */
-static int write_table(sim_table *t, const sim_options *o, const sim_chain *chain,
-                       const sim_counts *rows, size_t nrows, const char *stopped, int argc,
-                       char **argv)
+/* Writes the finished table and commits it. Its temporary file is made only now, so that a run
+ * killed outright (kill -9) leaves none; an unwritable -o was refused before the run. */
+static int write_table(const sim_options *o, const sim_chain *chain, const sim_counts *rows,
+                       size_t nrows, const char *stopped, int argc, char **argv)
 {
+    sim_table *t = sim_table_open(o->output);
+    if (!t) return SIM_EIO;
     const sim_link *link = sim_chain_link(chain);
     size_t chunk = sim_chain_chunk_symbols(chain);
     sim_table_meta_common(t, argc, argv);
@@ -156,19 +169,23 @@ static int write_table(sim_table *t, const sim_options *o, const sim_chain *chai
         sim_table_meta(t, "stop rule", "%llu bit errors or %llu bits per point, checked after "
                        "each chunk of %zu symbols", (unsigned long long)o->min_errors,
                        (unsigned long long)o->max_bits, chunk);
-    sim_table_meta(t, "confidence", "ber_lo, ber_hi (and bler_lo, bler_hi): 95%% "
-                   "Clopper-Pearson interval on effective counts: errors and trials divided by "
-                   "the design effect (the variance of the error counts of the point's "
-                   "independent units, %s, over the binomial variance; at least 1) times "
-                   "(t_(U-1)/z)^2 for U units; [0, 1] from fewer than 2 units",
-                   sim_chain_unit_text(chain));
+    bool memory = sim_link_has_memory(link);
+    if (memory)
+        sim_table_meta(t, "confidence", "ber_lo, ber_hi: 95%% Clopper-Pearson interval on the "
+                       "effective counts (bits and errors over the design effect measured from "
+                       "the spread of the error counts of independent %zu-symbol fading "
+                       "realisations, as errors come in fades); at least %d of them per point "
+                       "unless --max-bits comes first; [0, 1] from a single one",
+                       chunk, SIM_ENGINE_MIN_CHUNKS_MEMORY);
+    else
+        sim_table_meta(t, "confidence", "ber_lo, ber_hi: 95%% Clopper-Pearson interval");
     if (stopped) sim_table_meta(t, "stopped", "%s", stopped);
     FILE *out = sim_table_stream(t);
     bool coded = link->code.name != NULL || link->e2e_model != NULL;
     fputs("ebn0_db\tesn0_db\tbits\tbit_errors\tber\tber_lo\tber_hi\tsymbols\tsymbol_errors\tser",
           out);
     fputs(coded ? "\tblocks\tblock_errors\tbler\tbler_lo\tbler_hi\n" : "\n", out);
-    for (size_t i = 0; i < nrows; i++) write_row(out, &rows[i], coded);
+    for (size_t i = 0; i < nrows; i++) write_row(out, &rows[i], memory, coded);
     return sim_table_commit(t);
 }
 
@@ -220,12 +237,12 @@ int sim_cmd_sim(int argc, char **argv)
     if (parse_options(&o, argc, argv) != 0) return SIM_EXIT_USAGE;
     sim_chain *chain = sim_chain_create(&o.link, 0);
     if (!chain) return sim_cli_fail("%s", sim_last_error());
-    sim_table *table = sim_table_open(o.output);
     sim_counts *rows = calloc(o.npoints, sizeof *rows);
     int status = 1;
-    if (!table) status = sim_cli_fail("%s", sim_last_error());
-    else if (!rows) fprintf(stderr, "bersim: sim: out of memory\n");
-    if (!table || !rows) goto done;
+    if (!rows) {
+        fprintf(stderr, "bersim: sim: out of memory\n");
+        goto done;
+    }
     if (o.link.model) warn_model_mismatch(&o, chain);
     sim_engine_config cfg = {
         .chain = chain, .seed = o.seed, .min_errors = o.min_errors,
@@ -239,15 +256,12 @@ int sim_cmd_sim(int argc, char **argv)
     status = 0;
     size_t nrows = sweep(&o, &cfg, rows, stopped, sizeof stopped, &status);
     sim_cli_release_interrupts();
-    int written = write_table(table, &o, chain, rows, nrows, stopped[0] ? stopped : NULL, argc,
-                              argv);
-    table = NULL;
+    int written = write_table(&o, chain, rows, nrows, stopped[0] ? stopped : NULL, argc, argv);
     if (written != 0) status = (sim_cli_fail("%s", sim_last_error()), 1);
     else if (status == 1) fprintf(stderr, "bersim: sim: %s\n", stopped);
     if (status == SIM_EXIT_INTERRUPTED)
         fprintf(stderr, "bersim: interrupted; %zu complete rows written\n", nrows);
 done:
-    sim_table_abort(table);
     free(rows);
     sim_chain_destroy(chain);
     return status;

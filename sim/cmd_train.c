@@ -187,13 +187,15 @@ static int parse_options(train_options *o, int argc, char **argv)
     /* --constellation and --model are taken, to be refused by name below */
     sim_link_parser_init(&o->parser, SIM_LINK_OPT_CSI | SIM_LINK_OPT_CONSTELLATION |
                                          SIM_LINK_OPT_CODE | SIM_LINK_OPT_RX | SIM_LINK_OPT_OFDM);
+    sim_cli_seen seen = {0};
     for (int i = 1; i < argc; i++)
-        if (parse_option(o, argc, argv, &i) != 0) return -1;
+        if (!sim_cli_first_time(&seen, argv[i]) || parse_option(o, argc, argv, &i) != 0)
+            return -1;
     if (!o->ebn0_given) return sim_cli_fail("train: --ebn0 is required"), -1;
     if (!o->output) return sim_cli_fail("train: -o MODEL is required"), -1;
     if (strcmp(o->output, "-") == 0 || (o->log && strcmp(o->log, "-") == 0))
         return sim_cli_fail("train: -o and --log name files; '-' is not one"), -1;
-    if (o->log && strcmp(o->output, o->log) == 0)
+    if (o->log && sim_cli_same_file(o->output, o->log))
         return sim_cli_fail("train: -o and --log are the same file '%s'", o->log), -1;
     const sim_link *l = &o->parser.link;
     if (o->e2e) return check_e2e_options(o);

@@ -15,8 +15,12 @@ while IFS='|' read -r name args; do
     name=${name// /}
     [[ -z $name || $name == \#* ]] && continue
     args=${args//@/$dir}
+    # The defaults of this test, unless a link sets its own (an option given twice is refused).
+    defaults=()
+    [[ " $args " == *" --max-bits "* ]] || defaults+=(--max-bits 2e5)
+    [[ " $args " == *" --min-errors "* ]] || defaults+=(--min-errors 500)
     # shellcheck disable=SC2086
-    "$bersim" sim --quiet --threads 2 --max-bits 2e5 --min-errors 500 $args -o "$tmp/out.tsv" \
+    "$bersim" sim --quiet --threads 2 "${defaults[@]}" $args -o "$tmp/out.tsv" \
         2>"$tmp/err" || { echo "FAIL $name: exit $? $(cat "$tmp/err")"; failed=$((failed + 1)); continue; }
     # The command line names this folder, which differs between checkouts; so does a custom
     # modulation's name.
