@@ -90,7 +90,7 @@ static void put_floats(writer *w, size_t n, const float *v)
 
 int nn_model_save(const char *path, const nn_net *net, const nn_meta *meta)
 {
-    const char *who = "nn_model_save";
+    const char *who = "model";
     if (!path || !net) return nn_error(NN_EINVAL, "%s: no path or network", who);
     /* A caller's layer lives in the caller's code, and a side input in the caller's data: a file
      * could not bring either back. */
@@ -145,10 +145,10 @@ typedef struct {
 static int get_bytes(reader *r, void *p, size_t n, const char *what)
 {
     if (n > r->size - r->offset)
-        return nn_error(NN_ETRUNC, "nn_model_load: %s: truncated: %llu bytes, ends inside %s",
+        return nn_error(NN_ETRUNC, "%s: truncated: %llu bytes, ends inside %s",
                         r->path, (unsigned long long)r->size, what);
     if (fread(p, 1, n, r->f) != n)
-        return nn_error(NN_EIO, "nn_model_load: %s: read error in %s", r->path, what);
+        return nn_error(NN_EIO, "%s: read error in %s", r->path, what);
     r->crc = nn_crc32(r->crc, p, n);
     r->offset += n;
     return NN_OK;
@@ -179,18 +179,18 @@ static int get_string(reader *r, uint32_t min, uint32_t max, char **out, const c
     int status = get_u32(r, &len, what);
     if (status != NN_OK) return status;
     if (len < min || len > max)
-        return nn_error(NN_ELIMIT, "nn_model_load: %s: %s of %u bytes, not %u..%u", r->path, what,
+        return nn_error(NN_ELIMIT, "%s: %s of %u bytes, not %u..%u", r->path, what,
                         len, min, max);
     if (len > r->size - r->offset)
-        return nn_error(NN_ETRUNC, "nn_model_load: %s: truncated: %llu bytes, ends inside %s",
+        return nn_error(NN_ETRUNC, "%s: truncated: %llu bytes, ends inside %s",
                         r->path, (unsigned long long)r->size, what);
     char *s = nn_alloc_bytes((size_t)len + 1);
-    if (!s) return nn_error(NN_ENOMEM, "nn_model_load: %s: out of memory", r->path);
+    if (!s) return nn_error(NN_ENOMEM, "%s: out of memory", r->path);
     if ((status = get_bytes(r, s, len, what)) != NN_OK || memchr(s, '\0', len)) {
         nn_free(s);
         return status != NN_OK
                    ? status
-                   : nn_error(NN_EFORMAT, "nn_model_load: %s: %s holds a NUL byte", r->path, what);
+                   : nn_error(NN_EFORMAT, "%s: %s holds a NUL byte", r->path, what);
     }
     s[len] = '\0';
     *out = s;
@@ -203,7 +203,7 @@ static int read_meta(reader *r, nn_meta *meta)
     int status = get_u32(r, &n, "the key/value count");
     if (status != NN_OK) return status;
     if (n > NN_META_MAX_PAIRS)
-        return nn_error(NN_ELIMIT, "nn_model_load: %s: %u key/value pairs, more than %u", r->path,
+        return nn_error(NN_ELIMIT, "%s: %u key/value pairs, more than %u", r->path,
                         n, NN_META_MAX_PAIRS);
     for (uint32_t i = 0; i < n; i++) {
         char *key = NULL, *value = NULL;
@@ -211,7 +211,7 @@ static int read_meta(reader *r, nn_meta *meta)
         if (status == NN_OK) status = get_string(r, 0, NN_META_MAX_VALUE, &value, "a value");
         if (status == NN_OK && nn_meta_get(meta, key))
             status =
-                nn_error(NN_EFORMAT, "nn_model_load: %s: key '%s' appears twice", r->path, key);
+                nn_error(NN_EFORMAT, "%s: key '%s' appears twice", r->path, key);
         if (status == NN_OK) status = nn_meta_set(meta, key, value);
         nn_free(key);
         nn_free(value);
@@ -238,10 +238,10 @@ static int check_kind(const reader *r, uint32_t t, uint32_t n_layers, uint64_t w
     switch (rec->kind) {
     case NN_LAYER_DENSE:
         if (rec->n_out < 1 || rec->n_out > NN_MAX_WIDTH)
-            return nn_error(NN_ELIMIT, "nn_model_load: %s: layer %u: %u units, not 1..%u", path, t,
+            return nn_error(NN_ELIMIT, "%s: layer %u: %u units, not 1..%u", path, t,
                             rec->n_out, NN_MAX_WIDTH);
         if (rec->code > NN_ACT_SIGMOID)
-            return nn_error(NN_EFORMAT, "nn_model_load: %s: layer %u: unknown activation %u", path,
+            return nn_error(NN_EFORMAT, "%s: layer %u: unknown activation %u", path,
                             t, rec->code);
         spec->act = (nn_act)rec->code;
         *out = rec->n_out;
@@ -249,21 +249,21 @@ static int check_kind(const reader *r, uint32_t t, uint32_t n_layers, uint64_t w
         return NN_OK;
     case NN_LAYER_POWER_NORM:
         if (width % 2)
-            return nn_error(NN_EFORMAT, "nn_model_load: %s: layer %u: power_norm of odd width %llu",
+            return nn_error(NN_EFORMAT, "%s: layer %u: power_norm of odd width %llu",
                             path, t, (unsigned long long)width);
         return NN_OK;
     case NN_LAYER_NOISE:
         spec->sigma = bits_float(rec->value);
-        if (!(spec->sigma >= 0.0f && spec->sigma <= 1e30f))
-            return nn_error(NN_EFORMAT, "nn_model_load: %s: layer %u: noise sigma %g", path, t,
+        if (!(spec->sigma >= 0.0f && spec->sigma <= NN_MODEL_MAX_PARAM))
+            return nn_error(NN_EFORMAT, "%s: layer %u: noise sigma %g", path, t,
                             (double)spec->sigma);
         return NN_OK;
     case NN_LAYER_CMUL:
         if (rec->code > NN_ACT_SIGMOID)
-            return nn_error(NN_EFORMAT, "nn_model_load: %s: layer %u: unknown activation %u", path,
+            return nn_error(NN_EFORMAT, "%s: layer %u: unknown activation %u", path,
                             t, rec->code);
         if (rec->value < 1 || rec->value > width / 4)
-            return nn_error(NN_EFORMAT, "nn_model_load: %s: layer %u: cmul of %u pairs on %llu "
+            return nn_error(NN_EFORMAT, "%s: layer %u: cmul of %u pairs on %llu "
                             "inputs", path, t, rec->value, (unsigned long long)width);
         spec->act = (nn_act)rec->code;
         spec->pairs = rec->value;
@@ -272,17 +272,17 @@ static int check_kind(const reader *r, uint32_t t, uint32_t n_layers, uint64_t w
     case NN_LAYER_LOSS:
         if (t + 1 != n_layers || t == 0)
             return nn_error(NN_EFORMAT,
-                            "nn_model_load: %s: layer %u: a loss must come last, after another "
+                            "%s: layer %u: a loss must come last, after another "
                             "layer",
                             path, t);
         if (rec->code < NN_LOSS_SOFTMAX_CE || rec->code > NN_LOSS_MSE)
-            return nn_error(NN_EFORMAT, "nn_model_load: %s: layer %u: unknown loss %u", path, t,
+            return nn_error(NN_EFORMAT, "%s: layer %u: unknown loss %u", path, t,
                             rec->code);
         spec->loss = (nn_loss)rec->code;
         *out = 1;
         return NN_OK;
     }
-    return nn_error(NN_EFORMAT, "nn_model_load: %s: layer %u: unknown kind %u", path, t, rec->kind);
+    return nn_error(NN_EFORMAT, "%s: layer %u: unknown kind %u", path, t, rec->kind);
 }
 
 /* Layer record t, checked against the width it receives; *width becomes its output width. */
@@ -300,7 +300,7 @@ static int read_layer(reader *r, uint32_t t, uint32_t n_layers, uint64_t *width,
     if (status != NN_OK) return status;
     if (rec.n_out != out || rec.n_param != params)
         return nn_error(NN_EFORMAT,
-                        "nn_model_load: %s: layer %u: shape %u (%u parameters) where %llu (%llu) "
+                        "%s: layer %u: shape %u (%u parameters) where %llu (%llu) "
                         "follow from its input",
                         r->path, t, rec.n_out, rec.n_param, (unsigned long long)out,
                         (unsigned long long)params);
@@ -321,29 +321,29 @@ static int read_header(reader *r, header *h, nn_meta *meta)
     unsigned char m[sizeof magic];
     size_t have = r->size < sizeof m ? (size_t)r->size : sizeof m;
     if (fread(m, 1, have, r->f) != have)
-        return nn_error(NN_EIO, "nn_model_load: %s: read error", path);
+        return nn_error(NN_EIO, "%s: read error", path);
     if (memcmp(m, magic, have) != 0)
-        return nn_error(NN_EFORMAT, "nn_model_load: %s: not a bersim model file (bad magic)", path);
+        return nn_error(NN_EFORMAT, "%s: not a bersim model file (bad magic)", path);
     r->offset = have;
     r->crc = nn_crc32(0, m, have);
     if (have < sizeof m)
         return nn_error(NN_ETRUNC,
-                        "nn_model_load: %s: truncated: %llu bytes, ends inside the magic", path,
+                        "%s: truncated: %llu bytes, ends inside the magic", path,
                         (unsigned long long)r->size);
     uint32_t version;
     int status = get_u32(r, &version, "the version");
     if (status != NN_OK) return status;
     if (version != NN_MODEL_VERSION)
-        return nn_error(NN_EVERSION, "nn_model_load: %s: format version %u, this build reads %u",
+        return nn_error(NN_EVERSION, "%s: format version %u, this build reads %u",
                         path, version, NN_MODEL_VERSION);
     if ((status = read_meta(r, meta)) != NN_OK) return status;
     if ((status = get_u32(r, &h->n_in, "the input width")) != NN_OK) return status;
     if (h->n_in < 1 || h->n_in > NN_MAX_WIDTH)
-        return nn_error(NN_ELIMIT, "nn_model_load: %s: input width %u, not 1..%u", path, h->n_in,
+        return nn_error(NN_ELIMIT, "%s: input width %u, not 1..%u", path, h->n_in,
                         NN_MAX_WIDTH);
     if ((status = get_u32(r, &h->n_layers, "the layer count")) != NN_OK) return status;
     if (h->n_layers < 1 || h->n_layers > NN_MAX_LAYERS)
-        return nn_error(NN_ELIMIT, "nn_model_load: %s: %u layers, not 1..%u", path, h->n_layers,
+        return nn_error(NN_ELIMIT, "%s: %u layers, not 1..%u", path, h->n_layers,
                         NN_MAX_LAYERS);
     uint64_t width = h->n_in, n_param = 0;
     for (uint32_t t = 0; t < h->n_layers; t++)
@@ -351,16 +351,16 @@ static int read_header(reader *r, header *h, nn_meta *meta)
             return status;
     if ((status = get_u64(r, &h->n_param, "the parameter count")) != NN_OK) return status;
     if (h->n_param != n_param)
-        return nn_error(NN_EFORMAT, "nn_model_load: %s: %llu parameters, the layers have %llu",
+        return nn_error(NN_EFORMAT, "%s: %llu parameters, the layers have %llu",
                         path, (unsigned long long)h->n_param, (unsigned long long)n_param);
     uint64_t rest = r->size - r->offset, need = 4 * n_param + 4;
     if (rest < need)
         return nn_error(NN_ETRUNC,
-                        "nn_model_load: %s: truncated: %llu bytes, the header describes "
+                        "%s: truncated: %llu bytes, the header describes "
                         "%llu",
                         path, (unsigned long long)r->size, (unsigned long long)(r->offset + need));
     if (rest > need)
-        return nn_error(NN_EFORMAT, "nn_model_load: %s: %llu bytes after the checksum", path,
+        return nn_error(NN_EFORMAT, "%s: %llu bytes after the checksum", path,
                         (unsigned long long)(rest - need));
     return NN_OK;
 }
@@ -383,11 +383,11 @@ static int check_crc(reader *r)
     if (status != NN_OK) return status;
     if (stored != computed)
         return nn_error(NN_ECRC,
-                        "nn_model_load: %s: checksum mismatch (stored %08x, computed %08x): "
+                        "%s: checksum mismatch (stored %08x, computed %08x): "
                         "the file is corrupted",
                         r->path, stored, computed);
     if (fseek(r->f, params_at, SEEK_SET) != 0)
-        return nn_error(NN_EIO, "nn_model_load: %s: cannot seek", r->path);
+        return nn_error(NN_EIO, "%s: cannot seek", r->path);
     return NN_OK;
 }
 
@@ -397,15 +397,16 @@ static int read_params(reader *r, size_t n, float *theta)
     for (size_t done = 0; done < n;) {
         size_t chunk = n - done < sizeof buf / 4 ? n - done : sizeof buf / 4;
         if (fread(buf, 1, 4 * chunk, r->f) != 4 * chunk)
-            return nn_error(NN_EIO, "nn_model_load: %s: read error in the parameters", r->path);
+            return nn_error(NN_EIO, "%s: read error in the parameters", r->path);
         for (size_t i = 0; i < chunk; i++) {
             const unsigned char *b = buf + 4 * i;
             uint32_t u =
                 (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
             theta[done + i] = bits_float(u);
-            if (!isfinite(theta[done + i]))
-                return nn_error(NN_EFORMAT, "nn_model_load: %s: parameter %zu is not finite",
-                                r->path, done + i);
+            if (!(fabsf(theta[done + i]) <= NN_MODEL_MAX_PARAM))
+                return nn_error(NN_EFORMAT, "%s: parameter %zu is %g, not a finite number of "
+                                "magnitude up to %g", r->path, done + i,
+                                (double)theta[done + i], (double)NN_MODEL_MAX_PARAM);
         }
         done += chunk;
     }
@@ -417,7 +418,7 @@ static int file_size(FILE *f, const char *path, uint64_t *size)
 {
     long end;
     if (fseek(f, 0, SEEK_END) != 0 || (end = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0)
-        return nn_error(NN_EIO, "nn_model_load: %s: cannot find its size (not a file?)", path);
+        return nn_error(NN_EIO, "%s: cannot find its size (not a file?)", path);
     *size = (uint64_t)end;
     return NN_OK;
 }
@@ -425,9 +426,9 @@ static int file_size(FILE *f, const char *path, uint64_t *size)
 nn_net *nn_model_load(const char *path, size_t max_batch, nn_meta **meta_out)
 {
     if (meta_out) *meta_out = NULL;
-    if (!path) return nn_error(NN_EINVAL, "nn_model_load: no path"), NULL;
+    if (!path) return nn_error(NN_EINVAL, "no model path"), NULL;
     if (max_batch < 1 || max_batch > NN_MAX_BATCH)
-        return nn_error(NN_EINVAL, "nn_model_load: max_batch=%zu not in 1..%u", max_batch,
+        return nn_error(NN_EINVAL, "model: max_batch=%zu not in 1..%u", max_batch,
                         NN_MAX_BATCH),
                NULL;
     nn_net *net = NULL;
@@ -435,14 +436,14 @@ nn_net *nn_model_load(const char *path, size_t max_batch, nn_meta **meta_out)
     header *h = NULL;
     reader r = {fopen(path, "rb"), path, 0, 0, 0};
     if (!r.f) {
-        nn_error(NN_EIO, "nn_model_load: %s: cannot open: %s", path, strerror(errno));
+        nn_error(NN_EIO, "%s: cannot open: %s", path, strerror(errno));
         return NULL;
     }
     if (file_size(r.f, path, &r.size) != NN_OK) goto fail;
     meta = nn_meta_create();
     h = nn_alloc_bytes(sizeof *h);
     if (!meta || !h) {
-        nn_error(NN_ENOMEM, "nn_model_load: %s: out of memory", path);
+        nn_error(NN_ENOMEM, "%s: out of memory", path);
         goto fail;
     }
     if (read_header(&r, h, meta) != NN_OK || check_crc(&r) != NN_OK) goto fail;

@@ -14,7 +14,7 @@
  *                    u32 n_param (dense: n_in·n_out + n_out; others 0)
  *     n_param        u64      total parameters, the sum of the layers'
  *     params         n_param × f32, the network's parameter block (per dense layer W row-major
- *                    n_in × n_out, then b)
+ *                    n_in × n_out, then b), each finite and of magnitude ≤ NN_MODEL_MAX_PARAM
  *     crc            u32      CRC-32 (IEEE 802.3, as zlib's crc32) of every byte before it
  *
  * The file is written to a temporary name in the same directory and renamed. */
@@ -29,6 +29,12 @@
 #define NN_META_MAX_PAIRS 256u
 #define NN_META_MAX_KEY 256u
 #define NN_META_MAX_VALUE 65536u
+
+/* Largest magnitude of a stored parameter or noise σ. Training keeps far below it (Adam moves a
+ * weight by about the learning rate, below 1, a step; trained receivers hold weights of order 1
+ * to 100), and a float beyond it (up to 3.4e38, still finite) would overflow the activations it
+ * feeds: such a file is damaged or made by hand, and refused. */
+#define NN_MODEL_MAX_PARAM 1e6f
 
 /* The current model file format version. */
 #define NN_MODEL_VERSION 1u

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "e2e_channel.h"
+#include "receiver.h"
 #include "sim_error.h"
 
 /* Samples of the validation set, drawn once with their noise. */
@@ -441,7 +442,9 @@ sim_e2e *sim_e2e_load(const char *path)
     sim_e2e *e = calloc(1, sizeof *e);
     if (!e) return sim_error(SIM_ENOMEM, "out of memory"), NULL;
     e->rx = nn_model_load(path, 1, &e->meta);
-    int status = e->rx ? read_pair(e, path) : sim_error(SIM_EIO, "%s", nn_last_error());
+    int status = e->rx ? sim_model_check_width(e->rx, path)
+                       : sim_error(SIM_EIO, "%s", nn_last_error());
+    if (status == SIM_OK) status = read_pair(e, path);
     if (status != SIM_OK) {
         sim_e2e_destroy(e);
         return NULL;

@@ -164,13 +164,28 @@ static const sim_stage_ops ofdm_nn_ops = {"learned OFDM receiver", ofdm_nn_worke
                                           nn_worker_destroy, NULL, ofdm_nn_run,
                                           detector_destroy};
 
+int sim_model_check_width(const nn_net *net, const char *path)
+{
+    for (size_t t = 0; t < nn_net_n_layers(net); t++) {
+        nn_layer_info info;
+        nn_net_layer_info(net, t, &info);
+        size_t width = info.spec.n_out;
+        if (info.spec.kind == NN_LAYER_DENSE && width > SIM_MODEL_MAX_HIDDEN &&
+            width != nn_net_n_out(net))
+            return sim_error(SIM_EMODEL, "model '%s': layer %zu has %zu units, more than the "
+                             "%u a simulation takes", path, t, width, SIM_MODEL_MAX_HIDDEN);
+    }
+    return SIM_OK;
+}
+
 int sim_model_load(const sim_link *link, size_t n_in, size_t n_out, nn_net **net,
                    nn_meta **meta, float *scale)
 {
     const char *path = link->model;
     *net = nn_model_load(path, 1, meta);
     if (!*net) return sim_error(SIM_EIO, "%s", nn_last_error());
-    int status = sim_link_check_model(link, *meta, path);
+    int status = sim_model_check_width(*net, path);
+    if (status == SIM_OK) status = sim_link_check_model(link, *meta, path);
     if (status != SIM_OK) return status;
     if (nn_net_n_in(*net) != n_in || nn_net_n_out(*net) != n_out)
         return sim_error(SIM_EMODEL, "model '%s' maps %zu inputs to %zu outputs, this link needs "
@@ -178,8 +193,12 @@ int sim_model_load(const sim_link *link, size_t n_in, size_t n_out, nn_net **net
     const char *text = nn_meta_get(*meta, "feature_scale");
     char *end;
     *scale = text ? strtof(text, &end) : 0;
-    if (!text || *end != '\0' || !(*scale > 0))
-        return sim_error(SIM_EMODEL, "model '%s' has no valid feature_scale", path);
+    /* strtof takes "inf" and makes 1e39 inf: a scale no training made multiplies every feature
+     * off the range the network learned */
+    bool in_range = *scale >= SIM_MODEL_MIN_SCALE && *scale <= SIM_MODEL_MAX_SCALE;
+    if (!text || *end != '\0' || !in_range)
+        return sim_error(SIM_EMODEL, "model '%s' has no valid feature_scale (a number from %g to "
+                         "%g)", path, SIM_MODEL_MIN_SCALE, SIM_MODEL_MAX_SCALE);
     return SIM_OK;
 }
 

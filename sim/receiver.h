@@ -42,6 +42,21 @@ const char *sim_decoder_name(const sim_stage *dec);
 /* The value of key in a learned decoder's model metadata, or NULL. */
 const char *sim_decoder_model_meta(const sim_stage *dec, const char *key);
 
+/* Widest hidden layer of a model sim loads: twice train's --hidden limit (4096) and above the
+ * learned OFDM receiver's widest (4 D + 2 F <= 6144 for frames of F <= 1024 positions, D of
+ * them data); the input and output widths are the link's. A wider layer makes a run of hours
+ * from a file, not from a model train makes. */
+#define SIM_MODEL_MAX_HIDDEN 8192u
+
+/* Bounds of a model's feature_scale c = n0 at the middle of its training range: Eb/N0 from -20
+ * to 60 dB at 1 to 8 bits a symbol and a rate down to about 1e-4 keep it within them. */
+#define SIM_MODEL_MIN_SCALE 1e-9
+#define SIM_MODEL_MAX_SCALE 1e9
+
+/* SIM_OK, or SIM_EMODEL with a message naming path when a hidden layer of net is wider than
+ * SIM_MODEL_MAX_HIDDEN. */
+int sim_model_check_width(const nn_net *net, const char *path);
+
 /* Loads link->model for a learned stage of n_in inputs and n_out outputs: the network, its
  * metadata (checked against the link: sim_link_check_model) and its feature scale. SIM_OK, or
  * SIM_EIO or SIM_EMODEL with a message; what was loaded is the caller's to destroy either way. */
