@@ -229,20 +229,20 @@ static int parse_entry(const char *path, unsigned line, char *buf, load_entry *x
     if (nt == 0) return 0;
     if (nt == 2)
         return -ch_error(CH_EFORMAT,
-                         "ch_modem_load: %s: line %u: missing label (want 'label re im')", path,
+                         "%s: line %u: missing label (want 'label re im')", path,
                          line);
     if (nt != 3)
         return -ch_error(CH_EFORMAT,
-                         "ch_modem_load: %s: line %u: expected 'label re im', found %s%d fields",
+                         "%s: line %u: expected 'label re im', found %s%d fields",
                          path, line, nt > 3 ? "more than " : "", nt > 3 ? 3 : nt);
     if (strlen(tok[0]) > LOAD_LABEL_MAX)
-        return -ch_error(CH_EFORMAT, "ch_modem_load: %s: line %u: bad label '%.20s...'", path, line,
+        return -ch_error(CH_EFORMAT, "%s: line %u: bad label '%.20s...'", path, line,
                          tok[0]);
     strcpy(x->label, tok[0]);
     x->line = line;
     for (int c = 1; c <= 2; c++)
         if (parse_number(tok[c], c == 1 ? &x->re : &x->im) != 0)
-            return -ch_error(CH_EFORMAT, "ch_modem_load: %s: line %u: '%s' is not a finite number",
+            return -ch_error(CH_EFORMAT, "%s: line %u: '%s' is not a finite number",
                              path, line, tok[c]);
     return 1;
 }
@@ -258,7 +258,7 @@ static int load_entries(const char *path, FILE *f, load_entry **out, unsigned *c
     while (fgets(buf, sizeof buf, f)) {
         line++;
         if (!strchr(buf, '\n') && !feof(f)) {
-            status = ch_error(CH_EFORMAT, "ch_modem_load: %s: line %u: longer than %d characters",
+            status = ch_error(CH_EFORMAT, "%s: line %u: longer than %d characters",
                               path, line, LOAD_LINE_MAX - 1);
             goto fail;
         }
@@ -269,7 +269,7 @@ static int load_entries(const char *path, FILE *f, load_entry **out, unsigned *c
         }
         if (got == 0) continue;
         if (n == CH_MODEM_MAX_ORDER) {
-            status = ch_error(CH_EFORMAT, "ch_modem_load: %s: line %u: more than %d points", path,
+            status = ch_error(CH_EFORMAT, "%s: line %u: more than %d points", path,
                               line, CH_MODEM_MAX_ORDER);
             goto fail;
         }
@@ -277,7 +277,7 @@ static int load_entries(const char *path, FILE *f, load_entry **out, unsigned *c
             cap = cap ? 2 * cap : 64;
             load_entry *g = realloc(e, cap * sizeof *e);
             if (!g) {
-                status = ch_error(CH_ENOMEM, "ch_modem_load: %s: out of memory", path);
+                status = ch_error(CH_ENOMEM, "%s: out of memory", path);
                 goto fail;
             }
             e = g;
@@ -285,7 +285,7 @@ static int load_entries(const char *path, FILE *f, load_entry **out, unsigned *c
         e[n++] = x;
     }
     if (ferror(f)) {
-        status = ch_error(CH_EIO, "ch_modem_load: %s: line %u: read error", path, line + 1);
+        status = ch_error(CH_EIO, "%s: line %u: read error", path, line + 1);
         goto fail;
     }
     *out = e;
@@ -307,21 +307,21 @@ static int place_entries(const char *path, const load_entry *e, unsigned n, ch_m
     for (unsigned i = 0; i < n; i++)
         peak = fmax(peak, fmax(fabs(e[i].re), fabs(e[i].im)));
     if (peak == 0)
-        return ch_error(CH_EFORMAT, "ch_modem_load: %s: line %u: every point is 0: no energy",
+        return ch_error(CH_EFORMAT, "%s: line %u: every point is 0: no energy",
                         path, e[0].line);
     for (unsigned i = 0; i < n; i++) {
         unsigned long label;
         if (parse_label(e[i].label, m->k, &label) != 0)
             return ch_error(CH_EFORMAT,
-                            "ch_modem_load: %s: line %u: bad label '%s' (want %u binary digits or "
+                            "%s: line %u: bad label '%s' (want %u binary digits or "
                             "a decimal integer)",
                             path, e[i].line, e[i].label, m->k);
         if (label >= n)
-            return ch_error(CH_EFORMAT, "ch_modem_load: %s: line %u: label %lu out of range 0..%u",
+            return ch_error(CH_EFORMAT, "%s: line %u: label %lu out of range 0..%u",
                             path, e[i].line, label, n - 1);
         if (line_of[label])
             return ch_error(CH_EFORMAT,
-                            "ch_modem_load: %s: line %u: label %lu already given on line %u", path,
+                            "%s: line %u: label %lu already given on line %u", path,
                             e[i].line, label, line_of[label]);
         line_of[label] = e[i].line;
         entry_of[label] = i;
@@ -332,13 +332,16 @@ static int place_entries(const char *path, const load_entry *e, unsigned n, ch_m
         const load_entry *p = &e[entry_of[l]];
         m->points[l] = CMPLXF((float)(p->re / peak * unit), (float)(p->im / peak * unit));
     }
+    /* On the stored (float) points, at unit RMS: points apart in the file can round together,
+     * and nearly equal points make hard decisions that depend on rounding. */
     for (unsigned a = 0; a < n; a++)
         for (unsigned b = a + 1; b < n; b++)
-            if (m->points[a] == m->points[b]) {
+            if (cabsf(m->points[a] - m->points[b]) < CH_MODEM_MIN_DISTANCE) {
                 unsigned la = line_of[a], lb = line_of[b];
                 return ch_error(CH_EFORMAT,
-                                "ch_modem_load: %s: line %u: point equals the one on line %u", path,
-                                la > lb ? la : lb, la < lb ? la : lb);
+                                "%s: line %u: point equals the one on line %u (closer than %g "
+                                "of the RMS amplitude)", path, la > lb ? la : lb,
+                                la < lb ? la : lb, CH_MODEM_MIN_DISTANCE);
             }
     return CH_OK;
 }
@@ -381,26 +384,26 @@ ch_modem *ch_modem_load(const char *path)
     ch_modem *m = NULL;
     FILE *f = fopen(path, "r");
     if (!f) {
-        ch_error(CH_EIO, "ch_modem_load: %s: cannot open: %s", path, strerror(errno));
+        ch_error(CH_EIO, "%s: cannot open: %s", path, strerror(errno));
         return NULL;
     }
     int status = load_entries(path, f, &e, &n);
     fclose(f);
     if (status != CH_OK) return NULL;
     if (n == 0) {
-        ch_error(CH_EFORMAT, "ch_modem_load: %s: line 1: no points", path);
+        ch_error(CH_EFORMAT, "%s: line 1: no points", path);
         goto fail;
     }
     if (n < 2 || (n & (n - 1)) != 0) {
         ch_error(CH_EFORMAT,
-                 "ch_modem_load: %s: line %u: %u points, not a power of two from 2 to %d", path,
+                 "%s: line %u: %u points, not a power of two from 2 to %d", path,
                  e[n - 1].line, n, CH_MODEM_MAX_ORDER);
         goto fail;
     }
     m = modem_alloc(CH_MOD_CUSTOM, n);
     size_t name_len = strlen(path) + sizeof "custom()";
     if (!m || !(m->name = malloc(name_len))) {
-        ch_error(CH_ENOMEM, "ch_modem_load: %s: out of memory", path);
+        ch_error(CH_ENOMEM, "%s: out of memory", path);
         goto fail;
     }
     snprintf(m->name, name_len, "custom(%s)", path);

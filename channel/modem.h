@@ -28,6 +28,10 @@ typedef enum {
 /* Largest order a custom constellation may have. */
 #define CH_MODEM_MAX_ORDER 4096
 
+/* Closest two points of a custom constellation may come, after scaling to unit RMS amplitude:
+ * closer, they are taken as one point given twice. */
+#define CH_MODEM_MIN_DISTANCE 1e-6
+
 typedef struct ch_modem ch_modem;
 
 /* Parses "bpsk", "qpsk", "8psk", "16qam", "64qam", "256qam". Returns CH_EINVAL with a message
@@ -43,8 +47,8 @@ ch_modem *ch_modem_create(ch_mod_kind kind);
 /* A custom constellation from a text file: one point a line, "label re im", the label written
  * in binary with k digits (e.g. "0110") or as a decimal integer; '#' starts a comment. M must
  * be a power of two from 2 to CH_MODEM_MAX_ORDER, every label from 0 to M-1 present once, no
- * two points equal. The points are scaled to unit average energy. NULL with a message naming
- * the file, line and fault otherwise. */
+ * two points closer than CH_MODEM_MIN_DISTANCE once scaled to unit average energy. NULL with a
+ * message naming the file, line and fault otherwise. */
 ch_modem *ch_modem_load(const char *path);
 
 /* A custom constellation of `order` points (a power of two from 2 to CH_MODEM_MAX_ORDER), point i

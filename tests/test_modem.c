@@ -363,6 +363,10 @@ static void test_load_errors(void **state)
         {"0 1 1\n1 -1 1\n7 1 -1\n3 -1 -1\n", "line 3", "label 7 out of range 0..3"},
         {"0 1 1\n1 -1 1\n2 1 -1\n3 -1 -1\n4 0.5 0.5\n5 -0.5 0.5\n6 1 1\n7 0.3 0.2\n", "line 7",
          "equals the one on line 1"},
+        /* distinct floats closer than 1e-6 of the RMS, and 1e-40 beside 0 */
+        {"0 1 0\n1 1.0000003 0\n2 -1 0\n3 0 1\n", "line 2",
+         "equals the one on line 1 (closer than 1e-06 of the RMS"},
+        {"0 1 0\n1 1e-40 0\n2 0 0\n3 0 1\n", "line 3", "equals the one on line 2"},
         {"0 1 1\n1 -1 1x\n", "line 2", "'1x' is not a finite number"},
         {"0 1 1\n1 nan 1\n", "line 2", "'nan' is not a finite number"},
         {"0 1 1\n1 -1 1 4\n", "line 2", "more than 3 fields"},
