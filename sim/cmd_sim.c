@@ -118,28 +118,18 @@ static void print_progress(const sim_counts *c, double bits_per_second, double s
             seconds, left > 0 ? left : 0);
 }
 
-/* The 95% interval of k events in n trials; with memory, on the effective counts (the design
- * effect from the chunks' spread, stats.h), and [0, 1] from a single fading realisation. */
-static void interval(uint64_t k, uint64_t n, uint64_t chunks, double sum_sq, bool memory,
-                     double *lo, double *hi)
-{
-    double deff = memory ? sim_design_effect(k, n, chunks, sum_sq) : 1.0;
-    sim_clopper_pearson_real((double)k / deff, (double)n / deff, 0.95, lo, hi);
-    if (memory && chunks < 2) *lo = 0, *hi = 1;
-}
-
 /* One row; coded links add the block columns. */
-static void write_row(FILE *out, const sim_counts *c, bool memory, bool coded)
+static void write_row(FILE *out, const sim_counts *c, bool coded)
 {
     double lo, hi;
-    interval(c->bit_errors, c->bits, c->chunks, c->chunk_error_sq, memory, &lo, &hi);
+    sim_counts_interval(c, false, 0.95, &lo, &hi);
     fprintf(out, "%.10g\t%.10g\t%llu\t%llu\t%.6e\t%.6e\t%.6e\t%llu\t%llu\t%.6e", c->ebn0_db,
             c->esn0_db, (unsigned long long)c->bits, (unsigned long long)c->bit_errors,
             (double)c->bit_errors / (double)c->bits, lo, hi, (unsigned long long)c->symbols,
             (unsigned long long)c->symbol_errors,
             (double)c->symbol_errors / (double)c->symbols);
     if (coded) {
-        interval(c->block_errors, c->blocks, c->chunks, c->chunk_block_sq, memory, &lo, &hi);
+        sim_counts_interval(c, true, 0.95, &lo, &hi);
         fprintf(out, "\t%llu\t%llu\t%.6e\t%.6e\t%.6e", (unsigned long long)c->blocks,
                 (unsigned long long)c->block_errors,
                 (double)c->block_errors / (double)c->blocks, lo, hi);
@@ -169,23 +159,19 @@ static int write_table(const sim_options *o, const sim_chain *chain, const sim_c
         sim_table_meta(t, "stop rule", "%llu bit errors or %llu bits per point, checked after "
                        "each chunk of %zu symbols", (unsigned long long)o->min_errors,
                        (unsigned long long)o->max_bits, chunk);
-    bool memory = sim_link_has_memory(link);
-    if (memory)
-        sim_table_meta(t, "confidence", "ber_lo, ber_hi: 95%% Clopper-Pearson interval on the "
-                       "effective counts (bits and errors over the design effect measured from "
-                       "the spread of the error counts of independent %zu-symbol fading "
-                       "realisations, as errors come in fades); at least %d of them per point "
-                       "unless --max-bits comes first; [0, 1] from a single one",
-                       chunk, SIM_ENGINE_MIN_CHUNKS_MEMORY);
-    else
-        sim_table_meta(t, "confidence", "ber_lo, ber_hi: 95%% Clopper-Pearson interval");
+    sim_table_meta(t, "confidence", "ber_lo, ber_hi (and bler_lo, bler_hi): 95%% "
+                   "Clopper-Pearson interval on effective counts: errors and trials divided by "
+                   "the design effect (the variance of the error counts of the point's "
+                   "independent units, %s, over the binomial variance; at least 1) times "
+                   "(t_(U-1)/z)^2 for U units; [0, 1] from fewer than 2 units",
+                   sim_chain_unit_text(chain));
     if (stopped) sim_table_meta(t, "stopped", "%s", stopped);
     FILE *out = sim_table_stream(t);
     bool coded = link->code.name != NULL || link->e2e_model != NULL;
     fputs("ebn0_db\tesn0_db\tbits\tbit_errors\tber\tber_lo\tber_hi\tsymbols\tsymbol_errors\tser",
           out);
     fputs(coded ? "\tblocks\tblock_errors\tbler\tbler_lo\tbler_hi\n" : "\n", out);
-    for (size_t i = 0; i < nrows; i++) write_row(out, &rows[i], memory, coded);
+    for (size_t i = 0; i < nrows; i++) write_row(out, &rows[i], coded);
     return sim_table_commit(t);
 }
 
