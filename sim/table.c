@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <nn.h>
 
@@ -13,9 +14,39 @@
 
 struct sim_table {
     FILE *out;
-    nn_atomic_file file; /* unused for standard output */
+    nn_atomic_file file; /* unused for standard output and a rescue file */
     int to_stdout;
+    char *rescue;      /* the file that holds the table when its own path could not be made */
+    char *lost_reason; /* why not */
 };
+
+/* The rows of a long run outlive its output's directory: when the table cannot be made where
+ * it was asked for (the directory removed or made read-only during the run, the disk full), it
+ * goes to a new file in $TMPDIR (or /tmp), which the error then names. */
+static int open_rescue(sim_table *t, const char *path)
+{
+    const char *dir = getenv("TMPDIR");
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    size_t size = strlen(dir && *dir ? dir : "/tmp") + strlen(base) + 32;
+    t->rescue = malloc(size);
+    t->lost_reason = strdup(nn_last_error());
+    if (!t->rescue || !t->lost_reason) return -1;
+    snprintf(t->rescue, size, "%s/bersim-%s.XXXXXX", dir && *dir ? dir : "/tmp", base);
+    int fd = mkstemp(t->rescue);
+    if (fd < 0) return -1;
+    if (!(t->out = fdopen(fd, "w"))) {
+        close(fd), unlink(t->rescue);
+        return -1;
+    }
+    return 0;
+}
+
+static void table_free(sim_table *t)
+{
+    free(t->rescue);
+    free(t->lost_reason);
+    free(t);
+}
 
 sim_table *sim_table_open(const char *path)
 {
@@ -26,13 +57,15 @@ sim_table *sim_table_open(const char *path)
         t->to_stdout = 1;
         return t;
     }
-    if (nn_atomic_open(&t->file, path, "table") != NN_OK) {
-        sim_error(SIM_EIO, "%s", nn_last_error());
-        free(t);
-        return NULL;
+    if (nn_atomic_open(&t->file, path, "table") == NN_OK) {
+        t->out = t->file.f;
+        return t;
     }
-    t->out = t->file.f;
-    return t;
+    sim_error(SIM_EIO, "%s", nn_last_error());
+    if (open_rescue(t, path) == 0) return t;
+    sim_error(SIM_EIO, "%s", t->lost_reason ? t->lost_reason : nn_last_error());
+    table_free(t);
+    return NULL;
 }
 
 FILE *sim_table_stream(sim_table *t)
@@ -115,16 +148,23 @@ int sim_table_commit(sim_table *t)
         if (ferror(t->out) | (fflush(t->out) != 0))
             status = sim_error(SIM_EIO, "cannot write the table to standard output: %s",
                                strerror(errno ? errno : EIO));
+    } else if (t->rescue) {
+        int bad = ferror(t->out) | (fflush(t->out) != 0) | (fsync(fileno(t->out)) != 0);
+        bad |= fclose(t->out) != 0;
+        status = bad ? sim_error(SIM_EIO, "%s; nor could the table be kept in %s", t->lost_reason,
+                                 t->rescue)
+                     : sim_error(SIM_EIO, "%s; the table is kept in %s", t->lost_reason, t->rescue);
     } else if (nn_atomic_commit(&t->file, "table") != NN_OK) {
         status = sim_error(SIM_EIO, "%s", nn_last_error());
     }
-    free(t);
+    table_free(t);
     return status;
 }
 
 void sim_table_abort(sim_table *t)
 {
     if (!t) return;
-    if (!t->to_stdout) nn_atomic_abort(&t->file);
-    free(t);
+    if (t->rescue) fclose(t->out), unlink(t->rescue);
+    else if (!t->to_stdout) nn_atomic_abort(&t->file);
+    table_free(t);
 }

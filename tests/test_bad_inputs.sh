@@ -132,5 +132,19 @@ for sig in HUP QUIT KILL; do
     else bad "SIG$sig: status $status, $(ls "$dir")"; fi
 done
 
+# The output's directory removed during a run: the rows are kept in $TMPDIR, and the message says
+# where (as root, permissions do not stop a write, so removal stands for a read-only directory).
+mkdir "$dir/gone" "$dir/tmp"
+TMPDIR="$dir/tmp" "$bersim" sim --mod bpsk --channel awgn --ebn0 0:12 --min-errors 1e12 \
+    --max-bits 2e8 --quiet -o "$dir/gone/out.tsv" 2>"$dir/err" &
+pid=$!
+sleep 0.5
+rm -rf "$dir/gone"
+{ wait $pid; status=$?; } 2>/dev/null
+kept=$(ls "$dir"/tmp/bersim-out.tsv.* 2>/dev/null)
+if [ $status -eq 1 ] && [ -n "$kept" ] && grep -q "kept in $kept" "$dir/err" &&
+    [ "$(grep -c -v '^#' "$kept")" -eq 14 ]; then ok
+else bad "directory removed mid-run: status $status, $(cat "$dir/err"), kept: $kept"; fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
