@@ -100,6 +100,11 @@ static int parse_options(sim_options *o, int argc, char **argv)
     if (sim_link_parser_finish(&o->parser, &o->link) != 0) return -1;
     if (o->min_block_errors && !o->link.code.name && !o->link.e2e_model)
         return sim_cli_fail("sim: --min-block-errors needs --code"), -1;
+    /* the table must not replace a file the run reads */
+    const char *inputs[] = {o->link.model, o->link.e2e_model, o->link.constellation};
+    for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++)
+        if (o->output && inputs[i] && sim_cli_same_file(o->output, inputs[i]))
+            return sim_cli_fail("sim: -o '%s' is the input file '%s'", o->output, inputs[i]), -1;
     return 0;
 }
 

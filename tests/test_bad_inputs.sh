@@ -113,6 +113,9 @@ widen "$dir/q.model" 16 "$dir/narrow.model"
     "$bersim" sim "${link[@]}" --rx nn --model "$dir/w.model" --max-bits 1e3 --quiet >/dev/null &&
     ok || bad "train's widest hidden layer does not run in sim"
 
+# The table may not replace the model the run reads, under any name.
+expect_usage "is the input file" sim "${link[@]}" --rx nn --model "$dir/q.model" -o "$dir/./q.model"
+
 # Stale temporaries of the output go; SIGHUP and SIGQUIT end a run like Ctrl-C.
 touch "$dir/out.tsv.tmpAb12Cd" "$dir/out.tsv.tmpkeepme1" "$dir/other.tsv.tmpAb12Cd"
 "$bersim" theory "${link[@]}" -o "$dir/out.tsv"
