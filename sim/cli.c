@@ -81,24 +81,48 @@ static int grid_fields(const char *option, const char *text, double field[3], in
     }
 }
 
-int sim_cli_grid(const char *option, const char *text, size_t max_points, double *values,
-                 size_t *count)
+/* One piece of a grid list, "A:STEP:B", "A:B" or "A", appended to values[*count..]. */
+static int grid_piece(const char *option, const char *text, const char *piece, size_t max_points,
+                      double *values, size_t *count)
 {
     double f[3];
     int n;
-    if (grid_fields(option, text, f, &n) != 0) return -1;
+    if (grid_fields(option, piece, f, &n) != 0) return -1;
     double a = f[0], step = n == 3 ? f[1] : 1.0, b = n == 1 ? f[0] : f[n - 1];
-    if (b < a) return sim_cli_fail("%s: '%s' ends below its start", option, text), -1;
+    if (b < a) return sim_cli_fail("%s: '%s' ends below its start", option, piece), -1;
     if (a < -50 || b > 100)
-        return sim_cli_fail("%s: '%s' leaves the range -50 to 100 dB", option, text), -1;
-    if (!(step > 0)) return sim_cli_fail("%s: '%s' needs a step above 0", option, text), -1;
+        return sim_cli_fail("%s: '%s' leaves the range -50 to 100 dB", option, piece), -1;
+    if (!(step > 0)) return sim_cli_fail("%s: '%s' needs a step above 0", option, piece), -1;
     /* A small slack so that 0:0.1:1 includes 1 despite rounding. */
     double points = floor((b - a) / step + 1e-9) + 1;
-    if (points > (double)max_points)
+    if (points > (double)(max_points - *count))
         return sim_cli_fail("%s: '%s' has more than %zu points", option, text, max_points), -1;
-    *count = (size_t)points;
-    for (size_t i = 0; i < *count; i++) values[i] = a + (double)i * step;
+    for (size_t i = 0; i < (size_t)points; i++) {
+        double v = a + (double)i * step;
+        /* a sweep runs upwards: its early end assumes the points after one are harder */
+        if (*count && !(v > values[*count - 1]))
+            return sim_cli_fail("%s: '%s': the points must increase (%g after %g)", option, text,
+                                v, values[*count - 1]), -1;
+        values[(*count)++] = v;
+    }
     return 0;
+}
+
+int sim_cli_grid(const char *option, const char *text, size_t max_points, double *values,
+                 size_t *count)
+{
+    char buf[512];
+    if (strlen(text) >= sizeof buf || !text[0])
+        return sim_cli_fail("%s: '%s' is not a list of points", option, text), -1;
+    strcpy(buf, text);
+    *count = 0;
+    for (char *piece = buf;;) {
+        char *comma = strchr(piece, ',');
+        if (comma) *comma = '\0';
+        if (grid_piece(option, text, piece, max_points, values, count) != 0) return -1;
+        if (!comma) return 0;
+        piece = comma + 1;
+    }
 }
 
 int sim_cli_range(const char *option, const char *text, double lo_limit, double hi_limit,

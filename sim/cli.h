@@ -25,8 +25,9 @@ int sim_cli_double(const char *option, const char *text, double *value);
 /* Parses a whole number in [lo, hi], accepting 1e9 forms. 0, or -1 with an error printed. */
 int sim_cli_u64(const char *option, const char *text, uint64_t lo, uint64_t hi, uint64_t *value);
 
-/* Parses "A:STEP:B", "A:B" (step 1) or "A" into a grid of at most max_points values; step > 0
- * and B >= A. 0, or -1 with an error printed. */
+/* Parses a comma-separated list of "A:STEP:B", "A:B" (step 1) or "A" ("0,2,5:1:10") into a grid
+ * of at most max_points increasing values; step > 0 and B >= A. 0, or -1 with an error
+ * printed. */
 int sim_cli_grid(const char *option, const char *text, size_t max_points, double *values,
                  size_t *count);
 

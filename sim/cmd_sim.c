@@ -1,5 +1,6 @@
 /* bersim sim: a Monte Carlo BER sweep written as a result table. */
 #include <signal.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,15 +24,18 @@ typedef struct {
     uint64_t min_errors, min_block_errors, max_bits, seed, threads;
     const char *output;
     bool quiet;
-    double ebn0[MAX_POINTS];
+    double ebn0[MAX_POINTS]; /* Es/N0 until the chain is made, with --esn0 */
     size_t npoints;
+    bool esn0;               /* the grid was given as Es/N0 (--esn0) */
 } sim_options;
 
 static void sim_usage(void)
 {
     puts("usage: bersim sim --mod M --channel C --ebn0 A:STEP:B [options]\n\n"
          "Monte Carlo bit and symbol error rates over an Eb/N0 grid, one table row per point.\n");
-    puts("  --ebn0 A:STEP:B   Eb/N0 grid in dB (or A:B with step 1, or one value A)");
+    puts("  --ebn0 LIST       Eb/N0 points in dB: A:STEP:B, A:B (step 1) or A, and lists of\n"
+         "                    them, increasing (0,2,5:1:10)\n"
+         "  --esn0 LIST       the points as Es/N0 per data symbol instead (one of the two)");
     sim_link_parser p;
     sim_link_parser_init(&p, SIM_LINK_OPT_CONSTELLATION | SIM_LINK_OPT_CSI | SIM_LINK_OPT_RX |
                               SIM_LINK_OPT_CODE | SIM_LINK_OPT_DECODER | SIM_LINK_OPT_E2E |
@@ -54,12 +58,16 @@ static int parse_option(sim_options *o, int argc, char **argv, int *i)
     const char *opt = argv[*i], *v;
     int status = sim_link_parse(&o->parser, argc, argv, i);
     if (status <= 0) return status;
-    static const char *const valued[] = {"--ebn0", "--min-errors", "--min-block-errors",
+    static const char *const valued[] = {"--ebn0", "--esn0", "--min-errors", "--min-block-errors",
                                          "--max-bits", "--seed", "--threads", "-o", NULL};
     if (strcmp(opt, "--quiet") == 0) return o->quiet = true, 0;
     if (!sim_cli_is_one_of(opt, valued)) return sim_cli_fail("sim: unknown option '%s'", opt), -1;
     if (!(v = sim_cli_value(argc, argv, i))) return -1;
-    if (strcmp(opt, "--ebn0") == 0) return sim_cli_grid(opt, v, MAX_POINTS, o->ebn0, &o->npoints);
+    if (strcmp(opt, "--ebn0") == 0 || strcmp(opt, "--esn0") == 0) {
+        if (o->npoints) return sim_cli_fail("sim: one of --ebn0 and --esn0"), -1;
+        o->esn0 = opt[3] == 's';
+        return sim_cli_grid(opt, v, MAX_POINTS, o->ebn0, &o->npoints);
+    }
     if (strcmp(opt, "--min-errors") == 0) return sim_cli_u64(opt, v, 1, 1e15, &o->min_errors);
     if (strcmp(opt, "--min-block-errors") == 0)
         return sim_cli_u64(opt, v, 1, 1e15, &o->min_block_errors);
@@ -94,7 +102,7 @@ static int parse_options(sim_options *o, int argc, char **argv)
     for (int i = 1; i < argc; i++)
         if (!sim_cli_first_time(&seen, argv[i]) || parse_option(o, argc, argv, &i) != 0)
             return -1;
-    if (o->npoints == 0) return sim_cli_fail("sim: --ebn0 is required"), -1;
+    if (o->npoints == 0) return sim_cli_fail("sim: --ebn0 or --esn0 is required"), -1;
     /* a pair's channel is the one it was trained for unless one is given */
     if (o->parser.link.e2e_model && !o->parser.channel_given && e2e_channel(o) != 0) return -1;
     if (sim_link_parser_finish(&o->parser, &o->link) != 0) return -1;
@@ -228,6 +236,9 @@ int sim_cmd_sim(int argc, char **argv)
     if (parse_options(&o, argc, argv) != 0) return SIM_EXIT_USAGE;
     sim_chain *chain = sim_chain_create(&o.link, 0);
     if (!chain) return sim_cli_fail("%s", sim_last_error());
+    /* Es/N0 = Eb/N0 + 10 log10(information bits per symbol), as the table's two columns */
+    for (size_t i = 0; o.esn0 && i < o.npoints; i++)
+        o.ebn0[i] -= 10 * log10(sim_chain_info_per_symbol(chain));
     sim_counts *rows = calloc(o.npoints, sizeof *rows);
     int status = 1;
     if (!rows) {

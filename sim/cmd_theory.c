@@ -28,10 +28,18 @@ static void theory_usage(void)
 typedef struct {
     sim_link_parser parser;
     sim_link link;
-    double ebn0[MAX_POINTS];
+    double ebn0[MAX_POINTS]; /* or Es/N0 with --esn0 (esn0_given) */
     size_t npoints;
+    bool esn0_given;
     const char *output;
 } theory_options;
+
+/* Point i's Eb/N0 for k bits a symbol at information rate `rate` (Es/N0 = Eb/N0 + 10 log10(k
+ * rate)). */
+static double ebn0_at(const theory_options *o, size_t i, unsigned k, double rate)
+{
+    return o->esn0_given ? o->ebn0[i] - 10 * log10(k * rate) : o->ebn0[i];
+}
 
 /* Coded theory: BPSK (or Gray QPSK, two BPSK axes) over AWGN, a classical decoder. */
 static int check_code_theory(const sim_link *link)
@@ -87,8 +95,11 @@ static int parse_options(theory_options *o, int argc, char **argv)
         if (status < 0) return -1;
         if (status == 0) continue;
         const char *opt = argv[i], *v;
-        if (strcmp(opt, "--ebn0") != 0 && strcmp(opt, "-o") != 0)
+        if (strcmp(opt, "--ebn0") != 0 && strcmp(opt, "--esn0") != 0 && strcmp(opt, "-o") != 0)
             return sim_cli_fail("theory: unknown option '%s'", opt), -1;
+        if (strcmp(opt, "-o") != 0 && o->npoints)
+            return sim_cli_fail("theory: one of --ebn0 and --esn0"), -1;
+        o->esn0_given |= strcmp(opt, "--esn0") == 0;
         if (!(v = sim_cli_value(argc, argv, &i))) return -1;
         if (strcmp(opt, "-o") == 0) {
             o->output = v;
@@ -116,12 +127,12 @@ static int write_code_rows(FILE *out, const theory_options *o, const ch_code *co
     double rate = ch_code_rate(code);
     unsigned k = o->link.mod == CH_MOD_QPSK ? 2 : 1;
     for (size_t i = 0; i < o->npoints; i++) {
-        double bler, bound;
-        fprintf(out, "%.10g\t%.10g", o->ebn0[i], ch_esn0_from_ebn0(o->ebn0[i], k, rate));
-        if (hard && sim_theory_code_hard(code, o->ebn0[i], &bler) != SIM_OK)
+        double bler, bound, eb = ebn0_at(o, i, k, rate);
+        fprintf(out, "%.10g\t%.10g", eb, ch_esn0_from_ebn0(eb, k, rate));
+        if (hard && sim_theory_code_hard(code, eb, &bler) != SIM_OK)
             return sim_cli_fail("theory: %s", sim_last_error()), -1;
         if (hard) fprintf(out, "\t%.12e", bler);
-        if (ub && sim_theory_code_union(code, o->ebn0[i], &bound) != SIM_OK)
+        if (ub && sim_theory_code_union(code, eb, &bound) != SIM_OK)
             return sim_cli_fail("theory: %s", sim_last_error()), -1;
         if (ub) fprintf(out, "\t%.12e", bound);
         fputc('\n', out);
@@ -142,11 +153,11 @@ static int write_ofdm_rows(FILE *out, const theory_options *o)
     const ch_fading_config flat = {.kind = CH_CHAN_RAYLEIGH, .coherence = 1};
     fputs(ls ? "ebn0_db\tesn0_db\tber\n" : "ebn0_db\tesn0_db\tber\tser\n", out);
     for (size_t i = 0; i < o->npoints; i++) {
-        double ber, ser, esn0 = ch_esn0_from_ebn0(o->ebn0[i], k, rate);
+        double ber, ser, eb = ebn0_at(o, i, k, rate), esn0 = ch_esn0_from_ebn0(eb, k, rate);
         int status = ls ? sim_theory_ls_pilot(o->link.mod, esn0, &ber)
                         : sim_theory_point(o->link.mod, &flat, esn0 - 10 * log10(k), &ber, &ser);
         if (status != 0) return sim_cli_fail("theory: %s", sim_last_error()), -1;
-        fprintf(out, "%.10g\t%.10g\t%.12e", o->ebn0[i], esn0, ber);
+        fprintf(out, "%.10g\t%.10g\t%.12e", eb, esn0, ber);
         if (!ls) fprintf(out, "\t%.12e", ser);
         fputc('\n', out);
     }
@@ -170,10 +181,11 @@ static int write_rows(FILE *out, const theory_options *o)
     fputs("ebn0_db\tesn0_db\tber\tser\n", out);
     for (size_t i = 0; i < o->npoints; i++) {
         double ber, ser;
-        if (sim_theory_point(o->link.mod, &o->link.fading, o->ebn0[i], &ber, &ser) != 0)
+        double eb = ebn0_at(o, i, k, 1.0);
+        if (sim_theory_point(o->link.mod, &o->link.fading, eb, &ber, &ser) != 0)
             return sim_cli_fail("theory: %s", sim_last_error()), -1;
-        fprintf(out, "%.10g\t%.10g\t%.12e\t%.12e\n", o->ebn0[i],
-                ch_esn0_from_ebn0(o->ebn0[i], k, 1.0), ber, ser);
+        fprintf(out, "%.10g\t%.10g\t%.12e\t%.12e\n", eb, ch_esn0_from_ebn0(eb, k, 1.0), ber,
+                ser);
     }
     return 0;
 }

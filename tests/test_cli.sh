@@ -176,5 +176,22 @@ expect_ok sim "${dec[@]}" --decoder nn --model "$dir/p32.model" --ebn0 3 --max-b
 expect_usage "design-snr" sim "${dec[@]}" --design-snr 10 --decoder nn --model "$dir/p32.model" --ebn0 3
 expect_usage "--rx maxlog" sim "${dec[@]}" --rx hard --decoder nn --model "$dir/p32.model" --ebn0 3
 
+# Point lists, and Es/N0 in place of Eb/N0 (sim and theory): the table's esn0_db column is the
+# grid given, and ebn0_db follows from the bits per symbol and the rate.
+"$bersim" theory --mod bpsk --channel awgn --ebn0 0,2,5:1:7 >"$dir/list.tsv"
+[ "$(grep -v '^#' "$dir/list.tsv" | awk 'NR > 1 { printf "%s ", $1 }')" = "0 2 5 6 7 " ] &&
+    ok || bad "--ebn0 0,2,5:1:7: $(grep -v '^#' "$dir/list.tsv")"
+expect_usage "increase" theory --mod bpsk --channel awgn --ebn0 0,3,2
+expect_usage "increase" sim --mod bpsk --channel awgn --ebn0 0:2,2
+expect_usage "one of --ebn0 and --esn0" sim --mod bpsk --channel awgn --ebn0 1 --esn0 2
+expect_usage "one of --ebn0 and --esn0" theory --mod bpsk --channel awgn --esn0 1 --ebn0 2
+"$bersim" sim --mod 16qam --channel awgn --esn0 10,12 --max-bits 1e4 --quiet >"$dir/es.tsv"
+"$bersim" theory --mod 16qam --channel awgn --code hamming74 --esn0 10 >"$dir/esc.tsv" 2>/dev/null ||
+    "$bersim" theory --mod qpsk --channel awgn --code hamming74 --esn0 10 >"$dir/esc.tsv"
+awk -F'\t' '!/^#/ && NR > 1 && $1 != "ebn0_db" { if (($2 != 10 && $2 != 12) || ($2 - $1 - 6.0206) ^ 2 > 1e-8) bad = 1; n++ }
+    END { exit bad || n != 2 }' "$dir/es.tsv" && ok || bad "sim --esn0: $(cat "$dir/es.tsv")"
+awk -F'\t' '!/^#/ && $1 != "ebn0_db" { if ($2 != 10 || ($2 - $1 - 10 * log(2 * 4 / 7) / log(10)) ^ 2 > 1e-8) bad = 1; n++ }
+    END { exit bad || n != 1 }' "$dir/esc.tsv" && ok || bad "theory --esn0 with a code: $(cat "$dir/esc.tsv")"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
