@@ -11,5 +11,11 @@ int sim_cmd_train(int argc, char **argv);
 int sim_cmd_export(int argc, char **argv);
 /* bersim export --ofdm: one OFDM frame's response and its estimates (cmd_export_ofdm.c). */
 int sim_cmd_export_ofdm(int argc, char **argv);
+/* bersim plot: tables to a figure through gnuplot (cmd_plot.c). */
+int sim_cmd_plot(int argc, char **argv);
+
+/* The directory of the gnuplot scripts: $BERSIM_SCRIPTS when set, else the one the build
+ * names (BERSIM_SCRIPTS_DIR). */
+const char *sim_scripts_dir(void);
 
 #endif

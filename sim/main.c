@@ -21,6 +21,7 @@ static const command commands[] = {
     {"theory", sim_cmd_theory, "exact BER/SER over Eb/N0, in the same table layout"},
     {"train", sim_cmd_train, "train a neural receiver on fresh channel pairs"},
     {"export", sim_cmd_export, "the codebook of an end-to-end pair as a table"},
+    {"plot", sim_cmd_plot, "tables to one figure (gnuplot): error rates or learning curves"},
     {"bench", sim_cmd_bench, "throughput of the standard chains, one line each"},
 };
 enum { NCOMMANDS = sizeof commands / sizeof commands[0] };

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# bersim plot: legends and title from the tables' metadata, theory in its simulated curve's
+# colour, zero-error points as upper bounds, learning curves, bad tables (exit 2, one line),
+# and scripts/plot.sh as its wrapper. $1: the bersim binary.
+set -u
+bersim=$1
+if ! command -v gnuplot >/dev/null; then
+    echo "SKIP: gnuplot is not installed (bash scripts/setup.sh)"
+    exit 0
+fi
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+fails=0
+fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+has() { grep -qF -- "$2" "$1" || fail "'$2' not in $1"; }
+
+cd "$dir"
+# Two receivers of one link (the second ends in a point without errors) and its theory.
+"$bersim" sim --mod qpsk --channel awgn --ebn0 0:2:12 --max-bits 2e5 --quiet -o maxlog.tsv || fail sim
+"$bersim" sim --mod qpsk --channel awgn --rx hard --ebn0 0:2:12 --max-bits 2e5 --quiet -o hard.tsv || fail sim
+"$bersim" theory --mod qpsk --channel awgn --ebn0 0:0.5:12 -o theory.tsv || fail theory
+grep -q $'\t0\t0.000000e+00\t' maxlog.tsv || fail "maxlog.tsv has no zero-error point to test"
+out=$("$bersim" plot maxlog.tsv hard.tsv theory.tsv -o ber.svg) || fail "plot exit $?"
+[ "$out" = ber.svg ] || fail "plot printed '$out'"
+[ -s ber.svg ] || fail "no ber.svg"
+# the title from what they share, the key entries from what differs
+has ber.svg "Bit error rate: qpsk, awgn"
+has ber.svg ">maxlog<"
+has ber.svg ">hard<"
+has ber.svg ">theory<"
+# points without errors drawn as bounds, and said so in the key
+has ber.svg "no errors: ber 95% upper bound"
+# the theory line in the colour of the first simulated curve of its link (#1f77b4)
+n_blue=$(grep -c "stroke='rgb( 31, 119, 180)'" ber.svg)
+[ "$n_blue" -ge 2 ] || fail "theory not drawn in its simulated curve's colour ($n_blue)"
+ls ber.svg.tmp* 2>/dev/null && fail "temporary left"
+
+# A learning curve, with and without an optimal loss in its metadata.
+"$bersim" train --mod qpsk --channel awgn --ebn0 0:8 --steps 200 -o m.model --log curve.tsv \
+    --quiet || fail train
+"$bersim" plot curve.tsv -o curve.svg >/dev/null || fail "curve plot"
+has curve.svg "validation set"
+has curve.svg "Learning curve: detector, qpsk"
+grep -q "optimal receiver" curve.svg && fail "an optimal-receiver line was invented"
+sed 's/^# trained_by: .*/&\n# optimal_loss: 0.0625 (exact log-MAP)/' curve.tsv > curve_opt.tsv
+"$bersim" plot curve_opt.tsv -o curve_opt.png >/dev/null || fail "curve plot (png)"
+"$bersim" plot curve_opt.tsv -o curve_opt.svg >/dev/null || fail "curve plot (svg)"
+has curve_opt.svg "optimal receiver (0.0625)"
+[ -s curve_opt.png ] || fail "no png"
+
+# Bad tables: exit 2, one line naming the file and the problem.
+printf 'just text\n1\t2\n' > notbersim.tsv
+printf '# version: bersim 0.1.0\n' > noheader.tsv
+printf '# version: bersim 0.1.0\nfoo\tbar\n1\t2\n' > columns.tsv
+printf '# version: bersim 0.1.0\nebn0_db\tesn0_db\tber\tser\n1\t2\t3\n' > short.tsv
+expect_bad() { # pattern, then the plot arguments
+    local pattern=$1
+    shift
+    "$bersim" plot "$@" -o bad.svg 2>err.txt >/dev/null
+    local status=$?
+    [ $status -eq 2 ] || fail "plot $*: exit $status, not 2"
+    [ "$(wc -l < err.txt)" -eq 1 ] || fail "plot $*: not one line: $(cat err.txt)"
+    grep -qF -- "$pattern" err.txt || fail "plot $*: '$pattern' not in: $(cat err.txt)"
+    [ -e bad.svg ] && fail "plot $*: a figure from a bad table"
+}
+expect_bad "'missing.tsv': cannot read" maxlog.tsv missing.tsv
+expect_bad "'notbersim.tsv': not a bersim table" notbersim.tsv
+expect_bad "'noheader.tsv': no header line" noheader.tsv
+expect_bad "'columns.tsv': wrong columns" columns.tsv
+expect_bad "'short.tsv': line 3 has 3 fields" short.tsv
+expect_bad "'curve.tsv': a learning curve cannot share" maxlog.tsv curve.tsv
+expect_bad "'maxlog.tsv': no block error rates" -m bler maxlog.tsv
+
+# No gnuplot: a clear message, exit 1.
+PATH=/nonexistent "$bersim" plot maxlog.tsv -o nognuplot.svg 2>err.txt >/dev/null
+status=$?
+[ $status -eq 1 ] || fail "without gnuplot: exit $status, not 1"
+grep -q "gnuplot is not installed" err.txt || fail "without gnuplot: $(cat err.txt)"
+
+# scripts/plot.sh wraps it, and a long table through it exits 0 (it once died with 141).
+if [ -n "${BERSIM_SOURCE_DIR:-}" ]; then
+    { head -n 20 maxlog.tsv
+      awk -v row="$(tail -n 1 maxlog.tsv)" 'BEGIN { for (i = 0; i < 20000; i++) print row }'
+    } > long.tsv
+    BERSIM=$bersim bash "$BERSIM_SOURCE_DIR/scripts/plot.sh" -o long.png long.tsv theory.tsv \
+        >/dev/null || fail "plot.sh exit $?"
+    [ -s long.png ] || fail "plot.sh made no figure"
+fi
+
+[ $fails -eq 0 ] && echo "test_plot: all passed"
+exit $((fails > 0))
