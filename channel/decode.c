@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ch_error.h"
 #include "ch_vmath.h"
@@ -14,10 +15,10 @@ int ch_decoder_parse(const char *name, ch_decoder_kind *kind, unsigned *list_siz
     static const char *const names[] = {"hard", "ml", "map", "sc"};
     *list_size = 1;
     for (unsigned i = 0; i < 4; i++)
-        if (strcmp(name, names[i]) == 0) return *kind = (ch_decoder_kind)i, CH_OK;
+        if (strcasecmp(name, names[i]) == 0) return *kind = (ch_decoder_kind)i, CH_OK;
     unsigned l = 0;
     const char *p = name + 4;
-    if (strncmp(name, "scl:", 4) == 0 && ch_parse_uint(&p, CH_CODE_MAX_LIST, &l) && *p == '\0' &&
+    if (strncasecmp(name, "scl:", 4) == 0 && ch_parse_uint(&p, CH_CODE_MAX_LIST, &l) && *p == '\0' &&
         l >= 1) {
         *kind = CH_DEC_SCL;
         *list_size = l;

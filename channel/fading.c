@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ch_error.h"
 #include "fading_jakes.h"
@@ -99,7 +100,7 @@ static const char *const chan_names[] = {
 int ch_chan_parse(const char *name, ch_chan_kind *kind)
 {
     for (size_t i = 0; name && i < CHAN_KINDS; i++) {
-        if (strcmp(name, chan_names[i]) == 0) {
+        if (strcasecmp(name, chan_names[i]) == 0) {
             *kind = (ch_chan_kind)i;
             return CH_OK;
         }

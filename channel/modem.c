@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ch_vmath.h"
 
@@ -47,7 +48,7 @@ static const char *const mod_names[] = {"bpsk", "qpsk", "8psk", "16qam", "64qam"
 int ch_mod_parse(const char *name, ch_mod_kind *kind)
 {
     for (unsigned i = 0; name && i < N_BUILTIN; i++)
-        if (strcmp(name, mod_names[i]) == 0) {
+        if (strcasecmp(name, mod_names[i]) == 0) {
             *kind = (ch_mod_kind)i;
             return CH_OK;
         }

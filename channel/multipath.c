@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ch_error.h"
 
@@ -11,7 +12,7 @@ static const char *const names[] = {"exp", "epa", "eva", "etu"};
 int ch_profile_parse(const char *name, ch_profile_kind *kind)
 {
     for (unsigned i = 0; i < 4; i++)
-        if (strcmp(name, names[i]) == 0) return *kind = (ch_profile_kind)i, CH_OK;
+        if (strcasecmp(name, names[i]) == 0) return *kind = (ch_profile_kind)i, CH_OK;
     return ch_error(CH_EINVAL, "unknown profile '%s' (exp, epa, eva, etu)", name);
 }
 

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ch_error.h"
 #include "pilots.h"
@@ -14,7 +15,7 @@ static const char *const names[] = {"perfect", "ls", "lmmse"};
 int ch_est_parse(const char *name, ch_est_kind *kind)
 {
     for (unsigned i = 0; i < 3; i++)
-        if (strcmp(name, names[i]) == 0) return *kind = (ch_est_kind)i, CH_OK;
+        if (strcasecmp(name, names[i]) == 0) return *kind = (ch_est_kind)i, CH_OK;
     return ch_error(CH_EINVAL, "unknown estimator '%s' (perfect, ls, lmmse)", name);
 }
 

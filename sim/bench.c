@@ -83,7 +83,7 @@ int sim_cmd_bench(int argc, char **argv)
                 sim_cli_u64("--threads", v, 1, 1024, &threads) != 0)
                 return SIM_EXIT_USAGE;
         } else {
-            return sim_cli_fail("bench: unknown option '%s'", argv[i]);
+            return sim_cli_unknown_option("bench", argv[i]), SIM_EXIT_USAGE;
         }
     }
     if (only) return run_figure(find_figure(only), (int)threads);

@@ -3,6 +3,8 @@
 
 #include "cli.h"
 
+#include <ctype.h>
+#include <stdint.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -287,4 +289,81 @@ void sim_cli_release_interrupts(void)
 {
     for (size_t i = 0; i < sizeof stop_signals / sizeof stop_signals[0]; i++)
         signal(stop_signals[i], SIG_DFL);
+}
+
+/* ---- suggestions ------------------------------------------------------------------------- */
+
+/* Edits (insert, delete, substitute, swap two neighbours) from a to b, ignoring case; words
+ * longer than 63 bytes are not compared. */
+static size_t edits(const char *a, const char *b)
+{
+    size_t n = strlen(a), m = strlen(b), d[64][64];
+    if (n > 63 || m > 63) return SIZE_MAX;
+    for (size_t i = 0; i <= n; i++) d[i][0] = i;
+    for (size_t j = 0; j <= m; j++) d[0][j] = j;
+    for (size_t i = 1; i <= n; i++)
+        for (size_t j = 1; j <= m; j++) {
+            size_t cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
+            size_t best = d[i - 1][j - 1] + cost;
+            if (d[i - 1][j] + 1 < best) best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best) best = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 2]) &&
+                tolower((unsigned char)a[i - 2]) == tolower((unsigned char)b[j - 1]) &&
+                d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
+        }
+    return d[n][m];
+}
+
+const char *sim_cli_nearest(const char *word, const char *const *names)
+{
+    const char *best = NULL;
+    size_t best_edits = SIZE_MAX, len = strlen(word);
+    for (size_t i = 0; names[i]; i++) {
+        size_t e = edits(word, names[i]);
+        if (e < best_edits) best = names[i], best_edits = e;
+    }
+    /* a third of the word may be wrong, at least one letter: "--ebno", "qpks", "16-qam" */
+    size_t allowed = len / 3 > 1 ? len / 3 : 1;
+    return best_edits <= allowed ? best : NULL;
+}
+
+/* Every option of every subcommand, for suggestions. */
+static const char *const every_option[] = {
+    "--arch", "--batch", "--cfo", "--channel", "--clip", "--code", "--coherence",
+    "--constellation", "--count-overhead", "--cp", "--csi", "--decoder", "--design-snr",
+    "--doppler", "--e2e", "--e2e-constellation", "--e2e-model", "--ebn0", "--esn0", "--est",
+    "--help", "--hidden", "--k-factor", "--log", "--lr", "--max-bits", "--min-block-errors",
+    "--min-errors", "--mod", "--model", "--ofdm", "--ofdm-symbols", "--only", "--pilots",
+    "--profile", "--quiet", "--rx", "--sample-rate", "--seed", "--steps", "--study", "--threads",
+    "--version", NULL};
+
+int sim_cli_unknown_option(const char *command, const char *opt)
+{
+    const char *near = sim_cli_nearest(opt, every_option);
+    if (near)
+        sim_cli_fail("%s: unknown option '%s'; did you mean '%s'?", command, opt, near);
+    else
+        sim_cli_fail("%s: unknown option '%s'", command, opt);
+    return -1;
+}
+
+int sim_cli_unknown_name(const char *option, const char *what, const char *value,
+                         const char *const *names)
+{
+    char list[256] = "";
+    size_t used = 0;
+    for (size_t i = 0; names[i] && used + 1 < sizeof list; i++) {
+        int n = snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", names[i]);
+        if (n < 0) break;
+        used += (size_t)n;
+    }
+    const char *near = sim_cli_nearest(value, names);
+    if (near)
+        sim_cli_fail("%s: unknown %s '%s'; did you mean '%s'? (%s)", option, what, value, near,
+                     list);
+    else
+        sim_cli_fail("%s: unknown %s '%s' (%s)", option, what, value, list);
+    return -1;
 }

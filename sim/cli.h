@@ -83,4 +83,32 @@ void sim_cli_release_interrupts(void);
 /* Exit status of a run stopped by one of those signals (128 + SIGINT, as shells report Ctrl-C). */
 #define SIM_EXIT_INTERRUPTED 130
 
+/* The name of names (NULL-terminated) nearest to word in edits (insertions, deletions,
+ * substitutions, swaps of neighbours; case ignored) when it is within a third of the word's
+ * length (at least 1), else NULL. */
+const char *sim_cli_nearest(const char *word, const char *const *names);
+
+/* "COMMAND: unknown option 'OPT'", with "; did you mean '--X'?" when an option of bersim is
+ * near. Returns -1. */
+int sim_cli_unknown_option(const char *command, const char *opt);
+
+/* "OPTION: unknown WHAT 'VALUE'; did you mean 'X'? (the names)" for a name of names
+ * (NULL-terminated). Returns -1. */
+int sim_cli_unknown_name(const char *option, const char *what, const char *value,
+                         const char *const *names);
+
+/* The name of names (NULL-terminated) nearest to word in edits (insertions, deletions,
+ * substitutions, swaps of neighbours; case ignored) when it is within a third of the word's
+ * length (at least 1), else NULL. */
+const char *sim_cli_nearest(const char *word, const char *const *names);
+
+/* "COMMAND: unknown option 'OPT'", with "; did you mean '--X'?" when an option of bersim is
+ * near. Returns -1. */
+int sim_cli_unknown_option(const char *command, const char *opt);
+
+/* "OPTION: unknown WHAT 'VALUE'; did you mean 'X'? (the names)" for a name of names
+ * (NULL-terminated). Returns -1. */
+int sim_cli_unknown_name(const char *option, const char *what, const char *value,
+                         const char *const *names);
+
 #endif

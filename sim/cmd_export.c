@@ -39,7 +39,7 @@ static int parse_options(export_options *o, int argc, char **argv)
         if (!sim_cli_first_time(&seen, opt)) return -1;
         if (strcmp(opt, "--e2e-model") != 0 && strcmp(opt, "-o") != 0 &&
             strcmp(opt, "--esn0") != 0)
-            return sim_cli_fail("export: unknown option '%s'", opt), -1;
+            return sim_cli_unknown_option("export", opt), -1;
         if (!(v = sim_cli_value(argc, argv, &i))) return -1;
         if (strcmp(opt, "--e2e-model") == 0) o->model = v;
         else if (strcmp(opt, "-o") == 0) {

@@ -32,7 +32,7 @@ static int parse_options(frame_options *o, int argc, char **argv)
         if (status == 0) continue;
         const char *opt = argv[i], *v;
         if (strcmp(opt, "--ebn0") != 0 && strcmp(opt, "-o") != 0 && strcmp(opt, "--seed") != 0)
-            return sim_cli_fail("export: unknown option '%s'", opt), -1;
+            return sim_cli_unknown_option("export", opt), -1;
         if (!(v = sim_cli_value(argc, argv, &i))) return -1;
         if (strcmp(opt, "-o") == 0) {
             o->output = v;

@@ -61,7 +61,7 @@ static int parse_option(sim_options *o, int argc, char **argv, int *i)
     static const char *const valued[] = {"--ebn0", "--esn0", "--min-errors", "--min-block-errors",
                                          "--max-bits", "--seed", "--threads", "-o", NULL};
     if (strcmp(opt, "--quiet") == 0) return o->quiet = true, 0;
-    if (!sim_cli_is_one_of(opt, valued)) return sim_cli_fail("sim: unknown option '%s'", opt), -1;
+    if (!sim_cli_is_one_of(opt, valued)) return sim_cli_unknown_option("sim", opt), -1;
     if (!(v = sim_cli_value(argc, argv, i))) return -1;
     if (strcmp(opt, "--ebn0") == 0 || strcmp(opt, "--esn0") == 0) {
         if (o->npoints) return sim_cli_fail("sim: one of --ebn0 and --esn0"), -1;

@@ -96,7 +96,7 @@ static int parse_options(theory_options *o, int argc, char **argv)
         if (status == 0) continue;
         const char *opt = argv[i], *v;
         if (strcmp(opt, "--ebn0") != 0 && strcmp(opt, "--esn0") != 0 && strcmp(opt, "-o") != 0)
-            return sim_cli_fail("theory: unknown option '%s'", opt), -1;
+            return sim_cli_unknown_option("theory", opt), -1;
         if (strcmp(opt, "-o") != 0 && o->npoints)
             return sim_cli_fail("theory: one of --ebn0 and --esn0"), -1;
         o->esn0_given |= strcmp(opt, "--esn0") == 0;

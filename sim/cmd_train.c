@@ -101,7 +101,7 @@ static int parse_option(train_options *o, int argc, char **argv, int *i)
                                          "--e2e-constellation", NULL};
     if (strcmp(opt, "--quiet") == 0) return o->quiet = true, 0;
     if (!sim_cli_is_one_of(opt, valued))
-        return sim_cli_fail("train: unknown option '%s'", opt), -1;
+        return sim_cli_unknown_option("train", opt), -1;
     if (!(v = sim_cli_value(argc, argv, i))) return -1;
     if (strcmp(opt, "--ebn0") == 0) {
         o->ebn0_given = true;
@@ -129,7 +129,7 @@ static int parse_option(train_options *o, int argc, char **argv, int *i)
         if (o->lr > 0 && o->lr < 1) return 0;
         return sim_cli_fail("--lr: '%s' must be in (0, 1)", v), -1;
     }
-    return sim_cli_fail("train: unknown option '%s'", opt), -1;
+    return sim_cli_unknown_option("train", opt), -1;
 }
 
 /* An end-to-end pair is its own modulation, code and receiver; its channel awgn (the default) or

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "sim_error.h"
 
@@ -16,7 +17,7 @@ static const char *const rx_names[] = {
 int sim_rx_parse(const char *name, sim_rx_kind *kind)
 {
     for (size_t i = 0; i < sizeof rx_names / sizeof rx_names[0]; i++)
-        if (strcmp(name, rx_names[i]) == 0) {
+        if (strcasecmp(name, rx_names[i]) == 0) {
             *kind = (sim_rx_kind)i;
             return 0;
         }

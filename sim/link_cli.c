@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 #include "link.h"
@@ -67,8 +68,8 @@ static int parse_mod(sim_link_parser *p, const char *v)
 {
     p->mod_given = true;
     if (ch_mod_parse(v, &p->link.mod) == 0 && p->link.mod != CH_MOD_CUSTOM) return 0;
-    return sim_cli_fail("--mod: unknown modulation '%s' (bpsk, qpsk, 8psk, 16qam, 64qam, "
-                        "256qam)", v), -1;
+    static const char *const mods[] = {"bpsk", "qpsk", "8psk", "16qam", "64qam", "256qam", NULL};
+    return sim_cli_unknown_name("--mod", "modulation", v, mods);
 }
 
 static int parse_fading(sim_link_parser *p, const char *opt, const char *v)
@@ -78,7 +79,8 @@ static int parse_fading(sim_link_parser *p, const char *opt, const char *v)
     if (strcmp(opt, "--channel") == 0) {
         p->channel_given = true;
         if (ch_chan_parse(v, &f->kind) == 0) return 0;
-        return sim_cli_fail("--channel: unknown channel '%s' (awgn, rayleigh, rician)", v), -1;
+        static const char *const chans[] = {"awgn", "rayleigh", "rician", NULL};
+        return sim_cli_unknown_name("--channel", "channel", v, chans);
     }
     if (strcmp(opt, "--k-factor") == 0) {
         p->k_given = true;
@@ -105,12 +107,14 @@ static int parse_ofdm(sim_link_parser *p, const char *opt, const char *v)
     uint64_t n;
     if (strcmp(opt, "--ofdm") != 0 && !p->ofdm_option) p->ofdm_option = opt;
     if (strcmp(opt, "--profile") == 0) {
+        static const char *const profiles[] = {"exp", "epa", "eva", "etu", NULL};
         if (ch_profile_parse(v, &o->profile) == CH_OK) return 0;
-        return sim_cli_fail("--profile: %s", ch_last_error()), -1;
+        return sim_cli_unknown_name("--profile", "profile", v, profiles);
     }
     if (strcmp(opt, "--est") == 0) {
+        static const char *const ests[] = {"perfect", "ls", "lmmse", NULL};
         if (ch_est_parse(v, &o->est) == CH_OK) return 0;
-        return sim_cli_fail("--est: %s", ch_last_error()), -1;
+        return sim_cli_unknown_name("--est", "estimator", v, ests);
     }
     if (strcmp(opt, "--sample-rate") == 0) {
         if (sim_cli_double(opt, v, &o->sample_rate) != 0) return -1;
@@ -159,14 +163,16 @@ static int parse_value(sim_link_parser *p, const char *opt, const char *v)
     if (strcmp(opt, "--mod") == 0) return parse_mod(p, v);
     if (strcmp(opt, "--constellation") == 0) return p->link.constellation = v, 0;
     if (strcmp(opt, "--csi") == 0) {
-        if (strcmp(v, "perfect") == 0 || strcmp(v, "pilot") == 0)
-            return p->pilots = strcmp(v, "pilot") == 0, 0;
-        return sim_cli_fail("--csi: '%s' is not perfect or pilot", v), -1;
+        static const char *const csis[] = {"perfect", "pilot", NULL};
+        if (strcasecmp(v, "perfect") == 0 || strcasecmp(v, "pilot") == 0)
+            return p->pilots = strcasecmp(v, "pilot") == 0, 0;
+        return sim_cli_unknown_name("--csi", "kind of CSI", v, csis);
     }
     if (strcmp(opt, "--rx") == 0) {
         p->rx_given = true;
         if (sim_rx_parse(v, &p->link.rx) == 0) return 0;
-        return sim_cli_fail("--rx: unknown receiver '%s' (hard, maxlog, exact, nn)", v), -1;
+        static const char *const rxs[] = {"hard", "maxlog", "exact", "nn", NULL};
+        return sim_cli_unknown_name("--rx", "receiver", v, rxs);
     }
     if (strcmp(opt, "--model") == 0) return p->link.model = v, 0;
     if (strcmp(opt, "--code") == 0) return p->link.code.name = v, 0;
@@ -177,7 +183,7 @@ static int parse_value(sim_link_parser *p, const char *opt, const char *v)
     }
     if (strcmp(opt, "--decoder") == 0) {
         p->decoder_given = true;
-        if (strcmp(v, "nn") == 0) return p->link.code.decoder = SIM_DEC_NN, 0;
+        if (strcasecmp(v, "nn") == 0) return p->link.code.decoder = SIM_DEC_NN, 0;
         ch_decoder_kind kind;
         if (ch_decoder_parse(v, &kind, &p->link.code.list_size) != CH_OK)
             return sim_cli_fail("--decoder: %s", ch_last_error()), -1;

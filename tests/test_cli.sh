@@ -193,5 +193,14 @@ awk -F'\t' '!/^#/ && NR > 1 && $1 != "ebn0_db" { if (($2 != 10 && $2 != 12) || (
 awk -F'\t' '!/^#/ && $1 != "ebn0_db" { if ($2 != 10 || ($2 - $1 - 10 * log(2 * 4 / 7) / log(10)) ^ 2 > 1e-8) bad = 1; n++ }
     END { exit bad || n != 1 }' "$dir/esc.tsv" && ok || bad "theory --esn0 with a code: $(cat "$dir/esc.tsv")"
 
+# Names in any case; a near miss of a name or an option is suggested.
+expect_ok sim --mod QPSK --channel Rayleigh --rx MaxLog --ebn0 5 --max-bits 1e4 --quiet
+expect_usage "did you mean 'qpsk'" sim --mod qpks --channel awgn --ebn0 1
+expect_usage "did you mean 'maxlog'" sim --mod qpsk --channel awgn --rx maxlgo --ebn0 1
+expect_usage "did you mean 'rayleigh'" sim --mod qpsk --channel raleigh --ebn0 1
+expect_usage "did you mean '--ebn0'" sim --mod qpsk --channel awgn --ebno 1
+expect_usage "did you mean '--hidden'" train --mod qpsk --channel awgn --ebn0 1 --hiden 8 -o "$dir/x.model"
+expect_usage "unknown modulation 'zzz' (bpsk" sim --mod zzz --channel awgn --ebn0 1
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -415,7 +415,11 @@ static void test_mod_parse(void **state)
         assert_int_equal(ch_mod_parse(ch_mod_name(builtins[i]), &k), CH_OK);
         assert_int_equal(k, builtins[i]);
     }
-    static const char *const bad[] = {"16QAM", "", "qam16", "bpsk ", "32qam", "custom"};
+    /* names are case-insensitive, as users type them */
+    ch_mod_kind upper = CH_MOD_CUSTOM;
+    assert_int_equal(ch_mod_parse("16QAM", &upper), CH_OK);
+    assert_int_equal(upper, CH_MOD_16QAM);
+    static const char *const bad[] = {"", "qam16", "bpsk ", "32qam", "custom", "16-qam"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         ch_mod_kind k = CH_MOD_8PSK;
         assert_int_equal(ch_mod_parse(bad[i], &k), CH_EINVAL);
