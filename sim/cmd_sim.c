@@ -4,8 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "chain.h"
 #include "cli.h"
 #include "commands.h"
@@ -27,6 +29,11 @@ typedef struct {
     double ebn0[MAX_POINTS]; /* Es/N0 until the chain is made, with --esn0 */
     size_t npoints;
     bool esn0;               /* the grid was given as Es/N0 (--esn0) */
+    bool progress;           /* --progress: timestamped lines even when stderr is no terminal */
+    bool terminal;           /* stderr is a terminal: a live line, redrawn */
+    double started, last_line; /* when the sweep began, and the last progress line */
+    size_t point;            /* the point in progress */
+    bool write_failed;       /* a table after a point could not be written */
 } sim_options;
 
 static void sim_usage(void)
@@ -50,7 +57,11 @@ static void sim_usage(void)
          "  --seed S          random seed (default 1); same seed, same table, any --threads\n"
          "  --threads T       worker threads (default: all cores)\n"
          "  -o FILE           output table (default: standard output)\n"
-         "  --quiet           no progress line on stderr");
+         "  --quiet           nothing on stderr but errors\n"
+         "  --progress        timestamped progress lines every 10 s even when stderr is not a\n"
+         "                    terminal (a log); on a terminal a live line is redrawn. Either way\n"
+         "                    each finished point prints its row, and -o FILE is rewritten\n"
+         "                    (atomically) after each point");
 }
 
 static int parse_option(sim_options *o, int argc, char **argv, int *i)
@@ -61,6 +72,7 @@ static int parse_option(sim_options *o, int argc, char **argv, int *i)
     static const char *const valued[] = {"--ebn0", "--esn0", "--min-errors", "--min-block-errors",
                                          "--max-bits", "--seed", "--threads", "-o", NULL};
     if (strcmp(opt, "--quiet") == 0) return o->quiet = true, 0;
+    if (strcmp(opt, "--progress") == 0) return o->progress = true, 0;
     if (!sim_cli_is_one_of(opt, valued)) return sim_cli_unknown_option("sim", opt), -1;
     if (!(v = sim_cli_value(argc, argv, i))) return -1;
     if (strcmp(opt, "--ebn0") == 0 || strcmp(opt, "--esn0") == 0) {
@@ -116,19 +128,65 @@ static int parse_options(sim_options *o, int argc, char **argv)
     return 0;
 }
 
+/* Seconds left for point c to meet its stop rule at the present rate (0 when unknown). */
+static double point_eta(const sim_options *o, const sim_counts *c, double bits_per_second)
+{
+    if (bits_per_second <= 0) return 0;
+    double goal = (double)o->max_bits;
+    if (c->bit_errors > 0) {
+        double by_errors = (double)o->min_errors * (double)c->bits / (double)c->bit_errors;
+        goal = by_errors < goal ? by_errors : goal;
+    }
+    double left = (goal - (double)c->bits) / bits_per_second;
+    return left > 0 ? left : 0;
+}
+
 static void print_progress(const sim_counts *c, double bits_per_second, double seconds,
                            void *user)
 {
-    const sim_options *o = user;
-    double left = 0;
-    if (c->bit_errors > 0 && bits_per_second > 0) {
-        double by_errors = (double)o->min_errors * (double)c->bits / (double)c->bit_errors;
-        double goal = by_errors < (double)o->max_bits ? by_errors : (double)o->max_bits;
-        left = (goal - (double)c->bits) / bits_per_second;
+    sim_options *o = user;
+    double left = point_eta(o, c, bits_per_second), now = sim_bench_now();
+    if (o->terminal) {
+        fprintf(stderr, "\r\033[K  point %zu/%zu  Eb/N0 %6.2f dB  %8llu errors  %.3g bits  "
+                "%.3g bit/s  %.0f s, point ~%.0f s left", o->point + 1, o->npoints, c->ebn0_db,
+                (unsigned long long)c->bit_errors, (double)c->bits, bits_per_second, seconds,
+                left);
+        return;
     }
-    fprintf(stderr, "\r  Eb/N0 %6.2f dB  %8llu errors  %.3g bits  %.3g bit/s  %.0f s, ~%.0f s left  ",
-            c->ebn0_db, (unsigned long long)c->bit_errors, (double)c->bits, bits_per_second,
-            seconds, left > 0 ? left : 0);
+    if (now - o->last_line < 10) return; /* a log gets a line at a steady rate */
+    o->last_line = now;
+    char stamp[32];
+    time_t t = time(NULL);
+    struct tm tm;
+    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+    fprintf(stderr, "%s  point %zu/%zu  Eb/N0 %.2f dB  %llu errors  %.3g bits  %.3g bit/s  "
+            "point ~%.0f s left\n", stamp, o->point + 1, o->npoints, c->ebn0_db,
+            (unsigned long long)c->bit_errors, (double)c->bits, bits_per_second, left);
+}
+
+/* Why a finished point stopped, in a word. */
+static const char *stop_reason(const sim_options *o, const sim_counts *c)
+{
+    if (c->bits >= o->max_bits) return "max-bits";
+    return "min-errors";
+}
+
+/* A finished point's row on stderr, aligned under a header printed before the first. */
+static void print_point(const sim_options *o, const sim_counts *c, bool coded, size_t i)
+{
+    if (i == 0)
+        fprintf(stderr, "  %7s %7s %11s %9s %10s %23s%s %9s  %s\n", "Eb/N0", "Es/N0", "bits",
+                "errors", "BER", "95% interval", coded ? "      blocks        BLER" : "",
+                "elapsed", "stop");
+    double lo, hi;
+    sim_counts_interval(c, false, 0.95, &lo, &hi);
+    fprintf(stderr, "  %7.2f %7.2f %11.4g %9llu %10.3e [%9.3e, %9.3e]", c->ebn0_db, c->esn0_db,
+            (double)c->bits, (unsigned long long)c->bit_errors,
+            (double)c->bit_errors / (double)c->bits, lo, hi);
+    if (coded)
+        fprintf(stderr, " %11.4g %11.3e", (double)c->blocks,
+                (double)c->block_errors / (double)c->blocks);
+    fprintf(stderr, " %8.1fs  %s\n", sim_bench_now() - o->started, stop_reason(o, c));
 }
 
 /* One row; coded links add the block columns. */
@@ -153,9 +211,9 @@ static void write_row(FILE *out, const sim_counts *c, bool coded)
 /* Writes the finished table and commits it. Its temporary file is made only now, so that a run
  * killed outright (kill -9) leaves none; an unwritable -o was refused before the run. */
 static int write_table(const sim_options *o, const sim_chain *chain, const sim_counts *rows,
-                       size_t nrows, const char *stopped, int argc, char **argv)
+                       size_t nrows, const char *stopped, bool partial, int argc, char **argv)
 {
-    sim_table *t = sim_table_open(o->output);
+    sim_table *t = partial ? sim_table_open_no_rescue(o->output) : sim_table_open(o->output);
     if (!t) return SIM_EIO;
     const sim_link *link = sim_chain_link(chain);
     size_t chunk = sim_chain_chunk_symbols(chain);
@@ -178,7 +236,7 @@ static int write_table(const sim_options *o, const sim_chain *chain, const sim_c
                    "independent units, %s, over the binomial variance; at least 1) times "
                    "(t_(U-1)/z)^2 for U units; [0, 1] from fewer than 2 units",
                    sim_chain_unit_text(chain));
-    if (stopped) sim_table_meta(t, "stopped", "%s", stopped);
+    if (stopped) sim_table_meta(t, partial ? "progress" : "stopped", "%s", stopped);
     FILE *out = sim_table_stream(t);
     bool coded = link->code.name != NULL || link->e2e_model != NULL;
     fputs("ebn0_db\tesn0_db\tbits\tbit_errors\tber\tber_lo\tber_hi\tsymbols\tsymbol_errors\tser",
@@ -188,19 +246,50 @@ static int write_table(const sim_options *o, const sim_chain *chain, const sim_c
     return sim_table_commit(t);
 }
 
+/* What the sweep needs besides the engine: where its table goes and what made it. */
+typedef struct {
+    sim_options *o;
+    const sim_chain *chain;
+    int argc;
+    char **argv;
+} sweep_ctx;
+
+/* After each finished point: its row on stderr, and with -o the table so far on disk (replaced
+ * atomically), so that tail and gnuplot see it grow and a killed run keeps every finished
+ * point. A failed write is said once and not tried again; the run goes on to its final table,
+ * which has a rescue file (table.h). */
+static void point_done(const sweep_ctx *x, const sim_counts *rows, size_t done)
+{
+    sim_options *o = x->o;
+    bool coded = o->link.code.name != NULL || o->link.e2e_model != NULL;
+    if (!o->quiet) print_point(o, &rows[done - 1], coded, done - 1);
+    if (!o->output || strcmp(o->output, "-") == 0 || done == o->npoints || o->write_failed)
+        return;
+    char progress[96];
+    snprintf(progress, sizeof progress, "%zu of %zu points so far; the run goes on", done,
+             o->npoints);
+    if (write_table(o, x->chain, rows, done, progress, true, x->argc, x->argv) == 0) return;
+    o->write_failed = true;
+    fprintf(stderr, "bersim: warning: %s; the run goes on\n", sim_last_error());
+}
+
 /* Runs the sweep; returns how many rows are complete and says in *stopped why it ended early. */
-static size_t sweep(const sim_options *o, const sim_engine_config *cfg, sim_counts *rows,
+static size_t sweep(const sweep_ctx *x, const sim_engine_config *cfg, sim_counts *rows,
                     char *stopped, size_t stopped_size, int *status)
 {
+    sim_options *o = x->o;
+    o->started = o->last_line = sim_bench_now();
     for (size_t i = 0; i < o->npoints; i++) {
+        o->point = i;
         int r = sim_engine_run_point(cfg, (unsigned)i, o->ebn0[i], &rows[i]);
-        if (cfg->progress) fputs("\r\033[K", stderr);
+        if (cfg->progress && o->terminal) fputs("\r\033[K", stderr);
         if (r != SIM_OK) {
             *status = r == SIM_EINTERRUPTED ? SIM_EXIT_INTERRUPTED : 1;
             snprintf(stopped, stopped_size, "%s at Eb/N0 = %g dB; later points not run",
                      r == SIM_EINTERRUPTED ? "interrupted" : sim_last_error(), o->ebn0[i]);
             return i;
         }
+        point_done(x, rows, i + 1);
         if (rows[i].bit_errors == 0 && i + 1 < o->npoints) {
             snprintf(stopped, stopped_size,
                      "no bit error at Eb/N0 = %g dB in %llu bits; higher points not run",
@@ -246,19 +335,22 @@ int sim_cmd_sim(int argc, char **argv)
         goto done;
     }
     if (o.link.model) warn_model_mismatch(&o, chain);
+    o.terminal = isatty(STDERR_FILENO);
     sim_engine_config cfg = {
         .chain = chain, .seed = o.seed, .min_errors = o.min_errors,
         .min_block_errors = o.min_block_errors, .max_bits = o.max_bits,
         .threads = (int)o.threads, .stop = &sim_cli_interrupted,
-        .progress = !o.quiet && isatty(STDERR_FILENO) ? print_progress : NULL,
+        .progress = !o.quiet && (o.terminal || o.progress) ? print_progress : NULL,
         .progress_user = &o,
     };
     sim_cli_catch_interrupts();
     char stopped[600] = "";
     status = 0;
-    size_t nrows = sweep(&o, &cfg, rows, stopped, sizeof stopped, &status);
+    sweep_ctx x = {&o, chain, argc, argv};
+    size_t nrows = sweep(&x, &cfg, rows, stopped, sizeof stopped, &status);
     sim_cli_release_interrupts();
-    int written = write_table(&o, chain, rows, nrows, stopped[0] ? stopped : NULL, argc, argv);
+    int written = write_table(&o, chain, rows, nrows, stopped[0] ? stopped : NULL, false, argc,
+                              argv);
     if (written != 0) status = (sim_cli_fail("%s", sim_last_error()), 1);
     else if (status == 1) fprintf(stderr, "bersim: sim: %s\n", stopped);
     if (status == SIM_EXIT_INTERRUPTED)

@@ -48,7 +48,7 @@ static void table_free(sim_table *t)
     free(t);
 }
 
-sim_table *sim_table_open(const char *path)
+static sim_table *table_open(const char *path, bool rescue)
 {
     sim_table *t = calloc(1, sizeof *t);
     if (!t) return sim_error(SIM_ENOMEM, "out of memory"), NULL;
@@ -62,10 +62,24 @@ sim_table *sim_table_open(const char *path)
         return t;
     }
     sim_error(SIM_EIO, "%s", nn_last_error());
+    if (!rescue) {
+        table_free(t);
+        return NULL;
+    }
     if (open_rescue(t, path) == 0) return t;
     sim_error(SIM_EIO, "%s", t->lost_reason ? t->lost_reason : nn_last_error());
     table_free(t);
     return NULL;
+}
+
+sim_table *sim_table_open(const char *path)
+{
+    return table_open(path, true);
+}
+
+sim_table *sim_table_open_no_rescue(const char *path)
+{
+    return table_open(path, false);
 }
 
 FILE *sim_table_stream(sim_table *t)

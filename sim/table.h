@@ -13,6 +13,10 @@ typedef struct sim_table sim_table;
  * naming the path (sim_last_error) when the temporary file cannot be made. */
 sim_table *sim_table_open(const char *path);
 
+/* The same without the rescue file: for the tables a run writes after each point, whose
+ * failure the run survives (the final table still gets its rescue). */
+sim_table *sim_table_open_no_rescue(const char *path);
+
 /* The stream to write metadata, header and rows to. */
 FILE *sim_table_stream(sim_table *t);
 

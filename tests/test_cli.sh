@@ -193,6 +193,21 @@ awk -F'\t' '!/^#/ && NR > 1 && $1 != "ebn0_db" { if (($2 != 10 && $2 != 12) || (
 awk -F'\t' '!/^#/ && $1 != "ebn0_db" { if ($2 != 10 || ($2 - $1 - 10 * log(2 * 4 / 7) / log(10)) ^ 2 > 1e-8) bad = 1; n++ }
     END { exit bad || n != 1 }' "$dir/esc.tsv" && ok || bad "theory --esn0 with a code: $(cat "$dir/esc.tsv")"
 
+# Each finished point is on disk at once (replaced atomically), so a killed run keeps it; and its
+# row is printed on stderr.
+"$bersim" sim --mod bpsk --channel awgn --ebn0 0,1,30 --min-errors 1000 --max-bits 1e15 \
+    -o "$dir/live.tsv" 2>"$dir/live.err" &
+pid=$!
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+    sleep 0.5
+    [ "$(grep -c -v '^#' "$dir/live.tsv" 2>/dev/null)" = 3 ] && break
+done
+kill -9 $pid
+{ wait $pid; } 2>/dev/null
+if [ "$(grep -c -v '^#' "$dir/live.tsv")" = 3 ] && grep -q '^# progress: 2 of 3 points' "$dir/live.tsv" &&
+    [ "$(grep -c 'min-errors' "$dir/live.err")" = 2 ]; then ok
+else bad "rows after each point: $(cat "$dir/live.tsv" "$dir/live.err")"; fi
+
 # Names in any case; a near miss of a name or an option is suggested.
 expect_ok sim --mod QPSK --channel Rayleigh --rx MaxLog --ebn0 5 --max-bits 1e4 --quiet
 expect_usage "did you mean 'qpsk'" sim --mod qpks --channel awgn --ebn0 1
