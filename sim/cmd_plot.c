@@ -456,31 +456,36 @@ static int run_gnuplot(const char *vars, const char *script)
     return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
 }
 
-int sim_cmd_plot(int argc, char **argv)
-{
-    if (sim_cli_wants_help(argc, argv)) return plot_usage(), 0;
-    const char *out = NULL, *title = NULL, *metric = "ber";
-    bool quiet = false;
+typedef struct {
+    const char *out, *title, *metric, *fmt; /* fmt: the extension of out */
+    bool quiet;
     const char *paths[MAX_TABLES];
-    size_t n = 0;
+    size_t n;
+} plot_options;
+
+/* Parses and checks the command line into o. 0, or SIM_EXIT_USAGE with the one line printed. */
+static int parse_options(plot_options *o, int argc, char **argv)
+{
+    memset(o, 0, sizeof *o);
+    o->metric = "ber";
     sim_cli_seen seen = {0};
     for (int i = 1; i < argc; i++) {
         const char *opt = argv[i];
         if (strcmp(opt, "--") == 0) {
             for (i++; i < argc; i++) {
-                if (n == MAX_TABLES) return sim_cli_fail("plot: at most %d tables", MAX_TABLES);
-                paths[n++] = argv[i];
+                if (o->n == MAX_TABLES) return sim_cli_fail("plot: at most %d tables", MAX_TABLES);
+                o->paths[o->n++] = argv[i];
             }
             break;
         }
         if (opt[0] != '-' || opt[1] == '\0') {
-            if (n == MAX_TABLES) return sim_cli_fail("plot: at most %d tables", MAX_TABLES);
-            paths[n++] = opt;
+            if (o->n == MAX_TABLES) return sim_cli_fail("plot: at most %d tables", MAX_TABLES);
+            o->paths[o->n++] = opt;
             continue;
         }
         if (!sim_cli_first_time(&seen, opt)) return SIM_EXIT_USAGE;
         if (strcmp(opt, "--quiet") == 0) {
-            quiet = true;
+            o->quiet = true;
             continue;
         }
         if (strcmp(opt, "-o") != 0 && strcmp(opt, "-t") != 0 && strcmp(opt, "-m") != 0 &&
@@ -488,29 +493,35 @@ int sim_cmd_plot(int argc, char **argv)
             return sim_cli_fail("plot: unknown option '%s'", opt);
         const char *v = sim_cli_value(argc, argv, &i);
         if (!v) return SIM_EXIT_USAGE;
-        if (strcmp(opt, "-o") == 0) out = v;
-        else if (opt[1] == 't' || strcmp(opt, "--title") == 0) title = v;
-        else metric = v;
+        if (strcmp(opt, "-o") == 0) o->out = v;
+        else if (opt[1] == 't' || strcmp(opt, "--title") == 0) o->title = v;
+        else o->metric = v;
     }
-    if (strcmp(metric, "ber") != 0 && strcmp(metric, "bler") != 0)
-        return sim_cli_fail("plot: -m '%s' is not ber or bler", metric);
-    if (!out) return sim_cli_fail("plot: -o FIG.png|FIG.svg|FIG.pdf is required");
-    const char *dot = strrchr(out, '.');
-    const char *fmt = dot ? dot + 1 : "";
-    if (strcmp(fmt, "png") != 0 && strcmp(fmt, "svg") != 0 && strcmp(fmt, "pdf") != 0)
-        return sim_cli_fail("plot: -o '%s' must end in .png, .svg or .pdf", out);
-    if (n == 0) return sim_cli_fail("plot: no table given (see bersim plot --help)");
-    if (sim_cli_check_writable("-o", out) != 0) return SIM_EXIT_USAGE;
+    if (strcmp(o->metric, "ber") != 0 && strcmp(o->metric, "bler") != 0)
+        return sim_cli_fail("plot: -m '%s' is not ber or bler", o->metric);
+    if (!o->out) return sim_cli_fail("plot: -o FIG.png|FIG.svg|FIG.pdf is required");
+    const char *dot = strrchr(o->out, '.');
+    o->fmt = dot ? dot + 1 : "";
+    if (strcmp(o->fmt, "png") != 0 && strcmp(o->fmt, "svg") != 0 && strcmp(o->fmt, "pdf") != 0)
+        return sim_cli_fail("plot: -o '%s' must end in .png, .svg or .pdf", o->out);
+    if (o->n == 0) return sim_cli_fail("plot: no table given (see bersim plot --help)");
+    if (sim_cli_check_writable("-o", o->out) != 0) return SIM_EXIT_USAGE;
+    return 0;
+}
 
-    bool bler = strcmp(metric, "bler") == 0;
-    static table t[MAX_TABLES];
+/* Reads the tables paths[0..n) into t and checks that they can share one figure; *read: how
+ * many of t to free (the one that failed among them), *curves: how many are learning curves.
+ * 0, or SIM_EXIT_USAGE with the one line printed. */
+static int read_tables(const char *const *paths, size_t n, bool bler, table *t, size_t *read,
+                       size_t *curves)
+{
     int status = 0;
-    size_t read = 0, curves = 0;
-    for (; read < n && status == 0; read++) {
-        status = read_table(paths[read], bler, &t[read]);
-        if (status == 0) curves += t[read].kind == KIND_CURVE;
+    *read = 0, *curves = 0;
+    for (; *read < n && status == 0; ++*read) {
+        status = read_table(paths[*read], bler, &t[*read]);
+        if (status == 0) *curves += t[*read].kind == KIND_CURVE;
     }
-    if (status == 0 && curves && curves != n) {
+    if (status == 0 && *curves && *curves != n) {
         for (size_t i = 0; i < n; i++)
             if ((t[i].kind == KIND_CURVE) != (t[0].kind == KIND_CURVE)) {
                 status = bad_table(paths[i], "a %s cannot share a figure with %s",
@@ -521,6 +532,20 @@ int sim_cmd_plot(int argc, char **argv)
                 break;
             }
     }
+    return status;
+}
+
+int sim_cmd_plot(int argc, char **argv)
+{
+    if (sim_cli_wants_help(argc, argv)) return plot_usage(), 0;
+    static plot_options o;
+    if (parse_options(&o, argc, argv) != 0) return SIM_EXIT_USAGE;
+    const char *out = o.out, *title = o.title, *fmt = o.fmt;
+    size_t n = o.n;
+    bool bler = strcmp(o.metric, "bler") == 0;
+    static table t[MAX_TABLES];
+    size_t read, curves;
+    int status = read_tables(o.paths, n, bler, t, &read, &curves);
     strbuf vars = {0};
     char tmp[4096], script[4096];
     if (status == 0) {
@@ -550,7 +575,7 @@ int sim_cmd_plot(int argc, char **argv)
         if (g) unlink(tmp);
         status = g ? 1 : 0;
     }
-    if (status == 0 && !quiet) printf("%s\n", out);
+    if (status == 0 && !o.quiet) printf("%s\n", out);
     free(vars.text);
     for (size_t i = 0; i < read; i++) free_table(&t[i]);
     return status;
