@@ -4,8 +4,9 @@
 # timeout, out-of-memory or sanitizer error, and prints the reproducer.
 #   bash scripts/fuzz.sh [-t SECONDS] [-d BUILD_DIR] [HARNESS...]
 # SECONDS per harness (default 60); HARNESS among fuzz_nn_model fuzz_nn_model_crc fuzz_modem
-# fuzz_learned_model fuzz_cli (default: all). New inputs collect in BUILD_DIR/fuzz-work/HARNESS
-# and are kept for the next run; findings go to BUILD_DIR/fuzz-artifacts/HARNESS/.
+# fuzz_learned_model fuzz_cli fuzz_table (default: all). New inputs collect in
+# BUILD_DIR/fuzz-work/HARNESS and are kept for the next run; findings go to
+# BUILD_DIR/fuzz-artifacts/HARNESS/.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 seconds=60
@@ -20,7 +21,7 @@ done
 shift $((OPTIND - 1))
 harnesses=("$@")
 [ ${#harnesses[@]} -gt 0 ] ||
-    harnesses=(fuzz_nn_model fuzz_nn_model_crc fuzz_modem fuzz_learned_model fuzz_cli)
+    harnesses=(fuzz_nn_model fuzz_nn_model_crc fuzz_modem fuzz_learned_model fuzz_cli fuzz_table)
 
 bash "$top/scripts/setup.sh"
 CC=clang bash "$top/scripts/build.sh" "$dir" -DBERSIM_FUZZ=ON -DBERSIM_NATIVE=OFF \
@@ -31,6 +32,7 @@ for h in "${harnesses[@]}"; do
     case $h in
     fuzz_modem) seeds=modem extra=() ;;
     fuzz_cli) seeds=cli extra=(-dict="$top/tests/fuzz/cli.dict") ;;
+    fuzz_table) seeds=table extra=(-dict="$top/tests/fuzz/table.dict") ;;
     fuzz_nn_model | fuzz_nn_model_crc | fuzz_learned_model) seeds=nn_model extra=() ;;
     *) echo "fuzz: no harness '$h'" >&2; exit 2 ;;
     esac

@@ -1,6 +1,6 @@
 /* libFuzzer harness: the command-line parser of every bersim subcommand, parse and checks only
  * (parse.h). An input is one argument a line, the first the subcommand (sim, theory, train,
- * export, demo, bench), as the seeds in the corpus are written.
+ * export, demo, bench, plot), as the seeds in the corpus are written.
  *
  * The parsers open the files they are given (models, constellations) and demo's makes its
  * output directory, so the harness runs in a scratch directory holding copies of the valid
@@ -93,6 +93,7 @@ static const struct {
 } commands[] = {
     {"sim", fuzz_parse_sim},       {"theory", fuzz_parse_theory}, {"train", fuzz_parse_train},
     {"export", fuzz_parse_export}, {"demo", fuzz_parse_demo},     {"bench", fuzz_parse_bench},
+    {"plot", fuzz_parse_plot},
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -6,12 +6,15 @@
 #   OUTDIR/modem/          the constellation files (fuzz_modem)
 #   OUTDIR/cli/            command lines of every subcommand, one argument a line (fuzz_cli):
 #                          valid ones, and a few that the checks refuse
+#   OUTDIR/table/          tables that bersim plot reads (fuzz_table): sim, coded sim, theory,
+#                          coded theory and learning curves, a few malformed ones, and inputs of
+#                          several tables (separated by a line holding only a form feed)
 # Run by the build (target fuzz_corpus); the models are tiny (hidden width 8, 3 steps).
 set -euo pipefail
 bersim=$(realpath "$1")
 out=$2
 rm -rf "$out"
-mkdir -p "$out/files" "$out/nn_model" "$out/modem" "$out/cli"
+mkdir -p "$out/files" "$out/nn_model" "$out/modem" "$out/cli" "$out/table"
 cd "$out/files"
 
 train() {
@@ -41,7 +44,46 @@ awk 'BEGIN { for (i = 0; i < 64; i++) printf "%d %d %de-1\n", i, 2*(i%8)-7, 2*in
 printf '1\t1e0\t-2.5E-1\n\n0\t-1\t0.25\n' > tabs.txt
 cp ./*.txt ../modem/
 
-# command lines, one argument a line (the last three refused by the checks)
+# tables of bersim plot (fuzz_table): short runs of sim, theory and a learning curve (train --log)
+tables=../table
+"$bersim" sim --mod qpsk --channel awgn --ebn0 0:2:10 --max-bits 2e4 --quiet -o "$tables/sim.tsv"
+"$bersim" sim --mod bpsk --channel awgn --code hamming74 --ebn0 0:2:6 --max-bits 2e4 --quiet \
+    -o "$tables/coded.tsv"
+"$bersim" sim --mod qpsk --channel rayleigh --coherence 4 --csi pilot --ebn0 0:10:20 \
+    --max-bits 2e4 --quiet -o "$tables/pilot.tsv"
+"$bersim" theory --mod qpsk --channel awgn --ebn0 0:1:10 -o "$tables/theory.tsv" >/dev/null
+"$bersim" theory --mod bpsk --channel awgn --code hamming74 --decoder hard --ebn0 0:2:6 \
+    -o "$tables/theory_coded.tsv" >/dev/null
+train curve.model --mod qpsk --channel awgn --ebn0 0:10 --hidden 8 --log "$tables/curve.tsv"
+rm curve.model
+sed 's/^# trained_by: .*/&\n# optimal_loss: 0.0625 (exact log-MAP)/' "$tables/curve.tsv" \
+    > "$tables/curve_opt.tsv"
+sed 's/$/\r/' "$tables/sim.tsv" > "$tables/crlf.tsv"
+# malformed: not bersim's, no header, wrong columns, a short row, no rows, a NUL byte
+printf 'just text\n1\t2\n' > "$tables/bad_notbersim.tsv"
+printf '# version: bersim 0.1.0\n' > "$tables/bad_noheader.tsv"
+printf '# version: bersim 0.1.0\nfoo\tbar\n1\t2\n' > "$tables/bad_columns.tsv"
+printf '# version: bersim 0.1.0\nebn0_db\tesn0_db\tber\tser\n1\t2\t3\n' > "$tables/bad_short.tsv"
+printf '# version: bersim 0.1.0\nebn0_db\tber\n' > "$tables/bad_norows.tsv"
+printf '# version: bersim 0.1.0\nebn0_db\tber\n1\t0\0\n' > "$tables/bad_nul.tsv"
+# several tables in one input: a link's receivers and its theory, a code's, two curves, and a
+# curve beside error rates (refused)
+several() {
+    local name=$1 first=1
+    shift
+    for t in "$@"; do
+        [ $first = 1 ] || printf '\f\n'
+        first=0
+        cat "$tables/$t"
+    done > "$tables/$name"
+}
+several multi_sim_theory.tsv sim.tsv pilot.tsv theory.tsv
+several multi_coded.tsv coded.tsv theory_coded.tsv
+several multi_curves.tsv curve.tsv curve_opt.tsv
+several bad_multi_mixed.tsv sim.tsv curve.tsv
+
+# command lines, one argument a line (the last three of sim, theory and train refused by the
+# checks, and the last of plot)
 n=0
 line() {
     n=$((n + 1))
@@ -80,3 +122,7 @@ line bench --only ofdm_nn
 line sim --mod qpsk --channel awgn --ebn0 10:0
 line train --mod qpsk --channel awgn --ebn0 0:10
 line theory --constellation c16.txt --channel awgn --ebn0 0
+line plot sim.tsv theory.tsv -o ber.svg
+line plot coded.tsv theory_coded.tsv -m bler -t Hamming -o bler.pdf --quiet
+line plot curve.tsv -o curve.png
+line plot -o fig.gif sim.tsv
