@@ -224,8 +224,9 @@ static int read_table(const char *path, bool bler, table *t)
     else
         return bad_table(path, "wrong columns '%.200s': no ber, bler or bler_ub", t->header);
     if (rows == 0) return bad_table(path, "no rows after the header");
-    if (t->kind == KIND_SIM && bler && !(t->has_col[C_BLER_LO] && t->has_col[C_BLER_HI]))
-        return bad_table(path, "no block error rates (bler_lo, bler_hi) for -m bler");
+    if (t->kind == KIND_SIM && bler &&
+        !(t->has_col[C_BLER] && t->has_col[C_BLER_LO] && t->has_col[C_BLER_HI]))
+        return bad_table(path, "no block error rates (bler, bler_lo, bler_hi) for -m bler");
     if (t->kind == KIND_THEORY && bler && !t->has_col[C_BLER] && !t->has_col[C_BLER_UB])
         return bad_table(path, "no block error rates (bler, bler_ub) for -m bler");
     if (t->kind == KIND_THEORY && !bler && !t->has_col[C_BER])

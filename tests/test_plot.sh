@@ -70,6 +70,11 @@ expect_bad "'columns.tsv': wrong columns" columns.tsv
 expect_bad "'short.tsv': line 3 has 3 fields" short.tsv
 expect_bad "'curve.tsv': a learning curve cannot share" maxlog.tsv curve.tsv
 expect_bad "'maxlog.tsv': no block error rates" -m bler maxlog.tsv
+# a simulated table with bler_lo and bler_hi but no bler: refused for -m bler (gnuplot once drew
+# the column it matched by prefix, bler_lo, as the rate; found by fuzz_table)
+printf '# version: bersim 0.1.0\nebn0_db\tber\tber_lo\tber_hi\tblers\tbler_lo\tbler_hi\n%s\n' \
+    $'0\t0.1\t0.09\t0.11\t0.5\t0.4\t0.6' > nobler.tsv
+expect_bad "'nobler.tsv': no block error rates" -m bler nobler.tsv
 
 # No gnuplot: a clear message, exit 1.
 PATH=/nonexistent "$bersim" plot maxlog.tsv -o nognuplot.svg 2>err.txt >/dev/null
