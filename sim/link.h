@@ -8,8 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include <channel.h>
-#include <nn.h>
+#include "channel.h"
+#include "nn.h"
 
 #include "rx_features.h"
 #include "table.h"

@@ -14,8 +14,8 @@
 
 #include <stdbool.h>
 
-#include <channel.h>
-#include <nn.h>
+#include "channel.h"
+#include "nn.h"
 
 #include "link.h"
 #include "stage.h"

@@ -38,7 +38,7 @@
 #include <complex.h>
 #include <stddef.h>
 
-#include <channel.h>
+#include "channel.h"
 
 typedef enum {
     SIM_FEAT_EQ,

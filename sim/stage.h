@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <channel.h>
+#include "channel.h"
 
 /* Counts of one SNR point, or of one chunk of it. */
 typedef struct {

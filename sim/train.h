@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <channel.h>
-#include <nn.h>
+#include "channel.h"
+#include "nn.h"
 
 #include "link.h"
 
