@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "scripts_dir.h"
 
 typedef struct {
     const char *name;
@@ -42,6 +43,7 @@ int main(int argc, char **argv)
     gsl_set_error_handler_off();
     /* bersim runs its own threads; OpenBLAS's would only compete with them. */
     nn_blas_set_threads(1);
+    sim_locate_scripts(); /* the installed binary's gnuplot scripts (BERSIM_SCRIPTS) */
     if (argc < 2) return sim_cli_fail("no command given (see bersim --help)");
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         usage(stdout);
