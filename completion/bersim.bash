@@ -31,7 +31,7 @@ _bersim()
             fi
             compopt -o filenames 2>/dev/null
             return ;;
-        --model | --e2e-model | --constellation | --log)
+        --model | --e2e-model | --constellation | --log | --resume)
             COMPREPLY=($(compgen -f -- "$cur"))
             compopt -o filenames 2>/dev/null
             return ;;
@@ -64,7 +64,7 @@ _bersim()
     local opts
     case $cmd in
         sim) opts="--ebn0 --esn0 $link $ofdm --e2e-model --min-errors --min-block-errors
-                   --max-bits --seed --threads -o --progress --quiet --help" ;;
+                   --max-bits --seed --threads -o --resume --progress --quiet --help" ;;
         theory) opts="--ebn0 --esn0 $link $ofdm -o --help" ;;
         train) opts="--ebn0 $link $ofdm --arch -o --hidden --steps --batch --lr --seed --log
                      --e2e --e2e-constellation --quiet --help" ;;

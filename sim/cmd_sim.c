@@ -14,6 +14,7 @@
 #include "e2e.h"
 #include "engine.h"
 #include "link.h"
+#include "resume.h"
 #include "sim_error.h"
 #include "stats.h"
 #include "table.h"
@@ -34,6 +35,8 @@ typedef struct {
     double started, last_line; /* when the sweep began, and the last progress line */
     size_t point;            /* the point in progress */
     bool write_failed;       /* a table after a point could not be written */
+    char **kept;             /* --resume: the finished rows of the table, verbatim */
+    size_t nkept;
 } sim_options;
 
 static void sim_usage(void)
@@ -57,6 +60,11 @@ static void sim_usage(void)
          "  --seed S          random seed (default 1); same seed, same table, any --threads\n"
          "  --threads T       worker threads (default: all cores)\n"
          "  -o FILE           output table (default: standard output)\n"
+         "  --resume FILE     continue the interrupted table FILE: its link, seed, grid and\n"
+         "                    stop rules come from its command line; options given with it\n"
+         "                    must match those, but --ebn0/--esn0 (which may extend the\n"
+         "                    grid), --threads, --quiet and --progress; the finished rows\n"
+         "                    are kept, the missing points run, and FILE is written back\n"
          "  --quiet           nothing on stderr but errors\n"
          "  --progress        timestamped progress lines every 10 s even when stderr is not a\n"
          "                    terminal (a log); on a terminal a live line is redrawn. Either way\n"
@@ -242,7 +250,11 @@ static int write_table(const sim_options *o, const sim_chain *chain, const sim_c
     fputs("ebn0_db\tesn0_db\tbits\tbit_errors\tber\tber_lo\tber_hi\tsymbols\tsymbol_errors\tser",
           out);
     fputs(coded ? "\tblocks\tblock_errors\tbler\tbler_lo\tbler_hi\n" : "\n", out);
-    for (size_t i = 0; i < nrows; i++) write_row(out, &rows[i], coded);
+    for (size_t i = 0; i < nrows; i++)
+        if (i < o->nkept)
+            fprintf(out, "%s\n", o->kept[i]);
+        else
+            write_row(out, &rows[i], coded);
     return sim_table_commit(t);
 }
 
@@ -262,7 +274,7 @@ static void point_done(const sweep_ctx *x, const sim_counts *rows, size_t done)
 {
     sim_options *o = x->o;
     bool coded = o->link.code.name != NULL || o->link.e2e_model != NULL;
-    if (!o->quiet) print_point(o, &rows[done - 1], coded, done - 1);
+    if (!o->quiet) print_point(o, &rows[done - 1], coded, done - 1 - o->nkept);
     if (!o->output || strcmp(o->output, "-") == 0 || done == o->npoints || o->write_failed)
         return;
     char progress[96];
@@ -279,7 +291,7 @@ static size_t sweep(const sweep_ctx *x, const sim_engine_config *cfg, sim_counts
 {
     sim_options *o = x->o;
     o->started = o->last_line = sim_bench_now();
-    for (size_t i = 0; i < o->npoints; i++) {
+    for (size_t i = o->nkept; i < o->npoints; i++) {
         o->point = i;
         int r = sim_engine_run_point(cfg, (unsigned)i, o->ebn0[i], &rows[i]);
         if (cfg->progress && o->terminal) fputs("\r\033[K", stderr);
@@ -318,7 +330,127 @@ static void warn_model_mismatch(const sim_options *o, const sim_chain *chain)
                 link->model, detail, channel);
 }
 
+static int sim_run(int argc, char **argv, const sim_resume *r, const char *path);
+
+/* ---- --resume ----------------------------------------------------------------------------- */
+
+/* Options that change what is printed or how fast, not the table: they may differ on resume. */
+static bool free_option(const char *opt)
+{
+    return strcmp(opt, "--threads") == 0 || strcmp(opt, "--quiet") == 0 ||
+           strcmp(opt, "--progress") == 0;
+}
+
+static bool flag_option(const char *opt)
+{
+    return strcmp(opt, "--quiet") == 0 || strcmp(opt, "--progress") == 0 ||
+           strcmp(opt, "--count-overhead") == 0;
+}
+
+/* True when opt is among the options given now. */
+static bool given(int argc, char **argv, const char *opt)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], opt) == 0) return true;
+    return false;
+}
+
+/* The value of option opt in the words of a command (NULL: not there; "" for a flag). */
+static const char *recorded(const sim_resume *r, const char *opt)
+{
+    for (int i = 2; i < r->nwords; i++) {
+        if (strcmp(r->words[i], opt) == 0) return flag_option(opt) ? "" : r->words[i + 1];
+        if (!flag_option(r->words[i])) i++;
+    }
+    return NULL;
+}
+
+/* The command of the resumed run: the table's own, less its -o, with the grid and the free
+ * options given now in place of its own, and -o path. So a resume with no options writes the
+ * table the uninterrupted run would have. */
+static int resume_words(int argc, char **argv, const sim_resume *r, const char *path,
+                        const char **words, int *n)
+{
+    const char *grid_opt = NULL, *grid = NULL;
+    *n = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *opt = argv[i], *v = flag_option(opt) || i + 1 >= argc ? "" : argv[i + 1];
+        i += !flag_option(opt);
+        if (strcmp(opt, "--resume") == 0 || free_option(opt)) continue;
+        if (strcmp(opt, "--ebn0") == 0 || strcmp(opt, "--esn0") == 0) {
+            grid_opt = opt, grid = v;
+            continue;
+        }
+        const char *was = recorded(r, opt);
+        if (!was || strcmp(was, v) != 0)
+            return sim_cli_fail("sim: --resume: %s %s is not the table's (%s%s%s)", opt, v,
+                                was ? opt : "not in its command", was ? " " : "", was ? was : ""),
+                   -1;
+    }
+    words[(*n)++] = "sim";
+    for (int i = 2; i < r->nwords; i++) {
+        const char *w = r->words[i];
+        bool takes = !flag_option(w) && i + 1 < r->nwords;
+        bool drop = strcmp(w, "-o") == 0 || (free_option(w) && given(argc, argv, w)) ||
+                    (grid && (strcmp(w, "--ebn0") == 0 || strcmp(w, "--esn0") == 0));
+        if (!drop) {
+            words[(*n)++] = w;
+            if (takes) words[(*n)++] = r->words[i + 1];
+        }
+        i += takes;
+    }
+    if (grid) words[(*n)++] = grid_opt, words[(*n)++] = grid;
+    for (int i = 1; i < argc; i++)
+        if (free_option(argv[i])) {
+            words[(*n)++] = argv[i];
+            if (!flag_option(argv[i]) && i + 1 < argc) words[(*n)++] = argv[++i];
+        }
+    words[(*n)++] = "-o", words[(*n)++] = path;
+    return 0;
+}
+
+/* The path given to --resume, or NULL. */
+static const char *resume_path(int argc, char **argv)
+{
+    for (int i = 1; i + 1 < argc; i++)
+        if (strcmp(argv[i], "--resume") == 0) return argv[i + 1];
+    return NULL;
+}
+
+/* The table's finished rows must be the first points of the grid. */
+static int check_kept(sim_options *o, const sim_resume *r, const char *path)
+{
+    if (r->ended)
+        return sim_cli_fail("sim: --resume: the sweep in '%s' ended at a point without errors; "
+                            "nothing to resume", path), -1;
+    if (r->nrows > o->npoints)
+        return sim_cli_fail("sim: --resume: '%s' has %zu rows, the grid %zu points", path,
+                            r->nrows, o->npoints), -1;
+    for (size_t i = 0; i < r->nrows; i++)
+        if (fabs(o->ebn0[i] - r->ebn0[i]) > 1e-6 * (1 + fabs(r->ebn0[i])))
+            return sim_cli_fail("sim: --resume: row %zu of '%s' is at %g dB, point %zu of the "
+                                "grid at %g dB", i + 1, path, r->ebn0[i], i + 1, o->ebn0[i]), -1;
+    o->kept = r->rows, o->nkept = r->nrows;
+    return 0;
+}
+
 int sim_cmd_sim(int argc, char **argv)
+{
+    const char *path = resume_path(argc, argv);
+    if (!path || sim_cli_wants_help(argc, argv)) return sim_run(argc, argv, NULL, NULL);
+    static sim_resume r;
+    static const char *words[2 * SIM_RESUME_MAX_WORDS + 8];
+    int n, status = SIM_EXIT_USAGE;
+    if (sim_resume_read(path, &r) != SIM_OK)
+        return sim_cli_fail("%s", sim_last_error());
+    if (resume_words(argc, argv, &r, path, words, &n) == 0)
+        status = sim_run(n, (char **)words, &r, path);
+    sim_resume_free(&r);
+    return status;
+}
+
+/* The run of argv, or of the resumed table r at path. */
+static int sim_run(int argc, char **argv, const sim_resume *r, const char *path)
 {
     if (sim_cli_wants_help(argc, argv)) return sim_usage(), 0;
     static sim_options o;
@@ -328,6 +460,12 @@ int sim_cmd_sim(int argc, char **argv)
     /* Es/N0 = Eb/N0 + 10 log10(information bits per symbol), as the table's two columns */
     for (size_t i = 0; o.esn0 && i < o.npoints; i++)
         o.ebn0[i] -= 10 * log10(sim_chain_info_per_symbol(chain));
+    if (r && check_kept(&o, r, path) != 0) return sim_chain_destroy(chain), SIM_EXIT_USAGE;
+    if (r && o.nkept == o.npoints) {
+        fprintf(stderr, "bersim: sim: nothing to resume: all %zu points are in '%s'\n",
+                o.npoints, path);
+        return sim_chain_destroy(chain), 0;
+    }
     sim_counts *rows = calloc(o.npoints, sizeof *rows);
     int status = 1;
     if (!rows) {
