@@ -50,14 +50,14 @@ _bersim()
             COMPREPLY=($(compgen -W "$(bersim bench --help 2>/dev/null |
                 sed -n 's/^  \([a-z0-9_]*\) .*/\1/p')" -- "$cur"))
             return ;;
-        --ebn0 | --esn0 | --k-factor | --coherence | --doppler | --design-snr | --ofdm | --cp | \
+        --ebn0 | --esn0 | --k-factor | --coherence | --pilot-spacing | --doppler | --design-snr | --ofdm | --cp | \
         --sample-rate | --pilots | --ofdm-symbols | --clip | --cfo | --min-errors | \
         --min-block-errors | --max-bits | --seed | --threads | --hidden | --steps | --batch | \
         --lr | --e2e | --e2e-constellation | -t)
             return ;;
     esac
 
-    local link="--mod --constellation --channel --k-factor --coherence --doppler --csi --rx
+    local link="--mod --constellation --channel --k-factor --coherence --doppler --csi --pilot-spacing --rx
                 --code --decoder --design-snr --model"
     local ofdm="--ofdm --cp --profile --sample-rate --pilots --est --ofdm-symbols --clip --cfo
                 --count-overhead"

@@ -336,6 +336,7 @@ static const char *const every_option[] = {
     "--doppler", "--e2e", "--e2e-constellation", "--e2e-model", "--ebn0", "--esn0", "--est",
     "--help", "--hidden", "--k-factor", "--log", "--lr", "--max-bits", "--min-block-errors",
     "--min-errors", "--mod", "--model", "--ofdm", "--ofdm-symbols", "--only", "--pilots",
+    "--pilot-spacing", "--resume", "--progress", "--esn0",
     "--profile", "--quiet", "--rx", "--sample-rate", "--seed", "--steps", "--study", "--threads",
     "--version", NULL};
 

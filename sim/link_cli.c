@@ -33,7 +33,9 @@ void sim_link_parser_help(const sim_link_parser *p)
     if (p->accepts & SIM_LINK_OPT_CSI)
         puts("  --csi K           perfect (default): receivers know h; pilot: a known pilot leads\n"
              "                    each block of --coherence N symbols and no receiver is given h\n"
-             "                    (with --doppler, --coherence N is the pilot spacing)");
+             "                    (with --doppler, --coherence N is the pilot spacing)\n"
+             "  --pilot-spacing N one pilot every N symbols: --csi pilot over block fading of\n"
+             "                    N symbols, or the pilot spacing under --doppler");
     if (p->accepts & SIM_LINK_OPT_RX)
         puts("  --rx R            receiver: hard, maxlog (default), exact, nn (with --model)");
     if (p->accepts & SIM_LINK_OPT_CODE)
@@ -87,6 +89,11 @@ static int parse_fading(sim_link_parser *p, const char *opt, const char *v)
         if (sim_cli_double(opt, v, &f->k_factor) != 0) return -1;
         if (f->k_factor >= 0) return 0;
         return sim_cli_fail("--k-factor: '%s' must be 0 or more", v), -1;
+    }
+    if (strcmp(opt, "--pilot-spacing") == 0) {
+        if (sim_cli_u64(opt, v, 2, 1u << 20, &n) != 0) return -1;
+        p->pilot_spacing = (unsigned)n, p->pilots = true;
+        return 0;
     }
     if (strcmp(opt, "--coherence") == 0) {
         p->coherence_given = true;
@@ -200,7 +207,8 @@ int sim_link_parse(sim_link_parser *p, int argc, char **argv, int *i)
         unsigned needs;
     } options[] = {{"--mod", 0}, {"--channel", 0}, {"--k-factor", 0}, {"--coherence", 0},
                    {"--doppler", 0}, {"--constellation", SIM_LINK_OPT_CONSTELLATION},
-                   {"--csi", SIM_LINK_OPT_CSI}, {"--rx", SIM_LINK_OPT_RX},
+                   {"--csi", SIM_LINK_OPT_CSI},
+                   {"--pilot-spacing", SIM_LINK_OPT_CSI}, {"--rx", SIM_LINK_OPT_RX},
                    {"--model", 0}, {"--code", SIM_LINK_OPT_CODE},
                    {"--design-snr", SIM_LINK_OPT_CODE}, {"--decoder", SIM_LINK_OPT_DECODER},
                    {"--e2e-model", SIM_LINK_OPT_E2E}, {"--ofdm", SIM_LINK_OPT_OFDM},
@@ -309,6 +317,23 @@ static int check_ofdm_options(sim_link_parser *p)
     return 0;
 }
 
+/* --pilot-spacing N names the pilot spacing on its own: over block fading a pilot leads each fade
+ * (the coherence is N; a --coherence that differs is refused), under Doppler it is what
+ * --coherence N meant there (that spelling still works). */
+static int pilot_spacing(sim_link_parser *p)
+{
+    ch_fading_config *f = &p->link.fading;
+    if (!p->pilot_spacing) return 0;
+    if (p->coherence_given && !p->doppler_given && f->coherence != p->pilot_spacing)
+        return sim_cli_fail("--pilot-spacing %u and --coherence %u differ: over block fading a "
+                            "pilot leads each fade", p->pilot_spacing, f->coherence), -1;
+    if (p->coherence_given && p->doppler_given)
+        return sim_cli_fail("--pilot-spacing and --coherence both give the pilot spacing under "
+                            "--doppler: one of them"), -1;
+    f->coherence = p->pilot_spacing;
+    return 0;
+}
+
 /* The option combinations that make no link, each named. */
 static int check_options(sim_link_parser *p)
 {
@@ -324,6 +349,7 @@ static int check_options(sim_link_parser *p)
         return sim_cli_fail("--channel rician needs --k-factor K"), -1;
     if (p->k_given && f->kind != CH_CHAN_RICIAN)
         return sim_cli_fail("--k-factor applies to --channel rician only"), -1;
+    if (pilot_spacing(p) != 0) return -1;
     if ((p->coherence_given || p->doppler_given) && !faded)
         return sim_cli_fail("--%s applies to fading channels only",
                             p->coherence_given ? "coherence" : "doppler"), -1;

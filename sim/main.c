@@ -1,5 +1,6 @@
 /* bersim: parses the subcommand and dispatches; nothing else lives here. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <gsl/gsl_errno.h>
@@ -37,6 +38,25 @@ static void usage(FILE *out)
     fputs("\n  --help     this text\n  --version  the version\n", out);
 }
 
+/* "--opt=value" becomes "--opt" "value", as getopt_long users expect; words is argc + the splits
+ * long. Returns the new count. */
+static int split_equals(int argc, char **argv, char **words)
+{
+    int n = 0;
+    for (int i = 0; i < argc; i++) {
+        char *eq = strncmp(argv[i], "--", 2) == 0 ? strchr(argv[i], '=') : NULL;
+        if (i < 2 || !eq) {
+            words[n++] = argv[i];
+            continue;
+        }
+        *eq = '\0'; /* the argument strings are the program's own to change */
+        words[n++] = argv[i];
+        words[n++] = eq + 1;
+    }
+    words[n] = NULL;
+    return n;
+}
+
 int main(int argc, char **argv)
 {
     /* GSL's default handler aborts; every GSL status is checked where it is returned. */
@@ -53,8 +73,21 @@ int main(int argc, char **argv)
         printf("bersim %s\n", BERSIM_VERSION);
         return 0;
     }
+    char **words = malloc((2 * (size_t)argc + 1) * sizeof *words);
+    if (!words) return sim_cli_fail("out of memory");
+    argc = split_equals(argc, argv, words);
     for (int i = 0; i < NCOMMANDS; i++)
-        if (strcmp(argv[1], commands[i].name) == 0) return commands[i].run(argc - 1, argv + 1);
+        if (strcmp(words[1], commands[i].name) == 0) {
+            int status = commands[i].run(argc - 1, words + 1);
+            free(words);
+            return status;
+        }
+    free(words);
     if (argv[1][0] == '-') return sim_cli_fail("unknown option '%s' (see bersim --help)", argv[1]);
+    const char *names[NCOMMANDS + 1];
+    for (int i = 0; i < NCOMMANDS; i++) names[i] = commands[i].name;
+    names[NCOMMANDS] = NULL;
+    const char *near = sim_cli_nearest(argv[1], names);
+    if (near) return sim_cli_fail("unknown command '%s'; did you mean '%s'?", argv[1], near);
     return sim_cli_fail("unknown command '%s' (see bersim --help)", argv[1]);
 }

@@ -239,6 +239,24 @@ if diff <(grep -v '^# \(date\|command\)' "$dir/longer.tsv") \
     [ "$(grep -c -v '^#' "$dir/longer.tsv")" = 10 ]; then ok
 else bad "resume with a longer grid: $(cat "$dir/diff")"; fi
 
+# --pilot-spacing N: the pilot spacing by its own name; the old spellings give the same tables.
+for pair in "--coherence 8 --csi pilot|--pilot-spacing 8" \
+            "--doppler 0.01 --coherence 8 --csi pilot|--doppler 0.01 --pilot-spacing 8"; do
+    old=${pair%|*} new=${pair#*|}
+    # shellcheck disable=SC2086
+    a=$("$bersim" sim --mod qpsk --channel rayleigh $old --ebn0 10 --max-bits 1e5 --quiet | grep -v '^# \(date\|command\)')
+    # shellcheck disable=SC2086
+    b=$("$bersim" sim --mod qpsk --channel rayleigh $new --ebn0 10 --max-bits 1e5 --quiet | grep -v '^# \(date\|command\)')
+    [ -n "$a" ] && [ "$a" = "$b" ] && ok || bad "$new differs from $old"
+done
+expect_usage "differ" sim --mod qpsk --channel rayleigh --coherence 4 --pilot-spacing 8 --ebn0 10
+
+# --opt=value beside --opt value; a near miss of a command is suggested.
+"$bersim" theory --mod=bpsk --channel=awgn --ebn0=0,3 >"$dir/eq.tsv" &&
+    [ "$(grep -c -v '^#' "$dir/eq.tsv")" = 3 ] && ok || bad "--opt=value: $(cat "$dir/eq.tsv")"
+expect_usage "did you mean 'theory'" theroy --mod bpsk --channel awgn --ebn0 1
+expect_usage "--ebn0 given twice" sim --mod bpsk --channel awgn --ebn0=1 --ebn0 2
+
 # Names in any case; a near miss of a name or an option is suggested.
 expect_ok sim --mod QPSK --channel Rayleigh --rx MaxLog --ebn0 5 --max-bits 1e4 --quiet
 expect_usage "did you mean 'qpsk'" sim --mod qpks --channel awgn --ebn0 1
