@@ -34,6 +34,8 @@ typedef struct {
     bool terminal;           /* stderr is a terminal: a live line, redrawn */
     double started, last_line; /* when the sweep began, and the last progress line */
     size_t point;            /* the point in progress */
+    double seen_ebn0[2], seen_ber[2]; /* the last two finished points with errors, for the ETA */
+    size_t nseen;
     bool write_failed;       /* a table after a point could not be written */
     char **kept;             /* --resume: the finished rows of the table, verbatim */
     size_t nkept;
@@ -149,16 +151,47 @@ static double point_eta(const sim_options *o, const sim_counts *c, double bits_p
     return left > 0 ? left : 0;
 }
 
+/* Seconds the points after the one in progress will take at the present rate, their BER
+ * extrapolated log-linearly in dB from the last two finished points (the same as the last
+ * with one; unknown, 0, with none). A guess that says what the stop rule will cost. */
+static double sweep_eta(const sim_options *o, const sim_counts *c, double bits_per_second)
+{
+    if (o->nseen == 0 || bits_per_second <= 0) return 0;
+    double slope = 0, left = 0;
+    const double *e = o->seen_ebn0, *b = o->seen_ber;
+    if (o->nseen == 2 && e[1] > e[0]) slope = (log10(b[1]) - log10(b[0])) / (e[1] - e[0]);
+    for (size_t i = o->point + 1; i < o->npoints; i++) {
+        double ber = pow(10, log10(b[o->nseen - 1]) + slope * (o->ebn0[i] - e[o->nseen - 1]));
+        double bits = ber > 0 ? (double)o->min_errors / ber : (double)o->max_bits;
+        left += (bits < (double)o->max_bits ? bits : (double)o->max_bits) / bits_per_second;
+    }
+    (void)c;
+    return left;
+}
+
+/* Remembers a finished point's BER for sweep_eta. */
+static void remember_point(sim_options *o, const sim_counts *c)
+{
+    if (c->bit_errors == 0) return;
+    if (o->nseen == 2) {
+        o->seen_ebn0[0] = o->seen_ebn0[1], o->seen_ber[0] = o->seen_ber[1];
+        o->nseen = 1;
+    }
+    o->seen_ebn0[o->nseen] = c->ebn0_db;
+    o->seen_ber[o->nseen++] = (double)c->bit_errors / (double)c->bits;
+}
+
 static void print_progress(const sim_counts *c, double bits_per_second, double seconds,
                            void *user)
 {
     sim_options *o = user;
     double left = point_eta(o, c, bits_per_second), now = sim_bench_now();
+    double later = sweep_eta(o, c, bits_per_second);
     if (o->terminal) {
         fprintf(stderr, "\r\033[K  point %zu/%zu  Eb/N0 %6.2f dB  %8llu errors  %.3g bits  "
-                "%.3g bit/s  %.0f s, point ~%.0f s left", o->point + 1, o->npoints, c->ebn0_db,
-                (unsigned long long)c->bit_errors, (double)c->bits, bits_per_second, seconds,
-                left);
+                "%.3g bit/s  %.0f s, point ~%.0f s left, sweep ~%.0f s", o->point + 1, o->npoints,
+                c->ebn0_db, (unsigned long long)c->bit_errors, (double)c->bits, bits_per_second,
+                seconds, left, left + later);
         return;
     }
     if (now - o->last_line < 10) return; /* a log gets a line at a steady rate */
@@ -168,8 +201,9 @@ static void print_progress(const sim_counts *c, double bits_per_second, double s
     struct tm tm;
     strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
     fprintf(stderr, "%s  point %zu/%zu  Eb/N0 %.2f dB  %llu errors  %.3g bits  %.3g bit/s  "
-            "point ~%.0f s left\n", stamp, o->point + 1, o->npoints, c->ebn0_db,
-            (unsigned long long)c->bit_errors, (double)c->bits, bits_per_second, left);
+            "point ~%.0f s left, sweep ~%.0f s\n", stamp, o->point + 1, o->npoints, c->ebn0_db,
+            (unsigned long long)c->bit_errors, (double)c->bits, bits_per_second, left,
+            left + later);
 }
 
 /* Why a finished point stopped, in a word. */
@@ -274,6 +308,7 @@ static void point_done(const sweep_ctx *x, const sim_counts *rows, size_t done)
 {
     sim_options *o = x->o;
     bool coded = o->link.code.name != NULL || o->link.e2e_model != NULL;
+    remember_point(o, &rows[done - 1]);
     if (!o->quiet) print_point(o, &rows[done - 1], coded, done - 1 - o->nkept);
     if (!o->output || strcmp(o->output, "-") == 0 || done == o->npoints || o->write_failed)
         return;
