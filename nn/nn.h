@@ -2,6 +2,7 @@
  * model files (README: Design, File formats). It knows nothing of modulation. */
 #ifndef NN_H
 #define NN_H
+#include "nn_checkpoint.h"
 #include "nn_error.h"
 #include "nn_file.h"
 #include "nn_model.h"

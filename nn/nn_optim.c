@@ -213,3 +213,40 @@ double nn_optim_lr(const nn_optim *opt)
 {
     return nn_schedule_lr(&opt->cfg.schedule, opt->cfg.lr, opt->t);
 }
+
+void nn_optim_get_state(const nn_optim *opt, nn_optim_state *state)
+{
+    *state = (nn_optim_state){.kind = opt->cfg.kind, .t = opt->t, .beta1_t = opt->beta1_t,
+                              .beta2_t = opt->beta2_t, .n = opt->n, .m = opt->m, .v = opt->v};
+}
+
+static int finite_floats(size_t n, const float *x)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i])) return 0;
+    return 1;
+}
+
+int nn_optim_set_state(nn_optim *opt, const nn_optim_state *state)
+{
+    if (!opt || !state) return nn_error(NN_EINVAL, "nn_optim_set_state: no optimizer or state");
+    if (state->kind != opt->cfg.kind || state->n != opt->n)
+        return nn_error(NN_EINVAL, "nn_optim_set_state: state of optimizer %d for %zu parameters, "
+                        "optimizer %d has %zu", (int)state->kind, state->n, (int)opt->cfg.kind,
+                        opt->n);
+    int adam = opt->cfg.kind == NN_OPT_ADAM;
+    if (!state->m || (adam && !state->v))
+        return nn_error(NN_EINVAL, "nn_optim_set_state: moments missing");
+    if (!(state->beta1_t >= 0.0 && state->beta1_t <= 1.0 && state->beta2_t >= 0.0 &&
+          state->beta2_t <= 1.0))
+        return nn_error(NN_EINVAL, "nn_optim_set_state: powers %g, %g not in [0, 1]",
+                        state->beta1_t, state->beta2_t);
+    if (!finite_floats(opt->n, state->m) || (adam && !finite_floats(opt->n, state->v)))
+        return nn_error(NN_EINVAL, "nn_optim_set_state: a moment is not finite");
+    opt->t = state->t;
+    opt->beta1_t = state->beta1_t;
+    opt->beta2_t = state->beta2_t;
+    memcpy(opt->m, state->m, opt->n * sizeof *opt->m);
+    if (adam) memcpy(opt->v, state->v, opt->n * sizeof *opt->v);
+    return NN_OK;
+}

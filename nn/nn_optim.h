@@ -72,6 +72,25 @@ uint64_t nn_optim_steps(const nn_optim *opt);
 /* The learning rate the next step will use. */
 double nn_optim_lr(const nn_optim *opt);
 
+/* An optimizer's state (what a checkpoint keeps): steps taken, the running powers β1^t and β2^t
+ * (Adam; 1 for SGD), the first moment or velocity m[n] and Adam's second moment v[n] (NULL for
+ * SGD). */
+typedef struct {
+    nn_opt_kind kind;
+    uint64_t t;
+    double beta1_t, beta2_t;
+    size_t n;
+    const float *m, *v;
+} nn_optim_state;
+
+/* The state of opt; m and v point into the optimizer (valid until it steps or is destroyed). */
+void nn_optim_get_state(const nn_optim *opt, nn_optim_state *state);
+
+/* Replaces opt's state by a copy of state: NN_EINVAL (opt unchanged) unless kind and n match
+ * opt's, v is given for Adam, and every number is finite (the powers in [0, 1]). Allocates
+ * nothing. */
+int nn_optim_set_state(nn_optim *opt, const nn_optim_state *state);
+
 /* Euclidean norm of grad[0..n), accumulated in double. */
 double nn_grad_norm(size_t n, const float *grad);
 

@@ -2,6 +2,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "nn_checkpoint.h"
 #include "nn_internal.h"
 #include "nn_train.h"
 
@@ -82,9 +83,9 @@ static int run_alloc(run_state *rs, const nn_net *net, const nn_train_config *cf
     return NN_OK;
 }
 
-/* Records a row with the validation loss after `step` steps. */
+/* Records a row with the validation loss after `step` steps; on_row sees it if notify. */
 static int add_row(run_state *rs, const nn_net *net, const nn_train_config *cfg, uint64_t step,
-                   double train_loss, double lr)
+                   double train_loss, double lr, int notify)
 {
     double val_loss;
     int status = nn_net_eval_loss(net, rs->ws, cfg->val_samples, rs->val_x, rs->val_y, &val_loss);
@@ -94,7 +95,7 @@ static int add_row(run_state *rs, const nn_net *net, const nn_train_config *cfg,
                         (unsigned long long)step, val_loss);
     nn_train_row *row = &rs->rows[rs->n_rows++];
     *row = (nn_train_row){step, train_loss, val_loss, lr};
-    if (cfg->on_row && cfg->on_row(cfg->on_row_user, row) != 0)
+    if (notify && cfg->on_row && cfg->on_row(cfg->on_row_user, row) != 0)
         return nn_error(NN_ECALLBACK, "nn_train: step %llu: on_row stopped training",
                         (unsigned long long)step);
     return NN_OK;
@@ -119,9 +120,61 @@ static int train_step(nn_net *net, nn_optim *opt, const nn_train_config *cfg, ru
     return nn_optim_step(opt, nn_net_params(net), nn_net_grads(net));
 }
 
+/* Rows a run of cfg has after `step` steps, and the step of row i. */
+static uint64_t rows_after(const nn_train_config *cfg, uint64_t step)
+{
+    return 1 + step / cfg->val_every + (step == cfg->steps && step % cfg->val_every != 0);
+}
+
+static uint64_t row_step(const nn_train_config *cfg, uint64_t i)
+{
+    return i * cfg->val_every < cfg->steps ? i * cfg->val_every : cfg->steps;
+}
+
+/* A checkpoint fits this run: its step, rows and loss count are those of cfg's schedule and
+ * opt has been restored to it. */
+static int check_resume(const nn_optim *opt, const nn_train_config *cfg)
+{
+    const nn_checkpoint *c = cfg->resume;
+    if (c->step > cfg->steps)
+        return nn_error(NN_EINVAL, "nn_train: the checkpoint is at step %llu, beyond %llu",
+                        (unsigned long long)c->step, (unsigned long long)cfg->steps);
+    if (nn_optim_steps(opt) != c->step)
+        return nn_error(NN_EINVAL, "nn_train: the optimizer is at step %llu, the checkpoint at "
+                        "%llu", (unsigned long long)nn_optim_steps(opt),
+                        (unsigned long long)c->step);
+    if (c->n_rows != rows_after(cfg, c->step))
+        return nn_error(NN_EINVAL, "nn_train: the checkpoint has %zu rows, %llu at step %llu",
+                        c->n_rows, (unsigned long long)rows_after(cfg, c->step),
+                        (unsigned long long)c->step);
+    for (size_t i = 0; i < c->n_rows; i++)
+        if (c->rows[i].step != row_step(cfg, i))
+            return nn_error(NN_EINVAL, "nn_train: the checkpoint's row %zu is at step %llu, not "
+                            "%llu", i, (unsigned long long)c->rows[i].step,
+                            (unsigned long long)row_step(cfg, i));
+    if (c->loss_count != c->step - c->rows[c->n_rows - 1].step)
+        return nn_error(NN_EINVAL, "nn_train: the checkpoint sums %llu losses since its last row, "
+                        "not %llu", (unsigned long long)c->loss_count,
+                        (unsigned long long)(c->step - c->rows[c->n_rows - 1].step));
+    return NN_OK;
+}
+
+static nn_train_progress progress_of(const run_state *rs, const nn_optim *opt,
+                                     const nn_train_config *cfg, uint64_t step, double loss_sum,
+                                     uint64_t loss_count)
+{
+    const nn_train_row *last = rs->n_rows ? &rs->rows[rs->n_rows - 1] : NULL;
+    return (nn_train_progress){
+        .step = step, .steps = cfg->steps, .loss_sum = loss_sum, .loss_count = loss_count,
+        .train_loss = loss_count ? loss_sum / (double)loss_count : last ? last->train_loss : NAN,
+        .val_loss = last ? last->val_loss : NAN, .lr = nn_optim_lr(opt), .rows = rs->rows,
+        .n_rows = rs->n_rows};
+}
+
 int nn_train(nn_net *net, nn_optim *opt, const nn_train_config *cfg, nn_train_result *result)
 {
     int status = check_config(net, opt, cfg);
+    if (status == NN_OK && cfg->resume) status = check_resume(opt, cfg);
     if (status != NN_OK) return status;
     run_state rs;
     if ((status = run_alloc(&rs, net, cfg)) != NN_OK) return status;
@@ -129,25 +182,77 @@ int nn_train(nn_net *net, nn_optim *opt, const nn_train_config *cfg, nn_train_re
     nn_sample_fn val_source = cfg->val_source ? cfg->val_source : cfg->source;
     void *val_user = cfg->val_source ? cfg->val_user : cfg->source_user;
     uint64_t step = 0;
+    double loss_sum = 0.0;
+    uint64_t loss_count = 0;
     if (val_source(val_user, cfg->val_samples, rs.val_x, rs.val_y) != 0) {
         status = nn_error(NN_ECALLBACK, "nn_train: the validation source failed");
         goto done;
     }
-    if ((status = add_row(&rs, net, cfg, 0, NAN, nn_optim_lr(opt))) != NN_OK) goto done;
+    if (cfg->resume) {
+        const nn_checkpoint *c = cfg->resume;
+        memcpy(rs.rows, c->rows, c->n_rows * sizeof *rs.rows);
+        rs.n_rows = c->n_rows;
+        /* the source stands where it stood: its batches of the steps done, discarded */
+        for (uint64_t i = 0; i < c->step; i++) {
+            if ((cfg->stop && *cfg->stop) ||
+                cfg->source(cfg->source_user, cfg->batch, rs.x, rs.y) != 0) {
+                status = nn_error(NN_ECALLBACK, "nn_train: the sample source failed (or was "
+                                  "stopped) while catching up with the checkpoint");
+                goto done;
+            }
+        }
+        step = c->step, loss_sum = c->loss_sum, loss_count = c->loss_count;
+    } else if ((status = add_row(&rs, net, cfg, 0, NAN, nn_optim_lr(opt), 0)) != NN_OK) {
+        goto done;
+    }
+    /* row 0 waits for the loss of the untrained network on the first batch */
+    int row0_pending = step == 0 && isnan(rs.rows[0].train_loss);
 
-    double loss_sum = 0.0;
-    uint64_t loss_count = 0;
     while (step < cfg->steps) {
         double loss, lr = nn_optim_lr(opt);
-        if ((status = train_step(net, opt, cfg, &rs, step, &loss)) != NN_OK) goto done;
+        if (!(cfg->stop && *cfg->stop)) status = train_step(net, opt, cfg, &rs, step, &loss);
+        /* stopped: before the step, or by a source that saw the flag before it drew anything */
+        if ((cfg->stop && *cfg->stop) && (status == NN_OK || status == NN_ECALLBACK) &&
+            nn_optim_steps(opt) == step) {
+            nn_train_progress p = progress_of(&rs, opt, cfg, step, loss_sum, loss_count);
+            status = cfg->checkpoint_path ? nn_checkpoint_save(cfg->checkpoint_path,
+                                                               cfg->checkpoint_meta, net, opt, &p)
+                                          : NN_OK;
+            if (status == NN_OK)
+                status = nn_error(NN_ECALLBACK, "nn_train: stopped before step %llu",
+                                  (unsigned long long)step + 1);
+            goto done;
+        }
+        if (status != NN_OK) goto done;
+        if (row0_pending) {
+            row0_pending = 0;
+            rs.rows[0].train_loss = loss;
+            if (cfg->on_row && cfg->on_row(cfg->on_row_user, &rs.rows[0]) != 0) {
+                status = nn_error(NN_ECALLBACK, "nn_train: step 0: on_row stopped training");
+                goto done;
+            }
+        }
         step++;
         loss_sum += loss;
         loss_count++;
         if (step % cfg->val_every == 0 || step == cfg->steps) {
-            status = add_row(&rs, net, cfg, step, loss_sum / (double)loss_count, lr);
+            status = add_row(&rs, net, cfg, step, loss_sum / (double)loss_count, lr, 1);
             if (status != NN_OK) goto done;
             loss_sum = 0.0;
             loss_count = 0;
+        }
+        if (cfg->on_step || cfg->checkpoint_path) {
+            nn_train_progress p = progress_of(&rs, opt, cfg, step, loss_sum, loss_count);
+            if (cfg->on_step && cfg->on_step(cfg->on_step_user, &p) != 0) {
+                status = nn_error(NN_ECALLBACK, "nn_train: step %llu: on_step stopped training",
+                                  (unsigned long long)step);
+                goto done;
+            }
+            if (cfg->checkpoint_path && cfg->checkpoint_every &&
+                step % cfg->checkpoint_every == 0 && step < cfg->steps &&
+                (status = nn_checkpoint_save(cfg->checkpoint_path, cfg->checkpoint_meta, net, opt,
+                                             &p)) != NN_OK)
+                goto done;
         }
     }
 

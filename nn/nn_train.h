@@ -3,9 +3,11 @@
 #ifndef NN_TRAIN_H
 #define NN_TRAIN_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nn_model.h"
 #include "nn_net.h"
 #include "nn_optim.h"
 
@@ -21,6 +23,21 @@ typedef struct {
     double val_loss;   /* loss on the validation set after `step` steps */
     double lr;         /* learning rate of the last of those steps */
 } nn_train_row;
+
+/* Where a run is: what on_step sees and what a checkpoint keeps besides the network and the
+ * optimizer. */
+typedef struct {
+    uint64_t step, steps;  /* steps done, of steps */
+    double loss_sum;       /* sum of the training losses of the steps since the last row */
+    uint64_t loss_count;   /* their number */
+    double train_loss;     /* their mean, or the last row's train_loss when there are none */
+    double val_loss;       /* the last row's */
+    double lr;             /* the rate of the next step */
+    const nn_train_row *rows; /* the learning curve so far */
+    size_t n_rows;
+} nn_train_progress;
+
+typedef struct nn_checkpoint nn_checkpoint; /* nn_checkpoint.h */
 
 /* Configuration of nn_train(). */
 typedef struct {
@@ -39,6 +56,23 @@ typedef struct {
     /* called with each row (may be NULL); a nonzero return stops training with NN_ECALLBACK */
     int (*on_row)(void *user, const nn_train_row *row);
     void *on_row_user;
+    /* called after every step (may be NULL); a nonzero return stops training (NN_ECALLBACK) */
+    int (*on_step)(void *user, const nn_train_progress *p);
+    void *on_step_user;
+    /* set asynchronously (a signal): training stops before the next step with NN_ECALLBACK,
+       after writing a checkpoint when checkpoint_path is set; may be NULL */
+    volatile sig_atomic_t *stop;
+    /* a checkpoint (nn_checkpoint.h) written atomically every checkpoint_every steps (0: never
+       but on stop) with checkpoint_meta as its configuration; NULL: none */
+    const char *checkpoint_path;
+    const nn_meta *checkpoint_meta;
+    uint64_t checkpoint_every;
+    /* continue from this checkpoint (whose parameters and optimizer state the caller restored
+       into net and opt, nn_checkpoint_restore): its rows and loss sum are taken, the validation
+       set is drawn as always and the source is called for the checkpoint's steps first, the
+       batches discarded, so that a deterministic source stands where it stood; NULL: a fresh
+       run */
+    const nn_checkpoint *resume;
 } nn_train_config;
 
 /* What a training run achieved. */
@@ -50,7 +84,9 @@ typedef struct {
 
 /* Trains net with opt (made for nn_net_n_params(net) parameters): for each step, zero
  * gradients → draw a batch → forward → loss → backward → optimizer step. Before the first step
- * the validation set is drawn and its loss recorded as row 0; then a row is recorded every
+ * the validation set is drawn and its loss recorded as row 0, whose train_loss is the loss of the
+ * untrained network on the first training batch (the first step's forward pass; on_row sees row
+ * 0 after that step); then a row is recorded every
  * val_every steps and after the last. The table (columns step, train_loss, val_loss, lr) is
  * written atomically to curve_path at the end, and also when training stops on an error, with
  * the rows finished. result may be NULL. Everything is allocated before the first step.

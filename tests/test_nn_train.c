@@ -422,7 +422,21 @@ static void test_train_curve(void **state)
     const char *text = read_text(path);
     assert_non_null(text);
     assert_non_null(strstr(text, "# command: test_nn_train\n# seed: 2385\n"
-                                 "step\ttrain_loss\tval_loss\tlr\n0\tnan\t"));
+                                 "step\ttrain_loss\tval_loss\tlr\n0\t"));
+    /* row 0's training loss is the untrained network's on the first batch, not nan */
+    assert_null(strstr(text, "\n0\tnan\t"));
+    lcg g0 = {5};
+    float x0[77], y0[77];
+    double loss0;
+    nn_net *fresh = mlp(1, 2, widths, acts, NN_LOSS_MSE, 32, 2385);
+    sine_source(&g0, 77, x0, y0); /* the validation set comes first from the same source */
+    sine_source(&g0, 32, x0, y0);
+    assert_int_equal(nn_net_forward(fresh, 32, x0), NN_OK);
+    assert_int_equal(nn_net_loss(fresh, y0, &loss0), NN_OK);
+    nn_net_destroy(fresh);
+    char row0[64];
+    snprintf(row0, sizeof row0, "\n0\t%.9g\t", loss0);
+    assert_non_null(strstr(text, row0));
     assert_int_equal(count_lines(text, "100\t"), 1);
     assert_int_equal(count_lines(text, "250\t"), 1);
     assert_int_equal(count_lines(text, ""), 2 + 1 + 4);
@@ -581,6 +595,116 @@ static void test_frozen_parameters(void **state)
     nn_net_destroy(net);
 }
 
+
+/* ---- checkpoints ---------------------------------------------------------------------------- */
+
+static uint32_t crc32_of(const unsigned char *p, size_t n)
+{
+    uint32_t c = 0xffffffffu;
+    for (size_t i = 0; i < n; i++) {
+        c ^= p[i];
+        for (int k = 0; k < 8; k++) c = c & 1 ? (c >> 1) ^ 0xedb88320u : c >> 1;
+    }
+    return ~c;
+}
+
+/* Runs 250 steps of sine regression from a fresh network (or from checkpoint c), writing a
+ * checkpoint at ckpt every 100 steps when ckpt is given, and returns the network. */
+static nn_net *sine_run(const char *ckpt, const nn_checkpoint *c, const nn_meta *meta,
+                        volatile sig_atomic_t *stop, int *status)
+{
+    const size_t widths[] = {16, 1};
+    const nn_act acts[] = {NN_ACT_TANH, NN_ACT_IDENTITY};
+    nn_net *net = mlp(1, 2, widths, acts, NN_LOSS_MSE, 32, 77);
+    nn_optim_config ocfg = nn_optim_adam(0.01);
+    ocfg.schedule = (nn_schedule){.kind = NN_SCHED_COSINE, .total_steps = 250, .lr_min = 0.001};
+    nn_optim *opt = optimizer(net, &ocfg);
+    if (c) assert_int_equal(nn_checkpoint_restore(c, net, opt), NN_OK);
+    lcg g = {9};
+    nn_train_config cfg = {.steps = 250, .batch = 32, .source = sine_source, .source_user = &g,
+                           .val_every = 30, .val_samples = 64, .checkpoint_path = ckpt,
+                           .checkpoint_meta = meta, .checkpoint_every = 100, .resume = c,
+                           .stop = stop};
+    *status = nn_train(net, opt, &cfg, NULL);
+    nn_optim_destroy(opt);
+    return net;
+}
+
+static void test_checkpoint_resume(void **state)
+{
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "%s/run.ckpt", temp_dir);
+    nn_meta *meta = nn_meta_create();
+    nn_meta_set(meta, "command", "test");
+    int status;
+    nn_net *straight = sine_run(NULL, NULL, NULL, NULL, &status);
+    assert_int_equal(status, NN_OK);
+    nn_net *with = sine_run(path, NULL, meta, NULL, &status);
+    assert_int_equal(status, NN_OK);
+    size_t n = nn_net_n_params(straight);
+    assert_memory_equal(nn_net_params(straight), nn_net_params(with), n * sizeof(float));
+    nn_checkpoint *c = nn_checkpoint_load(path);
+    if (!c) fail_msg("%s", nn_last_error());
+    assert_int_equal(c->step, 200); /* the last one before the end */
+    assert_int_equal(c->n_rows, 7); /* 0, 30, .., 180 */
+    assert_int_equal(c->loss_count, 20);
+    assert_false(isnan(c->rows[0].train_loss));
+    assert_string_equal(nn_meta_get(c->meta, "command"), "test");
+    nn_net *resumed = sine_run(NULL, c, NULL, NULL, &status);
+    assert_int_equal(status, NN_OK);
+    assert_memory_equal(nn_net_params(straight), nn_net_params(resumed), n * sizeof(float));
+    nn_net_destroy(resumed);
+    nn_checkpoint_destroy(c);
+
+    /* stopped before the first step: a checkpoint at step 0 that resumes to the same end */
+    volatile sig_atomic_t stop = 1;
+    nn_net_destroy(sine_run(path, NULL, meta, &stop, &status));
+    assert_int_equal(status, NN_ECALLBACK);
+    assert_non_null(c = nn_checkpoint_load(path));
+    assert_int_equal(c->step, 0);
+    resumed = sine_run(NULL, c, NULL, NULL, &status);
+    assert_int_equal(status, NN_OK);
+    assert_memory_equal(nn_net_params(straight), nn_net_params(resumed), n * sizeof(float));
+    nn_net_destroy(resumed);
+    nn_checkpoint_destroy(c);
+
+    /* every byte changed (CRC fixed up) is refused or still a valid checkpoint; the CRC
+     * itself catches each change, truncation anywhere is refused */
+    nn_net_destroy(sine_run(path, NULL, meta, NULL, &status));
+    FILE *f = fopen(path, "rb");
+    static unsigned char data[65536], copy[65536];
+    size_t size = fread(data, 1, sizeof data, f);
+    fclose(f);
+    assert_true(size > 100 && size < sizeof data);
+    assert_non_null(c = nn_checkpoint_parse(data, size, "x"));
+    nn_checkpoint_destroy(c);
+    for (size_t i = 0; i + 4 < size; i++) {
+        memcpy(copy, data, size);
+        copy[i] ^= 0x5a;
+        assert_null(nn_checkpoint_parse(copy, size, "x"));
+        assert_int_equal(nn_last_status(), i < 8 ? NN_EFORMAT : NN_ECRC);
+        uint32_t crc = crc32_of(copy, size - 4);
+        for (int k = 0; k < 4; k++) copy[size - 4 + k] = (unsigned char)(crc >> (8 * k));
+        c = nn_checkpoint_parse(copy, size, "x");
+        if (!c) assert_non_null(strstr(nn_last_error(), "x: "));
+        nn_checkpoint_destroy(c);
+    }
+    for (size_t cut = 0; cut < size; cut += 7) assert_null(nn_checkpoint_parse(data, cut, "x"));
+    /* a step count that does not fit the rows, with a valid CRC */
+    memcpy(copy, data, size);
+    size_t at = 8 + 4 + 4 + 4 + strlen("command") + 4 + strlen("test");
+    copy[at] ^= 1;
+    uint32_t crc = crc32_of(copy, size - 4);
+    for (int k = 0; k < 4; k++) copy[size - 4 + k] = (unsigned char)(crc >> (8 * k));
+    assert_null(nn_checkpoint_parse(copy, size, "x"));
+    assert_int_equal(nn_last_status(), NN_EFORMAT);
+    assert_int_equal(remove(path), 0);
+    nn_net_destroy(with);
+    nn_net_destroy(straight);
+    nn_meta_destroy(meta);
+}
+
 int main(void)
 {
     nn_blas_set_threads(1); /* small products: OpenBLAS's threads would only wait on each other */
@@ -594,6 +718,7 @@ int main(void)
         cmocka_unit_test(test_clipping),
         cmocka_unit_test(test_optimizer_errors),
         cmocka_unit_test(test_train_curve),
+        cmocka_unit_test(test_checkpoint_resume),
         cmocka_unit_test(test_train_errors),
         cmocka_unit_test(test_steps_allocate_nothing),
         cmocka_unit_test(test_frozen_parameters),
