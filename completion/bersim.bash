@@ -67,7 +67,8 @@ _bersim()
                    --max-bits --seed --threads -o --resume --progress --quiet --help" ;;
         theory) opts="--ebn0 --esn0 $link $ofdm -o --help" ;;
         train) opts="--ebn0 $link $ofdm --arch -o --hidden --steps --batch --lr --seed --log
-                     --e2e --e2e-constellation --quiet --help" ;;
+                     --e2e --e2e-constellation --checkpoint --checkpoint-every --resume --quiet
+                     --help" ;;
         export) opts="--e2e-model --esn0 --ebn0 --mod $ofdm --seed -o --help" ;;
         demo) opts="-o --threads --study --help" ;;
         bench) opts="--only --threads --help" ;;

@@ -232,22 +232,29 @@ static double validation_loss(run *r, const sim_e2e_config *cfg)
     return done ? sum / (double)done : NAN;
 }
 
-static int add_row(run *r, const sim_e2e_config *cfg, uint64_t step, double train_loss)
+static int notify_row(const sim_e2e_config *cfg, const nn_train_row *row)
 {
-    nn_train_row row = {step, train_loss, validation_loss(r, cfg), nn_optim_lr(r->opt)};
-    r->rows[r->n_rows++] = row;
-    if (cfg->on_row && cfg->on_row(cfg->on_row_user, &row) != 0)
+    if (cfg->on_row && cfg->on_row(cfg->on_row_user, row) != 0)
         return sim_error(SIM_EINTERRUPTED, "e2e: stopped");
     return SIM_OK;
 }
 
+static int add_row(run *r, const sim_e2e_config *cfg, uint64_t step, double train_loss)
+{
+    nn_train_row row = {step, train_loss, validation_loss(r, cfg), nn_optim_lr(r->opt)};
+    r->rows[r->n_rows++] = row;
+    return notify_row(cfg, &row);
+}
+
 /* zero gradients -> batch -> forward -> loss -> backward (through the channel into the
- * transmitter) -> Adam step, with a row of the learning curve every steps/20. */
+ * transmitter) -> Adam step, with a row of the learning curve every steps/20; row 0's training
+ * loss is the untrained pair's on the first batch (the first step's forward pass). */
 static int train_loop(run *r, const sim_e2e_config *cfg)
 {
-    size_t m = (size_t)1 << cfg->k, every = cfg->steps / 20 ? cfg->steps / 20 : 1;
+    uint64_t every = cfg->steps / 20 ? cfg->steps / 20 : 1;
     nn_net_set_side(r->net, r->rx_first - 1, r->side);
-    int status = add_row(r, cfg, 0, NAN);
+    r->rows[r->n_rows++] = (nn_train_row){0, NAN, validation_loss(r, cfg), nn_optim_lr(r->opt)};
+    int status = SIM_OK;
     double sum = 0;
     for (uint64_t step = 1; status == SIM_OK && step <= cfg->steps; step++) {
         if (cfg->stop && *cfg->stop)
@@ -259,15 +266,27 @@ static int train_loop(run *r, const sim_e2e_config *cfg)
         nn_net_loss(r->net, r->y, &loss);
         if (!isfinite(loss)) return sim_error(SIM_ENUMERIC, "e2e: step %llu: loss %g",
                                               (unsigned long long)step, loss);
+        if (step == 1 && (r->rows[0].train_loss = loss, notify_row(cfg, &r->rows[0])) != SIM_OK)
+            return SIM_EINTERRUPTED;
         nn_net_backward(r->net);
         nn_optim_step(r->opt, nn_net_params(r->net), nn_net_grads(r->net));
         sum += loss;
+        uint64_t since = (step - 1) % every + 1;
         if (step % every == 0 || step == cfg->steps) {
-            status = add_row(r, cfg, step, sum / (double)((step - 1) % every + 1));
-            sum = 0;
+            status = add_row(r, cfg, step, sum / (double)since);
+            sum = 0, since = 0;
+        }
+        if (status == SIM_OK && cfg->on_step) {
+            const nn_train_row *last = &r->rows[r->n_rows - 1];
+            nn_train_progress p = {
+                .step = step, .steps = cfg->steps, .loss_sum = sum, .loss_count = since,
+                .train_loss = since ? sum / (double)since : last->train_loss,
+                .val_loss = last->val_loss, .lr = nn_optim_lr(r->opt), .rows = r->rows,
+                .n_rows = r->n_rows};
+            if (cfg->on_step(cfg->on_step_user, &p) != 0)
+                return sim_error(SIM_EINTERRUPTED, "e2e: stopped");
         }
     }
-    (void)m;
     return status;
 }
 

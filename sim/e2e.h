@@ -52,6 +52,8 @@ typedef struct {
     const char *log;           /* learning curve, or NULL */
     int (*on_row)(void *user, const nn_train_row *row);
     void *on_row_user;
+    int (*on_step)(void *user, const nn_train_progress *p); /* after every step, or NULL */
+    void *on_step_user;
     volatile sig_atomic_t *stop;
 } sim_e2e_config;
 

@@ -137,6 +137,10 @@ static int run_training(const sim_train_config *cfg, size_t batch, nn_net *net, 
                                 .lr_min = cfg->lr / 30};
     nn_optim *opt = nn_optim_create(nn_net_n_params(net), &oc);
     if (!opt) return -1;
+    if (cfg->resume && nn_checkpoint_restore(cfg->resume, net, opt) != NN_OK) {
+        nn_optim_destroy(opt);
+        return -1;
+    }
     /* The learning curve's metadata: the model's own key/value pairs. */
     const char *curve_meta[2 * 16];
     size_t n_meta = nn_meta_count(meta) < 16 ? nn_meta_count(meta) : 16;
@@ -152,6 +156,9 @@ static int run_training(const sim_train_config *cfg, size_t batch, nn_net *net, 
         .val_source = draw, .val_user = val,
         .curve_path = cfg->log, .curve_meta = curve_meta, .curve_n_meta = n_meta,
         .on_row = cfg->on_row, .on_row_user = cfg->on_row_user,
+        .on_step = cfg->on_step, .on_step_user = cfg->on_step_user, .stop = cfg->stop,
+        .checkpoint_path = cfg->checkpoint, .checkpoint_meta = cfg->checkpoint_meta,
+        .checkpoint_every = cfg->checkpoint_every, .resume = cfg->resume,
     };
     int status = nn_train(net, opt, &tc, NULL);
     nn_optim_destroy(opt);
@@ -200,9 +207,12 @@ int sim_train_run(const sim_train_config *cfg, size_t n_in, size_t n_out, float 
     if (status == SIM_OK) {
         nn_blas_set_threads(1);
         if (run_training(cfg, batch, *net, *meta, draw, src, val) != 0)
-            status = cfg->stop && *cfg->stop
-                         ? sim_error(SIM_EINTERRUPTED, "train: interrupted; no model written")
-                         : sim_error(SIM_EINVAL, "train: %s", nn_last_error());
+            status = !(cfg->stop && *cfg->stop)
+                         ? sim_error(SIM_EINVAL, "train: %s", nn_last_error())
+                     : cfg->checkpoint && nn_last_status() == NN_ECALLBACK
+                         ? sim_error(SIM_EINTERRUPTED, "train: interrupted; no model written; "
+                                     "checkpoint written to %s", cfg->checkpoint)
+                         : sim_error(SIM_EINTERRUPTED, "train: interrupted; no model written");
     }
     if (status != SIM_OK) {
         nn_net_destroy(*net);

@@ -29,6 +29,12 @@ typedef struct {
     void *on_row_user;
     volatile sig_atomic_t *stop; /* set asynchronously (Ctrl-C): stop before the next step and
                                     fail with SIM_EINTERRUPTED; may be NULL */
+    int (*on_step)(void *user, const nn_train_progress *p); /* after every step, or NULL */
+    void *on_step_user;
+    const char *checkpoint;       /* a checkpoint every checkpoint_every steps and on stop */
+    uint64_t checkpoint_every;
+    const nn_meta *checkpoint_meta; /* the configuration a checkpoint keeps */
+    const nn_checkpoint *resume;  /* continue from this checkpoint (made with the same cfg) */
 } sim_train_config;
 
 /* Trains a receiver for cfg. On success returns SIM_OK and the network and its link metadata
