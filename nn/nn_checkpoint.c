@@ -182,22 +182,26 @@ static int get_string(reader *r, uint32_t min, uint32_t max, char *out, const ch
 
 static int read_meta(reader *r, nn_meta *meta)
 {
-    static char key[NN_META_MAX_KEY + 1], value[NN_META_MAX_VALUE + 1];
+    char key[NN_META_MAX_KEY + 1];
     uint32_t n;
     int status = get_u32(r, &n, "the key/value count");
     if (status != NN_OK) return status;
     if (n > NN_META_MAX_PAIRS)
         return nn_error(NN_ELIMIT, "%s: %u key/value pairs, more than %u", r->name, n,
                         NN_META_MAX_PAIRS);
-    for (uint32_t i = 0; i < n; i++) {
+    char *value = n ? nn_alloc_bytes(NN_META_MAX_VALUE + 1) : NULL;
+    if (n && !value) return nn_error(NN_ENOMEM, "%s: out of memory", r->name);
+    for (uint32_t i = 0; status == NN_OK && i < n; i++) {
         if ((status = get_string(r, 1, NN_META_MAX_KEY, key, "a key")) != NN_OK ||
             (status = get_string(r, 0, NN_META_MAX_VALUE, value, "a value")) != NN_OK)
-            return status;
+            break;
         if (nn_meta_get(meta, key))
-            return nn_error(NN_EFORMAT, "%s: key '%s' appears twice", r->name, key);
-        if ((status = nn_meta_set(meta, key, value)) != NN_OK) return status;
+            status = nn_error(NN_EFORMAT, "%s: key '%s' appears twice", r->name, key);
+        else
+            status = nn_meta_set(meta, key, value);
     }
-    return NN_OK;
+    nn_free(value);
+    return status;
 }
 
 static int read_rows(reader *r, nn_checkpoint *c)

@@ -4,7 +4,7 @@
 # timeout, out-of-memory or sanitizer error, and prints the reproducer.
 #   bash scripts/fuzz.sh [-t SECONDS] [-d BUILD_DIR] [HARNESS...]
 # SECONDS per harness (default 60); HARNESS among fuzz_nn_model fuzz_nn_model_crc fuzz_modem
-# fuzz_learned_model fuzz_cli fuzz_table (default: all). New inputs collect in
+# fuzz_learned_model fuzz_cli fuzz_table fuzz_checkpoint fuzz_checkpoint_crc (default: all). New inputs collect in
 # BUILD_DIR/fuzz-work/HARNESS and are kept for the next run; findings go to
 # BUILD_DIR/fuzz-artifacts/HARNESS/.
 set -euo pipefail
@@ -21,7 +21,8 @@ done
 shift $((OPTIND - 1))
 harnesses=("$@")
 [ ${#harnesses[@]} -gt 0 ] ||
-    harnesses=(fuzz_nn_model fuzz_nn_model_crc fuzz_modem fuzz_learned_model fuzz_cli fuzz_table)
+    harnesses=(fuzz_nn_model fuzz_nn_model_crc fuzz_modem fuzz_learned_model fuzz_cli fuzz_table
+               fuzz_checkpoint fuzz_checkpoint_crc)
 
 bash "$top/scripts/setup.sh"
 CC=clang bash "$top/scripts/build.sh" "$dir" -DBERSIM_FUZZ=ON -DBERSIM_NATIVE=OFF \
@@ -34,6 +35,7 @@ for h in "${harnesses[@]}"; do
     fuzz_cli) seeds=cli extra=(-dict="$top/tests/fuzz/cli.dict") ;;
     fuzz_table) seeds=table extra=(-dict="$top/tests/fuzz/table.dict") ;;
     fuzz_nn_model | fuzz_nn_model_crc | fuzz_learned_model) seeds=nn_model extra=() ;;
+    fuzz_checkpoint | fuzz_checkpoint_crc) seeds=checkpoint extra=() ;;
     *) echo "fuzz: no harness '$h'" >&2; exit 2 ;;
     esac
     work=$dir/fuzz-work/$h artifacts=$dir/fuzz-artifacts/$h log=$dir/fuzz-logs/$h.log

@@ -4,6 +4,8 @@
 #                          the files the command lines below name (fuzz_cli runs among copies)
 #   OUTDIR/nn_model/       the models (fuzz_nn_model, fuzz_nn_model_crc, fuzz_learned_model)
 #   OUTDIR/modem/          the constellation files (fuzz_modem)
+#   OUTDIR/checkpoint/     checkpoints of train --checkpoint (fuzz_checkpoint, _crc): a detector,
+#                          an OFDM receiver and a decoder
 #   OUTDIR/cli/            command lines of every subcommand, one argument a line (fuzz_cli):
 #                          valid ones, and a few that the checks refuse
 #   OUTDIR/table/          tables that bersim plot reads (fuzz_table): sim, coded sim, theory,
@@ -14,7 +16,7 @@ set -euo pipefail
 bersim=$(realpath "$1")
 out=$2
 rm -rf "$out"
-mkdir -p "$out/files" "$out/nn_model" "$out/modem" "$out/cli" "$out/table"
+mkdir -p "$out/files" "$out/nn_model" "$out/modem" "$out/cli" "$out/table" "$out/checkpoint"
 cd "$out/files"
 
 train() {
@@ -34,6 +36,18 @@ train e2e.model --e2e 7,4 --ebn0 4:8 --hidden 8
 train e2e_ray.model --e2e 2,2 --channel rayleigh --ebn0 4:8 --hidden 8
 train c16.model --e2e-constellation 16 --ebn0 2:6 --hidden 8,8
 cp ./*.model ../nn_model/
+
+# checkpoints (fuzz_checkpoint): written at step 2 of 3 (rows every step)
+ckpt() {
+    local name=$1
+    shift
+    "$bersim" train "$@" --steps 3 --batch 16 --quiet -o ckpt.model --checkpoint "../checkpoint/$name" \
+        --checkpoint-every 2 >/dev/null
+}
+ckpt qpsk.ckpt --mod qpsk --channel awgn --ebn0 0:10 --hidden 8
+ckpt ofdm.ckpt --ofdm 8 --pilots 2 --mod qpsk --ebn0 10:20 --hidden 8
+ckpt h74.ckpt --mod bpsk --channel awgn --code hamming74 --ebn0 0:6 --hidden 8,4
+rm -f ckpt.model
 
 # constellation files: binary and decimal labels, comments, orders 2 to 64
 printf '0 -1 0\n1 1 0\n' > bpsk.txt
