@@ -50,7 +50,7 @@ _bersim()
             COMPREPLY=($(compgen -W "$(bersim bench --help 2>/dev/null |
                 sed -n 's/^  \([a-z0-9_]*\) .*/\1/p')" -- "$cur"))
             return ;;
-        --ebn0 | --esn0 | --k-factor | --coherence | --pilot-spacing | --doppler | --design-snr | --ofdm | --cp | \
+        --ebn0 | --ebn0-range | --esn0 | --k-factor | --coherence | --pilot-spacing | --doppler | --design-snr | --ofdm | --cp | \
         --sample-rate | --pilots | --ofdm-symbols | --clip | --cfo | --min-errors | \
         --min-block-errors | --max-bits | --seed | --threads | --hidden | --steps | --batch | \
         --lr | --e2e | --e2e-constellation | -t)
@@ -66,7 +66,7 @@ _bersim()
         sim) opts="--ebn0 --esn0 $link $ofdm --e2e-model --min-errors --min-block-errors
                    --max-bits --seed --threads -o --resume --progress --quiet --help" ;;
         theory) opts="--ebn0 --esn0 $link $ofdm -o --help" ;;
-        train) opts="--ebn0 $link $ofdm --arch -o --hidden --steps --batch --lr --seed --log
+        train) opts="--ebn0 --ebn0-range $link $ofdm --arch -o --hidden --steps --batch --lr --seed --log
                      --e2e --e2e-constellation --checkpoint --checkpoint-every --resume --quiet
                      --help" ;;
         export) opts="--e2e-model --esn0 --ebn0 --mod $ofdm --seed -o --help" ;;

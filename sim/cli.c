@@ -336,7 +336,8 @@ static const char *const every_option[] = {
     "--doppler", "--e2e", "--e2e-constellation", "--e2e-model", "--ebn0", "--esn0", "--est",
     "--help", "--hidden", "--k-factor", "--log", "--lr", "--max-bits", "--min-block-errors",
     "--min-errors", "--mod", "--model", "--ofdm", "--ofdm-symbols", "--only", "--pilots",
-    "--pilot-spacing", "--resume", "--progress", "--esn0",
+    "--pilot-spacing", "--resume", "--progress", "--esn0", "--ebn0-range", "--checkpoint",
+    "--checkpoint-every",
     "--profile", "--quiet", "--rx", "--sample-rate", "--seed", "--steps", "--study", "--threads",
     "--version", NULL};
 

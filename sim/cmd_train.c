@@ -53,7 +53,8 @@ static void train_usage(void)
          "the symbol seen through its block's pilot (and, with --doppler, the previous one).\n"
          "With --code, a neural decoder instead: the LLRs of a codeword (from the detector --rx)\n"
          "in, one logit per information bit out, random codewords every step.\n");
-    puts("  --ebn0 A[:B]      training Eb/N0 in dB, drawn uniformly over [A, B] (-20 to 60)");
+    puts("  --ebn0-range A[:B]  training Eb/N0 in dB, drawn uniformly over [A, B] (-20 to 60);\n"
+         "                    --ebn0 A[:B] is the same (a range here, sim's --ebn0 is a grid)");
     sim_link_parser p;
     sim_link_parser_init(&p, SIM_LINK_OPT_CSI | SIM_LINK_OPT_CODE | SIM_LINK_OPT_RX |
                                  SIM_LINK_OPT_OFDM);
@@ -119,7 +120,8 @@ static int parse_option(train_options *o, int argc, char **argv, int *i)
     const char *opt = argv[*i], *v;
     int status = sim_link_parse(&o->parser, argc, argv, i);
     if (status <= 0) return status;
-    static const char *const valued[] = {"--ebn0", "-o", "--log", "--hidden", "--steps", "--arch",
+    static const char *const valued[] = {"--ebn0", "--ebn0-range", "-o", "--log", "--hidden",
+                                         "--steps", "--arch",
                                          "--batch", "--seed", "--lr", "--e2e",
                                          "--e2e-constellation", "--checkpoint",
                                          "--checkpoint-every", NULL};
@@ -127,7 +129,11 @@ static int parse_option(train_options *o, int argc, char **argv, int *i)
     if (!sim_cli_is_one_of(opt, valued))
         return sim_cli_unknown_option("train", opt), -1;
     if (!(v = sim_cli_value(argc, argv, i))) return -1;
-    if (strcmp(opt, "--ebn0") == 0) {
+    /* a training range, not sim's grid: --ebn0-range by its own name, --ebn0 as before */
+    if (strcmp(opt, "--ebn0") == 0 || strcmp(opt, "--ebn0-range") == 0) {
+        if (o->ebn0_given)
+            return sim_cli_fail("train: --ebn0-range and --ebn0 name the same range: one of them"),
+                   -1;
         o->ebn0_given = true;
         return sim_cli_range(opt, v, -20, 60, &o->ebn0_lo, &o->ebn0_hi);
     }

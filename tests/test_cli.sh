@@ -251,6 +251,12 @@ for pair in "--coherence 8 --csi pilot|--pilot-spacing 8" \
 done
 expect_usage "differ" sim --mod qpsk --channel rayleigh --coherence 4 --pilot-spacing 8 --ebn0 10
 
+# train's range by its own name: --ebn0-range gives the model --ebn0 gives; not both.
+"$bersim" train --mod qpsk --channel awgn --ebn0 0:8 --steps 30 --quiet -o "$dir/r1.model" &&
+    "$bersim" train --mod qpsk --channel awgn --ebn0-range 0:8 --steps 30 --quiet -o "$dir/r2.model" &&
+    cmp -s "$dir/r1.model" "$dir/r2.model" && ok || bad "--ebn0-range and --ebn0 differ"
+expect_usage "same range" train --mod qpsk --channel awgn --ebn0-range 0:8 --ebn0 1 -o "$dir/r3.model"
+
 # --opt=value beside --opt value; a near miss of a command is suggested.
 "$bersim" theory --mod=bpsk --channel=awgn --ebn0=0,3 >"$dir/eq.tsv" &&
     [ "$(grep -c -v '^#' "$dir/eq.tsv")" = 3 ] && ok || bad "--opt=value: $(cat "$dir/eq.tsv")"
