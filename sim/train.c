@@ -1,6 +1,7 @@
 #include "train.h"
 
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -122,6 +123,10 @@ static nn_meta *link_meta(const sim_train_config *cfg, float scale)
     snprintf(buf, sizeof buf, "%g:%g", cfg->ebn0_lo, cfg->ebn0_hi);
     bad |= nn_meta_set(meta, "ebn0_db", buf);
     bad |= nn_meta_set(meta, "llr", "llr = -logit = log P(b=0|y) / P(b=1|y)");
+    if (cfg->optimal_loss > 0) {
+        snprintf(buf, sizeof buf, "%.9g", cfg->optimal_loss);
+        bad |= nn_meta_set(meta, "optimal_loss", buf);
+    }
     if (cfg->link->ofdm.n)
         bad |= nn_meta_set(meta, "network", cfg->ofdm_mlp ? "mlp" : "unfolded");
     bad |= nn_meta_set(meta, "trained_by", "bersim " BERSIM_VERSION);
@@ -223,8 +228,39 @@ int sim_train_run(const sim_train_config *cfg, size_t n_in, size_t n_out, float 
 }
 
 /* A learned detector: pairs of the link's symbols and their bits. */
-static int train_detector(const sim_train_config *cfg, nn_net **net, nn_meta **meta)
+/* Symbols of the sample on which the optimal receiver's loss is measured: its standard error is
+ * then below 1% of it. */
+#define OPTIMAL_LOSS_SYMBOLS 65536
+
+/* The least loss a detector can reach, where a receiver that reaches it is known: with perfect
+ * CSI (or over AWGN) exact log-MAP LLRs are the bits' true log posterior ratios, so their binary
+ * cross-entropy — summed over a symbol's bits, averaged over symbols drawn like the training
+ * pairs (stream 3) — is the learning curve's floor. 0 with pilots, where no such receiver is
+ * at hand. */
+static double optimal_loss(const sim_train_config *cfg, const ch_modem *modem)
 {
+    if (cfg->link->pilot_spacing) return 0;
+    size_t n = OPTIMAL_LOSS_SYMBOLS, k = ch_modem_bits_per_symbol(modem);
+    pair_source s = {0};
+    float *llr = malloc(n * k * sizeof *llr);
+    double loss = 0;
+    if (llr && source_init(&s, cfg, modem, NULL, 3, n) == 0 &&
+        ch_pairs_fill(&s.link, s.rng, 1, n, s.bits, s.y, s.fading ? s.h : NULL, s.n0) == 0) {
+        ch_modem_demap_exact(modem, n, s.y, s.fading ? s.h : NULL, s.n0, llr);
+        for (size_t i = 0; i < n * k; i++) {
+            double x = -(double)llr[i]; /* the logit of bit 1 */
+            loss += fmax(x, 0) - x * s.bits[i] + log1p(exp(-fabs(x)));
+        }
+        loss /= (double)n;
+    }
+    free(llr);
+    source_destroy(&s);
+    return loss;
+}
+
+static int train_detector(const sim_train_config *given, nn_net **net, nn_meta **meta)
+{
+    sim_train_config with_floor = *given, *cfg = &with_floor;
     if (cfg->link->mod == CH_MOD_CUSTOM)
         return sim_error(SIM_EINVAL, "train: learned receivers are for the built-in modulations");
     /* With pilots every batch holds whole frames: N-1 samples each. */
@@ -236,6 +272,7 @@ static int train_detector(const sim_train_config *cfg, nn_net **net, nn_meta **m
                          "symbols", (unsigned long long)cfg->batch, per_block);
     training t = {0};
     int status = training_init(&t, cfg, batch);
+    if (status == SIM_OK) with_floor.optimal_loss = optimal_loss(cfg, t.modem);
     if (status == SIM_OK)
         status = sim_train_run(cfg, sim_feat_width(sim_link_feat_layout(cfg->link)),
                                ch_modem_bits_per_symbol(t.modem), t.src.feature_scale, batch,

@@ -24,6 +24,9 @@ typedef struct {
     size_t n_hidden;            /* 1 .. SIM_TRAIN_MAX_HIDDEN */
     uint64_t steps, batch, seed;
     double lr;                  /* Adam's rate, cosine-decayed to lr/30 */
+    double optimal_loss;        /* set by training, not by callers: the optimal receiver's loss
+                                   on the training distribution (0: none), written to the model's
+                                   metadata and the learning curve as optimal_loss */
     const char *log;            /* the learning curve table, or NULL */
     int (*on_row)(void *user, const nn_train_row *row); /* progress, or NULL */
     void *on_row_user;

@@ -257,6 +257,18 @@ expect_usage "differ" sim --mod qpsk --channel rayleigh --coherence 4 --pilot-sp
     cmp -s "$dir/r1.model" "$dir/r2.model" && ok || bad "--ebn0-range and --ebn0 differ"
 expect_usage "same range" train --mod qpsk --channel awgn --ebn0-range 0:8 --ebn0 1 -o "$dir/r3.model"
 
+# The learning curve names the optimal receiver's loss (exact log-MAP with perfect CSI), which a
+# trained demapper approaches from above (within 3%, and not below it by more than the
+# sampling error); with pilots there is none.
+"$bersim" train --mod 16qam --channel rayleigh --ebn0 0:20 --steps 3000 --quiet -o "$dir/o.model" \
+    --log "$dir/o.curve"
+awk -F'\t' '/^# optimal_loss: / { opt = $0; sub(/.*: /, "", opt) } !/^#/ && $1 != "step" { val = $3 }
+    END { exit !(opt > 0 && val < 1.03 * opt && val > 0.99 * opt) }' "$dir/o.curve" &&
+    ok || bad "optimal_loss: $(grep optimal "$dir/o.curve"); $(tail -1 "$dir/o.curve")"
+"$bersim" train --mod qpsk --channel rayleigh --pilot-spacing 8 --ebn0 0:20 --steps 20 --quiet \
+    -o "$dir/p.model" --log "$dir/p.curve"
+! grep -q optimal_loss "$dir/p.curve" && ok || bad "optimal_loss with pilots"
+
 # --opt=value beside --opt value; a near miss of a command is suggested.
 "$bersim" theory --mod=bpsk --channel=awgn --ebn0=0,3 >"$dir/eq.tsv" &&
     [ "$(grep -c -v '^#' "$dir/eq.tsv")" = 3 ] && ok || bad "--opt=value: $(cat "$dir/eq.tsv")"
