@@ -14,52 +14,18 @@ static const unsigned char magic[8] = {'B', 'S', 'I', 'M', 'C', 'K', '\r', '\n'}
 
 /* ---- writing ------------------------------------------------------------------------------- */
 
-typedef struct {
-    FILE *f;
-    uint32_t crc;
-} writer;
 
-static void put_bytes(writer *w, const void *p, size_t n)
-{
-    w->crc = nn_crc32(w->crc, p, n);
-    fwrite(p, 1, n, w->f);
-}
 
-static void put_u32(writer *w, uint32_t v)
-{
-    unsigned char b[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
-                          (unsigned char)(v >> 24)};
-    put_bytes(w, b, 4);
-}
 
-static void put_u64(writer *w, uint64_t v)
-{
-    put_u32(w, (uint32_t)v);
-    put_u32(w, (uint32_t)(v >> 32));
-}
 
-static void put_f64(writer *w, double x)
+static void put_f64(nn_writer *w, double x)
 {
     uint64_t u;
     memcpy(&u, &x, sizeof u);
-    put_u64(w, u);
+    nn_put_u64(w, u);
 }
 
-static void put_floats(writer *w, size_t n, const float *v)
-{
-    for (size_t i = 0; i < n; i++) {
-        uint32_t u;
-        memcpy(&u, &v[i], sizeof u);
-        put_u32(w, u);
-    }
-}
 
-static void put_string(writer *w, const char *s)
-{
-    size_t len = strlen(s);
-    put_u32(w, (uint32_t)len);
-    put_bytes(w, s, len);
-}
 
 int nn_checkpoint_save(const char *path, const nn_meta *meta, const nn_net *net,
                        const nn_optim *opt, const nn_train_progress *p)
@@ -75,33 +41,33 @@ int nn_checkpoint_save(const char *path, const nn_meta *meta, const nn_net *net,
     nn_atomic_file af;
     int status = nn_atomic_open(&af, path, who);
     if (status != NN_OK) return status;
-    writer w = {af.f, 0};
-    put_bytes(&w, magic, sizeof magic);
-    put_u32(&w, NN_CHECKPOINT_VERSION);
-    put_u32(&w, (uint32_t)n_meta);
+    nn_writer w = {af.f, 0};
+    nn_put_bytes(&w, magic, sizeof magic);
+    nn_put_u32(&w, NN_CHECKPOINT_VERSION);
+    nn_put_u32(&w, (uint32_t)n_meta);
     for (size_t i = 0; i < n_meta; i++) {
-        put_string(&w, nn_meta_key(meta, i));
-        put_string(&w, nn_meta_value(meta, i));
+        nn_put_string(&w, nn_meta_key(meta, i));
+        nn_put_string(&w, nn_meta_value(meta, i));
     }
-    put_u64(&w, p->step);
-    put_u64(&w, p->loss_count);
+    nn_put_u64(&w, p->step);
+    nn_put_u64(&w, p->loss_count);
     put_f64(&w, p->loss_sum);
-    put_u32(&w, (uint32_t)p->n_rows);
+    nn_put_u32(&w, (uint32_t)p->n_rows);
     for (size_t i = 0; i < p->n_rows; i++) {
-        put_u64(&w, p->rows[i].step);
+        nn_put_u64(&w, p->rows[i].step);
         put_f64(&w, p->rows[i].train_loss);
         put_f64(&w, p->rows[i].val_loss);
         put_f64(&w, p->rows[i].lr);
     }
-    put_u64(&w, st.n);
-    put_floats(&w, st.n, nn_net_params_const(net));
-    put_u32(&w, (uint32_t)st.kind);
-    put_u64(&w, st.t);
+    nn_put_u64(&w, st.n);
+    nn_put_floats(&w, st.n, nn_net_params_const(net));
+    nn_put_u32(&w, (uint32_t)st.kind);
+    nn_put_u64(&w, st.t);
     put_f64(&w, st.beta1_t);
     put_f64(&w, st.beta2_t);
-    put_floats(&w, st.n, st.m);
-    if (st.kind == NN_OPT_ADAM) put_floats(&w, st.n, st.v);
-    put_u32(&w, w.crc);
+    nn_put_floats(&w, st.n, st.m);
+    if (st.kind == NN_OPT_ADAM) nn_put_floats(&w, st.n, st.v);
+    nn_put_u32(&w, w.crc);
     return nn_atomic_commit(&af, who);
 }
 

@@ -189,4 +189,19 @@ uint32_t nn_crc32(uint32_t crc, const void *data, size_t n);
 
 /* Atomic files (nn_atomic_open, commit, abort) are public: nn_file.h. */
 
+/* Writing the little-endian binary files (models, checkpoints) with a running CRC-32 of every
+ * byte written. */
+typedef struct {
+    FILE *f;
+    uint32_t crc;
+} nn_writer;
+
+void nn_put_bytes(nn_writer *w, const void *p, size_t n);
+void nn_put_u32(nn_writer *w, uint32_t v);
+void nn_put_u64(nn_writer *w, uint64_t v);
+/* n floats as their IEEE bits, little-endian, through a small buffer. */
+void nn_put_floats(nn_writer *w, size_t n, const float *v);
+/* A u32 length, then the bytes (no terminator). */
+void nn_put_string(nn_writer *w, const char *s);
+
 #endif

@@ -12,29 +12,9 @@ static const unsigned char magic[8] = {'B', 'S', 'I', 'M', 'N', 'N', '\r', '\n'}
 
 /* ---- writing ------------------------------------------------------------------------------- */
 
-typedef struct {
-    FILE *f;
-    uint32_t crc;
-} writer;
 
-static void put_bytes(writer *w, const void *p, size_t n)
-{
-    w->crc = nn_crc32(w->crc, p, n);
-    fwrite(p, 1, n, w->f);
-}
 
-static void put_u32(writer *w, uint32_t v)
-{
-    unsigned char b[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
-                          (unsigned char)(v >> 24)};
-    put_bytes(w, b, 4);
-}
 
-static void put_u64(writer *w, uint64_t v)
-{
-    put_u32(w, (uint32_t)v);
-    put_u32(w, (uint32_t)(v >> 32));
-}
 
 static uint32_t float_bits(float x)
 {
@@ -50,12 +30,6 @@ static float bits_float(uint32_t u)
     return x;
 }
 
-static void put_string(writer *w, const char *s)
-{
-    size_t len = strlen(s);
-    put_u32(w, (uint32_t)len);
-    put_bytes(w, s, len);
-}
 
 static uint32_t layer_code(const nn_layer_spec *s)
 {
@@ -73,20 +47,6 @@ static uint32_t layer_value(const nn_layer_spec *s)
 }
 
 /* Floats in little-endian order, through a small buffer. */
-static void put_floats(writer *w, size_t n, const float *v)
-{
-    unsigned char buf[4096];
-    for (size_t done = 0; done < n;) {
-        size_t chunk = n - done < sizeof buf / 4 ? n - done : sizeof buf / 4;
-        for (size_t i = 0; i < chunk; i++) {
-            uint32_t u = float_bits(v[done + i]);
-            for (int b = 0; b < 4; b++)
-                buf[4 * i + (size_t)b] = (unsigned char)(u >> (8 * b));
-        }
-        put_bytes(w, buf, 4 * chunk);
-        done += chunk;
-    }
-}
 
 int nn_model_save(const char *path, const nn_net *net, const nn_meta *meta)
 {
@@ -105,29 +65,29 @@ int nn_model_save(const char *path, const nn_net *net, const nn_meta *meta)
     nn_atomic_file af;
     int status = nn_atomic_open(&af, path, who);
     if (status != NN_OK) return status;
-    writer w = {af.f, 0};
-    put_bytes(&w, magic, sizeof magic);
-    put_u32(&w, NN_MODEL_VERSION);
+    nn_writer w = {af.f, 0};
+    nn_put_bytes(&w, magic, sizeof magic);
+    nn_put_u32(&w, NN_MODEL_VERSION);
     size_t n_meta = meta ? nn_meta_count(meta) : 0;
-    put_u32(&w, (uint32_t)n_meta);
+    nn_put_u32(&w, (uint32_t)n_meta);
     for (size_t i = 0; i < n_meta; i++) {
-        put_string(&w, nn_meta_key(meta, i));
-        put_string(&w, nn_meta_value(meta, i));
+        nn_put_string(&w, nn_meta_key(meta, i));
+        nn_put_string(&w, nn_meta_value(meta, i));
     }
-    put_u32(&w, (uint32_t)nn_net_n_in(net));
-    put_u32(&w, (uint32_t)nn_net_n_layers(net));
+    nn_put_u32(&w, (uint32_t)nn_net_n_in(net));
+    nn_put_u32(&w, (uint32_t)nn_net_n_layers(net));
     for (size_t t = 0; t < nn_net_n_layers(net); t++) {
         nn_layer_info info;
         nn_net_layer_info(net, t, &info);
-        put_u32(&w, (uint32_t)info.spec.kind);
-        put_u32(&w, (uint32_t)info.spec.n_out);
-        put_u32(&w, layer_code(&info.spec));
-        put_u32(&w, layer_value(&info.spec));
-        put_u32(&w, (uint32_t)info.n_param);
+        nn_put_u32(&w, (uint32_t)info.spec.kind);
+        nn_put_u32(&w, (uint32_t)info.spec.n_out);
+        nn_put_u32(&w, layer_code(&info.spec));
+        nn_put_u32(&w, layer_value(&info.spec));
+        nn_put_u32(&w, (uint32_t)info.n_param);
     }
-    put_u64(&w, nn_net_n_params(net));
-    put_floats(&w, nn_net_n_params(net), nn_net_params_const(net));
-    put_u32(&w, w.crc);
+    nn_put_u64(&w, nn_net_n_params(net));
+    nn_put_floats(&w, nn_net_n_params(net), nn_net_params_const(net));
+    nn_put_u32(&w, w.crc);
     return nn_atomic_commit(&af, who);
 }
 

@@ -271,3 +271,46 @@ void nn_file_put_meta(FILE *f, const char *key, const char *value)
     for (const char *c = value; *c; c++) put_escaped(f, (unsigned char)*c);
     fputc('\n', f);
 }
+
+/* ---- little-endian binary writing ------------------------------------------------------ */
+
+void nn_put_bytes(nn_writer *w, const void *p, size_t n)
+{
+    w->crc = nn_crc32(w->crc, p, n);
+    fwrite(p, 1, n, w->f);
+}
+
+void nn_put_u32(nn_writer *w, uint32_t v)
+{
+    unsigned char b[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
+                          (unsigned char)(v >> 24)};
+    nn_put_bytes(w, b, 4);
+}
+
+void nn_put_u64(nn_writer *w, uint64_t v)
+{
+    nn_put_u32(w, (uint32_t)v);
+    nn_put_u32(w, (uint32_t)(v >> 32));
+}
+
+void nn_put_floats(nn_writer *w, size_t n, const float *v)
+{
+    unsigned char buf[4096];
+    for (size_t done = 0; done < n;) {
+        size_t chunk = n - done < sizeof buf / 4 ? n - done : sizeof buf / 4;
+        for (size_t i = 0; i < chunk; i++) {
+            uint32_t u;
+            memcpy(&u, &v[done + i], sizeof u);
+            for (int b = 0; b < 4; b++) buf[4 * i + (size_t)b] = (unsigned char)(u >> (8 * b));
+        }
+        nn_put_bytes(w, buf, 4 * chunk);
+        done += chunk;
+    }
+}
+
+void nn_put_string(nn_writer *w, const char *s)
+{
+    size_t len = strlen(s);
+    nn_put_u32(w, (uint32_t)len);
+    nn_put_bytes(w, s, len);
+}
