@@ -344,7 +344,9 @@ static const char *const every_option[] = {
 int sim_cli_unknown_option(const char *command, const char *opt)
 {
     const char *near = sim_cli_nearest(opt, every_option);
-    if (near)
+    if (near && strcmp(near, opt) == 0)
+        sim_cli_fail("%s: %s is not an option of %s", command, opt, command);
+    else if (near)
         sim_cli_fail("%s: unknown option '%s'; did you mean '%s'?", command, opt, near);
     else
         sim_cli_fail("%s: unknown option '%s'", command, opt);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -312,6 +313,9 @@ static void point_done(const sweep_ctx *x, const sim_counts *rows, size_t done)
     if (!o->quiet) print_point(o, &rows[done - 1], coded, done - 1 - o->nkept);
     if (!o->output || strcmp(o->output, "-") == 0 || done == o->npoints || o->write_failed)
         return;
+    /* a pipe, FIFO or device gets the table once, at the end: a reader sees one table */
+    struct stat st;
+    if (stat(o->output, &st) == 0 && !S_ISREG(st.st_mode)) return;
     char progress[96];
     snprintf(progress, sizeof progress, "%zu of %zu points so far; the run goes on", done,
              o->npoints);

@@ -172,7 +172,7 @@ static int parse_value(sim_link_parser *p, const char *opt, const char *v)
     if (strcmp(opt, "--csi") == 0) {
         static const char *const csis[] = {"perfect", "pilot", NULL};
         if (strcasecmp(v, "perfect") == 0 || strcasecmp(v, "pilot") == 0)
-            return p->pilots = strcasecmp(v, "pilot") == 0, 0;
+            return p->pilots = strcasecmp(v, "pilot") == 0, p->csi_perfect = !p->pilots, 0;
         return sim_cli_unknown_name("--csi", "kind of CSI", v, csis);
     }
     if (strcmp(opt, "--rx") == 0) {
@@ -324,6 +324,9 @@ static int pilot_spacing(sim_link_parser *p)
 {
     ch_fading_config *f = &p->link.fading;
     if (!p->pilot_spacing) return 0;
+    if (p->csi_perfect)
+        return sim_cli_fail("--pilot-spacing and --csi perfect exclude each other: pilots mean "
+                            "no CSI"), -1;
     if (p->coherence_given && !p->doppler_given && f->coherence != p->pilot_spacing)
         return sim_cli_fail("--pilot-spacing %u and --coherence %u differ: over block fading a "
                             "pilot leads each fade", p->pilot_spacing, f->coherence), -1;

@@ -229,7 +229,7 @@ int sim_train_run(const sim_train_config *cfg, size_t n_in, size_t n_out, float 
 
 /* A learned detector: pairs of the link's symbols and their bits. */
 /* Symbols of the sample on which the optimal receiver's loss is measured: its standard error is
- * then below 1% of it. */
+ * then about 0.8% of it (five seeds: 0.515 to 0.526 for 16-QAM over Rayleigh, 0:20 dB). */
 #define OPTIMAL_LOSS_SYMBOLS 65536
 
 /* The least loss a detector can reach, where a receiver that reaches it is known: with perfect

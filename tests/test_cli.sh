@@ -269,6 +269,12 @@ awk -F'\t' '/^# optimal_loss: / { opt = $0; sub(/.*: /, "", opt) } !/^#/ && $1 !
     -o "$dir/p.model" --log "$dir/p.curve"
 ! grep -q optimal_loss "$dir/p.curve" && ok || bad "optimal_loss with pilots"
 
+# A pipe or device gets one table, at the end; conflicting or foreign options are named.
+[ "$("$bersim" sim --mod qpsk --channel awgn --ebn0 0:3 --quiet -o /dev/stdout | grep -c '^ebn0_db')" = 1 ] &&
+    ok || bad "-o /dev/stdout: more than one table"
+expect_usage "exclude each other" sim --mod qpsk --channel rayleigh --csi perfect --pilot-spacing 8 --ebn0 10
+expect_usage "--rx is not an option of theory" theory --mod qpsk --channel awgn --ebn0 1 --rx hard
+
 # --opt=value beside --opt value; a near miss of a command is suggested.
 "$bersim" theory --mod=bpsk --channel=awgn --ebn0=0,3 >"$dir/eq.tsv" &&
     [ "$(grep -c -v '^#' "$dir/eq.tsv")" = 3 ] && ok || bad "--opt=value: $(cat "$dir/eq.tsv")"
