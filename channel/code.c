@@ -181,12 +181,12 @@ static ch_code *parse_polar(const char *name, double design_ebn0_db)
     bool ok = strncmp(name, "polar:", 6) == 0 && ch_parse_uint(&p, 1u << 30, &n) && *p++ == ',' &&
               ch_parse_uint(&p, 1u << 30, &k) && *p == '\0';
     if (!ok)
-        return ch_error(CH_EINVAL, "ch_code_create: '%s' is not polar:N,K", name), NULL;
+        return ch_error(CH_EINVAL, "code: '%s' is not polar:N,K", name), NULL;
     if (n < 2 || n > CH_CODE_MAX_N || (n & (n - 1)) || k < 1 || k > n)
-        return ch_error(CH_EINVAL, "ch_code_create: %s: N must be a power of two from 2 to %d "
+        return ch_error(CH_EINVAL, "code: %s: N must be a power of two from 2 to %d "
                         "and 1 <= K <= N", name, CH_CODE_MAX_N), NULL;
     if (!isfinite(design_ebn0_db))
-        return ch_error(CH_EINVAL, "ch_code_create: design SNR %g is not finite",
+        return ch_error(CH_EINVAL, "code: design SNR %g is not finite",
                         design_ebn0_db), NULL;
     char canonical[32];
     snprintf(canonical, sizeof canonical, "polar:%u,%u", n, k);
@@ -208,10 +208,10 @@ static ch_code *create_named(const char *name, double design_ebn0_db)
     } else if (strncmp(name, "polar:", 6) == 0) {
         return parse_polar(name, design_ebn0_db);
     } else {
-        return ch_error(CH_EINVAL, "ch_code_create: unknown code '%s' (hamming74, hamming1511, "
+        return ch_error(CH_EINVAL, "code: unknown code '%s' (hamming74, hamming1511, "
                         "golay24, polar16_8, polar:N,K)", name), NULL;
     }
-    if (!c) ch_error(CH_ENOMEM, "ch_code_create: out of memory");
+    if (!c) ch_error(CH_ENOMEM, "out of memory");
     return c;
 }
 
@@ -304,13 +304,13 @@ static int build_words(ch_code *c)
 
 ch_code *ch_code_create(const char *name, double design_snr_db)
 {
-    if (!name) return ch_error(CH_EINVAL, "ch_code_create: no name"), NULL;
+    if (!name) return ch_error(CH_EINVAL, "no code name"), NULL;
     ch_code *c = create_named(name, design_snr_db);
     if (!c) return NULL;
     c->dmin = ch_code_min_distance(c);
     if (build_table(c) != CH_OK || build_words(c) != CH_OK) {
         ch_code_destroy(c);
-        return ch_error(CH_ENOMEM, "ch_code_create: out of memory"), NULL;
+        return ch_error(CH_ENOMEM, "out of memory"), NULL;
     }
     return c;
 }

@@ -275,6 +275,10 @@ awk -F'\t' '/^# optimal_loss: / { opt = $0; sub(/.*: /, "", opt) } !/^#/ && $1 !
 expect_usage "exclude each other" sim --mod qpsk --channel rayleigh --csi perfect --pilot-spacing 8 --ebn0 10
 expect_usage "--rx is not an option of theory" theory --mod qpsk --channel awgn --ebn0 1 --rx hard
 
+# A code's errors speak the user's words, not a function's name.
+err=$("$bersim" sim --mod bpsk --channel awgn --code hamming47 --ebn0 1 2>&1 >/dev/null)
+[[ $err == *"unknown code 'hamming47'"* && $err != *ch_code* ]] && ok || bad "--code message: $err"
+
 # --opt=value beside --opt value; a near miss of a command is suggested.
 "$bersim" theory --mod=bpsk --channel=awgn --ebn0=0,3 >"$dir/eq.tsv" &&
     [ "$(grep -c -v '^#' "$dir/eq.tsv")" = 3 ] && ok || bad "--opt=value: $(cat "$dir/eq.tsv")"
