@@ -249,6 +249,16 @@ static fftwf_complex *plan_input(fftwf_complex *scratch, const float complex *in
     return scratch;
 }
 
+void ch_ofdm_clip(const ch_ofdm *o, size_t n, float complex *x)
+{
+    if (!(o->cfg.clip > 0)) return;
+    float limit = (float)o->cfg.clip, limit2 = limit * limit;
+    for (size_t i = 0; i < n; i++) {
+        float m2 = crealf(x[i]) * crealf(x[i]) + cimagf(x[i]) * cimagf(x[i]);
+        if (m2 > limit2) x[i] *= limit / sqrtf(m2);
+    }
+}
+
 /* Symbol t on air: inverse DFT, prefix, clipping, into tx (after the silence). */
 static void transmit(const ch_ofdm *o, ch_ofdm_worker *w, const float complex *s, float complex *tx)
 {
@@ -256,13 +266,7 @@ static void transmit(const ch_ofdm *o, ch_ofdm_worker *w, const float complex *s
     fftwf_execute_dft(o->inverse, plan_input(w->freq, s, n), w->time);
     scale_copy(n, o->scale, (const float *)w->time, (float *)(tx + cp));
     memcpy(tx, tx + n, cp * sizeof *tx);
-    if (o->cfg.clip > 0) {
-        float limit = (float)o->cfg.clip, limit2 = limit * limit;
-        for (unsigned i = 0; i < n + cp; i++) {
-            float m2 = crealf(tx[i]) * crealf(tx[i]) + cimagf(tx[i]) * cimagf(tx[i]);
-            if (m2 > limit2) tx[i] *= limit / sqrtf(m2);
-        }
-    }
+    ch_ofdm_clip(o, n + cp, tx);
 }
 
 /* Output samples a block of the convolution keeps in registers. */

@@ -79,6 +79,11 @@ void ch_ofdm_frames(const ch_ofdm *o, ch_ofdm_worker *w, ch_rng *r, float n0, si
 void ch_ofdm_dft(const ch_ofdm *o, ch_ofdm_worker *w, int inverse, const float complex *in,
                  float complex *out);
 
+/* Clips x[n] in place as the transmitter clips its time signal: a sample whose magnitude is
+ * above R (the configured ratio; the unitary DFT of unit-energy symbols has RMS 1) keeps its
+ * phase and gets magnitude R. Nothing without clipping. */
+void ch_ofdm_clip(const ch_ofdm *o, size_t n, float complex *x);
+
 /* The taps of the last frame's last symbol (n_taps of the profile), for figures. */
 const float complex *ch_ofdm_last_taps(const ch_ofdm_worker *w);
 

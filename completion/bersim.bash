@@ -51,7 +51,7 @@ _bersim()
                 sed -n 's/^  \([a-z0-9_]*\) .*/\1/p')" -- "$cur"))
             return ;;
         --ebn0 | --ebn0-range | --esn0 | --k-factor | --coherence | --pilot-spacing | --doppler | --design-snr | --ofdm | --cp | \
-        --sample-rate | --pilots | --ofdm-symbols | --clip | --cfo | --min-errors | \
+        --sample-rate | --pilots | --ofdm-symbols | --clip | --cfo | --declip | --min-errors | \
         --min-block-errors | --max-bits | --seed | --threads | --hidden | --steps | --batch | \
         --lr | --e2e | --e2e-constellation | -t)
             return ;;
@@ -64,7 +64,7 @@ _bersim()
     local opts
     case $cmd in
         sim) opts="--ebn0 --esn0 $link $ofdm --e2e-model --min-errors --min-block-errors
-                   --max-bits --seed --threads -o --resume --progress --quiet --help" ;;
+                   --max-bits --seed --threads -o --resume --progress --quiet --declip --help" ;;
         theory) opts="--ebn0 --esn0 $link $ofdm -o --help" ;;
         train) opts="--ebn0 --ebn0-range $link $ofdm --arch -o --hidden --steps --batch --lr --seed --log
                      --e2e --e2e-constellation --checkpoint --checkpoint-every --resume --quiet

@@ -331,7 +331,7 @@ const char *sim_cli_nearest(const char *word, const char *const *names)
 
 /* Every option of every subcommand, for suggestions. */
 static const char *const every_option[] = {
-    "--arch", "--batch", "--cfo", "--channel", "--clip", "--code", "--coherence",
+    "--arch", "--batch", "--cfo", "--channel", "--clip", "--code", "--coherence", "--declip",
     "--constellation", "--count-overhead", "--cp", "--csi", "--decoder", "--design-snr",
     "--doppler", "--e2e", "--e2e-constellation", "--e2e-model", "--ebn0", "--esn0", "--est",
     "--help", "--hidden", "--k-factor", "--log", "--lr", "--max-bits", "--min-block-errors",

@@ -258,12 +258,16 @@ static void write_ofdm_meta(const sim_link *link, sim_table *t)
     char profile[160];
     profile_text(link, profile, sizeof profile);
     sim_table_meta(t, "profile", "%s", profile);
-    char est[48];
-    snprintf(est, sizeof est, "estimator %s", ch_est_name(o->est));
+    char est[80];
+    if (link->rx == SIM_RX_NN)
+        snprintf(est, sizeof est, "learned receiver, %u clipping reconstruction pass%s", o->declip,
+                 o->declip == 1 ? "" : "es");
+    else
+        snprintf(est, sizeof est, "estimator %s", ch_est_name(o->est));
     sim_table_meta(t, "ofdm", "%u subcarriers, prefix %u, frames of a pilot symbol (%u pilot%s) "
                    "and %u data symbol%s; %s; clipping %g x RMS (0: none); CFO %g subcarrier "
                    "spacings", o->n, o->cp, o->pilots, plural(o->pilots), o->symbols,
-                   plural(o->symbols), link->rx == SIM_RX_NN ? "learned receiver" : est, o->clip,
+                   plural(o->symbols), est, o->clip,
                    o->cfo);
     if (o->count_overhead)
         sim_table_meta(t, "snr", "esn0_db is Es/N0 per data subcarrier at the FFT output; "

@@ -43,6 +43,11 @@ typedef struct {
 /* OFDM over multipath (channel/ofdm.h): frames of one pilot OFDM symbol, whose P equally spaced
  * subcarriers carry pilots and the rest data, then `symbols` data OFDM symbols. n = 0: a single
  * carrier. */
+/* Clipping reconstruction passes of the learned OFDM receiver on a clipped link by default,
+ * and at most (--declip). */
+#define SIM_DECLIP_PASSES 2u
+#define SIM_DECLIP_MAX_PASSES 8u
+
 typedef struct {
     unsigned n;              /* subcarriers (power of two, 8..4096), or 0 */
     unsigned cp;             /* prefix samples, < n */
@@ -54,6 +59,8 @@ typedef struct {
     double doppler;          /* f_D T per OFDM symbol; 0: taps static over a frame */
     double clip;             /* clipping ratio to the RMS; 0: none */
     double cfo;              /* carrier frequency offset, subcarrier spacings */
+    unsigned declip;         /* the learned receiver's clipping reconstruction passes
+                                (rx_declip.h); 0 without --rx nn and --clip */
     bool count_overhead;     /* Eb/N0 counts the energy of pilots and prefix */
 } sim_ofdm;
 
@@ -152,7 +159,7 @@ typedef struct {
     bool mod_given, channel_given, k_given, coherence_given, doppler_given, pilots;
     unsigned pilot_spacing; /* --pilot-spacing N, or 0 */
     bool csi_perfect;       /* --csi perfect given */
-    bool decoder_given, design_given, rx_given, cp_given;
+    bool decoder_given, design_given, rx_given, cp_given, declip_given;
     const char *ofdm_option; /* the first OFDM option given (they need --ofdm) */
 } sim_link_parser;
 

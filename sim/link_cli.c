@@ -59,7 +59,12 @@ void sim_link_parser_help(const sim_link_parser *p)
              "  --doppler F       with --ofdm: f_D T per OFDM symbol, Jakes taps moving from symbol\n"
              "                    to symbol, constant within one (no Doppler ICI); default static\n"
              "  --clip R          clip the time signal at R x its RMS (default: no clipping)\n"
-             "  --cfo E           carrier frequency offset, subcarrier spacings (default 0)\n"
+             "  --cfo E           carrier frequency offset, subcarrier spacings (default 0)\n");
+    if ((p->accepts & SIM_LINK_OPT_OFDM) && (p->accepts & SIM_LINK_OPT_RX))
+        puts("  --declip K        with --rx nn and --clip: passes of clipping reconstruction from\n"
+             "                    the learned receiver's decisions (default 2; 0: none)");
+    if (p->accepts & SIM_LINK_OPT_OFDM)
+        puts(
              "  --count-overhead  Eb/N0 counts the energy of pilots and prefix");
     if (p->accepts & SIM_LINK_OPT_E2E)
         puts("  --e2e-model FILE  an end-to-end pair (train --e2e, --e2e-constellation) instead of\n"
@@ -151,6 +156,10 @@ static int parse_ofdm(sim_link_parser *p, const char *opt, const char *v)
         if (sim_cli_u64(opt, v, 1, CH_OFDM_MAX_N, &n) != 0) return -1;
         return o->pilots = (unsigned)n, 0;
     }
+    if (strcmp(opt, "--declip") == 0) {
+        if (sim_cli_u64(opt, v, 0, SIM_DECLIP_MAX_PASSES, &n) != 0) return -1;
+        return p->declip_given = true, o->declip = (unsigned)n, 0;
+    }
     if (sim_cli_u64(opt, v, 1, 1023, &n) != 0) return -1; /* --ofdm-symbols: 1024 with the pilot */
     return o->symbols = (unsigned)n, 0;
 }
@@ -158,7 +167,8 @@ static int parse_ofdm(sim_link_parser *p, const char *opt, const char *v)
 static bool is_ofdm_option(const char *opt)
 {
     static const char *const names[] = {"--ofdm", "--cp", "--profile", "--sample-rate",
-                                        "--pilots", "--est", "--ofdm-symbols", "--clip", "--cfo"};
+                                        "--pilots", "--est", "--ofdm-symbols", "--clip", "--cfo",
+                                        "--declip"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strcmp(opt, names[i]) == 0) return true;
     return false;
@@ -215,7 +225,8 @@ int sim_link_parse(sim_link_parser *p, int argc, char **argv, int *i)
                    {"--cp", SIM_LINK_OPT_OFDM}, {"--profile", SIM_LINK_OPT_OFDM},
                    {"--sample-rate", SIM_LINK_OPT_OFDM}, {"--pilots", SIM_LINK_OPT_OFDM},
                    {"--est", SIM_LINK_OPT_OFDM}, {"--ofdm-symbols", SIM_LINK_OPT_OFDM},
-                   {"--clip", SIM_LINK_OPT_OFDM}, {"--cfo", SIM_LINK_OPT_OFDM}};
+                   {"--clip", SIM_LINK_OPT_OFDM}, {"--cfo", SIM_LINK_OPT_OFDM},
+                   {"--declip", SIM_LINK_OPT_OFDM | SIM_LINK_OPT_RX}};
     const char *opt = argv[*i];
     if (strcmp(opt, "--count-overhead") == 0 && (p->accepts & SIM_LINK_OPT_OFDM)) {
         if (!p->ofdm_option) p->ofdm_option = opt;
@@ -291,6 +302,10 @@ static int check_ofdm_options(sim_link_parser *p)
         return sim_cli_fail("--ofdm takes its channel from --profile and its pilots from "
                             "--pilots: no --channel, --k-factor, --coherence, --csi or "
                             "--e2e-model with it"), -1;
+    bool learned_clipped = p->link.rx == SIM_RX_NN && o->clip > 0;
+    if (p->declip_given && !learned_clipped)
+        return sim_cli_fail("--declip goes with --rx nn and --clip"), -1;
+    if (!p->declip_given) o->declip = learned_clipped ? SIM_DECLIP_PASSES : 0;
     if (!p->cp_given) o->cp = o->n / 4;
     if (!o->pilots) o->pilots = o->n;
     if (o->cp >= o->n)

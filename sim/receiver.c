@@ -6,6 +6,7 @@
 
 #include <nn.h>
 
+#include "rx_declip.h"
 #include "rx_features.h"
 #include "sim_error.h"
 
@@ -18,6 +19,8 @@ typedef struct {
     nn_meta *meta; /* its link */
     sim_feat_layout layout;
     float feature_scale; /* the model's c (rx_features.h) */
+    sim_declip *declip;  /* the learned OFDM receiver on a clipped link; else NULL */
+    unsigned declip_passes;
 } detector;
 
 /* What a learned detector needs per thread. */
@@ -27,6 +30,8 @@ typedef struct {
     nn_workspace *ws;
     float complex last_pilot; /* pilots: the last pilot seen in this chunk, */
     bool has_last_pilot;      /* if a frame of it has run */
+    sim_declip_worker *declip;
+    float complex *declipped; /* [max_symbols] */
 } nn_worker;
 
 static void detector_destroy(sim_stage *st)
@@ -35,6 +40,7 @@ static void detector_destroy(sim_stage *st)
     if (!d) return;
     nn_net_destroy(d->net);
     nn_meta_destroy(d->meta);
+    sim_declip_destroy(d->declip);
     free(d);
 }
 
@@ -71,6 +77,8 @@ static void nn_worker_destroy(void *p)
     free(w->features);
     free(w->n0_frame);
     nn_workspace_destroy(w->ws);
+    sim_declip_worker_destroy(w->declip);
+    free(w->declipped);
     free(w);
 }
 
@@ -137,27 +145,46 @@ static void *ofdm_nn_worker_create(const sim_stage *st, size_t max_symbols)
 {
     const detector *d = st->state;
     size_t frame = ch_pilots_frame(d->pilots), frames = max_symbols / frame;
+    if (!frames) frames = 1;
     nn_worker *w = calloc(1, sizeof *w);
     if (!w) return NULL;
     w->features = malloc(2 * max_symbols * sizeof *w->features);
-    w->ws = nn_workspace_create(d->net, frames ? frames : 1);
-    if (!w->features || !w->ws) {
+    w->ws = nn_workspace_create(d->net, frames);
+    if (d->declip) {
+        w->declip = sim_declip_worker_create(d->declip, frames);
+        w->declipped = malloc(max_symbols * sizeof *w->declipped);
+    }
+    if (!w->features || !w->ws || (d->declip && (!w->declip || !w->declipped))) {
         nn_worker_destroy(w);
         return NULL;
     }
     return w;
 }
 
+/* The network's decisions on the grid y[nsym]. */
+static void ofdm_nn_decide(const detector *d, nn_worker *w, const float complex *grid,
+                           sim_frame *f)
+{
+    const float *y = (const float *)grid;
+    for (size_t i = 0; i < 2 * f->nsym; i++) w->features[i] = d->feature_scale * y[i];
+    nn_net_infer(d->net, w->ws, f->nsym / ch_pilots_frame(d->pilots), w->features, f->llr);
+    sim_feat_llr_from_logits(f->ndata * f->k, f->llr, f->llr);
+    ch_llr_decide(f->ndata * f->k, f->llr, f->decided);
+}
+
+/* On a clipped link, each pass takes off the distortion the last decisions imply (always from
+ * the grid received) and decides again. */
 static void ofdm_nn_run(const sim_stage *st, void *p, ch_rng *r, sim_frame *f)
 {
     (void)r;
     const detector *d = st->state;
     nn_worker *w = p;
-    const float *y = (const float *)f->y;
-    for (size_t i = 0; i < 2 * f->nsym; i++) w->features[i] = d->feature_scale * y[i];
-    nn_net_infer(d->net, w->ws, f->nsym / ch_pilots_frame(d->pilots), w->features, f->llr);
-    sim_feat_llr_from_logits(f->ndata * f->k, f->llr, f->llr);
-    ch_llr_decide(f->ndata * f->k, f->llr, f->decided);
+    ofdm_nn_decide(d, w, f->y, f);
+    size_t nframes = f->nsym / ch_pilots_frame(d->pilots);
+    for (unsigned pass = 0; d->declip && pass < d->declip_passes; pass++) {
+        sim_declip_run(d->declip, w->declip, nframes, f->y, f->decided, w->declipped);
+        ofdm_nn_decide(d, w, w->declipped, f);
+    }
 }
 
 static const sim_stage_ops ofdm_nn_ops = {"learned OFDM receiver", ofdm_nn_worker_create,
@@ -232,6 +259,12 @@ sim_stage *sim_detector_create(const sim_link *link, const ch_modem *modem,
     }
     sim_stage tmp = {NULL, 0, d};
     if (link->rx == SIM_RX_NN && load_model(d, link) != SIM_OK) {
+        detector_destroy(&tmp);
+        return NULL;
+    }
+    d->declip_passes = link->ofdm.declip;
+    if (link->rx == SIM_RX_NN && link->ofdm.n && d->declip_passes &&
+        !(d->declip = sim_declip_create(link, modem, pilots))) {
         detector_destroy(&tmp);
         return NULL;
     }

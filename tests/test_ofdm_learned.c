@@ -26,12 +26,15 @@ static sim_link ofdm_link(unsigned pilots, ch_est_kind est, sim_rx_kind rx, cons
                                .sample_rate = CH_MULTIPATH_DEFAULT_FS, .est = est}};
 }
 
-/* Trains the unfolded receiver for `pilots` pilots and saves it as name; its path. */
-static const char *train(const char *name, unsigned pilots, uint64_t steps, double lr)
+/* Trains the unfolded receiver for `pilots` pilots (and clipping at clip x RMS, 0: none) and
+ * saves it as name; its path. */
+static const char *train_clipped(const char *name, unsigned pilots, double clip, uint64_t steps,
+                                 double lr)
 {
     static char path[300];
     snprintf(path, sizeof path, "%s/%s", model_dir, name);
     sim_link link = ofdm_link(pilots, CH_EST_PERFECT, SIM_RX_HARD, NULL);
+    link.ofdm.clip = clip;
     sim_train_config cfg = {.link = &link, .ebn0_lo = 15, .ebn0_hi = 35, .steps = steps,
                             .batch = 256, .seed = 2385, .lr = lr};
     nn_net *net;
@@ -41,6 +44,11 @@ static const char *train(const char *name, unsigned pilots, uint64_t steps, doub
     nn_net_destroy(net);
     nn_meta_destroy(meta);
     return path;
+}
+
+static const char *train(const char *name, unsigned pilots, uint64_t steps, double lr)
+{
+    return train_clipped(name, pilots, 0, steps, lr);
 }
 
 /* Bit errors of the link over exactly max_bits bits at ebn0 (point 0, seed 7). */
@@ -103,6 +111,37 @@ static void test_near_lmmse_with_64_pilots(void **state)
     assert_true(nn < lmmse);
 }
 
+/* The link with clipping at 1.0 x RMS, 64 pilots, and the learned receiver's reconstruction
+ * passes. */
+static sim_link clipped(ch_est_kind est, sim_rx_kind rx, const char *model, unsigned declip)
+{
+    sim_link link = ofdm_link(64, est, rx, model);
+    link.ofdm.clip = 1.0;
+    link.ofdm.declip = declip;
+    return link;
+}
+
+/* Clipping at 1.0 x RMS leaves distortion 12 dB below the data; the learned receiver's two passes
+ * of reconstruction from its own decisions (sim/rx_declip.h) take most of it off: 7% fewer
+ * errors at 20 dB and 14% at 30 dB than the same network without them (4e6 bits, thousands of
+ * errors, the same frames), and fewer than LMMSE at 20 dB. */
+static void test_clipping_reconstruction(void **state)
+{
+    (void)state;
+    const char *model = train_clipped("clip.model", 64, 1.0, 3000, 0.01);
+    for (double ebn0 = 20; ebn0 <= 30; ebn0 += 10) {
+        uint64_t plain = errors(clipped(CH_EST_PERFECT, SIM_RX_NN, model, 0), ebn0, 4000000);
+        uint64_t declip = errors(clipped(CH_EST_PERFECT, SIM_RX_NN, model, 2), ebn0, 4000000);
+        uint64_t lmmse = errors(clipped(CH_EST_LMMSE, SIM_RX_MAXLOG, NULL, 0), ebn0, 4000000);
+        print_message("  %4.1f dB: learned %llu errors, with reconstruction %llu, LMMSE %llu\n",
+                      ebn0, (unsigned long long)plain, (unsigned long long)declip,
+                      (unsigned long long)lmmse);
+        assert_true(declip > 1000);
+        assert_true((double)declip < 0.97 * (double)plain);
+        if (ebn0 == 20) assert_true(declip < lmmse);
+    }
+}
+
 static int make_dir(void **state)
 {
     (void)state;
@@ -113,7 +152,7 @@ static int make_dir(void **state)
 static int remove_dir(void **state)
 {
     (void)state;
-    const char *names[] = {"start.model", "p8.model", "p64.model"};
+    const char *names[] = {"start.model", "p8.model", "p64.model", "clip.model"};
     char path[400];
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         snprintf(path, sizeof path, "%s/%s", model_dir, names[i]);
@@ -128,6 +167,7 @@ int main(void)
         cmocka_unit_test(test_starts_at_least_squares),
         cmocka_unit_test(test_beats_ls_and_lmmse_with_8_pilots),
         cmocka_unit_test(test_near_lmmse_with_64_pilots),
+        cmocka_unit_test(test_clipping_reconstruction),
     };
     return cmocka_run_group_tests(tests, make_dir, remove_dir);
 }
