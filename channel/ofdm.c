@@ -20,13 +20,17 @@ struct ch_ofdm {
     ch_ofdm_config cfg;
     fftwf_plan forward, inverse; /* on fftwf_malloc arrays: workers' arrays share the alignment */
     float scale;                 /* N^(-1/2), the unitary transforms' factor */
+    /* [SHORT_TAPS][N / SHORT_TAPS] e^(-j 2 pi q d / N) at d N / SHORT_TAPS + q: the twiddles of
+     * the response of taps within the first SHORT_TAPS samples (response_short); NULL where the
+     * channel is longer or N too small, and FFTW transforms the taps. */
+    float complex *twiddle;
 };
 
 struct ch_ofdm_worker {
     fftwf_complex *freq, *time; /* [N] the transforms' arrays */
     fftwf_complex *impulse;     /* [N] the taps on their delays, zero elsewhere (response) */
     float complex *tx;          /* [spread + T (N + L)]: silence, then the frame on air */
-    float complex *rx;          /* [T (N + L)] */
+    float complex *rx;          /* [N] the samples of a symbol the receiver keeps */
     float complex *rotation;    /* [T (N + L)] e^(j 2 pi eps n / N); NULL without offset */
     size_t batch;               /* frames whose random numbers are drawn in one go */
     float complex *noise;       /* [batch T (N + L)] */
@@ -36,6 +40,11 @@ struct ch_ofdm_worker {
     ch_fading *jakes[CH_MULTIPATH_MAX_TAPS]; /* with Doppler: one unit-power process per tap */
     float amplitude[CH_MULTIPATH_MAX_TAPS];  /* sqrt(p_l) */
 };
+
+/* Taps within this many samples get their response by response_short, for N at least
+ * SHORT_TAPS times as many (whole vectors of the twiddles' index q). */
+#define SHORT_TAPS 8
+#define SHORT_MIN_N 64
 
 /* Samples of a batch of frames (see ch_ofdm_worker_create). */
 #define BATCH_SAMPLES 8192
@@ -71,6 +80,21 @@ int ch_ofdm_check(const ch_ofdm_config *c)
     return CH_OK;
 }
 
+/* The twiddles of response_short, in double and then rounded, where it serves (CH_OK
+ * otherwise, twiddle left NULL). */
+static int make_twiddles(ch_ofdm *o)
+{
+    const ch_ofdm_config *c = &o->cfg;
+    if (ch_profile_spread(&c->profile) >= SHORT_TAPS || c->n < SHORT_MIN_N) return CH_OK;
+    size_t m = c->n / SHORT_TAPS;
+    if (!(o->twiddle = fftwf_malloc(SHORT_TAPS * m * sizeof *o->twiddle))) return CH_ENOMEM;
+    const double two_pi = 6.283185307179586476925286766559;
+    for (size_t d = 0; d < SHORT_TAPS; d++)
+        for (size_t q = 0; q < m; q++)
+            o->twiddle[d * m + q] = (float complex)cexp(-I * two_pi * (double)(d * q) / c->n);
+    return CH_OK;
+}
+
 ch_ofdm *ch_ofdm_create(const ch_ofdm_config *cfg)
 {
     if (ch_ofdm_check(cfg) != CH_OK) return NULL;
@@ -87,7 +111,7 @@ ch_ofdm *ch_ofdm_create(const ch_ofdm_config *cfg)
     }
     fftwf_free(a);
     fftwf_free(b);
-    if (!o || !o->forward || !o->inverse) {
+    if (!o || !o->forward || !o->inverse || make_twiddles(o) != CH_OK) {
         ch_ofdm_destroy(o);
         return ch_error(CH_ENOMEM, "out of memory"), NULL;
     }
@@ -101,6 +125,7 @@ void ch_ofdm_destroy(ch_ofdm *o)
     if (o->forward) fftwf_destroy_plan(o->forward);
     if (o->inverse) fftwf_destroy_plan(o->inverse);
     pthread_mutex_unlock(&planner_lock);
+    fftwf_free(o->twiddle);
     free(o);
 }
 
@@ -143,7 +168,7 @@ ch_ofdm_worker *ch_ofdm_worker_create(const ch_ofdm *o)
     w->time = fftwf_malloc(c->n * sizeof *w->time);
     w->impulse = fftwf_malloc(c->n * sizeof *w->impulse);
     w->tx = fftwf_malloc((spread + n) * sizeof *w->tx);
-    w->rx = fftwf_malloc(n * sizeof *w->rx);
+    w->rx = fftwf_malloc(c->n * sizeof *w->rx);
     /* The generator makes Gaussians CH_RNG_BLOCK at a time, whatever is asked (rng.h): frames
      * draw their noise and taps for a batch of BATCH_SAMPLES samples at once. */
     w->batch = n >= BATCH_SAMPLES ? 1 : BATCH_SAMPLES / n;
@@ -220,13 +245,117 @@ static void next_taps(const ch_ofdm *o, ch_ofdm_worker *w, ch_rng *r, size_t b, 
     for (unsigned l = 0; l < p->n_taps; l++) w->taps[l] = w->amplitude[l] * g[l];
 }
 
-/* The true response H_k: the (unscaled) DFT of the taps on their delays, straight into h where
- * h has the plans' alignment. The impulse array keeps its zeros between symbols (the delays are
- * fixed), which saves clearing and filling N values a symbol; each tap is stored as 0 + g_l, the
- * value the sum into a cleared array gave (it turns a -0 into +0), so that H stays bit for bit
- * what it was. */
+/* Eight complex samples, re and im interleaved, as one vector of GCC's extensions: an AVX-512
+ * register in the native build, split into smaller ones by the compiler elsewhere. N, a power of
+ * two from 8, is always a whole number of them. Vectors pass through pointers, never by value:
+ * a 64-byte vector argument would change the calling convention between the native and portable
+ * builds (GCC warns, -Werror stops). */
+typedef float ofdm_cvec __attribute__((vector_size(64)));
+#define CVEC_SAMPLES 8
+/* Vectors of output a block of the convolution keeps in registers: 64 samples. */
+#define CONV_VECS 8
+
+static inline void load_cvec(ofdm_cvec *v, const float complex *p)
+{
+    memcpy(v, p, sizeof *v);
+}
+
+static inline void store_cvec(float complex *p, const ofdm_cvec *v)
+{
+    memcpy(p, v, sizeof *v);
+}
+
+/* One tap g = gr + j gi as the two vectors the product needs: gr everywhere, and (-gi, gi) in
+ * each (re, im) pair. */
+typedef struct {
+    ofdm_cvec re, im_signed;
+} cvec_tap;
+
+static inline void make_tap(cvec_tap *t, float complex g)
+{
+    const ofdm_cvec one = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+    const ofdm_cvec alternate = {-1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1};
+    t->re = one * crealf(g); /* exact, signed zeros too */
+    t->im_signed = alternate * cimagf(g);
+}
+
+/* g x for eight samples x: (gr xr - gi xi) + j (gr xi + gi xr), each product rounded, then their
+ * sum, the floats of C's complex product. The sign of the cross term sits in the tap vector, so
+ * that no add-subtract appears: gcc 12's vectoriser turns that pattern into a fused
+ * multiply-add despite -ffp-contract=off, which the native build then drew other floats from
+ * than clang and the portable build. */
+static inline void cvec_mul(ofdm_cvec *out, const cvec_tap *g, const ofdm_cvec *x)
+{
+    ofdm_cvec swapped = __builtin_shufflevector(*x, *x, 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13,
+                                                12, 15, 14);
+    *out = g->re * *x + g->im_signed * swapped;
+}
+
+/* *out = x times -j, (xr, xi) -> (xi, -xr). */
+static inline void times_minus_j(ofdm_cvec *out, const ofdm_cvec *x)
+{
+    const ofdm_cvec sign = {1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1};
+    *out = sign * __builtin_shufflevector(*x, *x, 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12,
+                                          15, 14);
+}
+
+/* The true response of taps within the first SHORT_TAPS samples into h[N]: H_k = sum_(d < 8)
+ * g_d W^(k d), W = e^(-j 2 pi / N). With k = q + (N/8) r, q < N/8, r < 8, W^(k d) is
+ * W^(q d) e^(-j 2 pi r d / 8), so for each q the eight H_(q + (N/8) r) are the 8-point DFT over
+ * d of g_d W^(q d): the last stage of a radix-8 FFT, its other stages being copies on an input
+ * that is zero past the eighth sample, which FFTW's whole transform computes all the same.
+ * Vectors run over 8 values of q, so each r gives 8 consecutive H. Its error against the exact
+ * sum is FFTW's (6e-8 of the RMS response, 4e-7 at worst), not its floats. */
+static void response_short(const ch_ofdm *o, const ch_ofdm_worker *w, float complex *h)
+{
+    const ch_profile *p = &o->cfg.profile;
+    const float r2 = 0.707106781f; /* 1 / sqrt 2 */
+    size_t m = o->cfg.n / SHORT_TAPS;
+    float complex g[SHORT_TAPS] = {0};
+    for (unsigned l = 0; l < p->n_taps; l++) g[p->delay[l]] = w->taps[l];
+    cvec_tap taps[SHORT_TAPS];
+    for (int d = 0; d < SHORT_TAPS; d++) make_tap(&taps[d], g[d]);
+    for (size_t q = 0; q < m; q += CVEC_SAMPLES) {
+        ofdm_cvec t[SHORT_TAPS], x;
+        for (int d = 0; d < SHORT_TAPS; d++) {
+            load_cvec(&x, o->twiddle + (size_t)d * m + q);
+            cvec_mul(&t[d], &taps[d], &x);
+        }
+        /* even and odd d: two 4-point DFTs (e^(-j pi/2) = -j) */
+        ofdm_cvec a0 = t[0] + t[4], a1 = t[0] - t[4], b0 = t[2] + t[6], b1 = t[2] - t[6];
+        ofdm_cvec c0 = t[1] + t[5], c1 = t[1] - t[5], e0 = t[3] + t[7], e1 = t[3] - t[7];
+        ofdm_cvec jb1, je1;
+        times_minus_j(&jb1, &b1);
+        times_minus_j(&je1, &e1);
+        ofdm_cvec even[4] = {a0 + b0, a1 + jb1, a0 - b0, a1 - jb1};
+        ofdm_cvec odd[4] = {c0 + e0, c1 + je1, c0 - e0, c1 - je1};
+        /* odd[r] e^(-j pi r / 4): (1 - j)/sqrt 2, -j, (-1 - j)/sqrt 2 */
+        ofdm_cvec s1, s2, s3;
+        times_minus_j(&s1, &odd[1]);
+        times_minus_j(&s2, &odd[2]);
+        times_minus_j(&s3, &odd[3]);
+        odd[1] = (odd[1] + s1) * r2;
+        odd[2] = s2;
+        odd[3] = (s3 - odd[3]) * r2;
+        for (int r = 0; r < 4; r++) {
+            ofdm_cvec sum = even[r] + odd[r], difference = even[r] - odd[r];
+            store_cvec(h + q + m * (size_t)r, &sum);
+            store_cvec(h + q + m * (size_t)(r + 4), &difference);
+        }
+    }
+}
+
+/* The true response H_k: response_short for channels within SHORT_TAPS samples, else the
+ * (unscaled) DFT of the taps on their delays by FFTW, straight into h where h has the plans'
+ * alignment. The impulse array keeps its zeros between symbols (the delays are fixed), which
+ * saves clearing and filling N values a symbol; each tap is stored as 0 + g_l, the value the sum
+ * into a cleared array gave (it turns a -0 into +0), so that H stays bit for bit what it was. */
 static void response(const ch_ofdm *o, ch_ofdm_worker *w, float complex *h)
 {
+    if (o->twiddle) {
+        response_short(o, w, h);
+        return;
+    }
     const ch_profile *p = &o->cfg.profile;
     float complex *t = (float complex *)w->impulse;
     const float complex zero = 0; /* complex: a real 0 + g would leave a -0 imaginary part */
@@ -264,96 +393,102 @@ static void transmit(const ch_ofdm *o, ch_ofdm_worker *w, const float complex *s
 {
     unsigned n = o->cfg.n, cp = o->cfg.cp;
     fftwf_execute_dft(o->inverse, plan_input(w->freq, s, n), w->time);
+    /* the prefix scaled straight from the transform's output: the same floats as copying the
+     * symbol's tail, without reading tx back */
+    scale_copy(cp, o->scale, (const float *)(w->time + n - cp), (float *)tx);
     scale_copy(n, o->scale, (const float *)w->time, (float *)(tx + cp));
-    memcpy(tx, tx + n, cp * sizeof *tx);
     ch_ofdm_clip(o, n + cp, tx);
 }
 
-/* Output samples a block of the convolution keeps in registers. */
-#define CONV_BLOCK 16
-
-/* out[0..CONV_BLOCK) of rx = sum_l g_l tx[i - d_l] (+ noise where noise is not NULL),
- * accumulated in a local block: adding each tap into rx in memory stalled on store-to-load
- * forwarding and took most of the frame's time. The noise is added as the block is stored,
- * which saves a pass over the frame; the sum is complete first, so each sample is the same
- * float as when the noise was added afterwards. */
-static void convolve_block(const ch_profile *p, const float complex *taps, const float *tx,
-                           const float *noise, float *rx)
+/* out = *sum (+ the noise where noise is not NULL), eight samples. */
+static inline void add_noise_store(float complex *out, const ofdm_cvec *sum,
+                                   const float complex *noise)
 {
-    float acc[2 * CONV_BLOCK] = {0};
-    /* real arithmetic: C's complex product checks for infinities and does not vectorise */
-    for (unsigned l = 0; l < p->n_taps; l++) {
-        float gr = crealf(taps[l]), gi = cimagf(taps[l]);
-        const float *x = tx - 2 * (size_t)p->delay[l];
-        for (int j = 0; j < CONV_BLOCK; j++) {
-            acc[2 * j] += gr * x[2 * j] - gi * x[2 * j + 1];
-            acc[2 * j + 1] += gr * x[2 * j + 1] + gi * x[2 * j];
-        }
+    ofdm_cvec y = *sum;
+    if (noise) {
+        ofdm_cvec w;
+        load_cvec(&w, noise);
+        y += w;
     }
-    if (noise)
-        for (int j = 0; j < 2 * CONV_BLOCK; j++) rx[j] = acc[j] + noise[j];
-    else
-        memcpy(rx, acc, sizeof acc);
+    store_cvec(out, &y);
 }
 
-/* rx[i] = sum_l g_l tx[i - d_l] (+ noise[i] where noise is not NULL) over one symbol's samples
- * (tx preceded by its history). */
-static void convolve(const ch_ofdm *o, const ch_ofdm_worker *w, const float complex *tx,
-                     size_t count, const float complex *noise, float complex *rx)
+/* rx[0..nvec CVEC_SAMPLES) = sum_l g_l tx[i - d_l] (+ noise where noise is not NULL). The sums
+ * stay in registers over all taps, CONV_VECS vectors at a time (adding each tap into rx in
+ * memory stalled on store-to-load forwarding), starting from +0 and adding the taps in order as
+ * the scalar sum did. The noise is added as a block is stored, which saves a pass over the
+ * symbol; the sum is complete first, so each sample is the float of adding it afterwards. */
+static void convolve_vecs(const ch_profile *p, const float complex *taps, const float complex *tx,
+                          size_t nvec, const float complex *noise, float complex *rx)
 {
-    const ch_profile *p = &o->cfg.profile;
-    const float *nz = (const float *)noise;
-    size_t i = 0;
-    for (; i + CONV_BLOCK <= count; i += CONV_BLOCK)
-        convolve_block(p, w->taps, (const float *)(tx + i), nz ? nz + 2 * i : NULL,
-                       (float *)(rx + i));
-    for (; i < count; i++) {
-        float complex sum = 0;
-        for (unsigned l = 0; l < p->n_taps; l++) /* i - d_l < 0 reads the history */
-            sum += w->taps[l] * tx[(ptrdiff_t)i - (ptrdiff_t)p->delay[l]];
-        rx[i] = sum;
-        if (nz) {
-            float *r = (float *)(rx + i);
-            r[0] += nz[2 * i];
-            r[1] += nz[2 * i + 1];
+    size_t v = 0;
+    for (; v + CONV_VECS <= nvec; v += CONV_VECS) {
+        ofdm_cvec acc[CONV_VECS] = {0};
+        const float complex *at = tx + v * CVEC_SAMPLES;
+        for (unsigned l = 0; l < p->n_taps; l++) {
+            cvec_tap g;
+            make_tap(&g, taps[l]);
+            for (int k = 0; k < CONV_VECS; k++) {
+                ofdm_cvec x, product;
+                load_cvec(&x, at - p->delay[l] + k * CVEC_SAMPLES);
+                cvec_mul(&product, &g, &x);
+                acc[k] += product;
+            }
         }
+        for (int k = 0; k < CONV_VECS; k++)
+            add_noise_store(rx + (v + (size_t)k) * CVEC_SAMPLES, &acc[k],
+                            noise ? noise + (v + (size_t)k) * CVEC_SAMPLES : NULL);
+    }
+    for (; v < nvec; v++) { /* N below 64 */
+        ofdm_cvec acc = {0};
+        size_t i = v * CVEC_SAMPLES;
+        for (unsigned l = 0; l < p->n_taps; l++) {
+            cvec_tap g;
+            ofdm_cvec x, product;
+            make_tap(&g, taps[l]);
+            load_cvec(&x, tx + i - p->delay[l]);
+            cvec_mul(&product, &g, &x);
+            acc += product;
+        }
+        add_noise_store(rx + i, &acc, noise ? noise + i : NULL);
     }
 }
 
-/* Receiver: drops the prefix, forward DFT, scale. */
+/* Receiver: forward DFT of the N samples after the prefix, scale. */
 static void receive(const ch_ofdm *o, ch_ofdm_worker *w, const float complex *rx, float complex *y)
 {
     unsigned n = o->cfg.n;
-    fftwf_execute_dft(o->forward, plan_input(w->time, rx + o->cfg.cp, n), w->freq);
+    fftwf_execute_dft(o->forward, plan_input(w->time, rx, n), w->freq);
     scale_copy(n, o->scale, (const float *)w->freq, (float *)y);
 }
 
 /* Frame b of the batch, its noise drawn. Symbol by symbol from the transmitter's DFT to the
  * receiver's while its samples are in L1; every sample goes through the same operations in the
  * same order as when each stage ran over the whole frame (channel, offset, noise), so the frame
- * is the same bit for bit. */
+ * is the same bit for bit. The channel's output is computed for the N samples the receiver keeps
+ * only: the prefix's are dropped unread (their noise is drawn all the same, so the stream is that
+ * of the whole frame). */
 static void one_frame(const ch_ofdm *o, ch_ofdm_worker *w, ch_rng *r, size_t b,
                       const float complex *s, float complex *y, float complex *h)
 {
     const ch_ofdm_config *c = &o->cfg;
-    size_t len = c->n + c->cp, total = frame_samples(c);
-    float complex *tx = w->tx + ch_profile_spread(&c->profile);
+    size_t len = c->n + c->cp, total = frame_samples(c), nvec = c->n / CVEC_SAMPLES;
+    float complex *tx = w->tx + ch_profile_spread(&c->profile), *rx = w->rx;
     const float complex *noise = w->noise + b * total;
     for (unsigned t = 0; t < c->symbols; t++) {
-        size_t at = (size_t)t * len;
-        float complex *rx = w->rx + at;
+        size_t kept = (size_t)t * len + c->cp; /* the symbol's first sample after the prefix */
         next_taps(o, w, r, b, t);
         if (h) response(o, w, h + (size_t)t * c->n);
-        transmit(o, w, s + (size_t)t * c->n, tx + at);
+        transmit(o, w, s + (size_t)t * c->n, tx + kept - c->cp);
         if (!w->rotation) {
-            convolve(o, w, tx + at, len, noise + at, rx);
+            convolve_vecs(&c->profile, w->taps, tx + kept, nvec, noise + kept, rx);
         } else {
             /* the offset turns the channel's output before the noise is added */
-            convolve(o, w, tx + at, len, NULL, rx);
-            for (size_t i = 0; i < len; i++) rx[i] *= w->rotation[at + i];
+            convolve_vecs(&c->profile, w->taps, tx + kept, nvec, NULL, rx);
+            for (size_t i = 0; i < c->n; i++) rx[i] *= w->rotation[kept + i];
             float *f = (float *)rx;
-            const float *nz = (const float *)(noise + at);
-            for (size_t i = 0; i < 2 * len; i++) f[i] += nz[i];
+            const float *nz = (const float *)(noise + kept);
+            for (size_t i = 0; i < 2 * (size_t)c->n; i++) f[i] += nz[i];
         }
         receive(o, w, rx, y + (size_t)t * c->n);
     }

@@ -19,7 +19,10 @@
  * (fading.h's generator) that move from symbol to symbol and run on across frames until a reset.
  *
  * FFTW plans are made once per ch_ofdm (creation serialised by a lock, as FFTW requires) and
- * executed by every worker on its own aligned buffers with the new-array interface. */
+ * executed by every worker on its own aligned buffers with the new-array interface. The true
+ * response of a channel within 8 samples (exp, EPA at 3 MHz) at N >= 64 is not FFTW's transform
+ * of the taps but the last stage of a radix-8 FFT on its 8 samples: as accurate, in under half
+ * the time. */
 #ifndef CH_OFDM_H
 #define CH_OFDM_H
 

@@ -241,9 +241,50 @@ static void test_frame_noiseless(void **state)
     free(ref);
 }
 
-/* A symbol shorter than the convolution's block of 16 samples (N = 8 with a prefix of 7) is
- * convolved sample by sample from its first sample on, reaching back into the history: Y = H X
- * still holds (the index i - d_l went below 0 in unsigned arithmetic, undefined behaviour that
+/* The true response reported against ch_profile_response (in double) of the last taps, within
+ * 1e-5 of the RMS response: channels within 8 samples (exp, EPA) at N >= 64 have it from the
+ * last stage of a radix-8 FFT of their own (ofdm.c, response_short; every N / 8 subcarriers one
+ * block of 8 vectors), longer ones (EVA) or smaller N from FFTW; static taps and Doppler. */
+static void test_response_short_channels(void **state)
+{
+    (void)state;
+    const ch_profile_kind kinds[] = {CH_PROFILE_EXP, CH_PROFILE_EPA, CH_PROFILE_EVA};
+    const unsigned ns[] = {32, 64, 128, 1024};
+    for (size_t c = 0; c < 3; c++)
+        for (size_t a = 0; a < 4; a++)
+            for (int d = 0; d < 2; d++) {
+                unsigned n = ns[a];
+                ch_ofdm *o = make_ofdm(n, n / 4, 2, kinds[c], d ? 0.05 : 0);
+                ch_ofdm_worker *w = make_worker(o);
+                ch_profile p = profile_of(kinds[c]);
+                ch_rng *r = make_rng(20261203, c * 8 + a * 2 + (size_t)d);
+                float complex *s = make_array(2 * n), *y = make_array(2 * n),
+                              *h = make_array(2 * n), *ref = make_array(n);
+                ch_ofdm_reset(o, w, r);
+                for (int frame = 0; frame < 4; frame++) {
+                    ch_rng_cgauss(r, 2 * n, 1.0f, s);
+                    ch_ofdm_frame(o, w, r, 0.1f, s, y, h);
+                    ch_profile_response(&p, ch_ofdm_last_taps(w), n, ref);
+                    double rms = sqrt(energy(n, ref) / n);
+                    for (unsigned k = 0; k < n; k++)
+                        if (!(cabsf(h[n + k] - ref[k]) <= 1e-5 * rms))
+                            fail_msg("%s N %u doppler %d: H[%u] = %g%+gi, expected %g%+gi",
+                                     ch_profile_name(kinds[c]), n, d, k, crealf(h[n + k]),
+                                     cimagf(h[n + k]), crealf(ref[k]), cimagf(ref[k]));
+                }
+                free(s);
+                free(y);
+                free(h);
+                free(ref);
+                ch_rng_destroy(r);
+                ch_ofdm_worker_destroy(w);
+                ch_ofdm_destroy(o);
+            }
+}
+
+/* A symbol shorter than the convolution's block of 64 samples (N = 8 with a prefix of 7) is
+ * convolved one vector of 8 samples at a time, reaching back into the history: Y = H X still
+ * holds (an index i - d_l once went below 0 in unsigned arithmetic, undefined behaviour that
  * UBSan reported). */
 static void test_frame_short_symbol(void **state)
 {
@@ -936,6 +977,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dft_round_trip),
         cmocka_unit_test(test_frame_noiseless),
+        cmocka_unit_test(test_response_short_channels),
         cmocka_unit_test(test_frame_short_symbol),
         cmocka_unit_test(test_frames_batch),
         cmocka_unit_test(test_frame_noise_per_subcarrier),
