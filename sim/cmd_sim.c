@@ -16,6 +16,7 @@
 #include "engine.h"
 #include "link.h"
 #include "resume.h"
+#include "sched_mpi.h"
 #include "sim_error.h"
 #include "stats.h"
 #include "table.h"
@@ -98,8 +99,8 @@ static int parse_option(sim_options *o, int argc, char **argv, int *i)
     if (strcmp(opt, "--max-bits") == 0) return sim_cli_u64(opt, v, 1, 1e16, &o->max_bits);
     if (strcmp(opt, "--seed") == 0) return sim_cli_u64(opt, v, 0, UINT64_MAX >> 11, &o->seed);
     if (strcmp(opt, "--threads") == 0) return sim_cli_u64(opt, v, 1, 1024, &o->threads);
-    o->output = v; /* -o */
-    return sim_cli_check_writable("-o", v);
+    o->output = v; /* -o: written by rank 0 alone */
+    return sim_mpi_rank() > 0 ? 0 : sim_cli_check_writable("-o", v);
 }
 
 /* The channel an end-to-end pair was trained over, as the parser's channel. */
@@ -279,6 +280,9 @@ static int write_table(const sim_options *o, const sim_chain *chain, const sim_c
                    "independent units, %s, over the binomial variance; at least 1) times "
                    "(t_(U-1)/z)^2 for U units; [0, 1] from fewer than 2 units",
                    sim_chain_unit_text(chain));
+    if (sim_mpi_ranks() > 1)
+        sim_table_meta(t, "workers", "%d MPI ranks x %llu thread%s", sim_mpi_ranks(),
+                       (unsigned long long)o->threads, o->threads > 1 ? "s" : "");
     if (stopped) sim_table_meta(t, partial ? "progress" : "stopped", "%s", stopped);
     FILE *out = sim_table_stream(t);
     bool coded = link->code.name != NULL || link->e2e_model != NULL;
@@ -313,6 +317,9 @@ static void point_done(const sweep_ctx *x, const sim_counts *rows, size_t done)
     if (!o->quiet) print_point(o, &rows[done - 1], coded, done - 1 - o->nkept);
     if (!o->output || strcmp(o->output, "-") == 0 || done == o->npoints || o->write_failed)
         return;
+    /* over MPI ranks the table is written once, when the sweep ends or is interrupted: a rank
+     * that dies leaves no table (README: MPI) */
+    if (sim_mpi_ranks() > 1) return;
     /* a pipe, FIFO or device gets the table once, at the end: a reader sees one table */
     struct stat st;
     if (stat(o->output, &st) == 0 && !S_ISREG(st.st_mode)) return;
@@ -332,7 +339,7 @@ static size_t sweep(const sweep_ctx *x, const sim_engine_config *cfg, sim_counts
     o->started = o->last_line = sim_bench_now();
     for (size_t i = o->nkept; i < o->npoints; i++) {
         o->point = i;
-        int r = sim_engine_run_point(cfg, (unsigned)i, o->ebn0[i], &rows[i]);
+        int r = sim_mpi_run_point(cfg, (unsigned)i, o->ebn0[i], &rows[i]);
         if (cfg->progress && o->terminal) fputs("\r\033[K", stderr);
         if (r != SIM_OK) {
             *status = r == SIM_EINTERRUPTED ? SIM_EXIT_INTERRUPTED : 1;
@@ -473,7 +480,22 @@ static int check_kept(sim_options *o, const sim_resume *r, const char *path)
     return 0;
 }
 
+/* sim_mpi_agree has run: the ranks know whether the run goes on. */
+static bool agreed;
+
+static int sim_cmd_sim_ranks(int argc, char **argv);
+
+/* Under MPI every rank runs the command; they agree on every outcome (sched_mpi.h). */
 int sim_cmd_sim(int argc, char **argv)
+{
+    if (sim_mpi_start() != SIM_OK) return sim_cli_fail("%s", sim_last_error());
+    agreed = false;
+    int status = sim_cmd_sim_ranks(argc, argv);
+    if (!agreed) status = sim_mpi_agree(status, 0, NULL, 0);
+    return sim_mpi_finish(status);
+}
+
+static int sim_cmd_sim_ranks(int argc, char **argv)
 {
     const char *path = resume_path(argc, argv);
     if (!path || sim_cli_wants_help(argc, argv)) return sim_run(argc, argv, NULL, NULL);
@@ -520,11 +542,22 @@ static int sim_run(int argc, char **argv, const sim_resume *r, const char *path)
         .progress = !o.quiet && (o.terminal || o.progress) ? print_progress : NULL,
         .progress_user = &o,
     };
+    const char *inputs[] = {o.link.model, o.link.e2e_model, o.link.constellation, path};
+    agreed = true;
+    status = sim_mpi_agree(0, (int)o.threads, inputs, sizeof inputs / sizeof inputs[0]);
+    if (status != 0) goto done;
     sim_cli_catch_interrupts();
+    if (sim_mpi_rank() > 0) { /* serve rank 0's points; only rank 0 writes */
+        cfg.progress = NULL;
+        status = sim_mpi_serve(&cfg) == SIM_OK ? 0 : 1;
+        sim_cli_release_interrupts();
+        goto done;
+    }
     char stopped[600] = "";
     status = 0;
     sweep_ctx x = {&o, chain, argc, argv};
     size_t nrows = sweep(&x, &cfg, rows, stopped, sizeof stopped, &status);
+    sim_mpi_end_points();
     sim_cli_release_interrupts();
     int written = write_table(&o, chain, rows, nrows, stopped[0] ? stopped : NULL, false, argc,
                               argv);

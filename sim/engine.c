@@ -1,8 +1,10 @@
 /* The pure pieces of the engine: points, the chunk runner, the stop rule and the ordered sum. */
 #include "engine.h"
+#include "sim_error.h"
 #include "stats.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 sim_point sim_point_make(const sim_chain *c, uint64_t seed, unsigned index, double ebn0_db)
@@ -34,18 +36,32 @@ bool sim_stop_reached(const sim_stop_rule *rule, const sim_counts *sum)
     return enough_errors || sum->bits >= rule->max_bits || sum->chunks >= SIM_ENGINE_MAX_CHUNKS;
 }
 
-void sim_ordered_sum_init(sim_ordered_sum *s, const sim_chain *c, const sim_point *p,
-                          const sim_stop_rule *rule)
+int sim_ordered_sum_init(sim_ordered_sum *s, const sim_chain *c, const sim_point *p,
+                         const sim_stop_rule *rule, uint64_t window)
 {
     memset(s, 0, sizeof *s);
     s->rule = *rule;
+    s->window = window > SIM_ENGINE_WINDOW ? window : SIM_ENGINE_WINDOW;
+    s->ring = malloc(s->window * sizeof *s->ring);
+    s->ready = calloc(s->window, sizeof *s->ready);
     s->total.ebn0_db = p->ebn0_db;
     s->total.esn0_db = p->ebn0_db + 10 * log10(sim_chain_info_per_symbol(c));
+    if (s->ring && s->ready) return SIM_OK;
+    sim_ordered_sum_destroy(s);
+    return sim_error(SIM_ENOMEM, "out of memory");
+}
+
+void sim_ordered_sum_destroy(sim_ordered_sum *s)
+{
+    free(s->ring);
+    free(s->ready);
+    s->ring = NULL;
+    s->ready = NULL;
 }
 
 bool sim_ordered_sum_has_room(const sim_ordered_sum *s, uint64_t chunk)
 {
-    return chunk < s->summed + SIM_ENGINE_WINDOW;
+    return chunk < s->summed + s->window;
 }
 
 static void add_counts(sim_counts *total, const sim_counts *c)
@@ -66,10 +82,10 @@ static void add_counts(sim_counts *total, const sim_counts *c)
 
 void sim_ordered_sum_add(sim_ordered_sum *s, uint64_t chunk, const sim_counts *c)
 {
-    s->ring[chunk % SIM_ENGINE_WINDOW] = *c;
-    s->ready[chunk % SIM_ENGINE_WINDOW] = true;
-    while (!s->done && s->ready[s->summed % SIM_ENGINE_WINDOW]) {
-        size_t slot = s->summed % SIM_ENGINE_WINDOW;
+    s->ring[chunk % s->window] = *c;
+    s->ready[chunk % s->window] = true;
+    while (!s->done && s->ready[s->summed % s->window]) {
+        size_t slot = s->summed % s->window;
         s->ready[slot] = false;
         add_counts(&s->total, &s->ring[slot]);
         s->summed++;

@@ -24,7 +24,9 @@
 #include "chain.h"
 #include "stage.h"
 
-/* How many chunks workers may run ahead of the ordered sum. */
+/* How many chunks workers may run ahead of the ordered sum, at least: a scheduler with more
+ * workers asks for a larger window (sim_ordered_sum_init), a few groups a worker, so that
+ * workers wait for the sum only behind a straggler. */
 #define SIM_ENGINE_WINDOW 64
 
 /* On channels with memory (block or Doppler fading) a point stops on --min-errors only after
@@ -73,17 +75,20 @@ bool sim_stop_reached(const sim_stop_rule *rule, const sim_counts *sum);
 typedef struct {
     sim_stop_rule rule;
     uint64_t summed; /* chunks 0 .. summed-1 are in total */
-    sim_counts ring[SIM_ENGINE_WINDOW];
-    bool ready[SIM_ENGINE_WINDOW];
+    uint64_t window; /* chunks the ring holds */
+    sim_counts *ring; /* [window] counts of chunks that arrived ahead of the sum */
+    bool *ready;      /* [window] */
     sim_counts total;
     bool done;       /* the rule is met: chunks from `summed` on are not needed */
 } sim_ordered_sum;
 
-/* Starts the sum of point p of chain c under rule. */
-void sim_ordered_sum_init(sim_ordered_sum *s, const sim_chain *c, const sim_point *p,
-                          const sim_stop_rule *rule);
+/* Starts the sum of point p of chain c under rule with a window of `window` chunks (at least
+ * SIM_ENGINE_WINDOW is used). Returns SIM_OK or SIM_ENOMEM; sim_ordered_sum_destroy frees it. */
+int sim_ordered_sum_init(sim_ordered_sum *s, const sim_chain *c, const sim_point *p,
+                         const sim_stop_rule *rule, uint64_t window);
+void sim_ordered_sum_destroy(sim_ordered_sum *s);
 
-/* True when chunk fits the window (chunk < summed + SIM_ENGINE_WINDOW): a worker may run it. */
+/* True when chunk fits the window (chunk < summed + window): a worker may run it. */
 bool sim_ordered_sum_has_room(const sim_ordered_sum *s, uint64_t chunk);
 
 /* Adds the counts of chunk (which must fit the window and not be in yet), then every chunk that
@@ -113,6 +118,14 @@ typedef struct {
     sim_progress_fn progress;    /* called about 4 times a second, or NULL */
     void *progress_user;
 } sim_engine_config;
+
+/* Chunks a worker claims at once on chain c (about 2^16 bits, at most 8 chunks): a claim takes
+ * a lock, and a chunk of BPSK is only a few microseconds of work. */
+unsigned sim_engine_group(const sim_chain *c);
+
+/* `threads` limited to SIM_ENGINE_MAX_THREADS and to the groups of `group` chunks a point of
+ * at most max_bits bits can take (at least 1). */
+int sim_engine_useful_threads(const sim_chain *c, uint64_t max_bits, unsigned group, int threads);
 
 /* Simulates SNR point number point_index at Eb/N0 = ebn0_db into *out with cfg->threads
  * threads. Returns SIM_OK, SIM_EINTERRUPTED (the point is incomplete, *out holds what was

@@ -93,35 +93,51 @@ static void *thread_main(void *arg)
     return NULL;
 }
 
-static void point_init(point_run *p, const sim_engine_config *cfg, unsigned point_index,
-                       double ebn0_db)
+/* Sets up the point for `threads` threads; returns SIM_OK or SIM_ENOMEM. */
+static int point_init(point_run *p, const sim_engine_config *cfg, unsigned point_index,
+                      double ebn0_db, int threads)
 {
     const sim_chain *c = cfg->chain;
     *p = (point_run){.cfg = cfg, .point = sim_point_make(c, cfg->seed, point_index, ebn0_db)};
     sim_stop_rule rule = sim_stop_rule_make(c, cfg->min_errors, cfg->min_block_errors,
                                             cfg->max_bits);
-    sim_ordered_sum_init(&p->sum, c, &p->point, &rule);
-    size_t k = sim_chain_bits_per_symbol(c);
-    size_t chunk_bits = sim_chain_chunk_symbols(c) * k;
-    p->group = chunk_bits >= GROUP_BITS ? 1 : (unsigned)(GROUP_BITS / chunk_bits);
-    if (p->group > MAX_GROUP) p->group = MAX_GROUP;
+    p->group = sim_engine_group(c);
+    /* a few groups a thread, so that threads wait only behind one much slower than the rest */
+    if (sim_ordered_sum_init(&p->sum, c, &p->point, &rule, 4ull * (unsigned)threads * p->group))
+        return SIM_ENOMEM;
     p->start = p->last_progress = sim_bench_now();
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->moved, NULL);
+    return SIM_OK;
+}
+
+unsigned sim_engine_group(const sim_chain *c)
+{
+    size_t k = sim_chain_bits_per_symbol(c);
+    size_t chunk_bits = sim_chain_chunk_symbols(c) * k;
+    unsigned group = chunk_bits >= GROUP_BITS ? 1 : (unsigned)(GROUP_BITS / chunk_bits);
+    return group > MAX_GROUP ? MAX_GROUP : group;
+}
+
+int sim_engine_useful_threads(const sim_chain *c, uint64_t max_bits, unsigned group, int threads)
+{
+    if (threads > SIM_ENGINE_MAX_THREADS) threads = SIM_ENGINE_MAX_THREADS;
+    size_t k = sim_chain_bits_per_symbol(c);
+    double group_bits = (double)sim_chain_chunk_symbols(c) * k * group;
+    double groups = ceil((double)max_bits / group_bits);
+    if (groups < threads) threads = groups < 1 ? 1 : (int)groups;
+    return threads;
 }
 
 int sim_engine_run_point(const sim_engine_config *cfg, unsigned point_index, double ebn0_db,
                          sim_counts *out)
 {
     point_run *p = malloc(sizeof *p);
-    if (!p) return sim_error(SIM_ENOMEM, "out of memory");
-    point_init(p, cfg, point_index, ebn0_db);
-    int threads = cfg->threads < SIM_ENGINE_MAX_THREADS ? cfg->threads : SIM_ENGINE_MAX_THREADS;
     /* no more threads than groups of chunks the point may take before max_bits */
-    size_t k = sim_chain_bits_per_symbol(cfg->chain);
-    double group_bits = (double)sim_chain_chunk_symbols(cfg->chain) * k * p->group;
-    double groups = ceil((double)cfg->max_bits / group_bits);
-    if (groups < threads) threads = groups < 1 ? 1 : (int)groups;
+    int threads = sim_engine_useful_threads(cfg->chain, cfg->max_bits,
+                                            sim_engine_group(cfg->chain), cfg->threads);
+    if (!p || point_init(p, cfg, point_index, ebn0_db, threads) != SIM_OK)
+        return free(p), sim_error(SIM_ENOMEM, "out of memory");
     int extra = threads > 1 ? threads - 1 : 0;
     pthread_t *tid = malloc((extra > 0 ? extra : 1) * sizeof *tid);
     int started = 0;
@@ -132,6 +148,7 @@ int sim_engine_run_point(const sim_engine_config *cfg, unsigned point_index, dou
     free(tid);
     pthread_mutex_destroy(&p->lock);
     pthread_cond_destroy(&p->moved);
+    sim_ordered_sum_destroy(&p->sum);
     *out = p->sum.total;
     int status = p->failed ? sim_error(SIM_ENOMEM, "out of memory")
                  : p->interrupted ? SIM_EINTERRUPTED : SIM_OK;

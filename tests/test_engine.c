@@ -186,8 +186,8 @@ static void test_chunk_runner_and_ordered_sum(void **state)
     sim_stop_rule rule = sim_stop_rule_make(c, 3000, 0, UINT64_MAX);
     assert_int_equal(rule.min_chunks, SIM_ENGINE_MIN_CHUNKS_MEMORY);
     sim_ordered_sum in_order, shuffled;
-    sim_ordered_sum_init(&in_order, c, &p, &rule);
-    sim_ordered_sum_init(&shuffled, c, &p, &rule);
+    assert_int_equal(sim_ordered_sum_init(&in_order, c, &p, &rule, 0), SIM_OK);
+    assert_int_equal(sim_ordered_sum_init(&shuffled, c, &p, &rule, 0), SIM_OK);
     for (uint64_t i = 0; i < N && !in_order.done; i++) sim_ordered_sum_add(&in_order, i, &fwd[i]);
     /* chunks arrive two by two in reverse: 1 0 3 2 5 4 ... */
     for (uint64_t i = 0; i < N; i++) {
@@ -201,6 +201,8 @@ static void test_chunk_runner_and_ordered_sum(void **state)
     assert_same_counts(&in_order.total, &shuffled.total);
     assert_true(sim_stop_reached(&rule, &in_order.total));
     assert_false(sim_ordered_sum_has_room(&shuffled, shuffled.summed + SIM_ENGINE_WINDOW));
+    sim_ordered_sum_destroy(&in_order);
+    sim_ordered_sum_destroy(&shuffled);
     sim_chain_worker_destroy(w1);
     sim_chain_worker_destroy(w2);
     sim_chain_destroy(c);
