@@ -70,7 +70,11 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(argv[1], "--version") == 0) {
+#ifdef BERSIM_MPI
+        printf("bersim %s (MPI)\n", BERSIM_VERSION); /* sim and bench run over mpirun's ranks */
+#else
         printf("bersim %s\n", BERSIM_VERSION);
+#endif
         return 0;
     }
     char **words = malloc((2 * (size_t)argc + 1) * sizeof *words);

@@ -232,7 +232,9 @@ int sim_mpi_finish(int status)
     MPI_Bcast(&status, 1, MPI_INT, 0, comm);
     MPI_Comm_free(&comm);
     MPI_Finalize();
-    return status;
+    /* Rank 0 alone carries the status out: Open MPI's mpirun ends the job as soon as one rank
+     * exits non-zero, and rank 0's message, still on its way to mpirun, could be lost. */
+    return my_rank == 0 ? status : 0;
 }
 
 /* ---- groups ----------------------------------------------------------------------------------- */

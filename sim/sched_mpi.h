@@ -36,7 +36,8 @@ void sim_mpi_end_points(void);
  * points. Returns SIM_OK or SIM_ENOMEM. */
 int sim_mpi_serve(const sim_engine_config *cfg);
 
-/* Collective, last: every rank returns rank 0's status; MPI is finalised. */
+/* Collective, last: MPI is finalised; rank 0 returns its status, the other ranks 0 (mpirun and
+ * srun pass rank 0's on). */
 int sim_mpi_finish(int status);
 
 /* Messages of the claim protocol rank 0 handled since the start: counts messages (one a group

@@ -3,7 +3,8 @@
 # the fused and the staged paths, stop rules and the early end of a sweep) must give the table
 # recorded in tests/golden/NAME.tsv byte for byte, but for the date line. The tables were recorded
 # before the engine became a chain of stages; a change that alters any random draw or count of
-# any link fails here. Usage: test_golden.sh BERSIM [--record]
+# any link fails here. Usage: test_golden.sh BERSIM [--record]; BERSIM_LAUNCH (words, e.g.
+# "mpirun -np 3") runs each simulation under that launcher (tests/test_mpi_golden.sh).
 set -uo pipefail
 bersim=$1
 record=${2:-}
@@ -20,11 +21,11 @@ while IFS='|' read -r name args; do
     [[ " $args " == *" --max-bits "* ]] || defaults+=(--max-bits 2e5)
     [[ " $args " == *" --min-errors "* ]] || defaults+=(--min-errors 500)
     # shellcheck disable=SC2086
-    "$bersim" sim --quiet --threads 2 "${defaults[@]}" $args -o "$tmp/out.tsv" \
-        2>"$tmp/err" || { echo "FAIL $name: exit $? $(cat "$tmp/err")"; failed=$((failed + 1)); continue; }
+    ${BERSIM_LAUNCH:-} "$bersim" sim --quiet --threads 2 "${defaults[@]}" $args -o "$tmp/out.tsv" \
+        2>"$tmp/err" </dev/null || { echo "FAIL $name: exit $? $(cat "$tmp/err")"; failed=$((failed + 1)); continue; }
     # The command line names this folder, which differs between checkouts; so does a custom
     # modulation's name.
-    grep -v -e '^# date: ' -e '^# command: ' "$tmp/out.tsv" | sed "s|$dir|@|g" >"$tmp/$name.tsv"
+    grep -v -e '^# date: ' -e '^# command: ' -e '^# workers: ' "$tmp/out.tsv" | sed "s|$dir|@|g" >"$tmp/$name.tsv"
     if [[ $record == --record ]]; then
         cp "$tmp/$name.tsv" "$dir/$name.tsv"
     elif ! diff -u "$dir/$name.tsv" "$tmp/$name.tsv" >"$tmp/diff"; then
