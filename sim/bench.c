@@ -7,6 +7,8 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "sched_mpi.h"
+#include "sim_error.h"
 
 /* Each figure runs at least this long, so that its rate is stable. */
 #define BENCH_MIN_SECONDS 0.5
@@ -41,14 +43,25 @@ static const sim_bench_figure *find_figure(const char *name)
     return NULL;
 }
 
+static bool mpi_figure(const sim_bench_figure *f);
+
 static int run_figure(const sim_bench_figure *f, int threads)
 {
+    uint64_t groups, messages, more_groups, more_messages;
+    double seconds, more_seconds;
+    sim_mpi_message_counts(&groups, &messages, &seconds);
     double value = f->run(BENCH_MIN_SECONDS, threads);
     if (value < 0) {
         fprintf(stderr, "bersim: bench %s failed\n", f->name);
         return 1;
     }
     printf("%s\t%.4g\t%s\n", f->name, value, f->unit);
+    sim_mpi_message_counts(&more_groups, &more_messages, &more_seconds);
+    if (mpi_figure(f) && more_groups > groups) { /* what the claim protocol cost rank 0 */
+        double n = (double)(more_groups - groups);
+        printf("%s_messages\t%.4g\tper group\n", f->name, (double)(more_messages - messages) / n);
+        printf("%s_rank0\t%.4g\tus per group\n", f->name, 1e6 * (more_seconds - seconds) / n);
+    }
     fflush(stdout);
     return 0;
 }
@@ -57,14 +70,31 @@ static void bench_usage(void)
 {
     puts("usage: bersim bench [--only NAME] [--threads T]\n\n"
          "Prints one line per figure: name, throughput, unit (tab-separated). Figures run on one\n"
-         "thread unless their name ends in _mt, which use T threads (default: all cores).\n\n"
+         "thread unless their name ends in _mt, which use T threads (default: all cores).\n"
+         "Under mpirun (2 ranks or more) only the _mpi figures run: R ranks of T threads.\n\n"
          "figures:");
     for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
         for (const sim_bench_figure *f = tables[t]; f->name; f++)
             printf("  %-18s %s\n", f->name, f->unit);
 }
 
+/* Figures ending in _mpi run over every rank of mpirun (R ranks x T threads); started by
+ * mpirun with 2 ranks or more, bench runs them alone, and without it every figure but them. */
+static bool mpi_figure(const sim_bench_figure *f)
+{
+    size_t n = strlen(f->name);
+    return n > 4 && strcmp(f->name + n - 4, "_mpi") == 0;
+}
+
+static int bench_ranks(int argc, char **argv);
+
 int sim_cmd_bench(int argc, char **argv)
+{
+    if (sim_mpi_start() != SIM_OK) return sim_cli_fail("%s", sim_last_error());
+    return sim_mpi_finish(bench_ranks(argc, argv));
+}
+
+static int bench_ranks(int argc, char **argv)
 {
     const char *only = NULL;
     uint64_t threads = (uint64_t)sim_cli_cores();
@@ -86,10 +116,15 @@ int sim_cmd_bench(int argc, char **argv)
             return sim_cli_unknown_option("bench", argv[i]), SIM_EXIT_USAGE;
         }
     }
+    bool ranks = sim_mpi_ranks() > 1;
+    if (ranks && only && !mpi_figure(find_figure(only)))
+        return sim_mpi_agree(sim_cli_fail("bench: under mpirun only the _mpi figures run, not "
+                                          "'%s'", only), 0, NULL, 0);
+    if (sim_mpi_agree(0, (int)threads, NULL, 0) != 0) return SIM_EXIT_USAGE;
     if (only) return run_figure(find_figure(only), (int)threads);
     int status = 0;
     for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
         for (const sim_bench_figure *f = tables[t]; f->name; f++)
-            status |= run_figure(f, (int)threads);
+            if (mpi_figure(f) == ranks) status |= run_figure(f, (int)threads);
     return status;
 }

@@ -97,6 +97,7 @@ static MPI_Comm comm = MPI_COMM_NULL;
 static int my_rank, nranks = 1;
 static int threads_total = 1; /* threads of all ranks (sim_mpi_agree) */
 static uint64_t groups_seen, messages_seen;
+static double serve_seconds; /* rank 0's time in serve_claims */
 static FILE *kept_stderr;     /* ranks other than 0: their stderr, read by sim_mpi_agree */
 
 static void pause_briefly(void)
@@ -148,9 +149,9 @@ int sim_mpi_start(void)
 int sim_mpi_rank(void) { return my_rank; }
 int sim_mpi_ranks(void) { return nranks; }
 
-void sim_mpi_message_counts(uint64_t *groups, uint64_t *messages)
+void sim_mpi_message_counts(uint64_t *groups, uint64_t *messages, double *seconds)
 {
-    *groups = groups_seen, *messages = messages_seen;
+    *groups = groups_seen, *messages = messages_seen, *seconds = serve_seconds;
 }
 
 /* ---- agreement ------------------------------------------------------------------------------ */
@@ -391,6 +392,7 @@ static void answer_claims(mpi_point *p)
 /* Reads every message that has arrived and answers what can be answered; lock held. */
 static void serve_claims(mpi_point *p)
 {
+    double start = sim_bench_now();
     for (;;) {
         int flag;
         MPI_Status st;
@@ -402,6 +404,7 @@ static void serve_claims(mpi_point *p)
     }
     if (!p->sum.done && p->cfg->stop && *p->cfg->stop) p->sum.done = p->interrupted = true;
     answer_claims(p);
+    serve_seconds += sim_bench_now() - start;
 }
 
 /* Rank 0's threads: adds their last group, serves the other ranks, takes the next group; false

@@ -40,9 +40,10 @@ int sim_mpi_serve(const sim_engine_config *cfg);
  * srun pass rank 0's on). */
 int sim_mpi_finish(int status);
 
-/* Messages of the claim protocol rank 0 handled since the start: counts messages (one a group
- * of chunks) and all (claims, replies, final words). */
-void sim_mpi_message_counts(uint64_t *groups, uint64_t *messages);
+/* Rank 0's share of the claim protocol since the start: groups of chunks other ranks ran,
+ * messages it read and sent (claims, replies, final words), and the seconds it spent reading
+ * and answering them (its cost of the protocol). */
+void sim_mpi_message_counts(uint64_t *groups, uint64_t *messages, double *seconds);
 
 #else
 
@@ -62,9 +63,11 @@ static inline int sim_mpi_run_point(const sim_engine_config *cfg, unsigned point
 static inline void sim_mpi_end_points(void) {}
 static inline int sim_mpi_serve(const sim_engine_config *cfg) { return (void)cfg, 0; }
 static inline int sim_mpi_finish(int status) { return status; }
-static inline void sim_mpi_message_counts(uint64_t *groups, uint64_t *messages)
+static inline void sim_mpi_message_counts(uint64_t *groups, uint64_t *messages,
+                                          double *seconds)
 {
     *groups = *messages = 0;
+    *seconds = 0;
 }
 
 #endif
