@@ -73,7 +73,9 @@ static void sim_usage(void)
          "  --progress        timestamped progress lines every 10 s even when stderr is not a\n"
          "                    terminal (a log); on a terminal a live line is redrawn. Either way\n"
          "                    each finished point prints its row, and -o FILE is rewritten\n"
-         "                    (atomically) after each point");
+         "                    (atomically) after each point\n\n"
+         "Under mpirun -np R (or srun) the ranks share every point's chunks, the table the same;\n"
+         "rank 0 alone prints and writes -o, once, when the sweep ends or is interrupted.");
 }
 
 static int parse_option(sim_options *o, int argc, char **argv, int *i)
