@@ -60,7 +60,7 @@ static int run_figure(const sim_bench_figure *f, int threads)
     if (mpi_figure(f) && more_groups > groups) { /* what the claim protocol cost rank 0 */
         double n = (double)(more_groups - groups);
         printf("%s_messages\t%.4g\tper group\n", f->name, (double)(more_messages - messages) / n);
-        printf("%s_rank0\t%.4g\tCPU us per group\n", f->name, 1e6 * (more_seconds - seconds) / n);
+        printf("%s_rank0\t%.4g\tus per group\n", f->name, 1e6 * (more_seconds - seconds) / n);
     }
     fflush(stdout);
     return 0;

@@ -41,7 +41,7 @@ int sim_mpi_serve(const sim_engine_config *cfg);
 int sim_mpi_finish(int status);
 
 /* Rank 0's share of the claim protocol since the start: groups of chunks other ranks ran,
- * messages it read and sent (claims, replies, final words), and the CPU seconds it spent
+ * messages it read and sent (claims, replies, final words), and the seconds it spent
  * reading and answering them (its cost of the protocol). */
 void sim_mpi_message_counts(uint64_t *groups, uint64_t *messages, double *seconds);
 
