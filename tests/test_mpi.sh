@@ -23,6 +23,7 @@ fi
 # 3 ranks of 2 threads on this 2-core machine
 mpi=(mpirun -q --oversubscribe)
 [ "$(id -u)" -eq 0 ] && mpi+=(--allow-run-as-root)
+mpit=(timeout 120 "${mpi[@]}") # a run that hangs fails
 
 rows() { grep -v -e '^# date: ' -e '^# command: ' -e '^# workers: ' "$1"; }
 
@@ -36,7 +37,7 @@ same_table() {
     for np in 2 3; do
         for t in 1 2; do
             local out=$dir/$name.$np.$t
-            if ! "${mpi[@]}" -np $np "$bersim" sim --quiet --threads $t "$@" -o "$out" \
+            if ! "${mpit[@]}" -np $np "$bersim" sim --quiet --threads $t "$@" -o "$out" \
                 2>"$dir/err"; then
                 bad "$name: -np $np --threads $t failed: $(cat "$dir/err")"
             elif ! grep -q "^# workers: $np MPI ranks x $t thread" "$out"; then
@@ -59,16 +60,19 @@ grep -q '^# stopped: no bit error at Eb/N0 = 12 dB' "$dir/bpsk.ref" && ok ||
 # 16-QAM over block Rayleigh with pilots: the error rule waits for 32 chunks
 same_table qam16_pilot --mod 16qam --channel rayleigh --coherence 8 --csi pilot --ebn0 5:10:25 \
     --min-errors 500 --max-bits 1e6 --seed 3
-# a learned receiver, trained here
+# a learned receiver, trained here, and OFDM: short points, so groups of 2 chunks
+# (BERSIM_MPI_GROUP) give every rank a share of them
+export BERSIM_MPI_GROUP=2
 if "$bersim" train --mod qpsk --channel rayleigh --ebn0 0:10 --hidden 16 --steps 300 --batch 64 \
     --seed 7 -o "$dir/rx.model" 2>"$dir/err"; then
     same_table learned --mod qpsk --channel rayleigh --rx nn --model "$dir/rx.model" \
-        --ebn0 0:5:10 --min-errors 300 --max-bits 1e6 --seed 5
+        --ebn0 0:5:10 --min-errors 20000 --max-bits 2e6 --seed 5
 else
     bad "train failed: $(cat "$dir/err")"
 fi
 same_table ofdm --ofdm 64 --profile eva --mod qpsk --est lmmse --pilots 8 --ebn0 5:5:15 \
     --min-errors 200 --max-bits 1e6 --seed 2
+unset BERSIM_MPI_GROUP
 
 # A sweep long enough to be interrupted after a few rows: 1e6 errors a point.
 long=(sim --quiet --mod bpsk --channel awgn --ebn0 0:1:12 --min-errors 1e6 --max-bits 1e9
@@ -132,7 +136,7 @@ fi
 mpi_usage() {
     local word=$1; shift
     local err status
-    err=$("${mpi[@]}" -np 3 "$bersim" "$@" 2>&1 >/dev/null); status=$?
+    err=$("${mpit[@]}" -np 3 "$bersim" "$@" 2>&1 >/dev/null); status=$?
     if [ "$status" -ne 2 ] || [ "$(printf '%s\n' "$err" | grep -c .)" -ne 1 ] ||
         [[ $err != *"$word"* ]]; then
         bad "mpirun bersim $* -> status $status: $err (expected 2, 1 line naming '$word')"
@@ -146,7 +150,7 @@ mpi_usage "nowhere.model" sim --mod qpsk --channel rayleigh --rx nn --model "$di
 # rank 1 alone fails (its model file is cut short), or reads another model than rank 0's:
 # rank 0 says so, once. Ranks run in folders of their own (mpirun's app contexts).
 one_model_each() {
-    "${mpi[@]}" -np 1 --wdir "$dir/a" "$bersim" sim --quiet --mod qpsk --channel rayleigh --rx nn \
+    "${mpit[@]}" -np 1 --wdir "$dir/a" "$bersim" sim --quiet --mod qpsk --channel rayleigh --rx nn \
         --model rx.model --ebn0 0 --max-bits 1e5 : -np 1 --wdir "$dir/b" "$bersim" sim --quiet \
         --mod qpsk --channel rayleigh --rx nn --model rx.model --ebn0 0 --max-bits 1e5 \
         >/dev/null 2>"$dir/err"
