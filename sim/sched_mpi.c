@@ -109,7 +109,7 @@ static void pause_briefly(void)
 /* The number of ranks mpirun or srun started, from their environment (1: none). */
 static int launched_ranks(void)
 {
-    const char *names[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE"};
+    const char *names[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         const char *v = getenv(names[i]);
         if (v) return atoi(v);
@@ -170,18 +170,22 @@ static uint64_t file_hash(const char *path)
     return h;
 }
 
-/* The first line this rank wrote on stderr (its failure), without "bersim: ". */
-static void first_line(char *line, size_t size)
+/* The last line this rank wrote on stderr (its failure: warnings may come before it), without
+ * "bersim: ". */
+static void last_line(char *line, size_t size)
 {
     snprintf(line, size, "failed without a message");
     if (!kept_stderr) return;
     fflush(stderr);
     char buf[512];
-    ssize_t n = pread(fileno(kept_stderr), buf, sizeof buf - 1, 0);
+    off_t end = lseek(fileno(kept_stderr), 0, SEEK_END);
+    off_t from = end > (off_t)sizeof buf - 1 ? end - (off_t)sizeof buf + 1 : 0;
+    ssize_t n = pread(fileno(kept_stderr), buf, sizeof buf - 1, from);
+    while (n > 0 && buf[n - 1] == '\n') n--;
     if (n <= 0) return;
     buf[n] = '\0';
-    buf[strcspn(buf, "\n")] = '\0';
-    const char *text = strncmp(buf, "bersim: ", 8) == 0 ? buf + 8 : buf;
+    const char *text = strrchr(buf, '\n') ? strrchr(buf, '\n') + 1 : buf;
+    if (strncmp(text, "bersim: ", 8) == 0) text += 8;
     snprintf(line, size, "%s", text);
 }
 
@@ -197,7 +201,7 @@ static int first_failure(int status)
     if (first == 0) return agreed;
     char line[512];
     if (my_rank == first) {
-        first_line(line, sizeof line);
+        last_line(line, sizeof line);
         MPI_Send(line, sizeof line, MPI_CHAR, 0, TAG_POINT, comm);
     } else if (my_rank == 0) {
         MPI_Recv(line, sizeof line, MPI_CHAR, first, TAG_POINT, comm, MPI_STATUS_IGNORE);
