@@ -389,6 +389,7 @@ static void answer_claims(mpi_point *p)
         MPI_Send(&r, sizeof r, MPI_BYTE, p->pending[i].rank, p->pending[i].tag, comm);
         messages_seen++;
     }
+    if (i == 0) return;
     memmove(p->pending, p->pending + i, (p->npending - i) * sizeof *p->pending);
     p->npending -= i;
 }

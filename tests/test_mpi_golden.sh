@@ -12,4 +12,7 @@ if ! "$bersim" --version | grep -q '(MPI)' || ! command -v mpirun >/dev/null; th
 fi
 launch="mpirun -q --oversubscribe -np 3"
 [ "$(id -u)" -eq 0 ] && launch+=" --allow-run-as-root"
+# In a sanitized build: Open MPI's own allocations outlive MPI_Finalize in components it has
+# unloaded, which LeakSanitizer reports and cannot name; the other sanitizers stay on.
+export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
 BERSIM_LAUNCH=$launch exec bash "$(dirname "$0")/test_golden.sh" "$bersim"
