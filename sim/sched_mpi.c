@@ -215,19 +215,21 @@ int sim_mpi_agree(int status, int threads, const char *const *paths, size_t npat
     if (comm == MPI_COMM_NULL) return status;
     status = first_failure(status);
     if (status) return status;
-    for (size_t i = 0; i < npaths; i++) {
-        if (!paths[i]) continue;
-        uint64_t h = file_hash(paths[i]), lo, hi;
-        MPI_Allreduce(&h, &lo, 1, MPI_UINT64_T, MPI_MIN, comm);
-        MPI_Allreduce(&h, &hi, 1, MPI_UINT64_T, MPI_MAX, comm);
-        if (lo != hi) {
-            if (my_rank == 0)
-                fprintf(stderr, "bersim: sim: '%s' is not the same file on every rank\n",
-                        paths[i]);
-            return SIM_EXIT_USAGE;
-        }
-    }
+    /* the same collectives on every rank, whatever paths each was given (a rank that took
+     * another way to here has none): SIM_MPI_AGREE_FILES hashes, 0 for no file */
+    uint64_t h[SIM_MPI_AGREE_FILES] = {0}, lo[SIM_MPI_AGREE_FILES], hi[SIM_MPI_AGREE_FILES];
+    for (size_t i = 0; i < npaths && i < SIM_MPI_AGREE_FILES; i++)
+        if (paths[i]) h[i] = file_hash(paths[i]);
+    MPI_Allreduce(h, lo, SIM_MPI_AGREE_FILES, MPI_UINT64_T, MPI_MIN, comm);
+    MPI_Allreduce(h, hi, SIM_MPI_AGREE_FILES, MPI_UINT64_T, MPI_MAX, comm);
     MPI_Allreduce(&threads, &threads_total, 1, MPI_INT, MPI_SUM, comm);
+    for (size_t i = 0; i < SIM_MPI_AGREE_FILES; i++) {
+        if (lo[i] == hi[i]) continue;
+        if (my_rank == 0)
+            fprintf(stderr, "bersim: sim: '%s' is not the same file on every rank\n",
+                    i < npaths && paths[i] ? paths[i] : "an input file");
+        return SIM_EXIT_USAGE;
+    }
     return 0;
 }
 

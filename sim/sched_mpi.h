@@ -22,7 +22,9 @@ int sim_mpi_ranks(void);
 /* Collective, once before the first point: every rank's set-up status (0: ready) and thread
  * count. Returns the status of the first rank that failed, whose one-line message rank 0 prints
  * (its own, or the other rank's named by its rank), or 0 when all are ready. The files in
- * paths (NULL entries skipped) must hold the same bytes on every rank, else usage status. */
+ * paths (at most SIM_MPI_AGREE_FILES; NULL: none) must hold the same bytes on every rank, else
+ * usage status. */
+#define SIM_MPI_AGREE_FILES 4
 int sim_mpi_agree(int status, int threads, const char *const *paths, size_t npaths);
 
 /* Rank 0: point point_index at ebn0_db over every rank, as sim_engine_run_point. */
