@@ -1,4 +1,6 @@
-/* bersim bench: runs the figure tables of bench_*.c and prints "name<TAB>value<TAB>unit". */
+/* bersim bench: runs the figure tables of bench_*.c and prints "name<TAB>value<TAB>unit", after
+ * a comment line naming the CPU; the machine's FMA peak comes first, and figures in GFLOP/s are
+ * also given as a fraction of it. */
 #include "bench.h"
 
 #include <stdio.h>
@@ -10,8 +12,11 @@
 #include "sched_mpi.h"
 #include "sim_error.h"
 
-/* Each figure runs at least this long, so that its rate is stable. */
+/* Each figure runs at least this long by default, so that its rate is stable. */
 #define BENCH_MIN_SECONDS 0.5
+
+/* fma_peak of this run, once measured (GFLOP/s); 0 before. */
+static double peak_gflops;
 
 static volatile double sink;
 
@@ -28,6 +33,7 @@ void sim_bench_sink(double value)
 }
 
 static const sim_bench_figure *const tables[] = {
+    sim_bench_machine_figures,
     sim_bench_channel_figures,
     sim_bench_engine_figures,
     sim_bench_nn_figures,
@@ -45,33 +51,51 @@ static const sim_bench_figure *find_figure(const char *name)
 
 static bool mpi_figure(const sim_bench_figure *f);
 
-static int run_figure(const sim_bench_figure *f, int threads)
+static int run_figure(const sim_bench_figure *f, double seconds, int threads)
 {
+    int is_flops = strcmp(f->unit, "GFLOP/s") == 0, is_peak = strcmp(f->name, "fma_peak") == 0;
+    if (is_flops && !is_peak && peak_gflops == 0 &&
+        run_figure(find_figure("fma_peak"), seconds, threads) != 0)
+        return 1;
     uint64_t groups, messages, more_groups, more_messages;
-    double seconds, more_seconds;
-    sim_mpi_message_counts(&groups, &messages, &seconds);
-    double value = f->run(BENCH_MIN_SECONDS, threads);
+    double claim_seconds, more_seconds;
+    sim_mpi_message_counts(&groups, &messages, &claim_seconds);
+    double value = f->run(seconds, threads);
     if (value < 0) {
         fprintf(stderr, "bersim: bench %s failed\n", f->name);
         return 1;
     }
     printf("%s\t%.4g\t%s\n", f->name, value, f->unit);
+    if (is_peak) peak_gflops = value;
+    else if (is_flops) printf("%s_of_peak\t%.3g\tof fma_peak\n", f->name, value / peak_gflops);
     sim_mpi_message_counts(&more_groups, &more_messages, &more_seconds);
     if (mpi_figure(f) && more_groups > groups) { /* what the claim protocol cost rank 0 */
         double n = (double)(more_groups - groups);
         printf("%s_messages\t%.4g\tper group\n", f->name, (double)(more_messages - messages) / n);
-        printf("%s_rank0\t%.4g\tus per group\n", f->name, 1e6 * (more_seconds - seconds) / n);
+        printf("%s_rank0\t%.4g\tus per group\n", f->name,
+               1e6 * (more_seconds - claim_seconds) / n);
     }
     fflush(stdout);
     return 0;
 }
 
+/* The first line: which CPU the figures come from. */
+static void print_cpu(void)
+{
+    char model[256];
+    sim_bench_cpu_model(model, sizeof model);
+    printf("# cpu: %s\n", model);
+}
+
 static void bench_usage(void)
 {
-    puts("usage: bersim bench [--only NAME] [--threads T]\n\n"
-         "Prints one line per figure: name, throughput, unit (tab-separated). Figures run on one\n"
-         "thread unless their name ends in _mt, which use T threads (default: all cores).\n"
-         "Under mpirun (2 ranks or more) only the _mpi figures run: R ranks of T threads.\n\n"
+    puts("usage: bersim bench [--only NAME] [--threads T] [--seconds S]\n\n"
+         "Prints the CPU's model, then one line per figure: name, throughput, unit\n"
+         "(tab-separated), fma_peak (the core's FP32 multiply-add peak) first; GFLOP/s figures\n"
+         "also as a fraction of it. Each figure runs at least S seconds (default 0.5). Figures\n"
+         "run on one thread unless their name ends in _mt, which use T threads (default: all\n"
+         "cores). Under mpirun (2 ranks or more) only the _mpi figures run: R ranks of T\n"
+         "threads.\n\n"
          "figures:");
     for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
         for (const sim_bench_figure *f = tables[t]; f->name; f++)
@@ -98,6 +122,7 @@ static int bench_ranks(int argc, char **argv)
 {
     const char *only = NULL;
     uint64_t threads = (uint64_t)sim_cli_cores();
+    double seconds = BENCH_MIN_SECONDS;
     sim_cli_seen seen = {0};
     for (int i = 1; i < argc; i++) {
         const char *v;
@@ -112,6 +137,12 @@ static int bench_ranks(int argc, char **argv)
             if (!(v = sim_cli_value(argc, argv, &i)) ||
                 sim_cli_u64("--threads", v, 1, 1024, &threads) != 0)
                 return SIM_EXIT_USAGE;
+        } else if (strcmp(argv[i], "--seconds") == 0) {
+            if (!(v = sim_cli_value(argc, argv, &i)) ||
+                sim_cli_double("--seconds", v, &seconds) != 0)
+                return SIM_EXIT_USAGE;
+            if (!(seconds > 0 && seconds <= 60))
+                return sim_cli_fail("--seconds: %s is not in (0, 60]", v);
         } else {
             return sim_cli_unknown_option("bench", argv[i]), SIM_EXIT_USAGE;
         }
@@ -121,10 +152,11 @@ static int bench_ranks(int argc, char **argv)
         return sim_mpi_agree(sim_cli_fail("bench: under mpirun only the _mpi figures run, not "
                                           "'%s'", only), 0, NULL, 0);
     if (sim_mpi_agree(0, (int)threads, NULL, 0) != 0) return SIM_EXIT_USAGE;
-    if (only) return run_figure(find_figure(only), (int)threads);
+    if (sim_mpi_rank() == 0) print_cpu();
+    if (only) return run_figure(find_figure(only), seconds, (int)threads);
     int status = 0;
     for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
         for (const sim_bench_figure *f = tables[t]; f->name; f++)
-            if (mpi_figure(f) == ranks) status |= run_figure(f, (int)threads);
+            if (mpi_figure(f) == ranks) status |= run_figure(f, seconds, (int)threads);
     return status;
 }

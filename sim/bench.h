@@ -3,6 +3,8 @@
 #ifndef SIM_BENCH_H
 #define SIM_BENCH_H
 
+#include <stddef.h>
+
 /* One figure: run() repeats its work for at least min_seconds of wall time with `threads`
  * threads (figures not ending in _mt ignore it) and returns the throughput in `unit`, or a
  * negative value on failure. */
@@ -13,6 +15,7 @@ typedef struct {
 } sim_bench_figure;
 
 /* Figure tables, each ended by an entry whose name is NULL. */
+extern const sim_bench_figure sim_bench_machine_figures[];
 extern const sim_bench_figure sim_bench_channel_figures[];
 extern const sim_bench_figure sim_bench_engine_figures[];
 extern const sim_bench_figure sim_bench_nn_figures[];
@@ -21,6 +24,9 @@ extern const sim_bench_figure sim_bench_ofdm_figures[];
 
 /* Monotonic wall time in seconds. */
 double sim_bench_now(void);
+
+/* The CPU's "model name" from /proc/cpuinfo into buf, or "unknown". */
+void sim_bench_cpu_model(char *buf, size_t size);
 
 /* Keeps the compiler from dropping work whose result is otherwise unused. */
 void sim_bench_sink(double value);

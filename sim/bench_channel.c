@@ -136,18 +136,20 @@ done:
     return rate;
 }
 
-/* 16-QAM soft demapping, max-log or exact, of received symbols with their n0; the symbols are
- * drawn once, the demapper runs over them again and again. */
-static double bench_qam16_soft(double min_seconds, int exact)
+/* Soft demapping, max-log or exact, of received symbols of modem m with their n0; the symbols
+ * are drawn once (AWGN at BENCH_EBN0_DB), the demapper runs over them again and again. sym/s;
+ * takes m. */
+static double bench_soft(ch_modem *m, double min_seconds, int exact)
 {
-    static float n0[BENCH_BLOCK], llr[4 * BENCH_BLOCK];
+    static float n0[BENCH_BLOCK], llr[8 * BENCH_BLOCK];
+    static uint8_t sent[8 * BENCH_BLOCK];
     ch_rng *r = ch_rng_create(2385, 4);
-    ch_modem *m = ch_modem_create(CH_MOD_16QAM);
     double rate = -1, sum = 0;
     if (!r || !m) goto done;
-    const float n0_val = (float)bench_n0(4);
-    ch_rng_bits(r, 4 * BENCH_BLOCK, bits);
-    ch_modem_map(m, BENCH_BLOCK, bits, x);
+    const unsigned k = ch_modem_bits_per_symbol(m);
+    const float n0_val = (float)bench_n0(k);
+    ch_rng_bits(r, k * BENCH_BLOCK, sent);
+    ch_modem_map(m, BENCH_BLOCK, sent, x);
     ch_rng_gauss(r, 2 * BENCH_BLOCK, sqrtf(n0_val / 2), noise);
     add_noise(BENCH_BLOCK, noise, x, y);
     for (size_t i = 0; i < BENCH_BLOCK; i++)
@@ -166,18 +168,54 @@ done:
     return rate;
 }
 
-/* qam16_maxlog: 16-QAM max-log LLRs from received symbols. sym/s. */
+/* qam16_maxlog: 16-QAM max-log LLRs from received symbols (the per-axis path). sym/s. */
 static double bench_qam16_maxlog(double min_seconds, int threads)
 {
     (void)threads;
-    return bench_qam16_soft(min_seconds, 0);
+    return bench_soft(ch_modem_create(CH_MOD_16QAM), min_seconds, 0);
 }
 
 /* qam16_exact: 16-QAM exact log-MAP LLRs from received symbols. sym/s. */
 static double bench_qam16_exact(double min_seconds, int threads)
 {
     (void)threads;
-    return bench_qam16_soft(min_seconds, 1);
+    return bench_soft(ch_modem_create(CH_MOD_16QAM), min_seconds, 1);
+}
+
+/* psk8_maxlog, psk8_exact: 8-PSK (the general path over all points). sym/s. */
+static double bench_psk8_maxlog(double min_seconds, int threads)
+{
+    (void)threads;
+    return bench_soft(ch_modem_create(CH_MOD_8PSK), min_seconds, 0);
+}
+
+static double bench_psk8_exact(double min_seconds, int threads)
+{
+    (void)threads;
+    return bench_soft(ch_modem_create(CH_MOD_8PSK), min_seconds, 1);
+}
+
+/* The 16-QAM points as a custom constellation: the general path on the points that
+ * qam16_maxlog and qam16_exact demap by axes. */
+static ch_modem *custom16(void)
+{
+    ch_modem *q = ch_modem_create(CH_MOD_16QAM);
+    ch_modem *m = q ? ch_modem_from_points(16, ch_modem_points(q), "custom16") : NULL;
+    ch_modem_destroy(q);
+    return m;
+}
+
+/* custom16_maxlog, custom16_exact: sym/s. */
+static double bench_custom16_maxlog(double min_seconds, int threads)
+{
+    (void)threads;
+    return bench_soft(custom16(), min_seconds, 0);
+}
+
+static double bench_custom16_exact(double min_seconds, int threads)
+{
+    (void)threads;
+    return bench_soft(custom16(), min_seconds, 1);
 }
 
 /* bpsk_rayleigh: bits, BPSK, fast Rayleigh gains h from ch_fading_gains, y = h x + w with
@@ -218,5 +256,9 @@ const sim_bench_figure sim_bench_channel_figures[] = {
     {"qam16_maxlog", "sym/s", bench_qam16_maxlog},
     {"bpsk_rayleigh", "bit/s", bench_bpsk_rayleigh},
     {"qam16_exact", "sym/s", bench_qam16_exact},
+    {"psk8_maxlog", "sym/s", bench_psk8_maxlog},
+    {"psk8_exact", "sym/s", bench_psk8_exact},
+    {"custom16_maxlog", "sym/s", bench_custom16_maxlog},
+    {"custom16_exact", "sym/s", bench_custom16_exact},
     {NULL, NULL, NULL},
 };

@@ -338,7 +338,7 @@ static const char *const every_option[] = {
     "--min-errors", "--mod", "--model", "--ofdm", "--ofdm-symbols", "--only", "--pilots",
     "--pilot-spacing", "--resume", "--progress", "--esn0", "--ebn0-range", "--checkpoint",
     "--checkpoint-every",
-    "--profile", "--quiet", "--rx", "--sample-rate", "--seed", "--steps", "--study", "--threads",
+    "--profile", "--quiet", "--rx", "--sample-rate", "--seconds", "--seed", "--steps", "--study", "--threads",
     "--version", NULL};
 
 int sim_cli_unknown_option(const char *command, const char *opt)

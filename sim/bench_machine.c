@@ -1,0 +1,113 @@
+/* bersim bench figures of the machine itself: the CPU's model and its single-core FP32 peak of
+ * fused multiply-adds, so that every other figure can be read against what the core can do. */
+#include "bench.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#if defined(__AVX512F__) || defined(__FMA__)
+#include <immintrin.h>
+#endif
+
+/* Independent accumulators: more than FMA latency (4 cycles) times FMA pipes (2), so that the
+ * chains never wait on one another and the loop runs at the pipes' throughput. */
+#define FMA_CHAINS 12
+/* FMAs per chain between two reads of the clock. */
+#define FMA_ROUNDS 4096
+
+#if defined(__AVX512F__)
+typedef __m512 fma_vec;
+#define FMA_LANES 16
+#define fma_set1 _mm512_set1_ps
+#define fma_fmadd _mm512_fmadd_ps
+#define fma_add _mm512_add_ps
+#define fma_sum _mm512_reduce_add_ps
+#elif defined(__FMA__)
+typedef __m256 fma_vec;
+#define FMA_LANES 8
+#define fma_set1 _mm256_set1_ps
+#define fma_fmadd _mm256_fmadd_ps
+#define fma_add _mm256_add_ps
+static float fma_sum(__m256 v)
+{
+    float lanes[8], s = 0;
+    _mm256_storeu_ps(lanes, v);
+    for (int i = 0; i < 8; i++) s += lanes[i];
+    return s;
+}
+#endif
+
+#ifdef FMA_LANES
+/* FMA_CHAINS vectors of chains x = x a + b with a just below 1, so nothing over- or underflows;
+ * 2 flops a lane an FMA. GFLOP/s. */
+static double fma_peak(double min_seconds, int threads)
+{
+    (void)threads;
+    fma_vec x[FMA_CHAINS];
+    const fma_vec a = fma_set1(0.999999f), b = fma_set1(1e-7f);
+    for (int c = 0; c < FMA_CHAINS; c++)
+        x[c] = fma_set1(1.0f + 0.01f * (float)c);
+    uint64_t rounds = 0;
+    double t0 = sim_bench_now(), elapsed;
+    do {
+        for (int r = 0; r < FMA_ROUNDS; r++)
+            for (int c = 0; c < FMA_CHAINS; c++)
+                x[c] = fma_fmadd(x[c], a, b);
+        rounds += FMA_ROUNDS;
+        elapsed = sim_bench_now() - t0;
+    } while (elapsed < min_seconds);
+    fma_vec s = x[0];
+    for (int c = 1; c < FMA_CHAINS; c++)
+        s = fma_add(s, x[c]);
+    sim_bench_sink(fma_sum(s));
+    return 2.0 * FMA_LANES * FMA_CHAINS * (double)rounds / elapsed * 1e-9;
+}
+#else
+/* A build without FMA instructions (portable): the peak of separate multiplies and adds over
+ * independent chains, which the compiler vectorises as wide as the build allows. */
+static double fma_peak(double min_seconds, int threads)
+{
+    (void)threads;
+    enum { LANES = 16 * FMA_CHAINS };
+    float x[LANES];
+    for (int c = 0; c < LANES; c++)
+        x[c] = 1.0f + 0.001f * (float)c;
+    uint64_t rounds = 0;
+    double t0 = sim_bench_now(), elapsed;
+    do {
+        for (int r = 0; r < FMA_ROUNDS; r++)
+            for (int c = 0; c < LANES; c++)
+                x[c] = x[c] * 0.999999f + 1e-7f;
+        rounds += FMA_ROUNDS;
+        elapsed = sim_bench_now() - t0;
+    } while (elapsed < min_seconds);
+    double s = 0;
+    for (int c = 0; c < LANES; c++)
+        s += x[c];
+    sim_bench_sink(s);
+    return 2.0 * LANES * (double)rounds / elapsed * 1e-9;
+}
+#endif
+
+void sim_bench_cpu_model(char *buf, size_t size)
+{
+    snprintf(buf, size, "unknown");
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f) return;
+    char line[512];
+    while (fgets(line, sizeof line, f)) {
+        char *colon = strchr(line, ':');
+        if (strncmp(line, "model name", 10) != 0 || !colon) continue;
+        colon += 1 + strspn(colon + 1, " \t");
+        colon[strcspn(colon, "\n")] = '\0';
+        snprintf(buf, size, "%s", colon);
+        break;
+    }
+    fclose(f);
+}
+
+const sim_bench_figure sim_bench_machine_figures[] = {
+    {"fma_peak", "GFLOP/s", fma_peak},
+    {NULL, NULL, NULL},
+};
