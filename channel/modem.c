@@ -6,7 +6,8 @@
  * QAM equalises first, z = y / h with scale g / n0 where g = |h|^2: |y - h s|^2 = g |z - s|^2 is
  * exact, and the metric then splits into an I and a Q part, so each axis is demapped over its L
  * levels instead of the M points. PSK and custom constellations take the general path over all
- * M points with |y - h s|^2 itself. */
+ * M points, symbols innermost like the per-axis path, with |y - h s|^2 expanded so that a point
+ * costs five flops a symbol (general_terms). */
 #include "modem.h"
 
 #include "ch_complex.h"
@@ -29,6 +30,10 @@
 /* Symbols per block of the per-axis demappers: scratch of a few KiB stays in L1. */
 #define MODEM_BLOCK 256
 
+/* Bits a symbol at most: log2 CH_MODEM_MAX_ORDER. */
+#define CH_MODEM_MAX_BITS 12
+_Static_assert(1 << CH_MODEM_MAX_BITS == CH_MODEM_MAX_ORDER, "bits of the largest order");
+
 struct ch_modem {
     ch_mod_kind kind;
     unsigned order;                   /* M */
@@ -40,6 +45,7 @@ struct ch_modem {
     float level_of[MODEM_MAX_LEVELS]; /* a_i, by axis label */
     char *name;                       /* "custom(path)"; NULL for built-ins */
     float complex *points;            /* M points by label */
+    float *pt_re, *pt_im, *pt_energy; /* the points split, and |s_l|^2: the general demappers */
 };
 
 static const char *const mod_names[] = {"bpsk", "qpsk", "8psk", "16qam", "64qam", "256qam"};
@@ -76,10 +82,15 @@ static ch_modem *modem_alloc(ch_mod_kind kind, unsigned order)
     ch_modem *m = calloc(1, sizeof *m);
     if (!m) return NULL;
     m->points = malloc(order * sizeof *m->points);
-    if (!m->points) {
+    m->pt_re = malloc(3 * order * sizeof *m->pt_re);
+    if (!m->points || !m->pt_re) {
+        free(m->points);
+        free(m->pt_re);
         free(m);
         return NULL;
     }
+    m->pt_im = m->pt_re + order;
+    m->pt_energy = m->pt_im + order;
     m->kind = kind;
     m->order = order;
     m->k = log2u(order);
@@ -119,6 +130,17 @@ static void init_psk(ch_modem *m)
     }
 }
 
+/* The split tables of the general demappers, once the points are final. */
+static void split_points(ch_modem *m)
+{
+    for (unsigned l = 0; l < m->order; l++) {
+        float re = crealf(m->points[l]), im = cimagf(m->points[l]);
+        m->pt_re[l] = re;
+        m->pt_im[l] = im;
+        m->pt_energy[l] = re * re + im * im;
+    }
+}
+
 ch_modem *ch_modem_create(ch_mod_kind kind)
 {
     static const unsigned order[N_BUILTIN] = {2, 4, 8, 16, 64, 256};
@@ -137,6 +159,7 @@ ch_modem *ch_modem_create(ch_mod_kind kind)
         init_psk(m);
     else
         init_square(m, 2, 1u << (m->k / 2));
+    split_points(m);
     return m;
 }
 
@@ -144,6 +167,7 @@ void ch_modem_destroy(ch_modem *m)
 {
     if (!m) return;
     free(m->points);
+    free(m->pt_re);
     free(m->name);
     free(m);
 }
@@ -375,6 +399,7 @@ ch_modem *ch_modem_from_points(unsigned order, const float complex *points, cons
                 ch_modem_destroy(m);
                 return ch_error(CH_EINVAL, "%s: points %u and %u coincide", fn, a, b), NULL;
             }
+    split_points(m);
     return m;
 }
 
@@ -409,6 +434,7 @@ ch_modem *ch_modem_load(const char *path)
     }
     snprintf(m->name, name_len, "custom(%s)", path);
     if (place_entries(path, e, n, m) != CH_OK) goto fail;
+    split_points(m);
     free(e);
     return m;
 fail:
@@ -426,13 +452,6 @@ static inline unsigned label_of(const uint8_t *b, unsigned k)
     for (unsigned j = 0; j < k; j++)
         l = l << 1 | (b[j] & 1u);
     return l;
-}
-
-/* Writes label l as k bits, most significant first. */
-static inline void label_bits(unsigned l, unsigned k, uint8_t *b)
-{
-    for (unsigned j = 0; j < k; j++)
-        b[j] = (uint8_t)(l >> (k - 1 - j) & 1u);
 }
 
 /* The mapper with k a compile-time constant once inlined, so the bit loop unrolls. */
@@ -589,25 +608,69 @@ static void hard_square(const ch_modem *m, size_t nsym, const float complex *y,
     }
 }
 
-/* Nearest point by search over all M points, on z = y / h (g > 0 does not change argmin). */
+/* ---- the general path: any constellation, any labelling ---- */
+
+/* Symbols per pass of the general demappers: their per-symbol and per-bit arrays
+ * (2 * 12 * 2 * GENERAL_CHUNK floats at most) stay in L1. A loop of 64 rather than one
+ * vector's worth, which GCC would unroll completely and vectorise the wrong way. */
+#define GENERAL_CHUNK 64
+
+/* The per-symbol terms of the metric of symbol j against every point s_l. With t = conj(h) y
+ * and g = |h|^2,
+ *   |y - h s_l|^2 = |y|^2 + g |s_l|^2 - 2 (Re s_l Re t + Im s_l Im t),
+ * so, scaled by 1 / n0 and without |y|^2, which every point shares and every LLR cancels,
+ *   d_l = a |s_l|^2 - (b_re Re s_l + b_im Im s_l),  a = g / n0,  b = 2 t / n0:
+ * five flops a point, and no division. n0 NULL: unscaled (hard decisions). A chunk of n
+ * symbols is padded with zeros to GENERAL_CHUNK: the passes over points then run loops of a
+ * constant GENERAL_CHUNK, which vectorise without the set-up of a loop of unknown length for
+ * every point and bit (for M = 64 that set-up was most of the time). */
+static void general_terms(size_t n, const float complex *y, const float complex *h,
+                          const float *n0, float *a, float *b_re, float *b_im)
+{
+    for (size_t j = n; j < GENERAL_CHUNK; j++)
+        a[j] = b_re[j] = b_im[j] = 0.0f;
+    for (size_t j = 0; j < n; j++) {
+        float yr = crealf(y[j]), yi = cimagf(y[j]);
+        float hr = h ? crealf(h[j]) : 1.0f, hi = h ? cimagf(h[j]) : 0.0f;
+        float s = n0 ? 1.0f / n0[j] : 1.0f, two_s = 2.0f * s;
+        a[j] = (hr * hr + hi * hi) * s;
+        b_re[j] = (hr * yr + hi * yi) * two_s;
+        b_im[j] = (hr * yi - hi * yr) * two_s;
+    }
+}
+
+/* The metric of general_terms, written once so that every pass computes it bit for bit alike
+ * (the exact demapper recomputes it and needs mn - d <= 0 exactly). */
+static inline float general_metric(float a, float b_re, float b_im, float e, float re, float im)
+{
+    return a * e - (b_re * re + b_im * im);
+}
+
+/* Nearest point of n symbols: the first label of least metric (the square path's ties aside,
+ * the same as the nearest point by |y - h s|). The symbols run innermost, point after point, so
+ * that the loop over them vectorises. */
 static void hard_general(const ch_modem *m, size_t nsym, const float complex *y,
                          const float complex *h, uint8_t *bits)
 {
-    for (size_t j = 0; j < nsym; j++) {
-        float z[2] = {crealf(y[j]), cimagf(y[j])};
-        if (h) equalise(1, y + j, h + j, NULL, z, NULL);
-        float zi = z[0], zq = z[1];
-        unsigned best = 0;
-        float dbest = FLT_MAX;
+    float a[GENERAL_CHUNK], br[GENERAL_CHUNK], bi[GENERAL_CHUNK], best[GENERAL_CHUNK];
+    int32_t label[GENERAL_CHUNK];
+    const unsigned k = m->k;
+    for (size_t s = 0; s < nsym; s += GENERAL_CHUNK) {
+        size_t n = nsym - s < GENERAL_CHUNK ? nsym - s : GENERAL_CHUNK;
+        general_terms(n, y + s, h ? h + s : NULL, NULL, a, br, bi);
+        for (size_t i = 0; i < GENERAL_CHUNK; i++)
+            best[i] = INFINITY, label[i] = 0;
         for (unsigned l = 0; l < m->order; l++) {
-            float dr = zi - crealf(m->points[l]), di = zq - cimagf(m->points[l]);
-            float dist = dr * dr + di * di;
-            if (dist < dbest) {
-                dbest = dist;
-                best = l;
+            const float e = m->pt_energy[l], re = m->pt_re[l], im = m->pt_im[l];
+            for (size_t i = 0; i < GENERAL_CHUNK; i++) {
+                float d = general_metric(a[i], br[i], bi[i], e, re, im);
+                label[i] = d < best[i] ? (int32_t)l : label[i];
+                best[i] = d < best[i] ? d : best[i];
             }
         }
-        label_bits(best, m->k, bits + j * m->k);
+        for (unsigned b = 0; b < k; b++)
+            for (size_t i = 0; i < n; i++)
+                bits[(s + i) * k + b] = (uint8_t)(label[i] >> (k - 1 - b) & 1);
     }
 }
 
@@ -622,49 +685,197 @@ void ch_modem_demap_hard(const ch_modem *m, size_t nsym, const float complex *y,
 
 /* ---- soft decisions ---- */
 
-/* LLRs of nbits bits from the metrics dist[l] = |y - h s_l|^2 / n0 (or their per-axis share)
- * of the 2^nbits labels l:
- *   max-log: llr_b = min_{b=1} dist - min_{b=0} dist
- *   exact:   llr_b = log sum_{b=0} exp(-dist) - log sum_{b=1} exp(-dist)
- *          = max-log + log(sum_{b=0} exp(min0 - dist) / sum_{b=1} exp(min1 - dist)),
- * the log-sum-exp taken about each set's own minimum, so no term overflows and each sum is at
- * least 1. */
-static void llr_from_metrics(unsigned nbits, const float *dist, int exact, float *llr)
+/* Class minima of a chunk of n symbols: mn[b][c][i] = min of d_l over the labels l whose bit b
+ * (most significant first) is c, d_l the metric of general_terms. k bits, M = 2^k points;
+ * symbols innermost. */
+static void general_minima(const ch_modem *m, const float *a, const float *br,
+                           const float *bi, float mn[][2][GENERAL_CHUNK])
 {
-    unsigned nl = 1u << nbits;
-    for (unsigned b = 0; b < nbits; b++) {
-        unsigned shift = nbits - 1 - b;
-        float mn[2] = {INFINITY, INFINITY};
-        for (unsigned l = 0; l < nl; l++) {
-            unsigned c = l >> shift & 1u;
-            mn[c] = dist[l] < mn[c] ? dist[l] : mn[c];
+    const unsigned k = m->k;
+    for (unsigned b = 0; b < k; b++)
+        for (size_t i = 0; i < GENERAL_CHUNK; i++)
+            mn[b][0][i] = mn[b][1][i] = INFINITY;
+    for (unsigned l = 0; l < m->order; l++) {
+        const float e = m->pt_energy[l], re = m->pt_re[l], im = m->pt_im[l];
+        float d[GENERAL_CHUNK];
+        for (size_t i = 0; i < GENERAL_CHUNK; i++)
+            d[i] = general_metric(a[i], br[i], bi[i], e, re, im);
+        for (unsigned b = 0; b < k; b++) {
+            float *mc = mn[b][l >> (k - 1 - b) & 1u];
+            for (size_t i = 0; i < GENERAL_CHUNK; i++)
+                mc[i] = d[i] < mc[i] ? d[i] : mc[i];
         }
-        llr[b] = mn[1] - mn[0];
-        if (!exact) continue;
-        float sum[2] = {0, 0};
-        for (unsigned l = 0; l < nl; l++) {
-            unsigned c = l >> shift & 1u;
-            sum[c] += ch_expf_nonpositive(mn[c] - dist[l]);
-        }
-        llr[b] += ch_logf(sum[0]) - ch_logf(sum[1]);
     }
 }
 
-/* General path: metrics over all M points from y and h directly. */
+/* Class sums about the class minima: sum[b][c][i] = sum over labels l of class c of bit b of
+ * e^(mn[b][c][i] - d_l), each at least 1 (the minimum's own term), so no sum underflows
+ * however far apart the classes are. The metric is recomputed rather than stored: five flops
+ * against M * GENERAL_CHUNK floats of scratch. */
+static void general_sums(const ch_modem *m, const float *a, const float *br,
+                         const float *bi, float mn[][2][GENERAL_CHUNK],
+                         float sum[][2][GENERAL_CHUNK])
+{
+    const unsigned k = m->k;
+    for (unsigned b = 0; b < k; b++)
+        for (size_t i = 0; i < GENERAL_CHUNK; i++)
+            sum[b][0][i] = sum[b][1][i] = 0.0f;
+    for (unsigned l = 0; l < m->order; l++) {
+        const float e = m->pt_energy[l], re = m->pt_re[l], im = m->pt_im[l];
+        float d[GENERAL_CHUNK];
+        for (size_t i = 0; i < GENERAL_CHUNK; i++)
+            d[i] = general_metric(a[i], br[i], bi[i], e, re, im);
+        for (unsigned b = 0; b < k; b++) {
+            unsigned c = l >> (k - 1 - b) & 1u;
+            const float *mc = mn[b][c];
+            float *sc = sum[b][c];
+            for (size_t i = 0; i < GENERAL_CHUNK; i++)
+                sc[i] += ch_expf_nonpositive(mc[i] - d[i]);
+        }
+    }
+}
+
+/* Ways of small_llr. */
+enum { SMALL_MAXLOG, SMALL_EXACT_BY_CLASS, SMALL_EXACT_SHARED };
+
+/* Largest gap between the class minima of a bit for which SMALL_EXACT_SHARED is used: its terms
+ * e^(mn - d) of the class away from the overall minimum mn are then at least e^-64, normal
+ * floats with full precision, and the terms ch_expf_nonpositive clamps (below e^-87) weigh
+ * less than 1e-9 of them. */
+#define SHARED_MAX_GAP 64.0f
+
+/* LLRs of a chunk of a small constellation, k a compile-time constant once inlined: with
+ * M <= 16 the loops over points and bits unroll, the class minima and sums live in registers,
+ * and the loop over symbols vectorises, as in axis_maxlog. The arithmetic of general_minima and
+ * general_sums. Exact LLRs come two ways:
+ *   SMALL_EXACT_BY_CLASS: each class's sum about its own minimum, k M exponentials a symbol,
+ *     valid for any gap between the classes (general_sums);
+ *   SMALL_EXACT_SHARED: one exponential a point, e^(mn - d_l) about the overall minimum mn,
+ *     summed into the class of every bit: llr_b = log S_0 - log S_1 (mn cancels), valid while
+ *     no bit's classes are more than SHARED_MAX_GAP apart.
+ * Returns how many of the chunk's gaps |mn_1 - mn_0| (over symbols and bits) exceed
+ * SHARED_MAX_GAP: a count, not the largest gap, since an integer sum vectorises where a float
+ * maximum (NaN rules) does not. */
+__attribute__((always_inline)) static inline int small_llr(const ch_modem *m, unsigned k, int way, size_t n, const float *a,
+                              const float *br, const float *bi, float *llr)
+{
+    const unsigned order = 1u << k;
+    float pe[16], pr[16], pi[16]; /* copies: stores into llr cannot alias them */
+    for (unsigned l = 0; l < order; l++)
+        pe[l] = m->pt_energy[l], pr[l] = m->pt_re[l], pi[l] = m->pt_im[l];
+    int wide = 0;
+    for (size_t i = 0; i < n; i++) {
+        float mn[4][2], sum[4][2];
+#pragma GCC unroll 4
+        for (unsigned b = 0; b < k; b++)
+            mn[b][0] = mn[b][1] = INFINITY, sum[b][0] = sum[b][1] = 0.0f;
+#pragma GCC unroll 16
+        for (unsigned l = 0; l < order; l++) {
+            float d = general_metric(a[i], br[i], bi[i], pe[l], pr[l], pi[l]);
+#pragma GCC unroll 4
+            for (unsigned b = 0; b < k; b++) {
+                unsigned c = l >> (k - 1 - b) & 1u;
+                mn[b][c] = d < mn[b][c] ? d : mn[b][c];
+            }
+        }
+        const float mn_all = mn[0][0] < mn[0][1] ? mn[0][0] : mn[0][1];
+        if (way != SMALL_MAXLOG) {
+#pragma GCC unroll 16
+            for (unsigned l = 0; l < order; l++) {
+                float d = general_metric(a[i], br[i], bi[i], pe[l], pr[l], pi[l]);
+                float shared = ch_expf_nonpositive(mn_all - d);
+#pragma GCC unroll 4
+                for (unsigned b = 0; b < k; b++) {
+                    unsigned c = l >> (k - 1 - b) & 1u;
+                    sum[b][c] += way == SMALL_EXACT_SHARED ? shared
+                                                           : ch_expf_nonpositive(mn[b][c] - d);
+                }
+            }
+        }
+#pragma GCC unroll 4
+        for (unsigned b = 0; b < k; b++) {
+            float gap = mn[b][1] - mn[b][0];
+            if (way != SMALL_MAXLOG) wide += (gap > SHARED_MAX_GAP) | (gap < -SHARED_MAX_GAP);
+            if (way == SMALL_MAXLOG)
+                llr[i * k + b] = gap;
+            else if (way == SMALL_EXACT_SHARED)
+                llr[i * k + b] = ch_logf(sum[b][0]) - ch_logf(sum[b][1]);
+            else
+                llr[i * k + b] = gap + ch_logf(sum[b][0]) - ch_logf(sum[b][1]);
+        }
+    }
+    return wide;
+}
+
+/* small_llr of way `way` for k = 1 .. 4 (returns its count of wide gaps), or -1 for larger
+ * constellations. */
+static int small_way(const ch_modem *m, int way, size_t n, const float *a, const float *br,
+                       const float *bi, float *llr)
+{
+    switch (m->k * 4 + (unsigned)way) {
+#define SMALL_CASE(K)                                                                              \
+    case 4 * K + SMALL_MAXLOG:                                                                     \
+        return small_llr(m, K, SMALL_MAXLOG, n, a, br, bi, llr);                                   \
+    case 4 * K + SMALL_EXACT_BY_CLASS:                                                             \
+        return small_llr(m, K, SMALL_EXACT_BY_CLASS, n, a, br, bi, llr);                           \
+    case 4 * K + SMALL_EXACT_SHARED:                                                               \
+        return small_llr(m, K, SMALL_EXACT_SHARED, n, a, br, bi, llr);
+        SMALL_CASE(1)
+        SMALL_CASE(2)
+        SMALL_CASE(3)
+        SMALL_CASE(4)
+#undef SMALL_CASE
+    default:
+        return -1;
+    }
+}
+
+/* A chunk of a small constellation (returns 1), or 0 for larger ones. Exact LLRs try the
+ * shared exponentials first and redo the chunk by class when its gaps are too wide for them;
+ * *by_class remembers that, so that a run of wide chunks (high SNR) goes by class at once and
+ * returns to the shared way when the gaps allow it. */
+static int small_chunk(const ch_modem *m, int exact, int *by_class, size_t n, const float *a,
+                       const float *br, const float *bi, float *llr)
+{
+    if (!exact) return small_way(m, SMALL_MAXLOG, n, a, br, bi, llr) >= 0;
+    int way = *by_class ? SMALL_EXACT_BY_CLASS : SMALL_EXACT_SHARED;
+    int wide = small_way(m, way, n, a, br, bi, llr);
+    if (wide < 0) return 0;
+    *by_class = wide > 0;
+    if (way == SMALL_EXACT_SHARED && *by_class)
+        small_way(m, SMALL_EXACT_BY_CLASS, n, a, br, bi, llr);
+    return 1;
+}
+
+/* General path, any constellation and labelling: over all M points, chunk by chunk,
+ *   max-log: llr_b = min_{b=1} d - min_{b=0} d
+ *   exact:   llr_b = log sum_{b=0} e^(-d) - log sum_{b=1} e^(-d)
+ *          = max-log + log sum_{b=0} e^(mn_0 - d) - log sum_{b=1} e^(mn_1 - d),
+ * the log-sum-exp taken about each class's own minimum. */
 static void soft_general(const ch_modem *m, size_t nsym, const float complex *y,
                          const float complex *h, const float *n0, int exact, float *llr)
 {
-    float dist[CH_MODEM_MAX_ORDER];
-    for (size_t j = 0; j < nsym; j++) {
-        float hr = h ? crealf(h[j]) : 1, hi = h ? cimagf(h[j]) : 0;
-        float yr = crealf(y[j]), yi = cimagf(y[j]), inv_n0 = 1 / n0[j];
-        for (unsigned l = 0; l < m->order; l++) {
-            /* Written out: a complex product in ISO C calls __mulsc3 for its NaN rules. */
-            float pr = crealf(m->points[l]), pi = cimagf(m->points[l]);
-            float er = yr - (hr * pr - hi * pi), ei = yi - (hr * pi + hi * pr);
-            dist[l] = (er * er + ei * ei) * inv_n0;
+    float a[GENERAL_CHUNK], br[GENERAL_CHUNK], bi[GENERAL_CHUNK];
+    float mn[CH_MODEM_MAX_BITS][2][GENERAL_CHUNK], sum[CH_MODEM_MAX_BITS][2][GENERAL_CHUNK];
+    const unsigned k = m->k;
+    int by_class = 0;
+    for (size_t s = 0; s < nsym; s += GENERAL_CHUNK) {
+        size_t n = nsym - s < GENERAL_CHUNK ? nsym - s : GENERAL_CHUNK;
+        general_terms(n, y + s, h ? h + s : NULL, n0 + s, a, br, bi);
+        float *out = llr + s * k;
+        if (small_chunk(m, exact, &by_class, n, a, br, bi, out)) continue;
+        general_minima(m, a, br, bi, mn);
+        if (!exact) {
+            for (unsigned b = 0; b < k; b++)
+                for (size_t i = 0; i < n; i++)
+                    out[i * k + b] = mn[b][1][i] - mn[b][0][i];
+            continue;
         }
-        llr_from_metrics(m->k, dist, exact, llr + j * m->k);
+        general_sums(m, a, br, bi, mn, sum);
+        for (unsigned b = 0; b < k; b++)
+            for (size_t i = 0; i < n; i++)
+                out[i * k + b] = mn[b][1][i] - mn[b][0][i] + ch_logf(sum[b][0][i]) -
+                                 ch_logf(sum[b][1][i]);
     }
 }
 
