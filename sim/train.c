@@ -134,6 +134,15 @@ static nn_meta *link_meta(const sim_train_config *cfg, float scale)
     return meta;
 }
 
+size_t sim_train_val_samples(uint64_t steps, size_t batch)
+{
+    uint64_t v = steps * batch / 64;
+    v = v < SIM_TRAIN_VAL_SAMPLES_MIN ? SIM_TRAIN_VAL_SAMPLES_MIN : v;
+    v = v > SIM_TRAIN_VAL_SAMPLES ? SIM_TRAIN_VAL_SAMPLES : v;
+    v = v / batch * batch;
+    return v < batch ? batch : (size_t)v;
+}
+
 static int run_training(const sim_train_config *cfg, size_t batch, nn_net *net, nn_meta *meta,
                         nn_sample_fn draw, void *src, void *val)
 {
@@ -156,8 +165,7 @@ static int run_training(const sim_train_config *cfg, size_t batch, nn_net *net, 
     nn_train_config tc = {
         .steps = cfg->steps, .batch = batch, .source = draw, .source_user = src,
         .val_every = cfg->steps / 20 ? cfg->steps / 20 : 1,
-        .val_samples = SIM_TRAIN_VAL_SAMPLES > batch ? SIM_TRAIN_VAL_SAMPLES / batch * batch
-                                                     : batch,
+        .val_samples = sim_train_val_samples(cfg->steps, batch),
         .val_source = draw, .val_user = val,
         .curve_path = cfg->log, .curve_meta = curve_meta, .curve_n_meta = n_meta,
         .on_row = cfg->on_row, .on_row_user = cfg->on_row_user,
@@ -193,7 +201,7 @@ static int training_init(training *t, const sim_train_config *cfg, size_t batch)
     if (!t->modem) return sim_error(SIM_EINVAL, "train: %s", ch_last_error());
     if (link->pilot_spacing && !(t->pilots = ch_pilots_create_block(link->pilot_spacing)))
         return sim_error(SIM_EINVAL, "train: %s", ch_last_error());
-    size_t val_samples = SIM_TRAIN_VAL_SAMPLES > batch ? SIM_TRAIN_VAL_SAMPLES : batch;
+    size_t val_samples = sim_train_val_samples(cfg->steps, batch);
     if (source_init(&t->src, cfg, t->modem, t->pilots, 1, batch) != 0 ||
         source_init(&t->val, cfg, t->modem, t->pilots, 2, val_samples) != 0)
         return sim_error(SIM_ENOMEM, "train: out of memory");
