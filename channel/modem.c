@@ -685,25 +685,48 @@ void ch_modem_demap_hard(const ch_modem *m, size_t nsym, const float complex *y,
 
 /* ---- soft decisions ---- */
 
-/* Class minima of a chunk of n symbols: mn[b][c][i] = min of d_l over the labels l whose bit b
- * (most significant first) is c, d_l the metric of general_terms. k bits, M = 2^k points;
- * symbols innermost. */
-static void general_minima(const ch_modem *m, const float *a, const float *br,
-                           const float *bi, float mn[][2][GENERAL_CHUNK])
+/* Class minima of a chunk for M >= 32: mn[b][c][i] = min of d_l over the labels l whose bit b
+ * (most significant first) is c, d_l the metric of general_terms. By groups of 16 consecutive
+ * labels: within a group the last four bits take all 16 values and the leading k - 4 bits are
+ * fixed, so the group's 16 metrics update the last four bits' minima in registers (unrolled, as
+ * in small_llr, the symbols innermost) and only the group's own minimum goes to the leading
+ * bits' minima, once a group instead of once a point and bit. */
+static void group_minima(const ch_modem *m, const float *a, const float *br, const float *bi,
+                         float mn[][2][GENERAL_CHUNK])
 {
-    const unsigned k = m->k;
+    const unsigned k = m->k, lead = k - 4;
+    float (*last)[2][GENERAL_CHUNK] = mn + lead, group_min[GENERAL_CHUNK];
     for (unsigned b = 0; b < k; b++)
         for (size_t i = 0; i < GENERAL_CHUNK; i++)
             mn[b][0][i] = mn[b][1][i] = INFINITY;
-    for (unsigned l = 0; l < m->order; l++) {
-        const float e = m->pt_energy[l], re = m->pt_re[l], im = m->pt_im[l];
-        float d[GENERAL_CHUNK];
-        for (size_t i = 0; i < GENERAL_CHUNK; i++)
-            d[i] = general_metric(a[i], br[i], bi[i], e, re, im);
-        for (unsigned b = 0; b < k; b++) {
-            float *mc = mn[b][l >> (k - 1 - b) & 1u];
+    for (unsigned g = 0; g < m->order >> 4; g++) {
+        float pe[16], pr[16], pi[16];
+        for (unsigned j = 0; j < 16; j++)
+            pe[j] = m->pt_energy[16 * g + j], pr[j] = m->pt_re[16 * g + j],
+            pi[j] = m->pt_im[16 * g + j];
+        for (size_t i = 0; i < GENERAL_CHUNK; i++) {
+            float lm[4][2] = {{INFINITY, INFINITY}, {INFINITY, INFINITY},
+                              {INFINITY, INFINITY}, {INFINITY, INFINITY}};
+#pragma GCC unroll 16
+            for (unsigned j = 0; j < 16; j++) {
+                float d = general_metric(a[i], br[i], bi[i], pe[j], pr[j], pi[j]);
+#pragma GCC unroll 4
+                for (unsigned b = 0; b < 4; b++) {
+                    unsigned c = j >> (3 - b) & 1u;
+                    lm[b][c] = d < lm[b][c] ? d : lm[b][c];
+                }
+            }
+#pragma GCC unroll 4
+            for (unsigned b = 0; b < 4; b++) {
+                last[b][0][i] = lm[b][0] < last[b][0][i] ? lm[b][0] : last[b][0][i];
+                last[b][1][i] = lm[b][1] < last[b][1][i] ? lm[b][1] : last[b][1][i];
+            }
+            group_min[i] = lm[0][0] < lm[0][1] ? lm[0][0] : lm[0][1];
+        }
+        for (unsigned b = 0; b < lead; b++) {
+            float *mc = mn[b][g >> (lead - 1 - b) & 1u];
             for (size_t i = 0; i < GENERAL_CHUNK; i++)
-                mc[i] = d[i] < mc[i] ? d[i] : mc[i];
+                mc[i] = group_min[i] < mc[i] ? group_min[i] : mc[i];
         }
     }
 }
@@ -746,7 +769,7 @@ enum { SMALL_MAXLOG, SMALL_EXACT_BY_CLASS, SMALL_EXACT_SHARED };
 
 /* LLRs of a chunk of a small constellation, k a compile-time constant once inlined: with
  * M <= 16 the loops over points and bits unroll, the class minima and sums live in registers,
- * and the loop over symbols vectorises, as in axis_maxlog. The arithmetic of general_minima and
+ * and the loop over symbols vectorises, as in axis_maxlog. The arithmetic of group_minima and
  * general_sums. Exact LLRs come two ways:
  *   SMALL_EXACT_BY_CLASS: each class's sum about its own minimum, k M exponentials a symbol,
  *     valid for any gap between the classes (general_sums);
@@ -864,7 +887,7 @@ static void soft_general(const ch_modem *m, size_t nsym, const float complex *y,
         general_terms(n, y + s, h ? h + s : NULL, n0 + s, a, br, bi);
         float *out = llr + s * k;
         if (small_chunk(m, exact, &by_class, n, a, br, bi, out)) continue;
-        general_minima(m, a, br, bi, mn);
+        group_minima(m, a, br, bi, mn);
         if (!exact) {
             for (unsigned b = 0; b < k; b++)
                 for (size_t i = 0; i < n; i++)
