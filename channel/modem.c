@@ -582,6 +582,13 @@ static void hard_square(const ch_modem *m, size_t nsym, const float complex *y,
 {
     float zbuf[2 * MODEM_BLOCK];
     const float d = m->d;
+    if (m->axes == 1 && h) {
+        /* BPSK: the sign of Re(conj(h) y), which is Re(y / h) times g >= 0, without the
+         * division (g = 0 gives 0 either way, decided as bit 0). */
+        for (size_t j = 0; j < nsym; j++)
+            bits[j] = crealf(h[j]) * crealf(y[j]) + cimagf(h[j]) * cimagf(y[j]) < 0;
+        return;
+    }
     for (size_t s = 0; s < nsym; s += MODEM_BLOCK) {
         size_t n = nsym - s < MODEM_BLOCK ? nsym - s : MODEM_BLOCK;
         const float *z = square_block(n, y + s, h ? h + s : NULL, NULL, zbuf, NULL);
