@@ -79,12 +79,19 @@ static int run_figure(const sim_bench_figure *f, double seconds, int threads)
     return 0;
 }
 
-/* The first line: which CPU the figures come from. */
+/* The first line: which CPU the figures come from, /proc/cpuinfo's first "model name". */
 static void print_cpu(void)
 {
-    char model[256];
-    sim_bench_cpu_model(model, sizeof model);
-    printf("# cpu: %s\n", model);
+    char line[512], *model = NULL;
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    while (f && !model && fgets(line, sizeof line, f)) {
+        char *colon = strchr(line, ':');
+        if (strncmp(line, "model name", 10) != 0 || !colon) continue;
+        model = colon + 1 + strspn(colon + 1, " \t");
+        model[strcspn(model, "\n")] = '\0';
+    }
+    if (f) fclose(f);
+    printf("# cpu: %s\n", model ? model : "unknown");
 }
 
 static void bench_usage(void)

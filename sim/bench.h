@@ -3,8 +3,6 @@
 #ifndef SIM_BENCH_H
 #define SIM_BENCH_H
 
-#include <stddef.h>
-
 /* One figure: run() repeats its work for at least min_seconds of wall time with `threads`
  * threads (figures not ending in _mt ignore it) and returns the throughput in `unit`, or a
  * negative value on failure. */
@@ -24,9 +22,6 @@ extern const sim_bench_figure sim_bench_ofdm_figures[];
 
 /* Monotonic wall time in seconds. */
 double sim_bench_now(void);
-
-/* The CPU's "model name" from /proc/cpuinfo into buf, or "unknown". */
-void sim_bench_cpu_model(char *buf, size_t size);
 
 /* Keeps the compiler from dropping work whose result is otherwise unused. */
 void sim_bench_sink(double value);

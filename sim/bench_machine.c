@@ -1,10 +1,8 @@
-/* bersim bench figures of the machine itself: the CPU's model and its single-core FP32 peak of
- * fused multiply-adds, so that every other figure can be read against what the core can do. */
+/* bersim bench figures of the machine itself: its single-core FP32 peak of fused multiply-adds,
+ * so that every other figure can be read against what the core can do. */
 #include "bench.h"
 
 #include <stdint.h>
-#include <stdio.h>
-#include <string.h>
 
 #if defined(__AVX512F__) || defined(__FMA__)
 #include <immintrin.h>
@@ -96,23 +94,6 @@ static double fma_peak(double min_seconds, int threads)
     return best;
 }
 #endif
-
-void sim_bench_cpu_model(char *buf, size_t size)
-{
-    snprintf(buf, size, "unknown");
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (!f) return;
-    char line[512];
-    while (fgets(line, sizeof line, f)) {
-        char *colon = strchr(line, ':');
-        if (strncmp(line, "model name", 10) != 0 || !colon) continue;
-        colon += 1 + strspn(colon + 1, " \t");
-        colon[strcspn(colon, "\n")] = '\0';
-        snprintf(buf, size, "%s", colon);
-        break;
-    }
-    fclose(f);
-}
 
 const sim_bench_figure sim_bench_machine_figures[] = {
     {"fma_peak", "GFLOP/s", fma_peak},
