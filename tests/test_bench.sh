@@ -16,8 +16,9 @@ names=$("$bersim" bench --help | awk '/^figures:/ {on = 1; next} on && NF {print
 positive() { awk -v x="$1" 'BEGIN { exit !(x + 0 > 0) }'; }
 for name in $names; do
     # the _mpi figures run under mpirun; alone, by name (one rank: the threads' engine)
-    [[ $name == *_mpi ]] && out=$("$bersim" bench --only "$name" --seconds 0.01)
-    line=$(printf '%s\n' "$out" | awk -F '\t' -v n="$name" '$1 == n')
+    from=$out
+    [[ $name == *_mpi ]] && from=$("$bersim" bench --only "$name" --seconds 0.01)
+    line=$(printf '%s\n' "$from" | awk -F '\t' -v n="$name" '$1 == n')
     value=$(printf '%s\n' "$line" | cut -f 2)
     [ "$(printf '%s\n' "$line" | grep -c .)" -eq 1 ] || fail "$name: not exactly one line"
     positive "$value" || fail "$name: '$value' is not a positive number"

@@ -77,8 +77,9 @@ same_table ofdm --ofdm 64 --profile eva --mod qpsk --est lmmse --pilots 8 --ebn0
     --min-errors 200 --max-bits 1e6 --seed 2
 unset BERSIM_MPI_GROUP
 
-# A sweep long enough to be interrupted after a few rows: 1e6 errors a point.
-long=(sim --quiet --mod bpsk --channel awgn --ebn0 0:1:12 --min-errors 1e6 --max-bits 1e9
+# A sweep long enough to be interrupted after a few rows on an idle machine too: 1e6 errors a
+# point, up to 1e10 bits (from 8 dB on, seconds each).
+long=(sim --quiet --mod bpsk --channel awgn --ebn0 0:1:12 --min-errors 1e6 --max-bits 1e10
       --seed 9 --threads 1)
 
 # The ranks' process ids (children of mpirun), rank 0 first.
