@@ -2,6 +2,7 @@
  * so that every other figure can be read against what the core can do. */
 #include "bench.h"
 
+#include <stddef.h>
 #include <stdint.h>
 
 #if defined(__AVX512F__) || defined(__FMA__)
