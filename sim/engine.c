@@ -55,8 +55,10 @@ void sim_ordered_sum_destroy(sim_ordered_sum *s)
 {
     free(s->ring);
     free(s->ready);
+    free(s->last);
     s->ring = NULL;
     s->ready = NULL;
+    s->last = NULL;
 }
 
 bool sim_ordered_sum_has_room(const sim_ordered_sum *s, uint64_t chunk)
@@ -80,6 +82,59 @@ static void add_counts(sim_counts *total, const sim_counts *c)
     total->unit_block_sq += c->unit_block_sq;
 }
 
+int sim_ordered_sum_by_groups(sim_ordered_sum *s, unsigned span,
+                              void (*recount)(void *user, uint64_t chunk, sim_counts *out),
+                              void *user)
+{
+    s->span = span, s->recount = recount, s->recount_user = user;
+    s->last = malloc(s->window * sizeof *s->last);
+    return s->last ? SIM_OK : sim_error(SIM_ENOMEM, "out of memory");
+}
+
+/* total - c, field by field (exact: every field is an integer, or a double holding one). */
+static void sub_counts(sim_counts *total, const sim_counts *c)
+{
+    total->bits -= c->bits;
+    total->bit_errors -= c->bit_errors;
+    total->symbols -= c->symbols;
+    total->symbol_errors -= c->symbol_errors;
+    total->blocks -= c->blocks;
+    total->block_errors -= c->block_errors;
+    total->chunks -= c->chunks;
+    total->chunk_error_sq -= c->chunk_error_sq;
+    total->chunk_block_sq -= c->chunk_block_sq;
+    total->units -= c->units;
+    total->unit_error_sq -= c->unit_error_sq;
+    total->unit_block_sq -= c->unit_block_sq;
+}
+
+/* Entry s->summed, a group that meets the rule: its chunks again, one by one. */
+static void add_group_by_chunks(sim_ordered_sum *s)
+{
+    uint64_t first = s->summed * s->span;
+    for (unsigned j = 0; j < s->span && !s->done; j++) {
+        sim_counts c;
+        s->recount(s->recount_user, first + j, &c);
+        add_counts(&s->total, &c);
+        s->done = sim_stop_reached(&s->rule, &s->total);
+    }
+}
+
+/* Entry `slot` into the total: a chunk, or a group, whole unless the rule is met before its
+ * last chunk. */
+static void add_entry(sim_ordered_sum *s, size_t slot)
+{
+    add_counts(&s->total, &s->ring[slot]);
+    s->done = sim_stop_reached(&s->rule, &s->total);
+    if (!s->done || s->span <= 1) return;
+    sim_counts before_last = s->total;
+    sub_counts(&before_last, &s->last[slot]);
+    if (!sim_stop_reached(&s->rule, &before_last)) return; /* met at the last chunk */
+    sub_counts(&s->total, &s->ring[slot]);
+    s->done = false;
+    add_group_by_chunks(s);
+}
+
 void sim_ordered_sum_add(sim_ordered_sum *s, uint64_t chunk, const sim_counts *c)
 {
     s->ring[chunk % s->window] = *c;
@@ -87,10 +142,16 @@ void sim_ordered_sum_add(sim_ordered_sum *s, uint64_t chunk, const sim_counts *c
     while (!s->done && s->ready[s->summed % s->window]) {
         size_t slot = s->summed % s->window;
         s->ready[slot] = false;
-        add_counts(&s->total, &s->ring[slot]);
+        add_entry(s, slot);
         s->summed++;
-        s->done = sim_stop_reached(&s->rule, &s->total);
     }
+}
+
+void sim_ordered_sum_add_group(sim_ordered_sum *s, uint64_t g, const sim_counts *sum,
+                               const sim_counts *last)
+{
+    s->last[g % s->window] = *last;
+    sim_ordered_sum_add(s, g, sum);
 }
 
 void sim_counts_interval(const sim_counts *c, bool blocks, double level, double *lo, double *hi)

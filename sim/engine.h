@@ -74,12 +74,16 @@ bool sim_stop_reached(const sim_stop_rule *rule, const sim_counts *sum);
  * added in chunk order until the stop rule is met. */
 typedef struct {
     sim_stop_rule rule;
-    uint64_t summed; /* chunks 0 .. summed-1 are in total */
-    uint64_t window; /* chunks the ring holds */
-    sim_counts *ring; /* [window] counts of chunks that arrived ahead of the sum */
+    uint64_t summed; /* entries 0 .. summed-1 are in total */
+    uint64_t window; /* entries the ring holds */
+    sim_counts *ring; /* [window] counts of entries that arrived ahead of the sum */
     bool *ready;      /* [window] */
     sim_counts total;
-    bool done;       /* the rule is met: chunks from `summed` on are not needed */
+    bool done;       /* the rule is met: entries from `summed` on are not needed */
+    unsigned span;   /* chunks an entry holds: 1, or a group's (sim_ordered_sum_by_groups) */
+    sim_counts *last; /* [window] by groups: each entry's last chunk */
+    void (*recount)(void *user, uint64_t chunk, sim_counts *out);
+    void *recount_user;
 } sim_ordered_sum;
 
 /* Starts the sum of point p of chain c under rule with a window of `window` chunks (at least
@@ -87,6 +91,24 @@ typedef struct {
 int sim_ordered_sum_init(sim_ordered_sum *s, const sim_chain *c, const sim_point *p,
                          const sim_stop_rule *rule, uint64_t window);
 void sim_ordered_sum_destroy(sim_ordered_sum *s);
+
+/* Makes every entry of s a group of `span` chunks (entry g: chunks g span .. g span + span - 1)
+ * given as their summed counts and the counts of the last (sim_ordered_sum_add_group), for a
+ * scheduler whose workers send a group's sum, not its chunks' counts: one addition and one
+ * check of the rule a group. Where the rule is met inside a group before its last chunk,
+ * recount(user, chunk, out) gives that group's chunks again (a chunk is a pure function of the
+ * seed, the point and its number) and they are added one by one, so that the sum stops at the
+ * chunk and with the total of chunk-by-chunk adding: the rule is monotone in the counts, and
+ * their floating-point fields are sums of squares of integers, exact in any order below 2^53.
+ * Call before the first entry is added. SIM_OK or SIM_ENOMEM. */
+int sim_ordered_sum_by_groups(sim_ordered_sum *s, unsigned span,
+                              void (*recount)(void *user, uint64_t chunk, sim_counts *out),
+                              void *user);
+
+/* By groups: adds group g (sum: its chunks' counts summed; last: its last chunk's), then every
+ * group that continues the ordered sum. */
+void sim_ordered_sum_add_group(sim_ordered_sum *s, uint64_t g, const sim_counts *sum,
+                               const sim_counts *last);
 
 /* True when chunk fits the window (chunk < summed + window): a worker may run it. */
 bool sim_ordered_sum_has_room(const sim_ordered_sum *s, uint64_t chunk);

@@ -25,11 +25,12 @@
 #include "sim_error.h"
 
 /* Bits a group of chunks holds under MPI, at most DEFAULT_MAX_GROUP chunks: a group costs rank
- * 0 one claim and one reply (README: the per-group cost and the group size 1000 ranks need).
- * 32 chunks' counts (96 bytes each) fit Open MPI's shared-memory eager limit (4 KB), so that no
- * message is read from the sender's memory after it was sent: a rank that dies mid-message
- * then cannot make rank 0 abort before it says what happened. BERSIM_MPI_GROUP=N in the
- * environment sets N chunks instead (1 to MAX_GROUP). */
+ * 0 one claim, one reply and one addition of its summed counts, whatever its size (README: the
+ * per-group cost and the group size 1000 ranks need). Messages are 120 bytes at most, inside
+ * Open MPI's shared-memory eager limit (4 KB), so that no message is read from the sender's
+ * memory after it was sent: a rank that dies mid-message then cannot make rank 0 abort before
+ * it says what happened. BERSIM_MPI_GROUP=N in the environment sets N chunks instead (1 to
+ * MAX_GROUP). */
 #define GROUP_BITS (1u << 19)
 #define DEFAULT_MAX_GROUP 32
 #define MAX_GROUP 1024
@@ -44,8 +45,8 @@
 enum { TAG_POINT = 1, TAG_CLAIM = 2, TAG_REPLY = 16 }; /* replies to thread t: TAG_REPLY + t */
 enum { MSG_CLAIM = 1, MSG_BYE = 2, MSG_INTERRUPTED = 4, MSG_FAILED = 8 };
 
-/* A claimant's message to rank 0: the counts of its last group (count 0: none), and with
- * MSG_CLAIM a claim of one more group. */
+/* A claimant's message to rank 0: the summed counts of its last group and those of the group's
+ * last chunk (count: its chunks; 0: none), and with MSG_CLAIM a claim of one more group. */
 typedef struct {
     uint32_t point, flags, thread, count;
     uint64_t first;
@@ -60,7 +61,7 @@ typedef struct {
 
 typedef struct {
     msg_head head;
-    chunk_counts counts[MAX_GROUP];
+    chunk_counts sum, last;
 } claim_msg;
 
 static void pack_counts(const sim_counts *c, chunk_counts *w)
@@ -319,7 +320,7 @@ typedef struct {
     int byes_missing;  /* ranks whose threads have not all finished the point */
     bool *bye;         /* [nranks] which have */
     claim_msg *in;
-    sim_counts *unpacked; /* [MAX_GROUP] */
+    sim_chain_worker *recount; /* chunks of the group that meets the rule, again */
     double start, last_progress;
 } mpi_point;
 
@@ -333,11 +334,35 @@ static bool progress_due(mpi_point *p, sim_counts *snapshot, double *seconds)
     return true;
 }
 
-static void add_counts(mpi_point *p, uint64_t first, unsigned count, const sim_counts *c)
+/* The summed counts of the group of chunks from first on, into the ordered sum by groups
+ * (count 0: none; a group cut short by an interrupt is not counted). */
+static void add_group(mpi_point *p, uint64_t first, unsigned count, const sim_counts *sum,
+                      const sim_counts *last)
 {
-    for (unsigned i = 0; i < count && !p->sum.done; i++)
-        sim_ordered_sum_add(&p->sum, first + i, &c[i]);
-    if (count && p->waiting) pthread_cond_broadcast(&p->moved);
+    if (count != p->group || p->sum.done) return;
+    sim_ordered_sum_add_group(&p->sum, first / p->group, sum, last);
+    if (p->waiting) pthread_cond_broadcast(&p->moved);
+}
+
+/* The ordered sum's recount (engine.h): under the point's lock, so one worker serves. */
+static void recount_chunk(void *user, uint64_t chunk, sim_counts *out)
+{
+    mpi_point *p = user;
+    sim_engine_run_chunk(p->recount, &p->point, chunk, out);
+}
+
+/* The sum of c[count] in chunk order. */
+static void sum_group(const sim_counts *c, unsigned count, sim_counts *sum)
+{
+    *sum = (sim_counts){0};
+    for (unsigned i = 0; i < count; i++) {
+        sum->bits += c[i].bits, sum->bit_errors += c[i].bit_errors;
+        sum->symbols += c[i].symbols, sum->symbol_errors += c[i].symbol_errors;
+        sum->blocks += c[i].blocks, sum->block_errors += c[i].block_errors;
+        sum->chunks += c[i].chunks, sum->units += c[i].units;
+        sum->chunk_error_sq += c[i].chunk_error_sq, sum->chunk_block_sq += c[i].chunk_block_sq;
+        sum->unit_error_sq += c[i].unit_error_sq, sum->unit_block_sq += c[i].unit_block_sq;
+    }
 }
 
 static void keep_claim(mpi_point *p, int rank, int tag)
@@ -369,10 +394,13 @@ static void take_message(mpi_point *p, int source)
         p->bye[source] = true;
         return;
     }
-    if (h->count) groups_seen++;
-    unsigned count = h->count < MAX_GROUP ? h->count : MAX_GROUP;
-    for (unsigned i = 0; i < count; i++) unpack_counts(&p->in->counts[i], &p->unpacked[i]);
-    add_counts(p, h->first, count, p->unpacked);
+    if (h->count) {
+        groups_seen++;
+        sim_counts sum, last;
+        unpack_counts(&p->in->sum, &sum);
+        unpack_counts(&p->in->last, &last);
+        add_group(p, h->first, h->count, &sum, &last);
+    }
     if (h->flags & MSG_CLAIM) keep_claim(p, source, TAG_REPLY + (int)h->thread);
 }
 
@@ -384,7 +412,7 @@ static void answer_claims(mpi_point *p)
     for (; i < p->npending; i++) {
         reply_msg r = {p->point.index, 0, 0};
         if (!p->sum.done) {
-            if (!sim_ordered_sum_has_room(&p->sum, p->next_chunk + p->group - 1)) break;
+            if (!sim_ordered_sum_has_room(&p->sum, p->next_chunk / p->group)) break;
             r.first = p->next_chunk, r.count = p->group;
             p->next_chunk += p->group;
         }
@@ -423,13 +451,15 @@ static void serve_claims(mpi_point *p)
 static bool next_local_group(mpi_point *p, const sim_counts *c, uint64_t first, unsigned count,
                              uint64_t *next)
 {
+    sim_counts sum;
+    sum_group(c, count, &sum);
     pthread_mutex_lock(&p->lock);
-    add_counts(p, first, count, c);
+    if (count) add_group(p, first, count, &sum, &c[count - 1]);
     serve_claims(p);
     sim_counts snapshot;
     double seconds = 0;
     bool report = count && progress_due(p, &snapshot, &seconds);
-    while (!p->sum.done && !sim_ordered_sum_has_room(&p->sum, p->next_chunk + p->group - 1)) {
+    while (!p->sum.done && !sim_ordered_sum_has_room(&p->sum, p->next_chunk / p->group)) {
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_nsec += 100000;
@@ -480,14 +510,19 @@ static int point_init(mpi_point *p, const sim_engine_config *cfg, unsigned index
     p->group = mpi_group(c);
     sim_stop_rule rule = sim_stop_rule_make(c, cfg->min_errors, cfg->min_block_errors,
                                             cfg->max_bits);
-    /* every thread of every rank may hold the group it runs and CLAIM_DEPTH more */
-    uint64_t window = (uint64_t)(CLAIM_DEPTH + 2) * (unsigned)threads_total * p->group;
+    /* every thread of every rank may hold the group it runs and CLAIM_DEPTH more: the window
+     * counts groups, one entry each */
+    uint64_t window = (uint64_t)(CLAIM_DEPTH + 2) * (unsigned)threads_total;
     p->in = malloc(sizeof *p->in);
     p->bye = calloc((size_t)nranks, sizeof *p->bye);
-    p->unpacked = malloc(MAX_GROUP * sizeof *p->unpacked);
-    if (!p->in || !p->bye || !p->unpacked ||
-        sim_ordered_sum_init(&p->sum, c, &p->point, &rule, window) != SIM_OK)
-        return free(p->in), free(p->bye), free(p->unpacked), sim_error(SIM_ENOMEM, "out of memory");
+    p->recount = sim_chain_worker_create(c);
+    if (!p->in || !p->bye || !p->recount ||
+        sim_ordered_sum_init(&p->sum, c, &p->point, &rule, window) != SIM_OK ||
+        sim_ordered_sum_by_groups(&p->sum, p->group, recount_chunk, p) != SIM_OK) {
+        sim_ordered_sum_destroy(&p->sum);
+        sim_chain_worker_destroy(p->recount);
+        return free(p->in), free(p->bye), sim_error(SIM_ENOMEM, "out of memory");
+    }
     p->start = p->last_progress = sim_bench_now();
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->moved, NULL);
@@ -556,7 +591,7 @@ int sim_mpi_run_point(const sim_engine_config *cfg, unsigned point_index, double
     free(p->pending);
     free(p->in);
     free(p->bye);
-    free(p->unpacked);
+    sim_chain_worker_destroy(p->recount);
     free(p);
     return status;
 }
@@ -585,7 +620,7 @@ static void send_message(remote_thread *t, claim_msg *msg, MPI_Request *sent, re
 {
     if (*sent != MPI_REQUEST_NULL) wait_request(sent, t->lock);
     if (t->cfg->stop && *t->cfg->stop) msg->head.flags |= MSG_INTERRUPTED;
-    size_t bytes = sizeof msg->head + msg->head.count * sizeof msg->counts[0];
+    size_t bytes = msg->head.count ? sizeof *msg : sizeof msg->head;
     pthread_mutex_lock(t->lock);
     if (msg->head.flags & MSG_CLAIM)
         MPI_Irecv(reply, sizeof *reply, MPI_BYTE, 0, TAG_REPLY + (int)t->thread, comm, replied);
@@ -635,7 +670,10 @@ static void *remote_main(void *arg)
         claim_msg *m = &msg[fill];
         unsigned n = run_group(w, t->cfg, &t->point, reply[slot].first, reply[slot].count,
                                counts);
-        for (unsigned i = 0; i < n; i++) pack_counts(&counts[i], &m->counts[i]);
+        sim_counts sum;
+        sum_group(counts, n, &sum);
+        pack_counts(&sum, &m->sum);
+        if (n) pack_counts(&counts[n - 1], &m->last);
         m->head = (msg_head){t->point.index, MSG_CLAIM, t->thread, n, reply[slot].first};
         send_message(t, m, &sent[fill], &reply[fill], &replied[fill]);
         out++;
@@ -643,6 +681,7 @@ static void *remote_main(void *arg)
     for (int i = 0; i <= CLAIM_DEPTH; i++)
         if (sent[i] != MPI_REQUEST_NULL) wait_request(&sent[i], t->lock);
     free(msg);
+    free(counts);
     sim_chain_worker_destroy(w);
     return NULL;
 }

@@ -208,6 +208,83 @@ static void test_chunk_runner_and_ordered_sum(void **state)
     sim_chain_destroy(c);
 }
 
+/* The ordered sum by groups (the MPI scheduler's: one entry a group of chunks, recounted where
+ * the rule is met before its last chunk) stops at the chunk, and with the total, of
+ * chunk-by-chunk adding: over BPSK at 4 dB with groups of 7 chunks arriving in reverse pairs,
+ * for rules met by errors at every chunk of a group, by bits inside a group and at its end, and
+ * never. */
+typedef struct {
+    sim_chain_worker *w;
+    const sim_point *p;
+    unsigned recounted;
+} recounter;
+
+static void recount(void *user, uint64_t chunk, sim_counts *out)
+{
+    recounter *r = user;
+    r->recounted++;
+    sim_engine_run_chunk(r->w, r->p, chunk, out);
+}
+
+static void check_by_groups(const sim_chain *c, const sim_point *p, const sim_counts *chunks,
+                            unsigned n, sim_stop_rule rule)
+{
+    enum { SPAN = 7 };
+    sim_ordered_sum one, groups;
+    assert_int_equal(sim_ordered_sum_init(&one, c, p, &rule, 0), SIM_OK);
+    assert_int_equal(sim_ordered_sum_init(&groups, c, p, &rule, 0), SIM_OK);
+    recounter r = {sim_chain_worker_create(c), p, 0};
+    assert_int_equal(sim_ordered_sum_by_groups(&groups, SPAN, recount, &r), SIM_OK);
+    for (unsigned i = 0; i < n && !one.done; i++) sim_ordered_sum_add(&one, i, &chunks[i]);
+    for (unsigned g = 0; g < n / SPAN; g++) {
+        unsigned group = g ^ 1; /* 1 0 3 2 ... */
+        if (group >= n / SPAN || groups.done) continue;
+        sim_counts sum = {0};
+        for (unsigned j = 0; j < SPAN; j++) {
+            const sim_counts *k = &chunks[group * SPAN + j];
+            sum.bits += k->bits, sum.bit_errors += k->bit_errors, sum.symbols += k->symbols;
+            sum.symbol_errors += k->symbol_errors, sum.chunks += k->chunks, sum.units += k->units;
+            sum.chunk_error_sq += k->chunk_error_sq, sum.unit_error_sq += k->unit_error_sq;
+        }
+        sim_ordered_sum_add_group(&groups, group, &sum, &chunks[group * SPAN + SPAN - 1]);
+    }
+    assert_int_equal(one.done, groups.done);
+    assert_same_counts(&one.total, &groups.total);
+    /* a group is recounted only where the rule is met before its last chunk, up to that chunk */
+    assert_int_equal(r.recounted, one.done ? one.summed % SPAN : 0);
+    sim_chain_worker_destroy(r.w);
+    sim_ordered_sum_destroy(&one);
+    sim_ordered_sum_destroy(&groups);
+}
+
+static void test_ordered_sum_by_groups(void **state)
+{
+    (void)state;
+    sim_chain *c = test_chain(test_link(CH_MOD_BPSK, (ch_fading_config){.kind = CH_CHAN_AWGN,
+                                                                       .coherence = 1},
+                                        SIM_RX_HARD), 0);
+    sim_chain_worker *w = sim_chain_worker_create(c);
+    sim_point p = sim_point_make(c, 2385, 1, 4.0);
+    enum { N = 70 };
+    sim_counts chunks[N];
+    uint64_t errors = 0;
+    for (unsigned i = 0; i < N; i++) {
+        sim_engine_run_chunk(w, &p, i, &chunks[i]);
+        errors += chunks[i].bit_errors;
+    }
+    /* met by errors at each chunk of the fourth group, by bits inside the sixth, never */
+    for (unsigned stop = 21; stop < 28; stop++) {
+        uint64_t before = 0;
+        for (unsigned i = 0; i <= stop; i++) before += chunks[i].bit_errors;
+        check_by_groups(c, &p, chunks, N, sim_stop_rule_make(c, before, 0, UINT64_MAX));
+    }
+    check_by_groups(c, &p, chunks, N, sim_stop_rule_make(c, UINT64_MAX, 0, 38 * chunks[0].bits));
+    check_by_groups(c, &p, chunks, N, sim_stop_rule_make(c, UINT64_MAX, 0, 42 * chunks[0].bits));
+    check_by_groups(c, &p, chunks, N, sim_stop_rule_make(c, errors + 1, 0, UINT64_MAX));
+    sim_chain_worker_destroy(w);
+    sim_chain_destroy(c);
+}
+
 /* The seed reaches every stream: over 8 seeds the counts of BPSK at 2 dB (2^20 bits each) lie
  * in the 99.9% interval of theory and vary between seeds as much as binomial counts do (the
  * variance ratio times 7 is chi-square with 7 degrees of freedom: inside [0.598, 24.32] with
@@ -294,6 +371,7 @@ int main(void)
         cmocka_unit_test(test_chain_of_each_link),
         cmocka_unit_test(test_coded_threads),
         cmocka_unit_test(test_chunk_runner_and_ordered_sum),
+        cmocka_unit_test(test_ordered_sum_by_groups),
         cmocka_unit_test(test_seed_matters),
         cmocka_unit_test(test_interrupt),
         cmocka_unit_test(test_clopper_pearson),
