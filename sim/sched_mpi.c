@@ -26,7 +26,7 @@
 
 /* Bits a group of chunks holds under MPI, at most DEFAULT_MAX_GROUP chunks: a group costs rank
  * 0 one claim, one reply and one addition of its summed counts, whatever its size (README: the
- * per-group cost and the group size 1000 ranks need). Messages are 120 bytes at most, inside
+ * per-group cost and the group size 1000 ranks need). Messages are 216 bytes at most, inside
  * Open MPI's shared-memory eager limit (4 KB), so that no message is read from the sender's
  * memory after it was sent: a rank that dies mid-message then cannot make rank 0 abort before
  * it says what happened. BERSIM_MPI_GROUP=N in the environment sets N chunks instead (1 to
