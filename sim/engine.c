@@ -66,7 +66,7 @@ bool sim_ordered_sum_has_room(const sim_ordered_sum *s, uint64_t chunk)
     return chunk < s->summed + s->window;
 }
 
-static void add_counts(sim_counts *total, const sim_counts *c)
+void sim_counts_add(sim_counts *total, const sim_counts *c)
 {
     total->bits += c->bits;
     total->bit_errors += c->bit_errors;
@@ -115,7 +115,7 @@ static void add_group_by_chunks(sim_ordered_sum *s)
     for (unsigned j = 0; j < s->span && !s->done; j++) {
         sim_counts c;
         s->recount(s->recount_user, first + j, &c);
-        add_counts(&s->total, &c);
+        sim_counts_add(&s->total, &c);
         s->done = sim_stop_reached(&s->rule, &s->total);
     }
 }
@@ -124,7 +124,7 @@ static void add_group_by_chunks(sim_ordered_sum *s)
  * last chunk. */
 static void add_entry(sim_ordered_sum *s, size_t slot)
 {
-    add_counts(&s->total, &s->ring[slot]);
+    sim_counts_add(&s->total, &s->ring[slot]);
     s->done = sim_stop_reached(&s->rule, &s->total);
     if (!s->done || s->span <= 1) return;
     sim_counts before_last = s->total;

@@ -110,6 +110,9 @@ int sim_ordered_sum_by_groups(sim_ordered_sum *s, unsigned span,
 void sim_ordered_sum_add_group(sim_ordered_sum *s, uint64_t g, const sim_counts *sum,
                                const sim_counts *last);
 
+/* total += c, field by field (not the Eb/N0 and Es/N0). */
+void sim_counts_add(sim_counts *total, const sim_counts *c);
+
 /* True when chunk fits the window (chunk < summed + window): a worker may run it. */
 bool sim_ordered_sum_has_room(const sim_ordered_sum *s, uint64_t chunk);
 

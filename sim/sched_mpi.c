@@ -355,14 +355,7 @@ static void recount_chunk(void *user, uint64_t chunk, sim_counts *out)
 static void sum_group(const sim_counts *c, unsigned count, sim_counts *sum)
 {
     *sum = (sim_counts){0};
-    for (unsigned i = 0; i < count; i++) {
-        sum->bits += c[i].bits, sum->bit_errors += c[i].bit_errors;
-        sum->symbols += c[i].symbols, sum->symbol_errors += c[i].symbol_errors;
-        sum->blocks += c[i].blocks, sum->block_errors += c[i].block_errors;
-        sum->chunks += c[i].chunks, sum->units += c[i].units;
-        sum->chunk_error_sq += c[i].chunk_error_sq, sum->chunk_block_sq += c[i].chunk_block_sq;
-        sum->unit_error_sq += c[i].unit_error_sq, sum->unit_block_sq += c[i].unit_block_sq;
-    }
+    for (unsigned i = 0; i < count; i++) sim_counts_add(sum, &c[i]);
 }
 
 static void keep_claim(mpi_point *p, int rank, int tag)
