@@ -53,7 +53,7 @@ static void sim_usage(void)
     sim_link_parser p;
     sim_link_parser_init(&p, SIM_LINK_OPT_CONSTELLATION | SIM_LINK_OPT_CSI | SIM_LINK_OPT_RX |
                               SIM_LINK_OPT_CODE | SIM_LINK_OPT_DECODER | SIM_LINK_OPT_E2E |
-                              SIM_LINK_OPT_OFDM);
+                              SIM_LINK_OPT_OFDM | SIM_LINK_OPT_DECLIP);
     sim_link_parser_help(&p);
     puts("  --min-errors N    a point stops after N bit errors (default 100)\n"
          "  --min-block-errors N  with a code, and N block errors too (default 0)\n"
@@ -123,7 +123,7 @@ static int parse_options(sim_options *o, int argc, char **argv)
     sim_link_parser_init(&o->parser, SIM_LINK_OPT_CONSTELLATION | SIM_LINK_OPT_CSI |
                                          SIM_LINK_OPT_RX | SIM_LINK_OPT_CODE |
                                          SIM_LINK_OPT_DECODER | SIM_LINK_OPT_E2E |
-                                         SIM_LINK_OPT_OFDM);
+                                         SIM_LINK_OPT_OFDM | SIM_LINK_OPT_DECLIP);
     sim_cli_seen seen = {0};
     for (int i = 1; i < argc; i++)
         if (!sim_cli_first_time(&seen, argv[i]) || parse_option(o, argc, argv, &i) != 0)

@@ -150,6 +150,7 @@ enum {
     SIM_LINK_OPT_E2E = 32,          /* --e2e-model FILE (then --mod is not needed, --channel
                                        comes from the model unless given) */
     SIM_LINK_OPT_OFDM = 64,         /* --ofdm N and its options */
+    SIM_LINK_OPT_DECLIP = 128,      /* --declip K (the learned OFDM receiver's, in sim) */
 };
 
 /* A link being parsed from options, with what was given. */

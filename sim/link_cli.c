@@ -60,7 +60,7 @@ void sim_link_parser_help(const sim_link_parser *p)
              "                    to symbol, constant within one (no Doppler ICI); default static\n"
              "  --clip R          clip the time signal at R x its RMS (default: no clipping)\n"
              "  --cfo E           carrier frequency offset, subcarrier spacings (default 0)\n");
-    if ((p->accepts & SIM_LINK_OPT_OFDM) && (p->accepts & SIM_LINK_OPT_RX))
+    if (p->accepts & SIM_LINK_OPT_DECLIP)
         puts("  --declip K        with --rx nn and --clip: passes of clipping reconstruction from\n"
              "                    the learned receiver's decisions (default 2; 0: none)");
     if (p->accepts & SIM_LINK_OPT_OFDM)
@@ -226,7 +226,7 @@ int sim_link_parse(sim_link_parser *p, int argc, char **argv, int *i)
                    {"--sample-rate", SIM_LINK_OPT_OFDM}, {"--pilots", SIM_LINK_OPT_OFDM},
                    {"--est", SIM_LINK_OPT_OFDM}, {"--ofdm-symbols", SIM_LINK_OPT_OFDM},
                    {"--clip", SIM_LINK_OPT_OFDM}, {"--cfo", SIM_LINK_OPT_OFDM},
-                   {"--declip", SIM_LINK_OPT_OFDM | SIM_LINK_OPT_RX}};
+                   {"--declip", SIM_LINK_OPT_DECLIP}};
     const char *opt = argv[*i];
     if (strcmp(opt, "--count-overhead") == 0 && (p->accepts & SIM_LINK_OPT_OFDM)) {
         if (!p->ofdm_option) p->ofdm_option = opt;
