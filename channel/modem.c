@@ -653,24 +653,33 @@ static inline float general_metric(float a, float b_re, float b_im, float e, flo
     return a * e - (b_re * re + b_im * im);
 }
 
-/* Nearest point of n symbols: the first label of least metric (the square path's ties aside,
- * the same as the nearest point by |y - h s|). The symbols run innermost, point after point, so
- * that the loop over them vectorises. */
+/* Nearest point of n symbols: the first label of least |y - h s_l|^2, computed as that
+ * distance (not general_terms' expanded form, whose rounding can tie points closer than about
+ * 1e-3 of the RMS): a received point that is a constellation point with h = 1 then decides its
+ * own label exactly, whatever the constellation (its points are at least
+ * CH_MODEM_MIN_DISTANCE apart). The symbols run innermost, point after point, so that the loop
+ * over them vectorises. */
 static void hard_general(const ch_modem *m, size_t nsym, const float complex *y,
                          const float complex *h, uint8_t *bits)
 {
-    float a[GENERAL_CHUNK], br[GENERAL_CHUNK], bi[GENERAL_CHUNK], best[GENERAL_CHUNK];
+    float yr[GENERAL_CHUNK], yi[GENERAL_CHUNK], hr[GENERAL_CHUNK], hi[GENERAL_CHUNK];
+    float best[GENERAL_CHUNK];
     int32_t label[GENERAL_CHUNK];
     const unsigned k = m->k;
     for (size_t s = 0; s < nsym; s += GENERAL_CHUNK) {
         size_t n = nsym - s < GENERAL_CHUNK ? nsym - s : GENERAL_CHUNK;
-        general_terms(n, y + s, h ? h + s : NULL, NULL, a, br, bi);
-        for (size_t i = 0; i < GENERAL_CHUNK; i++)
+        for (size_t i = 0; i < GENERAL_CHUNK; i++) {
+            int in = i < n;
+            yr[i] = in ? crealf(y[s + i]) : 0.0f, yi[i] = in ? cimagf(y[s + i]) : 0.0f;
+            hr[i] = in && h ? crealf(h[s + i]) : 1.0f, hi[i] = in && h ? cimagf(h[s + i]) : 0.0f;
             best[i] = INFINITY, label[i] = 0;
+        }
         for (unsigned l = 0; l < m->order; l++) {
-            const float e = m->pt_energy[l], re = m->pt_re[l], im = m->pt_im[l];
+            const float re = m->pt_re[l], im = m->pt_im[l];
             for (size_t i = 0; i < GENERAL_CHUNK; i++) {
-                float d = general_metric(a[i], br[i], bi[i], e, re, im);
+                float dr = yr[i] - (hr[i] * re - hi[i] * im);
+                float di = yi[i] - (hr[i] * im + hi[i] * re);
+                float d = dr * dr + di * di;
                 label[i] = d < best[i] ? (int32_t)l : label[i];
                 best[i] = d < best[i] ? d : best[i];
             }
