@@ -1,4 +1,5 @@
 /* The pure pieces of the engine: points, the chunk runner, the stop rule and the ordered sum. */
+#include "bench.h"
 #include "engine.h"
 #include "sim_error.h"
 #include "stats.h"
@@ -152,6 +153,29 @@ void sim_ordered_sum_add_group(sim_ordered_sum *s, uint64_t g, const sim_counts 
 {
     s->last[g % s->window] = *last;
     sim_ordered_sum_add(s, g, sum);
+}
+
+void sim_progress_start(sim_progress_clock *c)
+{
+    c->start = c->last = sim_bench_now();
+}
+
+bool sim_progress_due(sim_progress_clock *c, const sim_engine_config *cfg,
+                      const sim_ordered_sum *s, sim_counts *snapshot, double *seconds)
+{
+    double now = sim_bench_now();
+    if (!cfg->progress || now - c->last < 0.25) return false;
+    c->last = now;
+    *snapshot = s->total;
+    *seconds = now - c->start;
+    return true;
+}
+
+void sim_progress_report(const sim_engine_config *cfg, const sim_counts *snapshot,
+                         double seconds)
+{
+    cfg->progress(snapshot, seconds > 0 ? (double)snapshot->bits / seconds : 0, seconds,
+                  cfg->progress_user);
 }
 
 void sim_counts_interval(const sim_counts *c, bool blocks, double level, double *lo, double *hi)

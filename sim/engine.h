@@ -144,6 +144,23 @@ typedef struct {
     void *progress_user;
 } sim_engine_config;
 
+/* A scheduler's progress reports of the point in flight, about 4 times a second: a snapshot of
+ * the ordered sum taken under the scheduler's lock (sim_progress_due), reported after the lock
+ * is released (sim_progress_report), so that stderr never holds up the workers. */
+typedef struct {
+    double start, last; /* the point's start and the last report (sim_bench_now) */
+} sim_progress_clock;
+
+void sim_progress_start(sim_progress_clock *c);
+
+/* True, with the snapshot and the seconds since the start, when cfg reports progress and a
+ * report is due. */
+bool sim_progress_due(sim_progress_clock *c, const sim_engine_config *cfg,
+                      const sim_ordered_sum *s, sim_counts *snapshot, double *seconds);
+
+void sim_progress_report(const sim_engine_config *cfg, const sim_counts *snapshot,
+                         double seconds);
+
 /* Chunks a worker claims at once on chain c (about 2^16 bits, at most 8 chunks): a claim takes
  * a lock, and a chunk of BPSK is only a few microseconds of work. */
 unsigned sim_engine_group(const sim_chain *c);

@@ -321,18 +321,9 @@ typedef struct {
     bool *bye;         /* [nranks] which have */
     claim_msg *in;
     sim_chain_worker *recount; /* chunks of the group that meets the rule, again */
-    double start, last_progress;
+    sim_progress_clock clock;
 } mpi_point;
 
-static bool progress_due(mpi_point *p, sim_counts *snapshot, double *seconds)
-{
-    double now = sim_bench_now();
-    if (!p->cfg->progress || now - p->last_progress < 0.25) return false;
-    p->last_progress = now;
-    *snapshot = p->sum.total;
-    *seconds = now - p->start;
-    return true;
-}
 
 /* The summed counts of the group of chunks from first on, into the ordered sum by groups
  * (count 0: none; a group cut short by an interrupt is not counted). */
@@ -451,7 +442,7 @@ static bool next_local_group(mpi_point *p, const sim_counts *c, uint64_t first, 
     serve_claims(p);
     sim_counts snapshot;
     double seconds = 0;
-    bool report = count && progress_due(p, &snapshot, &seconds);
+    bool report = count && sim_progress_due(&p->clock, p->cfg, &p->sum, &snapshot, &seconds);
     while (!p->sum.done && !sim_ordered_sum_has_room(&p->sum, p->next_chunk / p->group)) {
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
@@ -466,9 +457,7 @@ static bool next_local_group(mpi_point *p, const sim_counts *c, uint64_t first, 
     bool got = !p->sum.done;
     if (got) *next = p->next_chunk, p->next_chunk += p->group;
     pthread_mutex_unlock(&p->lock);
-    if (report)
-        p->cfg->progress(&snapshot, seconds > 0 ? (double)snapshot.bits / seconds : 0, seconds,
-                         p->cfg->progress_user);
+    if (report) sim_progress_report(p->cfg, &snapshot, seconds);
     return got;
 }
 
@@ -516,7 +505,7 @@ static int point_init(mpi_point *p, const sim_engine_config *cfg, unsigned index
         sim_chain_worker_destroy(p->recount);
         return free(p->in), free(p->bye), sim_error(SIM_ENOMEM, "out of memory");
     }
-    p->start = p->last_progress = sim_bench_now();
+    sim_progress_start(&p->clock);
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->moved, NULL);
     return SIM_OK;

@@ -26,21 +26,8 @@ typedef struct {
     bool interrupted, failed;
     int waiting;    /* threads waiting for the sum to move */
     unsigned group; /* chunks a thread claims at once */
-    double start, last_progress;
+    sim_progress_clock clock;
 } point_run;
-
-/* Takes a snapshot of the ordered sum for a progress report about 4 times a second; returns
- * false when none is due. Called with the lock held; the report itself is made after it is
- * released, so that stderr never holds up the other threads. */
-static bool progress_due(point_run *p, sim_counts *snapshot, double *seconds)
-{
-    double now = sim_bench_now();
-    if (!p->cfg->progress || now - p->last_progress < 0.25) return false;
-    p->last_progress = now;
-    *snapshot = p->sum.total;
-    *seconds = now - p->start;
-    return true;
-}
 
 /* Adds the chunks a thread finished (first .. first+count-1; count may be 0) to the ordered sum
  * and hands it the next group of chunks, under one lock; returns false when the point is done.
@@ -53,7 +40,7 @@ static bool exchange_chunks(point_run *p, const sim_counts *finished, uint64_t f
     if (count && p->waiting) pthread_cond_broadcast(&p->moved);
     sim_counts snapshot;
     double seconds = 0;
-    bool report = count && progress_due(p, &snapshot, &seconds);
+    bool report = count && sim_progress_due(&p->clock, p->cfg, &p->sum, &snapshot, &seconds);
     while (!p->sum.done && !sim_ordered_sum_has_room(&p->sum, p->next_chunk + p->group - 1)) {
         p->waiting++;
         pthread_cond_wait(&p->moved, &p->lock);
@@ -64,9 +51,7 @@ static bool exchange_chunks(point_run *p, const sim_counts *finished, uint64_t f
     bool got = !p->sum.done;
     if (got) *next = p->next_chunk, p->next_chunk += p->group;
     pthread_mutex_unlock(&p->lock);
-    if (report)
-        p->cfg->progress(&snapshot, seconds > 0 ? (double)snapshot.bits / seconds : 0, seconds,
-                         p->cfg->progress_user);
+    if (report) sim_progress_report(p->cfg, &snapshot, seconds);
     return got;
 }
 
@@ -105,7 +90,7 @@ static int point_init(point_run *p, const sim_engine_config *cfg, unsigned point
     /* a few groups a thread, so that threads wait only behind one much slower than the rest */
     if (sim_ordered_sum_init(&p->sum, c, &p->point, &rule, 4ull * (unsigned)threads * p->group))
         return SIM_ENOMEM;
-    p->start = p->last_progress = sim_bench_now();
+    sim_progress_start(&p->clock);
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->moved, NULL);
     return SIM_OK;
