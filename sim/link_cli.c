@@ -62,7 +62,8 @@ void sim_link_parser_help(const sim_link_parser *p)
              "  --cfo E           carrier frequency offset, subcarrier spacings (default 0)\n");
     if (p->accepts & SIM_LINK_OPT_DECLIP)
         puts("  --declip K        with --rx nn and --clip: passes of clipping reconstruction from\n"
-             "                    the learned receiver's decisions (default 2; 0: none)");
+             "                    the learned receiver's decisions, each frame keeping the pass\n"
+             "                    that explains it best (default 2; 0: none)");
     if (p->accepts & SIM_LINK_OPT_OFDM)
         puts(
              "  --count-overhead  Eb/N0 counts the energy of pilots and prefix");

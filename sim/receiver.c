@@ -32,6 +32,9 @@ typedef struct {
     bool has_last_pilot;      /* if a frame of it has run */
     sim_declip_worker *declip;
     float complex *declipped; /* [max_symbols] */
+    float *residual, *best;   /* [frames] the last pass's residuals, the best so far */
+    uint8_t *kept_bits;       /* [frames bits] the decisions of the best pass per frame */
+    float *kept_llr;          /* and their LLRs */
 } nn_worker;
 
 static void detector_destroy(sim_stage *st)
@@ -79,6 +82,10 @@ static void nn_worker_destroy(void *p)
     nn_workspace_destroy(w->ws);
     sim_declip_worker_destroy(w->declip);
     free(w->declipped);
+    free(w->residual);
+    free(w->best);
+    free(w->kept_bits);
+    free(w->kept_llr);
     free(w);
 }
 
@@ -151,10 +158,17 @@ static void *ofdm_nn_worker_create(const sim_stage *st, size_t max_symbols)
     w->features = malloc(2 * max_symbols * sizeof *w->features);
     w->ws = nn_workspace_create(d->net, frames);
     if (d->declip) {
+        size_t bits = frames * ch_pilots_n_data(d->pilots) * ch_modem_bits_per_symbol(d->modem);
         w->declip = sim_declip_worker_create(d->declip, frames);
         w->declipped = malloc(max_symbols * sizeof *w->declipped);
+        w->residual = malloc(frames * sizeof *w->residual);
+        w->best = malloc(frames * sizeof *w->best);
+        w->kept_bits = malloc(bits);
+        w->kept_llr = malloc(bits * sizeof *w->kept_llr);
     }
-    if (!w->features || !w->ws || (d->declip && (!w->declip || !w->declipped))) {
+    bool declip_ok = w->declip && w->declipped && w->residual && w->best && w->kept_bits &&
+                     w->kept_llr;
+    if (!w->features || !w->ws || (d->declip && !declip_ok)) {
         nn_worker_destroy(w);
         return NULL;
     }
@@ -172,18 +186,41 @@ static void ofdm_nn_decide(const detector *d, nn_worker *w, const float complex 
     ch_llr_decide(f->ndata * f->k, f->llr, f->decided);
 }
 
+/* Per frame, the decisions of the last pass replace the best so far where their residual
+ * (sim_declip_residual) is smaller; otherwise the frame gets the best back. */
+static void keep_better(nn_worker *w, size_t nframes, size_t bits_per_frame, sim_frame *f)
+{
+    for (size_t b = 0; b < nframes; b++) {
+        uint8_t *bits = f->decided + b * bits_per_frame, *kept = w->kept_bits + b * bits_per_frame;
+        float *llr = f->llr + b * bits_per_frame, *kept_llr = w->kept_llr + b * bits_per_frame;
+        bool better = w->residual[b] < w->best[b];
+        if (better) w->best[b] = w->residual[b];
+        memcpy(better ? kept : bits, better ? bits : kept, bits_per_frame);
+        memcpy(better ? kept_llr : llr, better ? llr : kept_llr, bits_per_frame * sizeof *llr);
+    }
+}
+
 /* On a clipped link, each pass takes off the distortion the last decisions imply (always from
- * the grid received) and decides again. */
+ * the grid received) and decides again; a frame keeps the pass whose decisions explain what it
+ * received best. Wrong decisions rebuild a wrong distortion, and at low SNR a pass can make
+ * more errors than it removes: the residual under the clipping model tells which pass to
+ * trust, frame by frame. */
 static void ofdm_nn_run(const sim_stage *st, void *p, ch_rng *r, sim_frame *f)
 {
     (void)r;
     const detector *d = st->state;
     nn_worker *w = p;
     ofdm_nn_decide(d, w, f->y, f);
-    size_t nframes = f->nsym / ch_pilots_frame(d->pilots);
-    for (unsigned pass = 0; d->declip && pass < d->declip_passes; pass++) {
+    if (!d->declip) return;
+    size_t nframes = f->nsym / ch_pilots_frame(d->pilots), bits = f->ndata * f->k / nframes;
+    sim_declip_residual(d->declip, w->declip, nframes, f->y, f->decided, w->best);
+    memcpy(w->kept_bits, f->decided, nframes * bits);
+    memcpy(w->kept_llr, f->llr, nframes * bits * sizeof *f->llr);
+    for (unsigned pass = 0; pass < d->declip_passes; pass++) {
         sim_declip_run(d->declip, w->declip, nframes, f->y, f->decided, w->declipped);
         ofdm_nn_decide(d, w, w->declipped, f);
+        sim_declip_residual(d->declip, w->declip, nframes, f->y, f->decided, w->residual);
+        keep_better(w, nframes, bits, f);
     }
 }
 

@@ -39,4 +39,11 @@ void sim_declip_worker_destroy(sim_declip_worker *w);
 void sim_declip_run(const sim_declip *d, sim_declip_worker *w, size_t nframes,
                     const float complex *y, const uint8_t *decided, float complex *out);
 
+/* residual[f] = Σ |Y - H^ (X^ + E^)|² over frame f's positions for decisions decided: how well
+ * they explain what frame f received under the clipping, with E^ from them as in
+ * sim_declip_run and H^ the LS estimate from the frame's pilot symbol after its own distortion
+ * is taken off. Allocates nothing. */
+void sim_declip_residual(const sim_declip *d, sim_declip_worker *w, size_t nframes,
+                         const float complex *y, const uint8_t *decided, float *residual);
+
 #endif

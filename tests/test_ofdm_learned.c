@@ -122,14 +122,15 @@ static sim_link clipped(ch_est_kind est, sim_rx_kind rx, const char *model, unsi
 }
 
 /* Clipping at 1.0 x RMS leaves distortion 12 dB below the data; the learned receiver's two passes
- * of reconstruction from its own decisions (sim/rx_declip.h) take most of it off: 7% fewer
- * errors at 20 dB and 14% at 30 dB than the same network without them (4e6 bits, thousands of
- * errors, the same frames), and fewer than LMMSE at 20 dB. */
+ * of reconstruction from its own decisions (sim/rx_declip.h), each frame keeping the pass whose
+ * decisions explain it best, take most of it off: fewer errors than LMMSE at 10, 20 and 30 dB,
+ * and at 20 and 30 dB at least 3% fewer than the same network without them (4e6 bits,
+ * thousands of errors, the same frames). */
 static void test_clipping_reconstruction(void **state)
 {
     (void)state;
     const char *model = train_clipped("clip.model", 64, 1.0, 3000, 0.01);
-    for (double ebn0 = 20; ebn0 <= 30; ebn0 += 10) {
+    for (double ebn0 = 10; ebn0 <= 30; ebn0 += 10) {
         uint64_t plain = errors(clipped(CH_EST_PERFECT, SIM_RX_NN, model, 0), ebn0, 4000000);
         uint64_t declip = errors(clipped(CH_EST_PERFECT, SIM_RX_NN, model, 2), ebn0, 4000000);
         uint64_t lmmse = errors(clipped(CH_EST_LMMSE, SIM_RX_MAXLOG, NULL, 0), ebn0, 4000000);
@@ -137,8 +138,8 @@ static void test_clipping_reconstruction(void **state)
                       ebn0, (unsigned long long)plain, (unsigned long long)declip,
                       (unsigned long long)lmmse);
         assert_true(declip > 1000);
-        assert_true((double)declip < 0.97 * (double)plain);
-        if (ebn0 == 20) assert_true(declip < lmmse);
+        assert_true(declip < lmmse);
+        if (ebn0 > 10) assert_true((double)declip < 0.97 * (double)plain);
     }
 }
 
