@@ -524,8 +524,9 @@ void ch_modem_map(const ch_modem *m, size_t nsym, const uint8_t *bits, float com
 /* ---- equalisation ---- */
 
 /* z = y / h into z[2n] (re, im interleaved, as y is laid out) and, when sc is not NULL, the
- * metric scale sc[j] = g / n0[j] with g = |h|^2. A zero gain gives z = 0 and scale 0: no
- * information. Written out: complex division in ISO C calls __divsc3. */
+ * metric scale g / n0[j] with g = |h|^2 into sc[2j] and sc[2j + 1]: one scale per float of z,
+ * so that the per-axis loops read z and sc alike, without gathers. A zero gain gives z = 0 and
+ * scale 0: no information. Written out: complex division in ISO C calls __divsc3. */
 static void equalise(size_t n, const float complex *y, const float complex *h, const float *n0,
                      float *z, float *sc)
 {
@@ -534,13 +535,14 @@ static void equalise(size_t n, const float complex *y, const float complex *h, c
         float g = hr * hr + hi * hi, inv = g > 0 ? 1 / g : 0;
         z[2 * j] = (yr * hr + yi * hi) * inv;
         z[2 * j + 1] = (yi * hr - yr * hi) * inv;
-        if (sc) sc[j] = g / n0[j];
+        if (sc) sc[2 * j] = sc[2 * j + 1] = g / n0[j];
     }
 }
 
 /* The received samples of symbols s.. s+n of a square constellation as interleaved floats z and
- * scales sc (NULL to skip): equalised into the caller's buffers when h is given, y itself and
- * 1 / n0 otherwise. A float complex array is a float array of twice the length (C11 6.2.5). */
+ * scales sc[2n] laid out as z (NULL to skip): equalised into the caller's buffers when h is
+ * given, y itself and 1 / n0 otherwise. A float complex array is a float array of twice the
+ * length (C11 6.2.5). */
 static const float *square_block(size_t n, const float complex *y, const float complex *h,
                                  const float *n0, float *zbuf, float *sc)
 {
@@ -550,7 +552,7 @@ static const float *square_block(size_t n, const float complex *y, const float c
     }
     if (sc)
         for (size_t j = 0; j < n; j++)
-            sc[j] = 1 / n0[j];
+            sc[2 * j] = sc[2 * j + 1] = 1 / n0[j];
     return (const float *)y;
 }
 
@@ -892,40 +894,46 @@ static int small_chunk(const ch_modem *m, int exact, int *by_class, size_t n, co
  *          = max-log + log sum_{b=0} e^(mn_0 - d) - log sum_{b=1} e^(mn_1 - d),
  * the log-sum-exp taken about each class's own minimum. */
 static void soft_general(const ch_modem *m, size_t nsym, const float complex *y,
-                         const float complex *h, const float *n0, int exact, float *llr)
+                         const float complex *h, const float *n0, int exact, float *llr,
+                         uint8_t *bits)
 {
     float a[GENERAL_CHUNK], br[GENERAL_CHUNK], bi[GENERAL_CHUNK];
     float mn[CH_MODEM_MAX_BITS][2][GENERAL_CHUNK], sum[CH_MODEM_MAX_BITS][2][GENERAL_CHUNK];
+    float spare[GENERAL_CHUNK * CH_MODEM_MAX_BITS]; /* a chunk's LLRs when llr is NULL */
     const unsigned k = m->k;
     int by_class = 0;
     for (size_t s = 0; s < nsym; s += GENERAL_CHUNK) {
         size_t n = nsym - s < GENERAL_CHUNK ? nsym - s : GENERAL_CHUNK;
         general_terms(n, y + s, h ? h + s : NULL, n0 + s, a, br, bi);
-        float *out = llr + s * k;
-        if (small_chunk(m, exact, &by_class, n, a, br, bi, out)) continue;
-        group_minima(m, a, br, bi, mn);
-        if (!exact) {
-            for (unsigned b = 0; b < k; b++)
+        float *out = llr ? llr + s * k : spare;
+        if (!small_chunk(m, exact, &by_class, n, a, br, bi, out)) {
+            group_minima(m, a, br, bi, mn);
+            if (exact) general_sums(m, a, br, bi, mn, sum);
+            for (unsigned b = 0; exact && b < k; b++)
+                for (size_t i = 0; i < n; i++)
+                    out[i * k + b] = mn[b][1][i] - mn[b][0][i] + ch_logf(sum[b][0][i]) -
+                                     ch_logf(sum[b][1][i]);
+            for (unsigned b = 0; !exact && b < k; b++)
                 for (size_t i = 0; i < n; i++)
                     out[i * k + b] = mn[b][1][i] - mn[b][0][i];
-            continue;
         }
-        general_sums(m, a, br, bi, mn, sum);
-        for (unsigned b = 0; b < k; b++)
-            for (size_t i = 0; i < n; i++)
-                out[i * k + b] = mn[b][1][i] - mn[b][0][i] + ch_logf(sum[b][0][i]) -
-                                 ch_logf(sum[b][1][i]);
+        if (bits) ch_llr_decide(n * k, out, bits + s * k);
     }
 }
 
 /* Max-log LLRs of nf axis values z[f] (interleaved re, im when axes = 2, re only when axes =
- * 1), kax bits each, scale sc[f / axes]:
- *   llr[f*kax + b] = (min_{g: bit b of g is 1} (z - a_g)^2 - min_{bit 0} (z - a_g)^2) sc.
- * kax and axes compile-time constants once inlined, so that the loops over levels and bits
- * unroll and the loop over values vectorises. */
-static inline void axis_maxlog(const float *level_of, unsigned kax, unsigned axes, size_t nf,
-                               const float *z, const float *sc, float *llr)
+ * 1), kax bits each, scale sc laid out as z:
+ *   llr[f*kax + b] = (min_{g: bit b of g is 1} (z - a_g)^2 - min_{bit 0} (z - a_g)^2) sc,
+ * into llr, or with decide_only their decisions llr < 0 into bits instead (out: llr or bits).
+ * kax, axes and decide_only compile-time constants once inlined, so that the loops over levels
+ * and bits unroll and the loop over values vectorises (a store chosen at run time inside the
+ * loop kept it scalar). */
+static inline void axis_maxlog(const float *level_of, unsigned kax, unsigned axes,
+                               int decide_only, size_t nf, const float *z, const float *sc,
+                               void *out)
 {
+    float *llr = out;
+    uint8_t *bits = out;
     const unsigned levels = 1u << kax;
     for (size_t f = 0; f < nf; f++) {
         float v = z[f * (3 - axes)], mn[4][2];
@@ -938,8 +946,13 @@ static inline void axis_maxlog(const float *level_of, unsigned kax, unsigned axe
                 mn[b][c] = dist < mn[b][c] ? dist : mn[b][c];
             }
         }
-        for (unsigned b = 0; b < kax; b++)
-            llr[f * kax + b] = (mn[b][1] - mn[b][0]) * sc[f / axes];
+        for (unsigned b = 0; b < kax; b++) {
+            float l = (mn[b][1] - mn[b][0]) * sc[f * (3 - axes)];
+            if (decide_only)
+                bits[f * kax + b] = l < 0;
+            else
+                llr[f * kax + b] = l;
+        }
     }
 }
 
@@ -952,9 +965,12 @@ static inline void axis_maxlog(const float *level_of, unsigned kax, unsigned axe
  *   llr = mn_1 - mn_0 + log sum_{bit 0} e^(mn_0 - d_g) - log sum_{bit 1} e^(mn_1 - d_g).
  * The values run innermost, level by level and bit by bit, so that every loop is a plain loop
  * over values that vectorises. */
-static inline void axis_exact(const float *level_of, unsigned kax, unsigned axes, size_t nf,
-                              const float *z, const float *sc, float *llr)
+static inline void axis_exact(const float *level_of, unsigned kax, unsigned axes,
+                              int decide_only, size_t nf, const float *z, const float *sc,
+                              void *out)
 {
+    float *llr = out;
+    uint8_t *bits = out;
     const unsigned levels = 1u << kax;
     for (size_t f0 = 0; f0 < nf; f0 += EXACT_CHUNK) {
         size_t m = nf - f0 < EXACT_CHUNK ? nf - f0 : EXACT_CHUNK;
@@ -962,7 +978,7 @@ static inline void axis_exact(const float *level_of, unsigned kax, unsigned axes
         for (unsigned g = 0; g < levels; g++)
             for (size_t i = 0; i < m; i++) {
                 float e = z[(f0 + i) * (3 - axes)] - level_of[g];
-                d[g][i] = e * e * sc[(f0 + i) / axes];
+                d[g][i] = e * e * sc[(f0 + i) * (3 - axes)];
             }
         for (unsigned b = 0; b < kax; b++) {
             for (size_t i = 0; i < m; i++)
@@ -978,70 +994,96 @@ static inline void axis_exact(const float *level_of, unsigned kax, unsigned axes
                 const float *mc = mn[c], *dg = d[g];
                 for (size_t i = 0; i < m; i++) sc_[i] += ch_expf_nonpositive(mc[i] - dg[i]);
             }
-            for (size_t i = 0; i < m; i++)
-                llr[(f0 + i) * kax + b] = mn[1][i] - mn[0][i] + ch_logf(sum[0][i]) -
-                                          ch_logf(sum[1][i]);
+            for (size_t i = 0; i < m; i++) {
+                float l = mn[1][i] - mn[0][i] + ch_logf(sum[0][i]) - ch_logf(sum[1][i]);
+                if (decide_only)
+                    bits[(f0 + i) * kax + b] = l < 0;
+                else
+                    llr[(f0 + i) * kax + b] = l;
+            }
         }
     }
 }
 
-/* axis_exact or axis_maxlog; kax and axes stay compile-time constants through the inlining. */
-static inline void axis_soft(int exact, const float *level_of, unsigned kax, unsigned axes,
-                             size_t nf, const float *z, const float *sc, float *llr)
+/* axis_exact or axis_maxlog, LLRs into llr or (decide_only) decisions into bits; kax, axes and
+ * decide_only stay compile-time constants through the inlining. */
+static inline void axis_soft_to(int exact, int decide_only, const float *level_of, unsigned kax,
+                                unsigned axes, size_t nf, const float *z, const float *sc,
+                                void *out)
 {
     if (exact)
-        axis_exact(level_of, kax, axes, nf, z, sc, llr);
+        axis_exact(level_of, kax, axes, decide_only, nf, z, sc, out);
     else
-        axis_maxlog(level_of, kax, axes, nf, z, sc, llr);
+        axis_maxlog(level_of, kax, axes, decide_only, nf, z, sc, out);
 }
 
-/* Square QAM: per-axis LLRs on z = y / h with scale g / n0, exact or max-log. */
-static void soft_square(const ch_modem *m, size_t nsym, const float complex *y,
-                        const float complex *h, const float *n0, int exact, float *llr)
+/* LLRs into llr, or decisions alone into bits when llr is NULL; both when both are given (the
+ * decisions then from the stored LLRs, which are still in L1). */
+static inline void axis_soft(int exact, const float *level_of, unsigned kax, unsigned axes,
+                             size_t nf, const float *z, const float *sc, float *llr,
+                             uint8_t *bits)
 {
-    float zbuf[2 * MODEM_BLOCK], sc[MODEM_BLOCK];
+    if (!llr) {
+        axis_soft_to(exact, 1, level_of, kax, axes, nf, z, sc, bits);
+        return;
+    }
+    axis_soft_to(exact, 0, level_of, kax, axes, nf, z, sc, llr);
+    if (bits) ch_llr_decide(nf * kax, llr, bits);
+}
+
+/* Square QAM: per-axis LLRs on z = y / h with scale g / n0, exact or max-log, and/or their
+ * decisions (llr, bits as ch_modem_demap_soft). */
+static void soft_square(const ch_modem *m, size_t nsym, const float complex *y,
+                        const float complex *h, const float *n0, int exact, float *llr,
+                        uint8_t *bits)
+{
+    float zbuf[2 * MODEM_BLOCK], sc[2 * MODEM_BLOCK];
     const unsigned k = m->k, kax = m->kax, axes = m->axes;
     for (size_t s = 0; s < nsym; s += MODEM_BLOCK) {
         size_t n = nsym - s < MODEM_BLOCK ? nsym - s : MODEM_BLOCK;
         const float *z = square_block(n, y + s, h ? h + s : NULL, n0 + s, zbuf, sc);
-        float *out = llr + s * k;
+        float *out = llr ? llr + s * k : NULL;
+        uint8_t *dec = bits ? bits + s * k : NULL;
         if (axes == 1) {
-            axis_soft(exact, m->level_of, 1, 1, n, z, sc, out);
+            axis_soft(exact, m->level_of, 1, 1, n, z, sc, out, dec);
             continue;
         }
         switch (kax) {
         case 1:
-            axis_soft(exact, m->level_of, 1, 2, 2 * n, z, sc, out);
+            axis_soft(exact, m->level_of, 1, 2, 2 * n, z, sc, out, dec);
             break;
         case 2:
-            axis_soft(exact, m->level_of, 2, 2, 2 * n, z, sc, out);
+            axis_soft(exact, m->level_of, 2, 2, 2 * n, z, sc, out, dec);
             break;
         case 3:
-            axis_soft(exact, m->level_of, 3, 2, 2 * n, z, sc, out);
+            axis_soft(exact, m->level_of, 3, 2, 2 * n, z, sc, out, dec);
             break;
         default:
-            axis_soft(exact, m->level_of, 4, 2, 2 * n, z, sc, out);
+            axis_soft(exact, m->level_of, 4, 2, 2 * n, z, sc, out, dec);
             break;
         }
     }
+}
+
+void ch_modem_demap_soft(const ch_modem *m, int exact, size_t nsym, const float complex *y,
+                         const float complex *h, const float *n0, float *llr, uint8_t *bits)
+{
+    if (m->axes)
+        soft_square(m, nsym, y, h, n0, exact, llr, bits);
+    else
+        soft_general(m, nsym, y, h, n0, exact, llr, bits);
 }
 
 void ch_modem_demap_maxlog(const ch_modem *m, size_t nsym, const float complex *y,
                            const float complex *h, const float *n0, float *llr)
 {
-    if (m->axes)
-        soft_square(m, nsym, y, h, n0, 0, llr);
-    else
-        soft_general(m, nsym, y, h, n0, 0, llr);
+    ch_modem_demap_soft(m, 0, nsym, y, h, n0, llr, NULL);
 }
 
 void ch_modem_demap_exact(const ch_modem *m, size_t nsym, const float complex *y,
                           const float complex *h, const float *n0, float *llr)
 {
-    if (m->axes)
-        soft_square(m, nsym, y, h, n0, 1, llr);
-    else
-        soft_general(m, nsym, y, h, n0, 1, llr);
+    ch_modem_demap_soft(m, 1, nsym, y, h, n0, llr, NULL);
 }
 
 void ch_llr_decide(size_t n, const float *llr, uint8_t *bits)

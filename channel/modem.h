@@ -90,6 +90,13 @@ void ch_modem_demap_maxlog(const ch_modem *m, size_t nsym, const float complex *
 void ch_modem_demap_exact(const ch_modem *m, size_t nsym, const float complex *y,
                           const float complex *h, const float *n0, float *llr);
 
+/* Max-log LLRs (exact = 0) or exact log-MAP LLRs (exact != 0), as the two functions above,
+ * into llr[nsym*k] unless llr is NULL, and their hard decisions llr < 0 into bits[nsym*k]
+ * unless bits is NULL, in the same pass: the decisions are those ch_llr_decide takes from the
+ * LLRs, bit for bit, without the LLRs having to be stored when only decisions are wanted. */
+void ch_modem_demap_soft(const ch_modem *m, int exact, size_t nsym, const float complex *y,
+                         const float complex *h, const float *n0, float *llr, uint8_t *bits);
+
 /* Hard decisions from LLRs: bit = llr < 0. */
 void ch_llr_decide(size_t n, const float *llr, uint8_t *bits);
 

@@ -376,7 +376,8 @@ static sim_frame frame_of(sim_chain_worker *w, size_t nsym, sim_counts *counts)
                        .words_are_symbols = c->e2e != NULL,
                        .coded = w->coded, .x = w->x, .s = w->y, .h = w->h, .y = w->y,
                        .n0 = w->n0, .y_data = w->y, .h_data = w->h, .n0_data = w->n0,
-                       .llr = w->llr, .decided = w->decided, .decoded = w->decoded,
+                       .llr = w->llr, .llr_read = c->decoder != NULL,
+                       .decided = w->decided, .decoded = w->decoded,
                        .failed = w->failed, .counts = counts};
 }
 
@@ -427,6 +428,7 @@ const sim_frame *sim_chain_sample(sim_chain_worker *w, size_t nsym, float n0)
         w->n0_filled = n0;
     }
     w->sample = frame_of(w, nsym, &w->unused);
+    w->sample.llr_read = true; /* the caller's */
     for (size_t i = 0; i < c->n_stages; i++) {
         c->stage[i]->ops->run(c->stage[i], w->stage_worker[i], w->rng, &w->sample);
         if (c->stage[i] == c->detector) break;
@@ -444,6 +446,7 @@ void sim_chain_detect(sim_chain_worker *w, size_t nsym, const float complex *y,
     w->n0_filled = -1;
     if (h && w->h) memcpy(w->h, h, nsym * sizeof *h);
     sim_frame f = frame_of(w, nsym, &unused);
+    f.llr_read = true; /* copied out below */
     f.h = h && w->h ? w->h : NULL;
     f.h_data = f.h;
     /* the estimator (if any) and the detector, in the fused chain too */

@@ -54,18 +54,13 @@ static void classical_run(const sim_stage *st, void *w, ch_rng *r, sim_frame *f)
     (void)w, (void)r;
     const detector *d = st->state;
     size_t nd = f->ndata;
-    switch (d->kind) {
-    case SIM_RX_HARD:
+    if (d->kind == SIM_RX_HARD) {
         ch_modem_demap_hard(d->modem, nd, f->y_data, f->h_data, f->decided);
         return;
-    case SIM_RX_MAXLOG:
-        ch_modem_demap_maxlog(d->modem, nd, f->y_data, f->h_data, f->n0_data, f->llr);
-        break;
-    default:
-        ch_modem_demap_exact(d->modem, nd, f->y_data, f->h_data, f->n0_data, f->llr);
-        break;
     }
-    ch_llr_decide(nd * f->k, f->llr, f->decided);
+    /* the decisions in the demapper's pass, from the LLRs it computes */
+    ch_modem_demap_soft(d->modem, d->kind != SIM_RX_MAXLOG, nd, f->y_data, f->h_data,
+                        f->n0_data, f->llr_read ? f->llr : NULL, f->decided);
 }
 
 static const sim_stage_ops classical_ops = {"coherent demapper", NULL, NULL, NULL, classical_run,

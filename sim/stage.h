@@ -58,6 +58,8 @@ typedef struct {
     const float complex *y_data, *h_data; /* h_data NULL: h = 1 */
     const float *n0_data;
     float *llr;        /* [ndata k] soft detectors' LLRs (convention of modem.h) */
+    bool llr_read;     /* a later stage (a decoder) or the caller reads llr; when false a
+                          detector that has decisions without them may leave llr unwritten */
     uint8_t *decided;  /* [ndata k] the mapped bits as decided (detector) */
     uint8_t *decoded;  /* [ninfo] the information bits decided (decoder; decided uncoded) */
     uint8_t *failed;   /* [nwords] decoding failures (hard decoder) */
