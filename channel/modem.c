@@ -26,6 +26,7 @@
 
 /* Largest number of levels on a square-QAM axis (256-QAM). */
 #define MODEM_MAX_LEVELS 16
+#define MODEM_MAX_KAX 4
 
 /* Symbols per block of the per-axis demappers: scratch of a few KiB stays in L1. */
 #define MODEM_BLOCK 256
@@ -923,36 +924,34 @@ static void soft_general(const ch_modem *m, size_t nsym, const float complex *y,
 
 /* Max-log LLRs of nf axis values z[f] (interleaved re, im when axes = 2, re only when axes =
  * 1), kax bits each, scale sc laid out as z:
- *   llr[f*kax + b] = (min_{g: bit b of g is 1} (z - a_g)^2 - min_{bit 0} (z - a_g)^2) sc,
- * into llr, or with decide_only their decisions llr < 0 into bits instead (out: llr or bits).
- * kax, axes and decide_only compile-time constants once inlined, so that the loops over levels
- * and bits unroll and the loop over values vectorises (a store chosen at run time inside the
- * loop kept it scalar). */
-static inline void axis_maxlog(const float *level_of, unsigned kax, unsigned axes,
-                               int decide_only, size_t nf, const float *z, const float *sc,
-                               void *out)
+ *   llr[f*kax + b] = (min_{g: bit b of g is 1} (z - a_g)^2 - min_{bit 0} (z - a_g)^2) sc.
+ * kax and axes compile-time constants once inlined, so that the loops over levels and bits
+ * unroll and the loop over values vectorises. */
+static inline void axis_maxlog(const float *level_of, unsigned kax, unsigned axes, size_t nf,
+                               const float *z, const float *sc, float *llr)
 {
-    float *llr = out;
-    uint8_t *bits = out;
     const unsigned levels = 1u << kax;
     for (size_t f = 0; f < nf; f++) {
-        float v = z[f * (3 - axes)], mn[4][2];
-        for (unsigned b = 0; b < kax; b++)
-            mn[b][0] = mn[b][1] = INFINITY;
+        float v = z[f * (3 - axes)], mn[4][2], dist[MODEM_MAX_LEVELS];
         for (unsigned g = 0; g < levels; g++) {
-            float e = v - level_of[g], dist = e * e;
+            float e = v - level_of[g];
+            dist[g] = e * e;
+        }
+        /* Each class minimum starts from its first level (level 0 for bit value 0, the level
+         * with only bit b set for 1) rather than from infinity, which would cost a compare and
+         * a blend a level (the minimum is the same: the distances are never NaN unless v is,
+         * and then every LLR is NaN either way). */
+        for (unsigned b = 0; b < kax; b++) {
+            mn[b][0] = dist[0];
+            mn[b][1] = dist[1u << (kax - 1 - b)];
+        }
+        for (unsigned g = 1; g < levels; g++)
             for (unsigned b = 0; b < kax; b++) {
                 unsigned c = g >> (kax - 1 - b) & 1u;
-                mn[b][c] = dist < mn[b][c] ? dist : mn[b][c];
+                mn[b][c] = dist[g] < mn[b][c] ? dist[g] : mn[b][c];
             }
-        }
-        for (unsigned b = 0; b < kax; b++) {
-            float l = (mn[b][1] - mn[b][0]) * sc[f * (3 - axes)];
-            if (decide_only)
-                bits[f * kax + b] = l < 0;
-            else
-                llr[f * kax + b] = l;
-        }
+        for (unsigned b = 0; b < kax; b++)
+            llr[f * kax + b] = (mn[b][1] - mn[b][0]) * sc[f * (3 - axes)];
     }
 }
 
@@ -965,12 +964,9 @@ static inline void axis_maxlog(const float *level_of, unsigned kax, unsigned axe
  *   llr = mn_1 - mn_0 + log sum_{bit 0} e^(mn_0 - d_g) - log sum_{bit 1} e^(mn_1 - d_g).
  * The values run innermost, level by level and bit by bit, so that every loop is a plain loop
  * over values that vectorises. */
-static inline void axis_exact(const float *level_of, unsigned kax, unsigned axes,
-                              int decide_only, size_t nf, const float *z, const float *sc,
-                              void *out)
+static inline void axis_exact(const float *level_of, unsigned kax, unsigned axes, size_t nf,
+                              const float *z, const float *sc, float *llr)
 {
-    float *llr = out;
-    uint8_t *bits = out;
     const unsigned levels = 1u << kax;
     for (size_t f0 = 0; f0 < nf; f0 += EXACT_CHUNK) {
         size_t m = nf - f0 < EXACT_CHUNK ? nf - f0 : EXACT_CHUNK;
@@ -994,74 +990,57 @@ static inline void axis_exact(const float *level_of, unsigned kax, unsigned axes
                 const float *mc = mn[c], *dg = d[g];
                 for (size_t i = 0; i < m; i++) sc_[i] += ch_expf_nonpositive(mc[i] - dg[i]);
             }
-            for (size_t i = 0; i < m; i++) {
-                float l = mn[1][i] - mn[0][i] + ch_logf(sum[0][i]) - ch_logf(sum[1][i]);
-                if (decide_only)
-                    bits[(f0 + i) * kax + b] = l < 0;
-                else
-                    llr[(f0 + i) * kax + b] = l;
-            }
+            for (size_t i = 0; i < m; i++)
+                llr[(f0 + i) * kax + b] = mn[1][i] - mn[0][i] + ch_logf(sum[0][i]) -
+                                          ch_logf(sum[1][i]);
         }
     }
 }
 
-/* axis_exact or axis_maxlog, LLRs into llr or (decide_only) decisions into bits; kax, axes and
- * decide_only stay compile-time constants through the inlining. */
-static inline void axis_soft_to(int exact, int decide_only, const float *level_of, unsigned kax,
-                                unsigned axes, size_t nf, const float *z, const float *sc,
-                                void *out)
+/* axis_exact or axis_maxlog; kax and axes stay compile-time constants through the inlining. */
+static inline void axis_soft(int exact, const float *level_of, unsigned kax, unsigned axes,
+                             size_t nf, const float *z, const float *sc, float *llr)
 {
     if (exact)
-        axis_exact(level_of, kax, axes, decide_only, nf, z, sc, out);
+        axis_exact(level_of, kax, axes, nf, z, sc, llr);
     else
-        axis_maxlog(level_of, kax, axes, decide_only, nf, z, sc, out);
-}
-
-/* LLRs into llr, or decisions alone into bits when llr is NULL; both when both are given (the
- * decisions then from the stored LLRs, which are still in L1). */
-static inline void axis_soft(int exact, const float *level_of, unsigned kax, unsigned axes,
-                             size_t nf, const float *z, const float *sc, float *llr,
-                             uint8_t *bits)
-{
-    if (!llr) {
-        axis_soft_to(exact, 1, level_of, kax, axes, nf, z, sc, bits);
-        return;
-    }
-    axis_soft_to(exact, 0, level_of, kax, axes, nf, z, sc, llr);
-    if (bits) ch_llr_decide(nf * kax, llr, bits);
+        axis_maxlog(level_of, kax, axes, nf, z, sc, llr);
 }
 
 /* Square QAM: per-axis LLRs on z = y / h with scale g / n0, exact or max-log, and/or their
- * decisions (llr, bits as ch_modem_demap_soft). */
+ * decisions (llr, bits as ch_modem_demap_soft). The decisions are taken a block at a time from
+ * the block's LLRs while they are in L1 (in a scratch block when llr is NULL): a separate
+ * contiguous pass vectorises better than deciding inside the demapper's loop, whose interleaved
+ * byte stores took more shuffles than the pass costs. */
 static void soft_square(const ch_modem *m, size_t nsym, const float complex *y,
                         const float complex *h, const float *n0, int exact, float *llr,
                         uint8_t *bits)
 {
-    float zbuf[2 * MODEM_BLOCK], sc[2 * MODEM_BLOCK];
+    float zbuf[2 * MODEM_BLOCK], sc[2 * MODEM_BLOCK], spare[MODEM_BLOCK * 2 * MODEM_MAX_KAX];
     const unsigned k = m->k, kax = m->kax, axes = m->axes;
     for (size_t s = 0; s < nsym; s += MODEM_BLOCK) {
         size_t n = nsym - s < MODEM_BLOCK ? nsym - s : MODEM_BLOCK;
         const float *z = square_block(n, y + s, h ? h + s : NULL, n0 + s, zbuf, sc);
-        float *out = llr ? llr + s * k : NULL;
-        uint8_t *dec = bits ? bits + s * k : NULL;
+        float *out = llr ? llr + s * k : spare;
         if (axes == 1) {
-            axis_soft(exact, m->level_of, 1, 1, n, z, sc, out, dec);
-            continue;
+            axis_soft(exact, m->level_of, 1, 1, n, z, sc, out);
+        } else {
+            switch (kax) {
+            case 1:
+                axis_soft(exact, m->level_of, 1, 2, 2 * n, z, sc, out);
+                break;
+            case 2:
+                axis_soft(exact, m->level_of, 2, 2, 2 * n, z, sc, out);
+                break;
+            case 3:
+                axis_soft(exact, m->level_of, 3, 2, 2 * n, z, sc, out);
+                break;
+            default:
+                axis_soft(exact, m->level_of, 4, 2, 2 * n, z, sc, out);
+                break;
+            }
         }
-        switch (kax) {
-        case 1:
-            axis_soft(exact, m->level_of, 1, 2, 2 * n, z, sc, out, dec);
-            break;
-        case 2:
-            axis_soft(exact, m->level_of, 2, 2, 2 * n, z, sc, out, dec);
-            break;
-        case 3:
-            axis_soft(exact, m->level_of, 3, 2, 2 * n, z, sc, out, dec);
-            break;
-        default:
-            axis_soft(exact, m->level_of, 4, 2, 2 * n, z, sc, out, dec);
-            break;
-        }
+        if (bits) ch_llr_decide(n * k, out, bits + s * k);
     }
 }
 
