@@ -76,15 +76,11 @@ double ch_esn0_from_ebn0(double ebn0_db, unsigned bits_per_symbol, double code_r
     return ebn0_db + 10.0 * log10((double)bits_per_symbol * code_rate);
 }
 
+/* The variates ch_rng_cgauss(r, n, n0, w) would draw, added in the generator's pass (a float
+ * complex is two floats, C11 6.2.5); the same numbers as drawing into scratch and adding. */
 void ch_awgn_add(ch_rng *r, size_t n, float n0, float complex *y)
 {
-    float complex w[SCRATCH];
-    for (size_t i = 0; i < n; i += SCRATCH) {
-        size_t m = n - i < SCRATCH ? n - i : SCRATCH;
-        ch_rng_cgauss(r, m, n0, w);
-        for (size_t j = 0; j < m; j++)
-            y[i + j] += w[j];
-    }
+    ch_rng_gauss_add(r, 2 * n, sqrtf(0.5f * n0), (float *)y);
 }
 
 /* ---------------------------------------------------------------------------------------- */

@@ -266,12 +266,24 @@ static inline void box_muller_pair(uint32_t ra, uint32_t rb, uint32_t a, float s
     *xs = flip_sign(r, a, 30) * (c + s);
 }
 
+/* Pairs into x, or added to what x holds (add, a compile-time constant once inlined): the
+ * sum is the float addition of the very variates rng_box_muller writes. */
+static inline void box_muller_to(size_t npairs, const uint32_t *ra, const uint32_t *rb,
+                                 const uint32_t *a, float sigma, float *x, int add)
+{
+    for (size_t i = 0; i < npairs; i++) {
+        float xc, xs;
+        box_muller_pair(ra[i], rb[i], a[i], sigma, &xc, &xs);
+        x[i] = add ? x[i] + xc : xc;
+        x[npairs + i] = add ? x[npairs + i] + xs : xs;
+    }
+}
+
 /* All three word arrays are read contiguously as 32-bit words: no lane shuffles. */
 void rng_box_muller(size_t npairs, const uint32_t *ra, const uint32_t *rb, const uint32_t *a,
                     float sigma, float *x)
 {
-    for (size_t i = 0; i < npairs; i++)
-        box_muller_pair(ra[i], rb[i], a[i], sigma, &x[i], &x[npairs + i]);
+    box_muller_to(npairs, ra, rb, a, sigma, x, 0);
 }
 
 /* Gaussians per block: 512 pairs, each of the three 32-bit word arrays 2 KiB (8 steps); with
@@ -279,10 +291,10 @@ void rng_box_muller(size_t npairs, const uint32_t *ra, const uint32_t *rb, const
 #define GAUSS_BLOCK CH_RNG_BLOCK
 #define GAUSS_STEPS (GAUSS_BLOCK / 2 / (2 * RNG_LANES))
 
-/* One block of GAUSS_BLOCK variates into x. The state is copied into a local that does not
- * escape: stores to the word arrays could otherwise alias *l and force it through memory at
- * every step, which doubled the cost of the generator. */
-static void gauss_block(rng_lanes *l, float sigma, float *x)
+/* One block of GAUSS_BLOCK variates into x, or added to x (add). The state is copied into a
+ * local that does not escape: stores to the word arrays could otherwise alias *l and force it
+ * through memory at every step, which doubled the cost of the generator. */
+static inline void gauss_block(rng_lanes *l, float sigma, float *x, int add)
 {
     uint32_t ra[GAUSS_BLOCK / 2], rb[GAUSS_BLOCK / 2], a[GAUSS_BLOCK / 2];
     rng_lanes s = *l;
@@ -293,22 +305,35 @@ static void gauss_block(rng_lanes *l, float sigma, float *x)
     for (size_t i = 0; i < GAUSS_STEPS; i++)
         lanes_step(&s, a + 2 * RNG_LANES * i);
     *l = s;
-    rng_box_muller(GAUSS_BLOCK / 2, ra, rb, a, sigma, x);
+    box_muller_to(GAUSS_BLOCK / 2, ra, rb, a, sigma, x, add);
 }
 
-void ch_rng_gauss(ch_rng *r, size_t n, float sigma, float *x)
+/* ch_rng_gauss (add = 0) or ch_rng_gauss_add (add = 1): whole blocks straight into x, the tail
+ * through a block of scratch, so that both consume and give the same variates. */
+static inline void gauss_into(ch_rng *r, size_t n, float sigma, float *x, int add)
 {
     rng_lanes l;
     lanes_load(&l, r);
     size_t i = 0;
     for (; i + GAUSS_BLOCK <= n; i += GAUSS_BLOCK)
-        gauss_block(&l, sigma, x + i);
+        gauss_block(&l, sigma, x + i, add);
     if (i < n) {
         float tail[GAUSS_BLOCK];
-        gauss_block(&l, sigma, tail);
-        memcpy(x + i, tail, (n - i) * sizeof *x);
+        gauss_block(&l, sigma, tail, 0);
+        for (size_t j = 0; j < n - i; j++)
+            x[i + j] = add ? x[i + j] + tail[j] : tail[j];
     }
     lanes_store(r, &l);
+}
+
+void ch_rng_gauss(ch_rng *r, size_t n, float sigma, float *x)
+{
+    gauss_into(r, n, sigma, x, 0);
+}
+
+void ch_rng_gauss_add(ch_rng *r, size_t n, float sigma, float *x)
+{
+    gauss_into(r, n, sigma, x, 1);
 }
 
 /* A float complex is laid out as float[2] (C11 6.2.5), so this is 2n real variates. */

@@ -44,6 +44,10 @@ void ch_rng_bits(ch_rng *r, size_t n, uint8_t *bits);
  * no truncation below 9 sigma. */
 void ch_rng_gauss(ch_rng *r, size_t n, float sigma, float *x);
 
+/* x[i] += the i-th of the n variates ch_rng_gauss would write (the same stream consumed, the
+ * same floats added), in the generator's own pass: no scratch array and no second pass. */
+void ch_rng_gauss_add(ch_rng *r, size_t n, float sigma, float *x);
+
 /* n independent circular complex Gaussians CN(0, var) (each of re, im has variance var/2)
  * into w[n]. */
 void ch_rng_cgauss(ch_rng *r, size_t n, float var, float complex *w);

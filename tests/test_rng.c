@@ -391,6 +391,28 @@ static void test_log_accuracy(void **state)
     assert_true(worst < 2e-7);
 }
 
+/* ch_rng_gauss_add adds exactly the floats ch_rng_gauss draws from the same stream position,
+ * over whole blocks and a tail, and leaves the stream where ch_rng_gauss leaves it. */
+static void test_gauss_add_is_gauss_added(void **state)
+{
+    (void)state;
+    enum { N = 3 * CH_RNG_BLOCK + 123 };
+    static float base[N], w[N], y[N];
+    ch_rng *r = ch_rng_create(2385, 11), *q = ch_rng_create(2385, 11);
+    assert_non_null(r);
+    assert_non_null(q);
+    for (size_t i = 0; i < N; i++) base[i] = y[i] = (float)i * 0.37f - 500.0f;
+    ch_rng_gauss(r, N, 0.83f, w);
+    ch_rng_gauss_add(q, N, 0.83f, y);
+    for (size_t i = 0; i < N; i++) {
+        float want = base[i] + w[i];
+        assert_memory_equal(&y[i], &want, sizeof want);
+    }
+    assert_true(ch_rng_u64(r) == ch_rng_u64(q));
+    ch_rng_destroy(r);
+    ch_rng_destroy(q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -405,6 +427,7 @@ int main(void)
         cmocka_unit_test(test_gauss_tail_word_count),
         cmocka_unit_test(test_gauss_mapping_accuracy),
         cmocka_unit_test(test_log_accuracy),
+        cmocka_unit_test(test_gauss_add_is_gauss_added),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
