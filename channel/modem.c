@@ -476,6 +476,25 @@ static inline int pam_factor(const uint8_t *b, unsigned kax)
     return (1 - 2 * (int)b[0]) * t;
 }
 
+/* pam_factor of the kax = 2 or 4 bytes at b read as one little-endian word, byte j being
+ * bits j * 8 and up: contiguous word loads vectorise without the byte shuffles that loads of
+ * kax bytes at a stride of kax took. The same integer. */
+static inline int pam_factor_word(const uint8_t *b, unsigned kax)
+{
+    uint32_t w;
+    if (kax == 2) {
+        uint16_t h;
+        memcpy(&h, b, sizeof h);
+        w = h;
+    } else {
+        memcpy(&w, b, sizeof w);
+    }
+    int t = 1;
+    for (unsigned j = kax - 1; j >= 1; j--)
+        t = (1 - 2 * (int)(w >> (8 * j) & 0xffu)) * t + (1 << (kax - j));
+    return (1 - 2 * (int)(w & 0xffu)) * t;
+}
+
 /* Square QAM mapper into the floats of x (re, im interleaved), kax and axes compile-time
  * constants once inlined: float f of the output takes the kax label bits at bits[f * kax]
  * (axes = 2); for BPSK (axes = 1) the imaginary parts are 0. */
@@ -488,6 +507,11 @@ static inline void map_square(float d, unsigned kax, unsigned axes, size_t nsym,
             xf[2 * i] = (float)pam_factor(bits + i, 1) * d;
             xf[2 * i + 1] = 0.0f;
         }
+        return;
+    }
+    if (kax == 2 || kax == 4) {
+        for (size_t f = 0; f < 2 * nsym; f++)
+            xf[f] = (float)pam_factor_word(bits + f * kax, kax) * d;
         return;
     }
     for (size_t f = 0; f < 2 * nsym; f++)
@@ -559,6 +583,30 @@ static const float *square_block(size_t n, const float complex *y, const float c
 
 /* ---- hard decisions ---- */
 
+/* slice_axes for kax = 2 or 4: the kax decisions of a value gathered into one little-endian
+ * word (bit j in byte j) and stored at once, which vectorises without the byte shuffles of kax
+ * stores at a stride of kax. The same thresholds in the same order, so the same bits. */
+static inline void slice_axes_words(float d, unsigned kax, size_t nf, const float *z,
+                                    uint8_t *bits)
+{
+    for (size_t f = 0; f < nf; f++) {
+        float v = z[f], t = (float)(1u << (kax - 1)) * d;
+        uint32_t w = v < 0;
+        v = fabsf(v);
+        for (unsigned j = 1; j < kax; j++) {
+            w |= (uint32_t)(v < t) << (8 * j);
+            v = fabsf(v - t);
+            t *= 0.5f;
+        }
+        if (kax == 2) {
+            uint16_t h = (uint16_t)w;
+            memcpy(bits + f * kax, &h, sizeof h);
+        } else {
+            memcpy(bits + f * kax, &w, sizeof w);
+        }
+    }
+}
+
 /* Slices nf axis values z[f] into kax bits each at bits[f * kax]: for square QAM the
  * interleaved re, im floats of the symbols are exactly the I, Q halves of their labels in
  * order. A Gray PAM label is read off bit by bit without finding the level: the first bit is
@@ -568,6 +616,10 @@ static const float *square_block(size_t n, const float complex *y, const float c
  * once inlined, so that the loop vectorises. */
 static inline void slice_axes(float d, unsigned kax, size_t nf, const float *z, uint8_t *bits)
 {
+    if (kax == 2 || kax == 4) {
+        slice_axes_words(d, kax, nf, z, bits);
+        return;
+    }
     for (size_t f = 0; f < nf; f++) {
         float v = z[f], t = (float)(1u << (kax - 1)) * d;
         bits[f * kax] = v < 0;

@@ -251,6 +251,28 @@ static inline void count_k(size_t n, size_t k, const uint8_t *tx, const uint8_t 
     *squares += sq;
 }
 
+/* count_k for symbols of 4 bits, read as one 32-bit word each: the xor of the two words has a
+ * byte 0 or 1 per bit, and their sum, the symbol's bit errors, is the top byte of the word
+ * times 0x01010101. A few word operations a symbol instead of the byte shuffles and widenings
+ * the byte loop vectorised into. The same counts. */
+static void count_4(size_t n, const uint8_t *tx, const uint8_t *rx, uint64_t *bit_errors,
+                    uint64_t *symbol_errors, uint64_t *squares)
+{
+    uint32_t bits = 0, symbols = 0, sq = 0; /* n * 16 < 2^32 per frame */
+    for (size_t i = 0; i < n; i++) {
+        uint32_t a, b;
+        memcpy(&a, tx + 4 * i, sizeof a);
+        memcpy(&b, rx + 4 * i, sizeof b);
+        uint32_t e = a ^ b, wrong = (e * 0x01010101u) >> 24;
+        bits += wrong;
+        symbols += e != 0;
+        sq += wrong * wrong;
+    }
+    *bit_errors += bits;
+    *symbol_errors += symbols;
+    *squares += sq;
+}
+
 /* Bit and symbol errors of n symbols of k bits, k a constant in each case of the switch. */
 static void count_symbols(size_t n, unsigned k, const uint8_t *tx, const uint8_t *rx,
                           uint64_t *bit_errors, uint64_t *symbol_errors, uint64_t *squares)
@@ -259,7 +281,7 @@ static void count_symbols(size_t n, unsigned k, const uint8_t *tx, const uint8_t
     case 1: count_k(n, 1, tx, rx, bit_errors, symbol_errors, squares); break;
     case 2: count_k(n, 2, tx, rx, bit_errors, symbol_errors, squares); break;
     case 3: count_k(n, 3, tx, rx, bit_errors, symbol_errors, squares); break;
-    case 4: count_k(n, 4, tx, rx, bit_errors, symbol_errors, squares); break;
+    case 4: count_4(n, tx, rx, bit_errors, symbol_errors, squares); break;
     case 6: count_k(n, 6, tx, rx, bit_errors, symbol_errors, squares); break;
     case 8: count_k(n, 8, tx, rx, bit_errors, symbol_errors, squares); break;
     default: count_k(n, k, tx, rx, bit_errors, symbol_errors, squares); break;
