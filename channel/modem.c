@@ -478,7 +478,8 @@ static inline int pam_factor(const uint8_t *b, unsigned kax)
 
 /* pam_factor of the kax = 2 or 4 bytes at b read as one little-endian word, byte j being
  * bits j * 8 and up: contiguous word loads vectorise without the byte shuffles that loads of
- * kax bytes at a stride of kax took. The same integer. */
+ * kax bytes at a stride of kax took. The same integer for bits of 0 or 1 (the mapper's
+ * contract). */
 static inline int pam_factor_word(const uint8_t *b, unsigned kax)
 {
     uint32_t w;
@@ -489,10 +490,11 @@ static inline int pam_factor_word(const uint8_t *b, unsigned kax)
     } else {
         memcpy(&w, b, sizeof w);
     }
+    /* bits are 0 or 1: (1 - 2 b) t is t or -t, a select rather than a multiply */
     int t = 1;
     for (unsigned j = kax - 1; j >= 1; j--)
-        t = (1 - 2 * (int)(w >> (8 * j) & 0xffu)) * t + (1 << (kax - j));
-    return (1 - 2 * (int)(w & 0xffu)) * t;
+        t = (w >> (8 * j) & 1u ? -t : t) + (1 << (kax - j));
+    return w & 1u ? -t : t;
 }
 
 /* Square QAM mapper into the floats of x (re, im interleaved), kax and axes compile-time
@@ -503,8 +505,10 @@ static inline void map_square(float d, unsigned kax, unsigned axes, size_t nsym,
 {
     float *xf = (float *)x;
     if (axes == 1) {
+        /* (float)(1 - 2 b) * d is d or -d exactly: a select rather than a conversion and a
+         * multiply (bits are 0 or 1) */
         for (size_t i = 0; i < nsym; i++) {
-            xf[2 * i] = (float)pam_factor(bits + i, 1) * d;
+            xf[2 * i] = bits[i] & 1u ? -d : d;
             xf[2 * i + 1] = 0.0f;
         }
         return;
