@@ -978,6 +978,30 @@ static void soft_general(const ch_modem *m, size_t nsym, const float complex *y,
     }
 }
 
+/* The class minima mn[b][c] = min_{g: bit b of g is c} (v - a_g)^2 of one axis value v, kax a
+ * compile-time constant once inlined. Each minimum starts from its class's first level (level
+ * 0 for bit value 0, the level with only bit b set for 1) rather than from infinity, which
+ * would cost a compare and a blend a level (the minimum is the same: the distances are never
+ * NaN unless v is, and then every LLR is NaN either way). */
+static inline void axis_minima(const float *level_of, unsigned kax, float v, float mn[][2])
+{
+    const unsigned levels = 1u << kax;
+    float dist[MODEM_MAX_LEVELS];
+    for (unsigned g = 0; g < levels; g++) {
+        float e = v - level_of[g];
+        dist[g] = e * e;
+    }
+    for (unsigned b = 0; b < kax; b++) {
+        mn[b][0] = dist[0];
+        mn[b][1] = dist[1u << (kax - 1 - b)];
+    }
+    for (unsigned g = 1; g < levels; g++)
+        for (unsigned b = 0; b < kax; b++) {
+            unsigned c = g >> (kax - 1 - b) & 1u;
+            mn[b][c] = dist[g] < mn[b][c] ? dist[g] : mn[b][c];
+        }
+}
+
 /* Max-log LLRs of nf axis values z[f] (interleaved re, im when axes = 2, re only when axes =
  * 1), kax bits each, scale sc laid out as z:
  *   llr[f*kax + b] = (min_{g: bit b of g is 1} (z - a_g)^2 - min_{bit 0} (z - a_g)^2) sc.
@@ -986,28 +1010,33 @@ static void soft_general(const ch_modem *m, size_t nsym, const float complex *y,
 static inline void axis_maxlog(const float *level_of, unsigned kax, unsigned axes, size_t nf,
                                const float *z, const float *sc, float *llr)
 {
-    const unsigned levels = 1u << kax;
     for (size_t f = 0; f < nf; f++) {
-        float v = z[f * (3 - axes)], mn[4][2], dist[MODEM_MAX_LEVELS];
-        for (unsigned g = 0; g < levels; g++) {
-            float e = v - level_of[g];
-            dist[g] = e * e;
-        }
-        /* Each class minimum starts from its first level (level 0 for bit value 0, the level
-         * with only bit b set for 1) rather than from infinity, which would cost a compare and
-         * a blend a level (the minimum is the same: the distances are never NaN unless v is,
-         * and then every LLR is NaN either way). */
-        for (unsigned b = 0; b < kax; b++) {
-            mn[b][0] = dist[0];
-            mn[b][1] = dist[1u << (kax - 1 - b)];
-        }
-        for (unsigned g = 1; g < levels; g++)
-            for (unsigned b = 0; b < kax; b++) {
-                unsigned c = g >> (kax - 1 - b) & 1u;
-                mn[b][c] = dist[g] < mn[b][c] ? dist[g] : mn[b][c];
-            }
+        float mn[4][2];
+        axis_minima(level_of, kax, z[f * (3 - axes)], mn);
         for (unsigned b = 0; b < kax; b++)
             llr[f * kax + b] = (mn[b][1] - mn[b][0]) * sc[f * (3 - axes)];
+    }
+}
+
+/* The decisions llr < 0 of axis_maxlog's LLRs alone, for square QAM (axes = 2) with kax = 2 or
+ * 4: the kax decisions of a value gathered into one little-endian word (bit b in byte b) and
+ * stored at once, as slice_axes_words does; the LLR of each is computed as axis_maxlog computes
+ * it, so the decisions are the same. */
+static inline void axis_maxlog_words(const float *level_of, unsigned kax, size_t nf,
+                                     const float *z, const float *sc, uint8_t *bits)
+{
+    for (size_t f = 0; f < nf; f++) {
+        float mn[4][2];
+        axis_minima(level_of, kax, z[f], mn);
+        uint32_t w = 0;
+        for (unsigned b = 0; b < kax; b++)
+            w |= (uint32_t)((mn[b][1] - mn[b][0]) * sc[f] < 0) << (8 * b);
+        if (kax == 2) {
+            uint16_t h = (uint16_t)w;
+            memcpy(bits + f * kax, &h, sizeof h);
+        } else {
+            memcpy(bits + f * kax, &w, sizeof w);
+        }
     }
 }
 
@@ -1077,6 +1106,13 @@ static void soft_square(const ch_modem *m, size_t nsym, const float complex *y,
     for (size_t s = 0; s < nsym; s += MODEM_BLOCK) {
         size_t n = nsym - s < MODEM_BLOCK ? nsym - s : MODEM_BLOCK;
         const float *z = square_block(n, y + s, h ? h + s : NULL, n0 + s, zbuf, sc);
+        if (!llr && bits && !exact && axes == 2 && (kax == 2 || kax == 4)) {
+            if (kax == 2)
+                axis_maxlog_words(m->level_of, 2, 2 * n, z, sc, bits + s * k);
+            else
+                axis_maxlog_words(m->level_of, 4, 2 * n, z, sc, bits + s * k);
+            continue;
+        }
         float *out = llr ? llr + s * k : spare;
         if (axes == 1) {
             axis_soft(exact, m->level_of, 1, 1, n, z, sc, out);

@@ -460,11 +460,70 @@ static void test_hard_exact_on_close_points(void **state)
     ch_rng_destroy(r);
 }
 
+/* Received samples for the decision test: noise around the points, and samples exactly on the
+ * per-axis thresholds (0 and the midpoints between levels, where max-log LLRs are exactly 0 and
+ * the decision must be bit 0 as llr < 0 says), some with a zero gain (scale 0: every LLR 0). */
+static void decision_samples(ch_rng *r, const ch_modem *m, size_t n, float sigma,
+                             float complex *y, float complex *h)
+{
+    static uint8_t bits[1000 * 8];
+    static const float edges[] = {0.0f, 0.6324555f, -0.6324555f, 0.3086067f, -0.3086067f};
+    ch_rng_bits(r, n * ch_modem_bits_per_symbol(m), bits);
+    ch_modem_map(m, n, bits, y);
+    for (size_t i = 0; i < n; i++) {
+        y[i] += sigma * (float)(2 * ch_rng_double(r) - 1) + I * sigma * (float)(2 * ch_rng_double(r) - 1);
+        h[i] = (float)(0.2 + ch_rng_double(r)) + I * (float)(ch_rng_double(r) - 0.5);
+        if (i % 7 == 0) y[i] = edges[i / 7 % 5] + I * edges[(i / 7 + 2) % 5];
+        if (i % 11 == 0) h[i] = 0;
+    }
+}
+
+/* ch_modem_demap_soft: its decisions, with or without the LLRs stored, are ch_llr_decide of its
+ * LLRs bit for bit, and its LLRs are those of ch_modem_demap_maxlog and _exact; every built-in
+ * constellation, the general path, with and without gains, from high SNR to n0 = infinity
+ * (scale 0), on 1000 symbols (a partial block at the end). */
+static void test_soft_decisions_are_llr_signs(void **state)
+{
+    (void)state;
+    enum { N = 1000 };
+    static float complex y[N], h[N];
+    static float n0[N], llr[N * 8], llr2[N * 8];
+    static uint8_t want[N * 8], got[N * 8], got2[N * 8];
+    static const float n0s[] = {1e-4f, 0.1f, 1.0f, 30.0f, INFINITY};
+    ch_rng *r = ch_rng_create(2385, 3);
+    for (size_t t = 0; t <= N_BUILTINS; t++) {
+        ch_modem *m = t < N_BUILTINS ? ch_modem_create(builtins[t]) : load_custom();
+        assert_non_null(m);
+        size_t nb = N * ch_modem_bits_per_symbol(m);
+        for (size_t v = 0; v < sizeof n0s / sizeof n0s[0]; v++)
+            for (int exact = 0; exact < 2; exact++)
+                for (int faded = 0; faded < 2; faded++) {
+                    decision_samples(r, m, N, 0.4f, y, h);
+                    for (size_t i = 0; i < N; i++) n0[i] = n0s[v];
+                    const float complex *g = faded ? h : NULL;
+                    if (exact)
+                        ch_modem_demap_exact(m, N, y, g, n0, llr);
+                    else
+                        ch_modem_demap_maxlog(m, N, y, g, n0, llr);
+                    ch_llr_decide(nb, llr, want);
+                    memset(got, 7, sizeof got);
+                    ch_modem_demap_soft(m, exact, N, y, g, n0, NULL, got);
+                    assert_memory_equal(got, want, nb);
+                    ch_modem_demap_soft(m, exact, N, y, g, n0, llr2, got2);
+                    assert_memory_equal(got2, want, nb);
+                    assert_memory_equal(llr2, llr, nb * sizeof *llr);
+                }
+        ch_modem_destroy(m);
+    }
+    ch_rng_destroy(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_builtin_shapes_and_energy),
         cmocka_unit_test(test_hard_exact_on_close_points),
+        cmocka_unit_test(test_soft_decisions_are_llr_signs),
         cmocka_unit_test(test_builtin_gray),
         cmocka_unit_test(test_square_label_layout),
         cmocka_unit_test(test_round_trip),
