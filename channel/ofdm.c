@@ -29,13 +29,19 @@ struct ch_ofdm {
 struct ch_ofdm_worker {
     fftwf_complex *freq, *time; /* [N] the transforms' arrays */
     fftwf_complex *impulse;     /* [N] the taps on their delays, zero elsewhere (response) */
-    float complex *tx;          /* [spread + T (N + L)]: silence, then the frame on air */
+    float complex *tx;          /* [silence + T (N + L)]: silence, then the frame on air, with
+                                   the transforms' N^(-1/2) left out (conv_taps has it) */
+    size_t silence;             /* samples before the frame: the spread at least, and such that
+                                   a symbol's kept samples share the plans' alignment */
     float complex *rx;          /* [N] the samples of a symbol the receiver keeps */
     float complex *rotation;    /* [T (N + L)] e^(j 2 pi eps n / N); NULL without offset */
     size_t batch;               /* frames whose random numbers are drawn in one go */
     float complex *noise;       /* [batch T (N + L)] */
     float complex *gains;       /* [batch n_taps] unit-power static taps */
     float complex taps[CH_MULTIPATH_MAX_TAPS];
+    /* taps / N: the scale of both unitary transforms, applied once to the taps (and the noise
+     * drawn N^(-1/2) smaller) rather than to every sample the transforms give */
+    float complex conv_taps[CH_MULTIPATH_MAX_TAPS];
     float complex gain[CH_MULTIPATH_MAX_TAPS];
     ch_fading *jakes[CH_MULTIPATH_MAX_TAPS]; /* with Doppler: one unit-power process per tap */
     float amplitude[CH_MULTIPATH_MAX_TAPS];  /* sqrt(p_l) */
@@ -164,10 +170,12 @@ ch_ofdm_worker *ch_ofdm_worker_create(const ch_ofdm *o)
     ch_ofdm_worker *w = calloc(1, sizeof *w);
     if (!w) return NULL;
     size_t n = frame_samples(c), spread = ch_profile_spread(&c->profile);
+    /* the first symbol's kept samples (after its prefix) start on a whole vector of 8 */
+    w->silence = spread + (8 - (spread + c->cp) % 8) % 8;
     w->freq = fftwf_malloc(c->n * sizeof *w->freq);
     w->time = fftwf_malloc(c->n * sizeof *w->time);
     w->impulse = fftwf_malloc(c->n * sizeof *w->impulse);
-    w->tx = fftwf_malloc((spread + n) * sizeof *w->tx);
+    w->tx = fftwf_malloc((w->silence + n) * sizeof *w->tx);
     w->rx = fftwf_malloc(c->n * sizeof *w->rx);
     /* The generator makes Gaussians CH_RNG_BLOCK at a time, whatever is asked (rng.h): frames
      * draw their noise and taps for a batch of BATCH_SAMPLES samples at once. */
@@ -180,7 +188,7 @@ ch_ofdm_worker *ch_ofdm_worker_create(const ch_ofdm *o)
         ch_ofdm_worker_destroy(w);
         return NULL;
     }
-    memset(w->tx, 0, spread * sizeof *w->tx); /* the silence before every frame */
+    memset(w->tx, 0, w->silence * sizeof *w->tx); /* the silence before every frame */
     /* response() writes only the taps' delays, the same ones every symbol: the rest stays 0 */
     memset(w->impulse, 0, c->n * sizeof *w->impulse);
     for (unsigned l = 0; l < c->profile.n_taps; l++)
@@ -242,7 +250,11 @@ static void next_taps(const ch_ofdm *o, ch_ofdm_worker *w, ch_rng *r, size_t b, 
     } else {
         return;
     }
-    for (unsigned l = 0; l < p->n_taps; l++) w->taps[l] = w->amplitude[l] * g[l];
+    const float inverse_n = 1.0f / (float)o->cfg.n; /* exact: N is a power of two */
+    for (unsigned l = 0; l < p->n_taps; l++) {
+        w->taps[l] = w->amplitude[l] * g[l];
+        w->conv_taps[l] = w->taps[l] * inverse_n;
+    }
 }
 
 /* Eight complex samples, re and im interleaved, as one vector of GCC's extensions: an AVX-512
@@ -378,26 +390,36 @@ static fftwf_complex *plan_input(fftwf_complex *scratch, const float complex *in
     return scratch;
 }
 
-void ch_ofdm_clip(const ch_ofdm *o, size_t n, float complex *x)
+/* x[n] limited to magnitude limit, phases kept. */
+static void clip_at(float limit, size_t n, float complex *x)
 {
-    if (!(o->cfg.clip > 0)) return;
-    float limit = (float)o->cfg.clip, limit2 = limit * limit;
+    float limit2 = limit * limit;
     for (size_t i = 0; i < n; i++) {
         float m2 = crealf(x[i]) * crealf(x[i]) + cimagf(x[i]) * cimagf(x[i]);
         if (m2 > limit2) x[i] *= limit / sqrtf(m2);
     }
 }
 
-/* Symbol t on air: inverse DFT, prefix, clipping, into tx (after the silence). */
+void ch_ofdm_clip(const ch_ofdm *o, size_t n, float complex *x)
+{
+    if (o->cfg.clip > 0) clip_at((float)o->cfg.clip, n, x);
+}
+
+/* Symbol t on air into tx (its prefix first): the inverse DFT without its N^(-1/2), straight
+ * into tx where tx has the plans' alignment, the prefix copied from its tail, and clipping at
+ * the ratio times the unscaled signal's RMS, sqrt N. */
 static void transmit(const ch_ofdm *o, ch_ofdm_worker *w, const float complex *s, float complex *tx)
 {
     unsigned n = o->cfg.n, cp = o->cfg.cp;
-    fftwf_execute_dft(o->inverse, plan_input(w->freq, s, n), w->time);
-    /* the prefix scaled straight from the transform's output: the same floats as copying the
-     * symbol's tail, without reading tx back */
-    scale_copy(cp, o->scale, (const float *)(w->time + n - cp), (float *)tx);
-    scale_copy(n, o->scale, (const float *)w->time, (float *)(tx + cp));
-    ch_ofdm_clip(o, n + cp, tx);
+    float complex *body = tx + cp;
+    if (fftwf_alignment_of((float *)body) == 0) {
+        fftwf_execute_dft(o->inverse, plan_input(w->freq, s, n), (fftwf_complex *)body);
+    } else {
+        fftwf_execute_dft(o->inverse, plan_input(w->freq, s, n), w->time);
+        memcpy(body, w->time, n * sizeof *body);
+    }
+    memcpy(tx, body + n - cp, cp * sizeof *tx);
+    if (o->cfg.clip > 0) clip_at((float)(o->cfg.clip * sqrt(n)), n + cp, tx);
 }
 
 /* out = *sum (+ the noise where noise is not NULL), eight samples. */
@@ -454,12 +476,17 @@ static void convolve_vecs(const ch_profile *p, const float complex *taps, const 
     }
 }
 
-/* Receiver: forward DFT of the N samples after the prefix, scale. */
+/* Receiver: forward DFT of the N samples after the prefix (their scale is in conv_taps and the
+ * noise's variance), straight into y where y has the plans' alignment. */
 static void receive(const ch_ofdm *o, ch_ofdm_worker *w, const float complex *rx, float complex *y)
 {
     unsigned n = o->cfg.n;
-    fftwf_execute_dft(o->forward, plan_input(w->time, rx, n), w->freq);
-    scale_copy(n, o->scale, (const float *)w->freq, (float *)y);
+    if (fftwf_alignment_of((float *)y) == 0) {
+        fftwf_execute_dft(o->forward, plan_input(w->time, rx, n), (fftwf_complex *)y);
+    } else {
+        fftwf_execute_dft(o->forward, plan_input(w->time, rx, n), w->freq);
+        memcpy(y, w->freq, n * sizeof *y);
+    }
 }
 
 /* Frame b of the batch, its noise drawn. Symbol by symbol from the transmitter's DFT to the
@@ -473,7 +500,7 @@ static void one_frame(const ch_ofdm *o, ch_ofdm_worker *w, ch_rng *r, size_t b,
 {
     const ch_ofdm_config *c = &o->cfg;
     size_t len = c->n + c->cp, total = frame_samples(c), nvec = c->n / CVEC_SAMPLES;
-    float complex *tx = w->tx + ch_profile_spread(&c->profile), *rx = w->rx;
+    float complex *tx = w->tx + w->silence, *rx = w->rx;
     const float complex *noise = w->noise + b * total;
     for (unsigned t = 0; t < c->symbols; t++) {
         size_t kept = (size_t)t * len + c->cp; /* the symbol's first sample after the prefix */
@@ -481,10 +508,10 @@ static void one_frame(const ch_ofdm *o, ch_ofdm_worker *w, ch_rng *r, size_t b,
         if (h) response(o, w, h + (size_t)t * c->n);
         transmit(o, w, s + (size_t)t * c->n, tx + kept - c->cp);
         if (!w->rotation) {
-            convolve_vecs(&c->profile, w->taps, tx + kept, nvec, noise + kept, rx);
+            convolve_vecs(&c->profile, w->conv_taps, tx + kept, nvec, noise + kept, rx);
         } else {
             /* the offset turns the channel's output before the noise is added */
-            convolve_vecs(&c->profile, w->taps, tx + kept, nvec, NULL, rx);
+            convolve_vecs(&c->profile, w->conv_taps, tx + kept, nvec, NULL, rx);
             for (size_t i = 0; i < c->n; i++) rx[i] *= w->rotation[kept + i];
             float *f = (float *)rx;
             const float *nz = (const float *)(noise + kept);
@@ -502,7 +529,8 @@ void ch_ofdm_frames(const ch_ofdm *o, ch_ofdm_worker *w, ch_rng *r, float n0, si
     for (size_t f0 = 0; f0 < nframes; f0 += w->batch) {
         size_t count = nframes - f0 < w->batch ? nframes - f0 : w->batch;
         if (c->doppler == 0) ch_rng_cgauss(r, count * c->profile.n_taps, 1.0f, w->gains);
-        ch_rng_cgauss(r, count * total, n0, w->noise);
+        /* N^(-1/2) smaller: the forward DFT leaves out its scale (receive) */
+        ch_rng_cgauss(r, count * total, n0 / (float)c->n, w->noise);
         for (size_t b = 0; b < count; b++) {
             size_t at = (f0 + b) * frame;
             one_frame(o, w, r, b, s + at, y + at, h ? h + at : NULL);
