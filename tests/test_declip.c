@@ -24,27 +24,55 @@ typedef struct {
     size_t kept;          /* positions with distortion the reconstruction left alone */
 } residual;
 
+/* A clipped link's frames and its reconstruction, one frame at a time. */
+typedef struct {
+    sim_chain *chain;
+    sim_chain_worker *w;
+    ch_modem *m;
+    ch_pilots *p;
+    sim_declip *d;
+    sim_declip_worker *dw;
+    size_t frame;
+} rig;
+
+static rig rig_create(sim_link link, uint64_t stream)
+{
+    rig r = {.chain = test_chain(link, SIM_CHAIN_TO_DETECTOR), .m = ch_modem_create(link.mod),
+             .p = sim_link_ofdm_pilots(&link)};
+    r.w = sim_chain_worker_create(r.chain);
+    r.d = sim_declip_create(&link, r.m, r.p);
+    r.dw = r.d ? sim_declip_worker_create(r.d, 1) : NULL;
+    assert_non_null(r.dw);
+    assert_non_null(r.w);
+    sim_chain_worker_seed(r.w, 2385, stream);
+    r.frame = ch_pilots_frame(r.p);
+    return r;
+}
+
+static void rig_destroy(rig *r)
+{
+    sim_declip_worker_destroy(r->dw);
+    sim_declip_destroy(r->d);
+    ch_pilots_destroy(r->p);
+    ch_modem_destroy(r->m);
+    sim_chain_worker_destroy(r->w);
+    sim_chain_destroy(r->chain);
+}
+
 /* 200 frames at noise 1e-8 (-80 dB), corrected with the bits sent as the decisions: what is
  * left is that noise, up to the factor |X / (X + E)|^2. */
 static residual reconstruct(sim_link link)
 {
-    sim_chain *c = test_chain(link, SIM_CHAIN_TO_DETECTOR);
-    sim_chain_worker *w = sim_chain_worker_create(c);
-    ch_modem *m = ch_modem_create(link.mod);
-    ch_pilots *p = sim_link_ofdm_pilots(&link);
-    sim_declip *d = sim_declip_create(&link, m, p);
-    sim_declip_worker *dw = d ? sim_declip_worker_create(d, 1) : NULL;
-    assert_non_null(dw);
-    sim_chain_worker_seed(w, 2385, 0);
-    size_t frame = ch_pilots_frame(p);
+    rig g = rig_create(link, 0);
+    size_t frame = g.frame;
     float complex *out = malloc(frame * sizeof *out), *sent = malloc(frame * sizeof *sent);
     residual r = {0};
     for (int t = 0; t < 200; t++) {
-        const sim_frame *f = sim_chain_sample(w, frame, 1e-8f);
-        sim_declip_run(d, dw, 1, f->y, f->bits, out);
+        const sim_frame *f = sim_chain_sample(g.w, frame, 1e-8f);
+        sim_declip_run(g.d, g.dw, 1, f->y, f->bits, out);
         /* the frame sent (the chain's own buffer of it holds y by now) */
-        ch_modem_map(m, f->ndata, f->bits, sent + frame - f->ndata);
-        ch_pilots_insert(p, 1, sent + frame - f->ndata, sent);
+        ch_modem_map(g.m, f->ndata, f->bits, sent + frame - f->ndata);
+        ch_pilots_insert(g.p, 1, sent + frame - f->ndata, sent);
         for (size_t i = 0; i < frame; i++) {
             float complex hx = f->h[i] * sent[i];
             r.before += cabsf(f->y[i] - hx) * cabsf(f->y[i] - hx) / (200.0 * frame);
@@ -55,12 +83,7 @@ static residual reconstruct(sim_link link)
     }
     free(out);
     free(sent);
-    sim_declip_worker_destroy(dw);
-    sim_declip_destroy(d);
-    ch_pilots_destroy(p);
-    ch_modem_destroy(m);
-    sim_chain_worker_destroy(w);
-    sim_chain_destroy(c);
+    rig_destroy(&g);
     return r;
 }
 
@@ -96,34 +119,21 @@ static void test_no_clipping_no_change(void **state)
  * fraction of frames whose wrong decisions score above their right ones. */
 static void score(sim_link link, double *right, double *wrong, double *ranked)
 {
-    sim_chain *c = test_chain(link, SIM_CHAIN_TO_DETECTOR);
-    sim_chain_worker *w = sim_chain_worker_create(c);
-    ch_modem *m = ch_modem_create(link.mod);
-    ch_pilots *p = sim_link_ofdm_pilots(&link);
-    sim_declip *d = sim_declip_create(&link, m, p);
-    sim_declip_worker *dw = d ? sim_declip_worker_create(d, 1) : NULL;
-    assert_non_null(dw);
-    sim_chain_worker_seed(w, 2385, 1);
-    size_t frame = ch_pilots_frame(p);
-    uint8_t *flipped = malloc(frame * 8);
+    rig g = rig_create(link, 1);
+    uint8_t *flipped = malloc(g.frame * 8);
     *right = *wrong = *ranked = 0;
     for (int t = 0; t < 200; t++) {
-        const sim_frame *f = sim_chain_sample(w, frame, 1e-8f);
+        const sim_frame *f = sim_chain_sample(g.w, g.frame, 1e-8f);
         size_t nbits = f->ndata * f->k;
         float good, bad;
-        sim_declip_residual(d, dw, 1, f->y, f->bits, &good);
+        sim_declip_residual(g.d, g.dw, 1, f->y, f->bits, &good);
         memcpy(flipped, f->bits, nbits);
         flipped[(size_t)t * 37 % nbits] ^= 1u;
-        sim_declip_residual(d, dw, 1, f->y, flipped, &bad);
+        sim_declip_residual(g.d, g.dw, 1, f->y, flipped, &bad);
         *right += good / 200.0, *wrong += bad / 200.0, *ranked += (bad > good) / 200.0;
     }
     free(flipped);
-    sim_declip_worker_destroy(dw);
-    sim_declip_destroy(d);
-    ch_pilots_destroy(p);
-    ch_modem_destroy(m);
-    sim_chain_worker_destroy(w);
-    sim_chain_destroy(c);
+    rig_destroy(&g);
 }
 
 /* The residual that picks a pass frame by frame: the right decisions explain a clipped frame to
