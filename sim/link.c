@@ -258,11 +258,13 @@ static void write_ofdm_meta(const sim_link *link, sim_table *t)
     char profile[160];
     profile_text(link, profile, sizeof profile);
     sim_table_meta(t, "profile", "%s", profile);
-    char est[120];
-    if (link->rx == SIM_RX_NN)
-        snprintf(est, sizeof est, "learned receiver, %u clipping reconstruction pass%s%s",
-                 o->declip, o->declip == 1 ? "" : "es",
-                 o->declip ? " (each frame keeps the pass of least residual)" : "");
+    char est[160];
+    if (link->rx == SIM_RX_NN && o->declip)
+        snprintf(est, sizeof est, "learned receiver, %u clipping reconstruction pass%s (each frame "
+                 "keeps the decisions of least residual, the network's first or a pass's)",
+                 o->declip, o->declip == 1 ? "" : "es");
+    else if (link->rx == SIM_RX_NN)
+        snprintf(est, sizeof est, "learned receiver");
     else
         snprintf(est, sizeof est, "estimator %s", ch_est_name(o->est));
     sim_table_meta(t, "ofdm", "%u subcarriers, prefix %u, frames of a pilot symbol (%u pilot%s) "

@@ -59,11 +59,12 @@ void sim_link_parser_help(const sim_link_parser *p)
              "  --doppler F       with --ofdm: f_D T per OFDM symbol, Jakes taps moving from symbol\n"
              "                    to symbol, constant within one (no Doppler ICI); default static\n"
              "  --clip R          clip the time signal at R x its RMS (default: no clipping)\n"
-             "  --cfo E           carrier frequency offset, subcarrier spacings (default 0)\n");
+             "  --cfo E           carrier frequency offset, subcarrier spacings (default 0)");
     if (p->accepts & SIM_LINK_OPT_DECLIP)
         puts("  --declip K        with --rx nn and --clip: passes of clipping reconstruction from\n"
-             "                    the learned receiver's decisions, each frame keeping the pass\n"
-             "                    that explains it best (default 2; 0: none)");
+             "                    the learned receiver's decisions; each frame keeps the decisions\n"
+             "                    (the network's first or a pass's) that explain it best, by\n"
+             "                    residual (default 2; 0: none)");
     if (p->accepts & SIM_LINK_OPT_OFDM)
         puts(
              "  --count-overhead  Eb/N0 counts the energy of pilots and prefix");

@@ -88,7 +88,7 @@ static residual reconstruct(sim_link link)
 }
 
 /* Clipping at 1.0 x RMS leaves distortion about 12 dB below the signal (Bussgang: a gain of
- * 0.78 and 0.037 of power beside it); the reconstruction from the right decisions takes it
+ * 0.77 and 0.037 of power beside it); the reconstruction from the right decisions takes it
  * off to the float rounding of two transforms, but for the few positions where X + E is too
  * small to divide by. */
 static void test_right_decisions_take_clipping_off(void **state)
@@ -115,7 +115,7 @@ static void test_no_clipping_no_change(void **state)
 }
 
 /* Mean over 200 frames at noise 1e-8 of sim_declip_residual for the bits sent, and for the
- * bits sent with one bit of each frame flipped (bit t mod the frame's bits of frame t): the
+ * bits sent with one bit of each frame flipped (bit 37 t mod the frame's bits of frame t): the
  * fraction of frames whose wrong decisions score above their right ones. */
 static void score(sim_link link, double *right, double *wrong, double *ranked)
 {
