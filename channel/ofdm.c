@@ -20,6 +20,7 @@ struct ch_ofdm {
     ch_ofdm_config cfg;
     fftwf_plan forward, inverse; /* on fftwf_malloc arrays: workers' arrays share the alignment */
     float scale;                 /* N^(-1/2), the unitary transforms' factor */
+    float tx_limit;              /* the clipping level of the unscaled signal, R sqrt N */
     /* [SHORT_TAPS][N / SHORT_TAPS] e^(-j 2 pi q d / N) at d N / SHORT_TAPS + q: the twiddles of
      * the response of taps within the first SHORT_TAPS samples (response_short); NULL where the
      * channel is longer or N too small, and FFTW transforms the taps. */
@@ -109,6 +110,7 @@ ch_ofdm *ch_ofdm_create(const ch_ofdm_config *cfg)
     if (o && a && b) {
         o->cfg = *cfg;
         o->scale = (float)(1 / sqrt(cfg->n));
+        o->tx_limit = (float)(cfg->clip * sqrt(cfg->n));
         int n = (int)cfg->n;
         pthread_mutex_lock(&planner_lock);
         o->forward = fftwf_plan_dft_1d(n, a, b, FFTW_FORWARD, FFTW_ESTIMATE);
@@ -419,7 +421,7 @@ static void transmit(const ch_ofdm *o, ch_ofdm_worker *w, const float complex *s
         memcpy(body, w->time, n * sizeof *body);
     }
     memcpy(tx, body + n - cp, cp * sizeof *tx);
-    if (o->cfg.clip > 0) clip_at((float)(o->cfg.clip * sqrt(n)), n + cp, tx);
+    if (o->cfg.clip > 0) clip_at(o->tx_limit, n + cp, tx);
 }
 
 /* out = *sum (+ the noise where noise is not NULL), eight samples. */
