@@ -309,10 +309,15 @@ static void draw_independent(const ch_fading *f, ch_rng *r, size_t n, float comp
     }
 }
 
+/* h[i] = v for i < n, through the floats of h (a float complex is two floats, C11 6.2.5):
+ * GCC stores complex values one part at a time, and this loop vectorises. */
 static void fill(size_t n, float complex v, float complex *h)
 {
-    for (size_t i = 0; i < n; i++)
-        h[i] = v;
+    float *p = (float *)h, re = crealf(v), im = cimagf(v);
+    for (size_t i = 0; i < n; i++) {
+        p[2 * i] = re;
+        p[2 * i + 1] = im;
+    }
 }
 
 /* Finishes the current block, then draws the gains of the blocks this call needs in bulk. */
