@@ -17,32 +17,56 @@
 #define SCRATCH (CH_RNG_BLOCK / 2) /* complex: a whole block of Gaussians, none wasted */
 
 #define JAKES_N CH_JAKES_SINUSOIDS
-/* Consecutive samples evaluated together. 64 rather than one vector's worth: GCC unrolls a
- * loop of 16 completely and then vectorises across sinusoids with shuffles, 6x slower. */
-#define JAKES_LANES 64
+/* Consecutive samples evaluated together, a group: 128 balances the Chebyshev way's two costs
+ * (per group, per sample and term; see span_by_chebyshev). */
+#define JAKES_LANES 128
+/* The table of powers' half group: 64 rather than one vector's worth, as GCC unrolls a loop of
+ * 16 completely and then vectorises across sinusoids with shuffles, 6x slower; and not 128,
+ * with which the table way measured 15-20% slower (twice the table, 32 KiB). */
+#define JAKES_POW_LANES (JAKES_LANES / 2)
 /* Samples between re-anchorings of the float recurrence from the double-precision state. */
-#define JAKES_SPAN 256
+#define JAKES_SPAN 512
 _Static_assert(JAKES_SPAN == 4 * JAKES_LANES, "jakes_draw computes the span step as rot^4");
+/* Most Chebyshev terms of a group (jakes_terms); faster Doppler than that allows takes the
+ * table of powers. A multiple of 16, the lanes of weights16. */
+#define JAKES_MAX_TERMS 32
+/* Truncation of the Chebyshev series: the dropped terms of one sinusoid weigh at most this
+ * (times its amplitude), below the float rounding of a gain. */
+#define JAKES_TAIL 1e-7
 
 static const double two_pi = 6.283185307179586476925286766559;
 
-/* Doppler realisation. h(g + l) = los + sum_n z_n(g) exp(j 2 pi nu_n l) for the JAKES_LANES
- * symbols l of a group, from a table of exp(j 2 pi nu_n l); the phasors z_n = c_n exp(j 2 pi
- * nu_n k) advance one group per step by a float rotation, whose rounding grows the error by
- * ~2^-23 per step. So each span of JAKES_SPAN symbols (4 steps) restarts from phasors kept in
- * double, advanced by one double rotation per span (~1e-16 a span, ~1e-6 after 10^12 symbols):
- * measured |h - exact| < 2e-6. Direct cos/sin per sinusoid and symbol would cost 64
- * transcendental calls a symbol instead of 8 vectorised flops per sinusoid. */
+/* Doppler realisation, h(k) = los + sum_n z_n(k), z_n(k) = c_n exp(j 2 pi nu_n k), a group of
+ * JAKES_LANES symbols at a time from its phasors z_n(g) one of two ways:
+ *   Chebyshev (slow Doppler, up to 0.0375 with JAKES_MAX_TERMS): z_n at the group's middle
+ *     times the series of exp(j 2 pi nu_n (l - mid)) in Chebyshev polynomials of l
+ *     (span_by_chebyshev);
+ *   table of powers (faster Doppler): z_n at the group's start times exp(j 2 pi nu_n l) from a
+ *     table (group_by_powers).
+ * The phasors advance one group per step by a float rotation, whose rounding grows the error
+ * by ~2^-23 per step. So each span of JAKES_SPAN symbols (4 steps) restarts from phasors kept
+ * in double, advanced by one double rotation per span (~1e-16 a span, ~1e-6 after 10^12
+ * symbols): measured |h - exact| < 1e-6 both ways. Direct cos/sin per sinusoid and symbol
+ * would cost 64 transcendental calls a symbol. */
 typedef struct {
     double nu[JAKES_N];                  /* Doppler shift of sinusoid n, cycles per symbol */
     double c_re[JAKES_N], c_im[JAKES_N]; /* amplitude and phase at k = 0 */
-    double anchor_re[JAKES_N], anchor_im[JAKES_N]; /* z_n at the start of the next span */
+    double anchor_re[JAKES_N], anchor_im[JAKES_N]; /* z_n at the next span's first group */
     double step_re[JAKES_N], step_im[JAKES_N];     /* exp(j 2 pi nu_n JAKES_SPAN) */
-    float pow_re[JAKES_N][JAKES_LANES];            /* exp(j 2 pi nu_n l), l < JAKES_LANES */
-    float pow_im[JAKES_N][JAKES_LANES];
-    float rot_re[JAKES_N], rot_im[JAKES_N]; /* exp(j 2 pi nu_n JAKES_LANES) */
-    float complex buf[JAKES_SPAN];          /* the current span */
-    unsigned pos;                           /* next unread sample of buf; JAKES_SPAN if none */
+    float rot_re[JAKES_N], rot_im[JAKES_N];        /* exp(j 2 pi nu_n JAKES_LANES) */
+    float complex buf[JAKES_SPAN];                 /* the current span */
+    unsigned pos; /* next unread sample of buf; JAKES_SPAN if none */
+    /* The tables are read a vector at a time: aligned to cache lines (ch_fading_create gives
+     * the object that alignment), since a vector across two lines costs two loads. */
+    /* Table of powers (terms == 0): z_n taken at the group's first symbol. */
+    _Alignas(64) float pow_re[JAKES_N][JAKES_POW_LANES]; /* exp(j 2 pi nu_n l), l < POW_LANES */
+    _Alignas(64) float pow_im[JAKES_N][JAKES_POW_LANES];
+    float half_re[JAKES_N], half_im[JAKES_N]; /* exp(j 2 pi nu_n JAKES_POW_LANES) */
+    /* Chebyshev (terms > 0): z_n taken at the group's middle, and
+     * exp(j 2 pi nu_n (l - mid)) = sum_r beta[n][r] i^r T_r(t_l), t_l = (l - mid) / mid. */
+    unsigned terms;
+    _Alignas(64) float beta[JAKES_N][JAKES_MAX_TERMS]; /* eps_r J_r(2 pi nu_n mid); 0 past terms */
+    _Alignas(64) float cheb[JAKES_MAX_TERMS][JAKES_LANES]; /* T_r(t_l) */
 } jakes_state;
 
 struct ch_fading {
@@ -136,19 +160,28 @@ static int check_config(const ch_fading_config *cfg)
     return CH_OK;
 }
 
+static unsigned jakes_terms(double doppler);
+static void jakes_chebyshev_table(jakes_state *s);
+
 ch_fading *ch_fading_create(const ch_fading_config *cfg)
 {
     if (check_config(cfg) != CH_OK) return NULL;
-    ch_fading *f = calloc(1, sizeof *f);
+    /* sizeof *f is a multiple of its 64-byte alignment, as aligned_alloc requires. */
+    ch_fading *f = aligned_alloc(_Alignof(ch_fading), sizeof *f);
     if (!f) {
         ch_error(CH_ENOMEM, "ch_fading_create: out of memory");
         return NULL;
     }
+    memset(f, 0, sizeof *f);
     f->cfg = *cfg;
     double k = cfg->kind == CH_CHAN_RICIAN ? cfg->k_factor : 0.0;
     f->los = (float)sqrt(k / (k + 1.0));
     f->scatter_var = (float)(1.0 / (k + 1.0));
     f->jakes.pos = JAKES_SPAN;
+    if (cfg->doppler > 0.0) {
+        f->jakes.terms = jakes_terms(cfg->doppler);
+        jakes_chebyshev_table(&f->jakes);
+    }
     return f;
 }
 
@@ -165,17 +198,17 @@ const ch_fading_config *ch_fading_get_config(const ch_fading *f)
 /* ---------------------------------------------------------------------------------------- */
 /* Doppler: sum of sinusoids */
 
-/* exp(j w l) for l < JAKES_LANES into pow_re/pow_im, and exp(j w JAKES_LANES) into rot, from
- * (wr, wi) = exp(j w): by doubling in double, pow[b + i] = pow[i] pow[b], so each power is at
- * most log2(JAKES_LANES) products deep (error ~1e-15) and the loop over i vectorises. */
+/* exp(j w l) for l < JAKES_POW_LANES into pow_re/pow_im, and exp(j w JAKES_POW_LANES) into
+ * rot, from (wr, wi) = exp(j w): by doubling in double, pow[b + i] = pow[i] pow[b], so each power
+ * is at most log2(JAKES_POW_LANES) products deep (error ~1e-15) and the loop over i vectorises. */
 static void jakes_powers(double wr, double wi, float *pow_re, float *pow_im, double rot[2])
 {
-    double re[2 * JAKES_LANES], im[2 * JAKES_LANES];
+    double re[2 * JAKES_POW_LANES], im[2 * JAKES_POW_LANES];
     re[0] = 1.0;
     im[0] = 0.0;
     re[1] = wr;
     im[1] = wi;
-    for (int b = 1; b < JAKES_LANES; b *= 2) {
+    for (int b = 1; b < JAKES_POW_LANES; b *= 2) {
         double br = re[b], bi = im[b];
         for (int i = 0; i < b; i++) {
             re[b + i] = re[i] * br - im[i] * bi;
@@ -184,15 +217,165 @@ static void jakes_powers(double wr, double wi, float *pow_re, float *pow_im, dou
         re[2 * b] = br * br - bi * bi; /* the next doubling's factor, exp(j w 2b) */
         im[2 * b] = 2.0 * br * bi;
     }
-    for (int l = 0; l < JAKES_LANES; l++) {
+    for (int l = 0; l < JAKES_POW_LANES; l++) {
         pow_re[l] = (float)re[l];
         pow_im[l] = (float)im[l];
     }
-    rot[0] = re[JAKES_LANES];
-    rot[1] = im[JAKES_LANES];
+    rot[0] = re[JAKES_POW_LANES];
+    rot[1] = im[JAKES_POW_LANES];
 }
 
-/* Draws angles and amplitudes, then the tables of the recurrence. */
+/* The middle of a group, in symbols from its first: where the Chebyshev way expands. */
+static const double jakes_mid = (JAKES_LANES - 1) / 2.0;
+
+/* Below this x, ch_fading_jakes_bessel sums the power series; from it on, Miller's recurrence
+ * (started at most count + x + 12 and at x >= 0.5 it grows at most 4^r r!: no overflow). */
+#define BESSEL_SERIES_BELOW 0.5
+
+/* J_r(x) = (x/2)^r / r! sum_k (-(x/2)^2)^k / (k! (r+1)...(r+k)): eight terms reach 1e-13
+ * relative for x < 0.5. */
+static double bessel_series(double x, unsigned r, double lead)
+{
+    double y = -0.25 * x * x, term = 1.0, sum = 1.0;
+    for (unsigned k = 1; k < 8; k++) {
+        term *= y / (k * (double)(r + k));
+        sum += term;
+    }
+    return lead * sum;
+}
+
+void ch_fading_jakes_bessel(size_t lanes, const double *x, unsigned count, double *j)
+{
+    double top_x = 0.0;
+    for (size_t i = 0; i < lanes; i++)
+        top_x = x[i] > top_x ? x[i] : top_x;
+    const unsigned top = 2 * ((count + (unsigned)top_x + 13) / 2);
+    /* Miller's recurrence J_(r-1) = (2r/x) J_r - J_(r+1) downwards from top, every lane at
+     * once (the lanes innermost, so that the recurrence's latency overlaps), normalised by
+     * J_0 + 2 sum_k J_2k = 1. */
+    assert(lanes <= JAKES_N);
+    double above[JAKES_N], cur[JAKES_N], norm[JAKES_N], two_over_x[JAKES_N];
+    for (size_t i = 0; i < lanes; i++) {
+        above[i] = 0.0, cur[i] = 1e-30, norm[i] = 0.0;
+        two_over_x[i] = 2.0 / (x[i] < BESSEL_SERIES_BELOW ? BESSEL_SERIES_BELOW : x[i]);
+    }
+    for (unsigned r = top; r > 0; r--) {
+        for (size_t i = 0; i < lanes; i++) {
+            if (r < count) j[r * lanes + i] = cur[i];
+            norm[i] += r % 2 == 0 ? 2.0 * cur[i] : 0.0;
+            double below = r * two_over_x[i] * cur[i] - above[i];
+            above[i] = cur[i], cur[i] = below;
+        }
+    }
+    for (size_t i = 0; i < lanes; i++) {
+        j[i] = cur[i];
+        norm[i] += cur[i];
+    }
+    for (size_t i = 0; i < lanes; i++)
+        norm[i] = 1.0 / norm[i];
+    for (unsigned r = 0; r < count; r++)
+        for (size_t i = 0; i < lanes; i++)
+            j[r * lanes + i] *= norm[i];
+    for (size_t i = 0; i < lanes; i++) {
+        if (x[i] >= BESSEL_SERIES_BELOW) continue;
+        double lead = 1.0, half = 0.5 * x[i];
+        for (unsigned r = 0; r < count; r++) {
+            j[r * lanes + i] = bessel_series(x[i], r, lead);
+            lead *= half / (r + 1);
+        }
+    }
+}
+
+/* Terms of the Chebyshev way for normalised Doppler `doppler`: the fewest R whose dropped terms
+ * 2 sum_(r >= R) |J_r(x)| stay below JAKES_TAIL at the fastest sinusoid's x = 2 pi doppler mid
+ * (past r > x, |J_r(x)| grows with |x|, so slower sinusoids drop less); 0, the table of powers,
+ * when that needs more than JAKES_MAX_TERMS. */
+static unsigned jakes_terms(double doppler)
+{
+    enum { COUNT = JAKES_MAX_TERMS + 48 };
+    double x = two_pi * doppler * jakes_mid, j[COUNT];
+    if (x >= JAKES_MAX_TERMS) return 0; /* the terms past r > x alone are too many */
+    ch_fading_jakes_bessel(1, &x, COUNT, j);
+    for (unsigned r = 1; r <= JAKES_MAX_TERMS; r++) {
+        if (r <= x) continue;
+        double tail = 0.0;
+        for (unsigned q = r; q < COUNT; q++)
+            tail += 2.0 * fabs(j[q]);
+        if (tail <= JAKES_TAIL) return r;
+    }
+    return 0;
+}
+
+/* T_r(t_l) = cos(r acos t_l) at the group's symbols, t_l = (l - mid) / mid in [-1, 1]. */
+static void jakes_chebyshev_table(jakes_state *s)
+{
+    for (unsigned r = 0; r < JAKES_MAX_TERMS; r++)
+        for (int l = 0; l < JAKES_LANES; l++)
+            s->cheb[r][l] = (float)cos(r * acos((l - jakes_mid) / jakes_mid));
+}
+
+/* beta[n][r] = eps_r J_r(w_n mid) (eps_0 = 1, else 2) for r < terms, 0 after: by
+ * Jacobi-Anger, exp(j w mid t) = sum_r eps_r i^r J_r(w mid) T_r(t), and J_r(-x) = (-1)^r
+ * J_r(x). */
+static void jakes_beta(jakes_state *s)
+{
+    double x[JAKES_N], j[JAKES_MAX_TERMS * JAKES_N];
+    for (int n = 0; n < JAKES_N; n++)
+        x[n] = fabs(two_pi * s->nu[n]) * jakes_mid;
+    ch_fading_jakes_bessel(JAKES_N, x, s->terms, j);
+    /* beta[n][r] for r >= terms stays 0 from ch_fading_create. */
+    for (int n = 0; n < JAKES_N; n++) {
+        const double eps_odd = s->nu[n] < 0.0 ? -2.0 : 2.0;
+        s->beta[n][0] = (float)j[n];
+        for (unsigned r = 1; r < s->terms; r++)
+            s->beta[n][r] = (float)((r % 2 ? eps_odd : 2.0) * j[r * JAKES_N + n]);
+    }
+}
+
+/* exp(j w JAKES_SPAN) = rot^4 into the span step, in double, and rot in float. */
+static void jakes_steps(jakes_state *s, int n, const double rot[2])
+{
+    s->rot_re[n] = (float)rot[0];
+    s->rot_im[n] = (float)rot[1];
+    double a = rot[0] * rot[0] - rot[1] * rot[1], b = 2.0 * rot[0] * rot[1];
+    s->step_re[n] = a * a - b * b;
+    s->step_im[n] = 2.0 * a * b;
+}
+
+/* The table of powers of sinusoid n, w = 2 pi nu_n; exp(j w JAKES_LANES) as the square of the
+ * table's exp(j w JAKES_POW_LANES). */
+static void draw_table_way(jakes_state *s, int n, double w)
+{
+    double half[2];
+    jakes_powers(cos(w), sin(w), s->pow_re[n], s->pow_im[n], half);
+    s->half_re[n] = (float)half[0];
+    s->half_im[n] = (float)half[1];
+    const double rot[2] = {half[0] * half[0] - half[1] * half[1], 2.0 * half[0] * half[1]};
+    jakes_steps(s, n, rot);
+}
+
+/* The Chebyshev way's rotations of sinusoid n and its anchor moved to the first group's
+ * middle, from one sine and cosine: with e = exp(j w / 2), exp(j w JAKES_LANES) = e^256 and
+ * exp(j w mid) = e^127 = e^128 conj(e), by squarings in double (relative error ~1e-14). */
+static void draw_chebyshev_way(jakes_state *s, int n, double w)
+{
+    _Static_assert(JAKES_LANES == 128, "e^128 takes 7 squarings");
+    const double er = cos(0.5 * w), ei = sin(0.5 * w);
+    double pr = er, pi = ei;
+    for (int q = 0; q < 7; q++) {
+        double t = pr * pr - pi * pi;
+        pi = 2.0 * pr * pi;
+        pr = t;
+    }
+    const double rot[2] = {pr * pr - pi * pi, 2.0 * pr * pi};
+    jakes_steps(s, n, rot);
+    const double mr = pr * er + pi * ei, mi = pi * er - pr * ei;
+    s->anchor_re[n] = s->c_re[n] * mr - s->c_im[n] * mi;
+    s->anchor_im[n] = s->c_re[n] * mi + s->c_im[n] * mr;
+}
+
+/* Draws angles and amplitudes, then the tables of the recurrence. The anchors are the phasors
+ * at the first group's first symbol (table of powers) or its middle (Chebyshev). */
 static void jakes_draw(ch_fading *f, ch_rng *r)
 {
     jakes_state *s = &f->jakes;
@@ -207,49 +390,178 @@ static void jakes_draw(ch_fading *f, ch_rng *r)
         s->nu[n] = f->cfg.doppler * cos(alpha);
         s->c_re[n] = s->anchor_re[n] = crealf(c[n]);
         s->c_im[n] = s->anchor_im[n] = cimagf(c[n]);
-        double rot[2];
-        double w = two_pi * s->nu[n];
-        jakes_powers(cos(w), sin(w), s->pow_re[n], s->pow_im[n], rot);
-        s->rot_re[n] = (float)rot[0];
-        s->rot_im[n] = (float)rot[1];
-        /* exp(j w JAKES_SPAN) = rot^4, in double. */
-        double a = rot[0] * rot[0] - rot[1] * rot[1], b = 2.0 * rot[0] * rot[1];
-        s->step_re[n] = a * a - b * b;
-        s->step_im[n] = 2.0 * a * b;
+        if (s->terms)
+            draw_chebyshev_way(s, n, two_pi * s->nu[n]);
+        else
+            draw_table_way(s, n, two_pi * s->nu[n]);
     }
+    if (s->terms) jakes_beta(s);
     s->pos = JAKES_SPAN;
     f->drawn = 1;
+}
+
+/* Half a group by the table of powers: h(g + l) = los + sum_n z_n(g) exp(j 2 pi nu_n l),
+ * summed in n order per lane. */
+static void half_by_powers(const jakes_state *s, const float *zr, const float *zi, float los,
+                           float complex *out)
+{
+    float ar[JAKES_POW_LANES], ai[JAKES_POW_LANES];
+    for (int l = 0; l < JAKES_POW_LANES; l++) {
+        ar[l] = los;
+        ai[l] = 0.0f;
+    }
+    for (int n = 0; n < JAKES_N; n++) {
+        float a = zr[n], b = zi[n];
+        for (int l = 0; l < JAKES_POW_LANES; l++) {
+            ar[l] += a * s->pow_re[n][l] - b * s->pow_im[n][l];
+            ai[l] += a * s->pow_im[n][l] + b * s->pow_re[n][l];
+        }
+    }
+    for (int l = 0; l < JAKES_POW_LANES; l++)
+        out[l] = CMPLXF(ar[l], ai[l]);
+}
+
+/* One group by the table of powers, z_n at the group's first symbol: its two halves, the
+ * second from the phasors turned by the half group. */
+static void group_by_powers(const jakes_state *s, const float *zr, const float *zi, float los,
+                            float complex *out)
+{
+    float hr[JAKES_N], hi[JAKES_N];
+    half_by_powers(s, zr, zi, los, out);
+    for (int n = 0; n < JAKES_N; n++) {
+        hr[n] = zr[n] * s->half_re[n] - zi[n] * s->half_im[n];
+        hi[n] = zr[n] * s->half_im[n] + zi[n] * s->half_re[n];
+    }
+    half_by_powers(s, hr, hi, los, out + JAKES_POW_LANES);
+}
+
+/* Sixteen floats: GCC's vector extension (plain SSE2 code in the portable build). */
+typedef float jakes_v16 __attribute__((vector_size(64)));
+
+/* Groups per span. */
+#define JAKES_GROUPS (JAKES_SPAN / JAKES_LANES)
+
+/* The phasors of a span's groups, z_n(g) for each group g. */
+typedef struct {
+    float re[JAKES_GROUPS][JAKES_N], im[JAKES_GROUPS][JAKES_N];
+} jakes_phasors;
+
+/* The Chebyshev weights of a span's groups, V_r(g) for each group g. */
+typedef struct {
+    float re[JAKES_GROUPS][JAKES_MAX_TERMS], im[JAKES_GROUPS][JAKES_MAX_TERMS];
+} jakes_weights;
+
+/* w_r(g) = sum_n beta[n][r] z_n(g) for the 16 terms r0 <= r < r0 + 16 and every group of the
+ * span, in registers: each row of beta is loaded once for all the groups (one load per
+ * product made the loop wait on loads), and the 2 JAKES_GROUPS running sums are independent
+ * enough to hide the latency of their adds. */
+static void weights16(const jakes_state *s, const jakes_phasors *z, unsigned r0, jakes_weights *w)
+{
+    jakes_v16 re[JAKES_GROUPS] = {{0}}, im[JAKES_GROUPS] = {{0}};
+    for (int n = 0; n < JAKES_N; n++) {
+        jakes_v16 beta;
+        memcpy(&beta, s->beta[n] + r0, sizeof beta);
+        for (int g = 0; g < JAKES_GROUPS; g++) {
+            re[g] += beta * z->re[g][n];
+            im[g] += beta * z->im[g][n];
+        }
+    }
+    for (int g = 0; g < JAKES_GROUPS; g++) {
+        memcpy(w->re[g] + r0, &re[g], sizeof re[g]);
+        memcpy(w->im[g] + r0, &im[g], sizeof im[g]);
+    }
+}
+
+/* V_r(g) = i^r sum_n beta[n][r] z_n(g) for r < terms and every group of the span. */
+static void chebyshev_weights(const jakes_state *s, const jakes_phasors *z, jakes_weights *v)
+{
+    jakes_weights w;
+    for (unsigned r0 = 0; r0 < s->terms; r0 += 16)
+        weights16(s, z, r0, &w);
+    for (int g = 0; g < JAKES_GROUPS; g++)
+        for (unsigned r = 0; r < s->terms; r++) {
+            /* Times i^r: each factor i maps (re, im) to (-im, re). */
+            unsigned k = r % 4;
+            float a = k % 2 ? w.im[g][r] : w.re[g][r], b = k % 2 ? w.re[g][r] : w.im[g][r];
+            v->re[g][r] = k == 1 || k == 2 ? -a : a;
+            v->im[g][r] = k >= 2 ? -b : b;
+        }
+}
+
+/* The lanes of *x in reverse order (through a pointer: a 64-byte vector passed by value would
+ * change the calling convention between the native and portable builds). */
+static inline void reverse16(jakes_v16 *x)
+{
+    *x = __builtin_shufflevector(*x, *x, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+}
+
+/* The span by Chebyshev terms, from its weights (z_n at each group's middle):
+ * h(g + l) = los + sum_r V_r(g) T_r(t_l). T_r(-t) = (-1)^r T_r(t) and t_(L-1-l) = -t_l, so the
+ * even terms E and odd terms O are summed over the first half of each group only:
+ * h(l) = los + E + O and h(L-1-l) = los + E - O. Sixteen lanes at a time for all the groups,
+ * so that each vector of the table is loaded once for 2 JAKES_GROUPS products. Products a
+ * gain: R terms here (half the lanes, two parts) and 2 N R / L for V (16 lanes of terms, N
+ * sinusoids, groups of L), 23 at doppler 0.01 (R = 15), against the table of powers'
+ * 4 N = 128. Longer groups need more terms, shorter ones more V. */
+static void span_by_chebyshev(const jakes_state *s, const jakes_weights *v, float los,
+                              float complex *out)
+{
+    enum { G = JAKES_GROUPS, HALF = JAKES_LANES / 2, W = 16 };
+    float ar[G][JAKES_LANES], ai[G][JAKES_LANES];
+    for (int c = 0; c < HALF; c += W) {
+        jakes_v16 er[G] = {{0}}, ei[G] = {{0}}, or_[G] = {{0}}, oi[G] = {{0}};
+        for (unsigned r = 0; r < s->terms; r += 2) {
+            jakes_v16 t;
+            memcpy(&t, s->cheb[r] + c, sizeof t);
+            for (int g = 0; g < G; g++) {
+                er[g] += v->re[g][r] * t;
+                ei[g] += v->im[g][r] * t;
+            }
+            if (r + 1 == s->terms) break;
+            memcpy(&t, s->cheb[r + 1] + c, sizeof t);
+            for (int g = 0; g < G; g++) {
+                or_[g] += v->re[g][r + 1] * t;
+                oi[g] += v->im[g][r + 1] * t;
+            }
+        }
+        for (int g = 0; g < G; g++) {
+            jakes_v16 lo_re = (los + er[g]) + or_[g], lo_im = ei[g] + oi[g];
+            jakes_v16 hi_re = (los + er[g]) - or_[g], hi_im = ei[g] - oi[g];
+            memcpy(ar[g] + c, &lo_re, sizeof lo_re);
+            memcpy(ai[g] + c, &lo_im, sizeof lo_im);
+            /* Lane l of hi is symbol L - 1 - c - l: reversed, it lands at L - W - c. */
+            reverse16(&hi_re);
+            reverse16(&hi_im);
+            memcpy(ar[g] + JAKES_LANES - W - c, &hi_re, sizeof hi_re);
+            memcpy(ai[g] + JAKES_LANES - W - c, &hi_im, sizeof hi_im);
+        }
+    }
+    for (int g = 0; g < G; g++)
+        for (int l = 0; l < JAKES_LANES; l++)
+            out[g * JAKES_LANES + l] = CMPLXF(ar[g][l], ai[g][l]);
 }
 
 /* The next JAKES_SPAN gains into out, from the anchor phasors. */
 static void jakes_span(jakes_state *s, float los, float complex *out)
 {
-    float zr[JAKES_N], zi[JAKES_N];
+    jakes_phasors z;
     for (int n = 0; n < JAKES_N; n++) {
-        zr[n] = (float)s->anchor_re[n];
-        zi[n] = (float)s->anchor_im[n];
+        z.re[0][n] = (float)s->anchor_re[n];
+        z.im[0][n] = (float)s->anchor_im[n];
     }
-    for (int g = 0; g < JAKES_SPAN; g += JAKES_LANES) {
-        float ar[JAKES_LANES], ai[JAKES_LANES];
-        for (int l = 0; l < JAKES_LANES; l++) {
-            ar[l] = los;
-            ai[l] = 0.0f;
-        }
-        /* h(g + l) = los + sum_n z_n(g) exp(j 2 pi nu_n l), summed in n order per lane. */
+    for (int g = 1; g < JAKES_GROUPS; g++)
         for (int n = 0; n < JAKES_N; n++) {
-            float a = zr[n], b = zi[n];
-            for (int l = 0; l < JAKES_LANES; l++) {
-                ar[l] += a * s->pow_re[n][l] - b * s->pow_im[n][l];
-                ai[l] += a * s->pow_im[n][l] + b * s->pow_re[n][l];
-            }
+            float a = z.re[g - 1][n], b = z.im[g - 1][n];
+            z.re[g][n] = a * s->rot_re[n] - b * s->rot_im[n];
+            z.im[g][n] = a * s->rot_im[n] + b * s->rot_re[n];
         }
-        for (int n = 0; n < JAKES_N; n++) {
-            float a = zr[n];
-            zr[n] = a * s->rot_re[n] - zi[n] * s->rot_im[n];
-            zi[n] = a * s->rot_im[n] + zi[n] * s->rot_re[n];
-        }
-        for (int l = 0; l < JAKES_LANES; l++)
-            out[g + l] = CMPLXF(ar[l], ai[l]);
+    if (s->terms) {
+        jakes_weights v;
+        chebyshev_weights(s, &z, &v);
+        span_by_chebyshev(s, &v, los, out);
+    } else {
+        for (int g = 0; g < JAKES_GROUPS; g++)
+            group_by_powers(s, z.re[g], z.im[g], los, out + g * JAKES_LANES);
     }
     for (int n = 0; n < JAKES_N; n++) {
         double a = s->anchor_re[n];
@@ -279,6 +591,11 @@ static void jakes_gains(ch_fading *f, ch_rng *r, size_t n, float complex *h)
         s->pos += (unsigned)m;
         i += m;
     }
+}
+
+unsigned ch_fading_jakes_terms(const ch_fading *f)
+{
+    return f->jakes.terms;
 }
 
 double complex ch_fading_jakes_reference(const ch_fading *f, uint64_t k)

@@ -18,8 +18,17 @@
 #define CH_JAKES_SINUSOIDS 32
 
 /* The gain of symbol k (counted from the last reset) of f's current Doppler realisation,
- * evaluated directly in double precision: the reference the fast recurrence is tested
+ * evaluated directly in double precision: the reference the fast evaluation is tested
  * against. f must have doppler > 0 and have drawn its realisation (reset or first gains). */
 double complex ch_fading_jakes_reference(const ch_fading *f, uint64_t k);
+
+/* Chebyshev terms per group of f's fast evaluation, 0 where it takes the table of powers
+ * (Doppler too fast for JAKES_MAX_TERMS terms). f must have doppler > 0. */
+unsigned ch_fading_jakes_terms(const ch_fading *f);
+
+/* Bessel functions of the first kind J_r(x[i]) for r < count (count <= 80) and lanes <=
+ * CH_JAKES_SINUSOIDS values x[i] in [0, 25], into j[r * lanes + i]: the Chebyshev coefficients
+ * of the fast evaluation, tested against the library's. */
+void ch_fading_jakes_bessel(size_t lanes, const double *x, unsigned count, double *j);
 
 #endif
