@@ -681,6 +681,20 @@ static void hard_square(const ch_modem *m, size_t nsym, const float complex *y,
  * vector's worth, which GCC would unroll completely and vectorise the wrong way. */
 #define GENERAL_CHUNK 64
 
+/* The terms of general_terms for symbol j, given its scale s = 1 / n0 (1 unscaled): written
+ * once, so that general_terms and the max-log pass of small constellations (small_maxlog)
+ * compute them bit for bit alike. */
+static inline void symbol_terms(const float complex *y, const float complex *h, float s, size_t j,
+                                float *a, float *b_re, float *b_im)
+{
+    float yr = crealf(y[j]), yi = cimagf(y[j]);
+    float hr = h ? crealf(h[j]) : 1.0f, hi = h ? cimagf(h[j]) : 0.0f;
+    float two_s = 2.0f * s;
+    *a = (hr * hr + hi * hi) * s;
+    *b_re = (hr * yr + hi * yi) * two_s;
+    *b_im = (hr * yi - hi * yr) * two_s;
+}
+
 /* The per-symbol terms of the metric of symbol j against every point s_l. With t = conj(h) y
  * and g = |h|^2,
  *   |y - h s_l|^2 = |y|^2 + g |s_l|^2 - 2 (Re s_l Re t + Im s_l Im t),
@@ -690,26 +704,13 @@ static void hard_square(const ch_modem *m, size_t nsym, const float complex *y,
  * symbols is padded with zeros to GENERAL_CHUNK: the passes over points then run loops of a
  * constant GENERAL_CHUNK, which vectorise without the set-up of a loop of unknown length for
  * every point and bit (for M = 64 that set-up was most of the time). */
-/* The terms of symbol j: written once, so that general_terms and the fused max-log pass of
- * small constellations compute them bit for bit alike. */
-static inline void symbol_terms(const float complex *y, const float complex *h, const float *n0,
-                                size_t j, float *a, float *b_re, float *b_im)
-{
-    float yr = crealf(y[j]), yi = cimagf(y[j]);
-    float hr = h ? crealf(h[j]) : 1.0f, hi = h ? cimagf(h[j]) : 0.0f;
-    float s = n0 ? 1.0f / n0[j] : 1.0f, two_s = 2.0f * s;
-    *a = (hr * hr + hi * hi) * s;
-    *b_re = (hr * yr + hi * yi) * two_s;
-    *b_im = (hr * yi - hi * yr) * two_s;
-}
-
 static void general_terms(size_t n, const float complex *y, const float complex *h,
                           const float *n0, float *a, float *b_re, float *b_im)
 {
     for (size_t j = n; j < GENERAL_CHUNK; j++)
         a[j] = b_re[j] = b_im[j] = 0.0f;
     for (size_t j = 0; j < n; j++)
-        symbol_terms(y, h, n0, j, a + j, b_re + j, b_im + j);
+        symbol_terms(y, h, n0 ? 1.0f / n0[j] : 1.0f, j, a + j, b_re + j, b_im + j);
 }
 
 /* The metric of general_terms, written once so that every pass computes it bit for bit alike
@@ -917,10 +918,13 @@ __attribute__((always_inline)) static inline void tree_minima(unsigned k, const 
  * when ch_llr_decide reads them. */
 #define SMALL_BLOCK 1024
 
-/* Max-log LLRs of n symbols of a small constellation (k <= 4, `faded` whether h is given: both
- * compile-time constants once inlined) in one pass: each symbol's terms (symbol_terms), its 2^k
- * metrics and the class minima of tree_minima stay in registers, the symbols innermost, so that
- * nothing but y, h, n0 and the LLRs goes through memory. */
+/* Max-log LLRs of n <= SMALL_BLOCK symbols of a small constellation (k <= 4, `faded` whether h
+ * is given: both compile-time constants once inlined), the symbols innermost: the terms of
+ * every symbol first (symbol_terms, into L1), then each symbol's 2^k metrics and the class
+ * minima of tree_minima in registers. The terms in a pass of their own rather than in the
+ * metrics' loop: the division 1 / n0 then no longer competes with the metrics' 3 2^k
+ * multiplications, and the long loop carries no division's latency (measured 1.17x faster for
+ * 16 points, 1.23x for 8). */
 __attribute__((always_inline)) static inline void small_maxlog(const ch_modem *m, unsigned k,
                                                                int faded, size_t n,
                                                                const float complex *y,
@@ -929,11 +933,13 @@ __attribute__((always_inline)) static inline void small_maxlog(const ch_modem *m
 {
     const unsigned order = 1u << k;
     float pe[16], pr[16], pi[16]; /* copies: stores into llr cannot alias them */
+    float ta[SMALL_BLOCK], tr[SMALL_BLOCK], ti[SMALL_BLOCK];
     for (unsigned l = 0; l < order; l++)
         pe[l] = m->pt_energy[l], pr[l] = m->pt_re[l], pi[l] = m->pt_im[l];
+    for (size_t i = 0; i < n; i++)
+        symbol_terms(y, faded ? h : NULL, 1.0f / n0[i], i, ta + i, tr + i, ti + i);
     for (size_t i = 0; i < n; i++) {
-        float a, br, bi, mn[4][2], d[16];
-        symbol_terms(y, faded ? h : NULL, n0, i, &a, &br, &bi);
+        float a = ta[i], br = tr[i], bi = ti[i], mn[4][2], d[16];
 #pragma GCC unroll 16
         for (unsigned l = 0; l < order; l++)
             d[l] = general_metric(a, br, bi, pe[l], pr[l], pi[l]);
