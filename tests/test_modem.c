@@ -518,6 +518,155 @@ static void test_soft_decisions_are_llr_signs(void **state)
     ch_rng_destroy(r);
 }
 
+/* ---- the general max-log demapper of constellations of up to 16 points ---- */
+
+enum { SMALL_NSYM = 2600 }; /* more than two of the demapper's blocks of 1024, a partial end */
+
+/* The constellations of the test: 8-PSK (built in), the points of BPSK, QPSK, 8-PSK and 16-QAM
+ * as custom constellations (the general path) in their Gray labelling and shuffled, and random
+ * constellations of 2 to 16 points (random labels). Returns NULL after the last. */
+static ch_modem *small_modem_at(ch_rng *r, size_t i)
+{
+    static const ch_mod_kind kinds[] = {CH_MOD_BPSK, CH_MOD_QPSK, CH_MOD_8PSK, CH_MOD_16QAM};
+    float complex p[16];
+    if (i-- == 0) {
+        ch_modem *m = ch_modem_create(CH_MOD_8PSK);
+        assert_non_null(m);
+        return m;
+    }
+    if (i < 8) {
+        ch_modem *q = ch_modem_create(kinds[i / 2]);
+        assert_non_null(q);
+        unsigned order = ch_modem_order(q);
+        memcpy(p, ch_modem_points(q), order * sizeof *p);
+        ch_modem_destroy(q);
+        for (unsigned l = order - 1; i % 2 && l > 0; l--) { /* Fisher-Yates: labels not Gray */
+            unsigned j = (unsigned)(ch_rng_double(r) * (l + 1));
+            float complex t = p[l];
+            p[l] = p[j], p[j] = t;
+        }
+        ch_modem *m = ch_modem_from_points(order, p, i % 2 ? "shuffled" : "gray");
+        assert_non_null(m);
+        return m;
+    }
+    i -= 8;
+    if (i >= 12) return NULL;
+    unsigned order = 2u << (i % 4);
+    for (unsigned l = 0; l < order; l++)
+        p[l] = CMPLXF((float)(2 * ch_rng_double(r) - 1), (float)(2 * ch_rng_double(r) - 1));
+    ch_modem *m = ch_modem_from_points(order, p, "random");
+    assert_non_null(m);
+    return m;
+}
+
+/* The max-log LLR of symbol j, bit b as the demapper defines it, in float: the terms
+ * a = |h|^2 / n0, b = 2 conj(h) y / n0 and the metrics a |s_l|^2 - (b_re Re s_l + b_im Im s_l)
+ * with the demapper's very operations, and llr = min over bit 1 - min over bit 0. A minimum is
+ * one float whatever the order it is taken in, so the demapper's LLR must be this, bit for
+ * bit. */
+static float float_maxlog(const ch_modem *m, float complex y, const float complex *h, size_t j,
+                          float n0, unsigned b)
+{
+    const unsigned k = ch_modem_bits_per_symbol(m);
+    const float complex *p = ch_modem_points(m);
+    float yr = crealf(y), yi = cimagf(y), hr = h ? crealf(h[j]) : 1.0f,
+          hi = h ? cimagf(h[j]) : 0.0f;
+    float s = 1.0f / n0, two_s = 2.0f * s;
+    float a = (hr * hr + hi * hi) * s, br = (hr * yr + hi * yi) * two_s,
+          bi = (hr * yi - hi * yr) * two_s;
+    float mn[2] = {INFINITY, INFINITY};
+    for (unsigned l = 0; l < ch_modem_order(m); l++) {
+        float re = crealf(p[l]), im = cimagf(p[l]), e = re * re + im * im;
+        float d = a * e - (br * re + bi * im);
+        unsigned c = l >> (k - 1 - b) & 1u;
+        mn[c] = d < mn[c] ? d : mn[c];
+    }
+    return mn[1] - mn[0];
+}
+
+/* Symbols y = h x + w of random bits through m at Es/N0 esn0_db, with n0[j] random around the
+ * noise level (or all one value), and random gains h. */
+static void small_link(ch_rng *r, const ch_modem *m, double esn0_db, int uniform, uint8_t *bits,
+                       float complex *y, float complex *h, float *n0)
+{
+    static float complex x[SMALL_NSYM], w[SMALL_NSYM];
+    const double level = pow(10.0, -esn0_db / 10);
+    ch_rng_bits(r, SMALL_NSYM * ch_modem_bits_per_symbol(m), bits);
+    ch_modem_map(m, SMALL_NSYM, bits, x);
+    ch_rng_cgauss(r, SMALL_NSYM, 1.0f, w);
+    for (size_t j = 0; j < SMALL_NSYM; j++) {
+        double mag = 0.3 + 1.8 * ch_rng_double(r), ph = 6.283185307179586 * ch_rng_double(r);
+        h[j] = CMPLXF((float)(mag * cos(ph)), (float)(mag * sin(ph)));
+        n0[j] = (float)(uniform ? level : level * (0.5 + ch_rng_double(r)));
+        y[j] = (float complex)((double complex)h[j] * x[j] + sqrt(n0[j]) * w[j]);
+    }
+}
+
+/* Max-log LLRs of constellations of up to 16 points (the two trees of class minima, blocks of
+ * 1024 symbols): bit for bit the float definition above, within 2e-6 S + 1e-5 of the
+ * double-precision reference (S the symbol's largest metric |y - h s_l|^2 / n0, as in
+ * test_demap_general.c) with its sign wherever the reference is farther than that from 0,
+ * with h = 1 and random gains, one noise level per block and one per symbol; and
+ * ch_modem_demap_soft's decisions, with and without the LLRs stored, are their signs. */
+static void test_small_maxlog_against_references(void **state)
+{
+    (void)state;
+    static uint8_t bits[SMALL_NSYM * 4], want[SMALL_NSYM * 4], got[SMALL_NSYM * 4];
+    static float complex y[SMALL_NSYM], h[SMALL_NSYM];
+    static float n0[SMALL_NSYM], llr[SMALL_NSYM * 4], llr2[SMALL_NSYM * 4];
+    static const double esn0s[] = {-5.0, 8.0, 25.0};
+    ch_rng *r = ch_rng_create(2385, 40);
+    assert_non_null(r);
+    ch_modem *m;
+    for (size_t i = 0; (m = small_modem_at(r, i)); i++) {
+        const unsigned k = ch_modem_bits_per_symbol(m), order = ch_modem_order(m);
+        const float complex *p = ch_modem_points(m);
+        const size_t nb = SMALL_NSYM * (size_t)k;
+        for (size_t v = 0; v < 2 * sizeof esn0s / sizeof esn0s[0]; v++)
+            for (int faded = 0; faded < 2; faded++) {
+                small_link(r, m, esn0s[v / 2], v % 2, bits, y, h, n0);
+                const float complex *g = faded ? h : NULL;
+                ch_modem_demap_maxlog(m, SMALL_NSYM, y, g, n0, llr);
+                for (size_t j = 0; j < SMALL_NSYM; j++) {
+                    double complex hj = g ? (double complex)g[j] : 1.0;
+                    double dist[16], big = 0;
+                    for (unsigned l = 0; l < order; l++) {
+                        double complex e = (double complex)y[j] - hj * (double complex)p[l];
+                        dist[l] = (creal(e) * creal(e) + cimag(e) * cimag(e)) / n0[j];
+                        big = fmax(big, dist[l]);
+                    }
+                    for (unsigned b = 0; b < k; b++) {
+                        double mn[2] = {INFINITY, INFINITY};
+                        for (unsigned l = 0; l < order; l++)
+                            mn[l >> (k - 1 - b) & 1] = fmin(mn[l >> (k - 1 - b) & 1], dist[l]);
+                        double ref = mn[1] - mn[0], tol = 2e-6 * big + 1e-5;
+                        float got_llr = llr[j * k + b];
+                        float exact = float_maxlog(m, y[j], g, j, n0[j], b);
+                        if (memcmp(&got_llr, &exact, sizeof exact) != 0 ||
+                            !(fabs(got_llr - ref) <= tol) ||
+                            (fabs(ref) > tol && (got_llr < 0) != (ref < 0)))
+                            fail_msg("%s (%u points, case %zu), Es/N0 %g dB, h %s, n0 %s: symbol "
+                                     "%zu bit %u: llr %.9g, float definition %.9g, double %.9g "
+                                     "(tol %.3g)",
+                                     ch_modem_name(m), order, i, esn0s[v / 2],
+                                     faded ? "random" : "1", v % 2 ? "uniform" : "per symbol", j,
+                                     b, got_llr, exact, ref, tol);
+                    }
+                }
+                ch_llr_decide(nb, llr, want);
+                memset(got, 7, nb);
+                ch_modem_demap_soft(m, 0, SMALL_NSYM, y, g, n0, NULL, got);
+                assert_memory_equal(got, want, nb);
+                memset(got, 7, nb);
+                ch_modem_demap_soft(m, 0, SMALL_NSYM, y, g, n0, llr2, got);
+                assert_memory_equal(got, want, nb);
+                assert_memory_equal(llr2, llr, nb * sizeof *llr);
+            }
+        ch_modem_destroy(m);
+    }
+    ch_rng_destroy(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -528,6 +677,7 @@ int main(void)
         cmocka_unit_test(test_square_label_layout),
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_llr_against_brute_force),
+        cmocka_unit_test(test_small_maxlog_against_references),
         cmocka_unit_test(test_hard_is_nearest),
         cmocka_unit_test(test_load_valid),
         cmocka_unit_test(test_load_errors),
