@@ -841,8 +841,8 @@ static void general_sums(const ch_modem *m, const float *a, const float *br,
     }
 }
 
-/* Ways of small_llr. */
-enum { SMALL_MAXLOG, SMALL_EXACT_BY_CLASS, SMALL_EXACT_SHARED };
+/* Ways of small_llr (max-log LLRs of small constellations are small_maxlog's). */
+enum { SMALL_EXACT_BY_CLASS, SMALL_EXACT_SHARED };
 
 /* Largest gap between the class minima of a bit for which SMALL_EXACT_SHARED is used: its terms
  * e^(mn - d) of the class away from the overall minimum mn are then at least e^-64, normal
@@ -950,32 +950,30 @@ __attribute__((always_inline)) static inline void small_maxlog(const ch_modem *m
     }
 }
 
-/* small_maxlog for k = 1 .. 4 (returns 1), or 0 for larger constellations. */
-static int small_maxlog_block(const ch_modem *m, size_t n, const float complex *y,
+/* small_maxlog of m, k = 1 .. 4. */
+static void small_maxlog_block(const ch_modem *m, size_t n, const float complex *y,
                               const float complex *h, const float *n0, float *llr)
 {
     switch (m->k * 2 + (h != NULL)) {
 #define SMALL_MAXLOG_CASE(K)                                                                       \
     case 2 * K:                                                                                    \
         small_maxlog(m, K, 0, n, y, h, n0, llr);                                                   \
-        return 1;                                                                                  \
+        return;                                                                                    \
     case 2 * K + 1:                                                                                \
         small_maxlog(m, K, 1, n, y, h, n0, llr);                                                   \
-        return 1;
+        return;
         SMALL_MAXLOG_CASE(1)
         SMALL_MAXLOG_CASE(2)
         SMALL_MAXLOG_CASE(3)
         SMALL_MAXLOG_CASE(4)
 #undef SMALL_MAXLOG_CASE
-    default:
-        return 0;
     }
 }
 
-/* LLRs of a chunk of a small constellation, k a compile-time constant once inlined: with
- * M <= 16 the loops over points and bits unroll, the class minima and sums live in registers,
- * and the loop over symbols vectorises, as in axis_maxlog. The arithmetic of group_minima and
- * general_sums. Exact LLRs come two ways:
+/* Exact LLRs of a chunk of a small constellation, k a compile-time constant once inlined: with
+ * M <= 16 the loops over points and bits unroll, the metrics, class minima and sums live in
+ * registers, and the loop over symbols vectorises, as in axis_maxlog. The
+ * arithmetic of group_minima and general_sums. Two ways:
  *   SMALL_EXACT_BY_CLASS: each class's sum about its own minimum, k M exponentials a symbol,
  *     valid for any gap between the classes (general_sums);
  *   SMALL_EXACT_SHARED: one exponential a point, e^(mn - d_l) about the overall minimum mn,
@@ -996,31 +994,32 @@ __attribute__((always_inline)) static inline int small_llr(const ch_modem *m, un
         float mn[4][2], sum[4][2], d[16];
 #pragma GCC unroll 4
         for (unsigned b = 0; b < k; b++)
-            sum[b][0] = sum[b][1] = 0.0f;
+            mn[b][0] = mn[b][1] = INFINITY, sum[b][0] = sum[b][1] = 0.0f;
 #pragma GCC unroll 16
-        for (unsigned l = 0; l < order; l++)
+        for (unsigned l = 0; l < order; l++) {
             d[l] = general_metric(a[i], br[i], bi[i], pe[l], pr[l], pi[l]);
-        tree_minima(k, d, mn);
-        const float mn_all = mn[0][0] < mn[0][1] ? mn[0][0] : mn[0][1];
-        if (way != SMALL_MAXLOG) {
-#pragma GCC unroll 16
-            for (unsigned l = 0; l < order; l++) {
-                float shared = ch_expf_nonpositive(mn_all - d[l]);
 #pragma GCC unroll 4
-                for (unsigned b = 0; b < k; b++) {
-                    unsigned c = l >> (k - 1 - b) & 1u;
-                    sum[b][c] += way == SMALL_EXACT_SHARED ? shared
-                                                           : ch_expf_nonpositive(mn[b][c] - d[l]);
-                }
+            for (unsigned b = 0; b < k; b++) {
+                unsigned c = l >> (k - 1 - b) & 1u;
+                mn[b][c] = d[l] < mn[b][c] ? d[l] : mn[b][c];
+            }
+        }
+        const float mn_all = mn[0][0] < mn[0][1] ? mn[0][0] : mn[0][1];
+#pragma GCC unroll 16
+        for (unsigned l = 0; l < order; l++) {
+            float shared = ch_expf_nonpositive(mn_all - d[l]);
+#pragma GCC unroll 4
+            for (unsigned b = 0; b < k; b++) {
+                unsigned c = l >> (k - 1 - b) & 1u;
+                sum[b][c] += way == SMALL_EXACT_SHARED ? shared
+                                                       : ch_expf_nonpositive(mn[b][c] - d[l]);
             }
         }
 #pragma GCC unroll 4
         for (unsigned b = 0; b < k; b++) {
             float gap = mn[b][1] - mn[b][0];
-            if (way != SMALL_MAXLOG) wide += (gap > SHARED_MAX_GAP) | (gap < -SHARED_MAX_GAP);
-            if (way == SMALL_MAXLOG)
-                llr[i * k + b] = gap;
-            else if (way == SMALL_EXACT_SHARED)
+            wide += (gap > SHARED_MAX_GAP) | (gap < -SHARED_MAX_GAP);
+            if (way == SMALL_EXACT_SHARED)
                 llr[i * k + b] = ch_logf(sum[b][0]) - ch_logf(sum[b][1]);
             else
                 llr[i * k + b] = gap + ch_logf(sum[b][0]) - ch_logf(sum[b][1]);
@@ -1034,13 +1033,11 @@ __attribute__((always_inline)) static inline int small_llr(const ch_modem *m, un
 static int small_way(const ch_modem *m, int way, size_t n, const float *a, const float *br,
                        const float *bi, float *llr)
 {
-    switch (m->k * 4 + (unsigned)way) {
+    switch (m->k * 2 + (unsigned)way) {
 #define SMALL_CASE(K)                                                                              \
-    case 4 * K + SMALL_MAXLOG:                                                                     \
-        return small_llr(m, K, SMALL_MAXLOG, n, a, br, bi, llr);                                   \
-    case 4 * K + SMALL_EXACT_BY_CLASS:                                                             \
+    case 2 * K + SMALL_EXACT_BY_CLASS:                                                             \
         return small_llr(m, K, SMALL_EXACT_BY_CLASS, n, a, br, bi, llr);                           \
-    case 4 * K + SMALL_EXACT_SHARED:                                                               \
+    case 2 * K + SMALL_EXACT_SHARED:                                                               \
         return small_llr(m, K, SMALL_EXACT_SHARED, n, a, br, bi, llr);
         SMALL_CASE(1)
         SMALL_CASE(2)
@@ -1052,14 +1049,13 @@ static int small_way(const ch_modem *m, int way, size_t n, const float *a, const
     }
 }
 
-/* A chunk of a small constellation (returns 1), or 0 for larger ones. Exact LLRs try the
- * shared exponentials first and redo the chunk by class when its gaps are too wide for them;
- * *by_class remembers that, so that a run of wide chunks (high SNR) goes by class at once and
- * returns to the shared way when the gaps allow it. */
-static int small_chunk(const ch_modem *m, int exact, int *by_class, size_t n, const float *a,
-                       const float *br, const float *bi, float *llr)
+/* Exact LLRs of a chunk of a small constellation (returns 1), or 0 for larger ones. They try
+ * the shared exponentials first and redo the chunk by class when its gaps are too wide for
+ * them; *by_class remembers that, so that a run of wide chunks (high SNR) goes by class at once
+ * and returns to the shared way when the gaps allow it. */
+static int small_exact_chunk(const ch_modem *m, int *by_class, size_t n, const float *a,
+                             const float *br, const float *bi, float *llr)
 {
-    if (!exact) return small_way(m, SMALL_MAXLOG, n, a, br, bi, llr) >= 0;
     int way = *by_class ? SMALL_EXACT_BY_CLASS : SMALL_EXACT_SHARED;
     int wide = small_way(m, way, n, a, br, bi, llr);
     if (wide < 0) return 0;
@@ -1069,7 +1065,8 @@ static int small_chunk(const ch_modem *m, int exact, int *by_class, size_t n, co
     return 1;
 }
 
-/* General path, any constellation and labelling: over all M points, chunk by chunk,
+/* General path, any constellation and labelling: over all M points, chunk by chunk (max-log
+ * LLRs of up to 16 points by blocks of small_maxlog),
  *   max-log: llr_b = min_{b=1} d - min_{b=0} d
  *   exact:   llr_b = log sum_{b=0} e^(-d) - log sum_{b=1} e^(-d)
  *          = max-log + log sum_{b=0} e^(mn_0 - d) - log sum_{b=1} e^(mn_1 - d),
@@ -1097,7 +1094,7 @@ static void soft_general(const ch_modem *m, size_t nsym, const float complex *y,
         size_t n = nsym - s < GENERAL_CHUNK ? nsym - s : GENERAL_CHUNK;
         general_terms(n, y + s, h ? h + s : NULL, n0 + s, a, br, bi);
         float *out = llr ? llr + s * k : spare;
-        if (!small_chunk(m, exact, &by_class, n, a, br, bi, out)) {
+        if (!exact || !small_exact_chunk(m, &by_class, n, a, br, bi, out)) {
             group_minima(m, a, br, bi, mn);
             if (exact) general_sums(m, a, br, bi, mn, sum);
             for (unsigned b = 0; exact && b < k; b++)
