@@ -893,7 +893,9 @@ __attribute__((always_inline)) static inline void table_classes(const float *t, 
  * (pairs of labels 2j, 2j + 1), the others from the minima over the first lead bits, taken
  * from the first (pairs j, j + M/2). For 16 points 32 minima instead of 64, for 8 points 14
  * instead of 24. A minimum is the same float whatever the order it is taken in (no metric is
- * -0: a |s_l|^2 >= +0), NaN aside. */
+ * -0: a |s_l|^2 >= +0), so the LLRs are those of running minima bit for bit, NaN metrics aside
+ * (a NaN or infinite y or h): a running minimum from infinity skips them, a tree may pass one
+ * on, and such a symbol's LLRs, NaN or infinite either way, can differ. */
 __attribute__((always_inline)) static inline void tree_minima(unsigned k, const float *d,
                                                               float mn[][2])
 {
