@@ -424,8 +424,8 @@ static void test_jakes_matches_direct_evaluation(void **state)
     (void)state;
     /* Both fast ways (Chebyshev terms for slow Doppler, 1 to 16 and 17 to 32 of them; the float
      * table of powers for fast Doppler) stay within 2e-6 of the sum evaluated in double (a few
-     * float roundings of |h| ~ 1; measured up to 9.8e-7), Rayleigh and Rician, over many
-     * re-anchorings. */
+     * float roundings of |h|, which reaches ~3; up to 1.3e-6 seen over 200 Doppler values),
+     * Rayleigh and Rician, over many re-anchorings. */
     const size_t n = 40000;
     const double dopplers[] = {1e-7, 0.0021, 0.01, 0.03, 0.1234, 0.5};
     const double kf[] = {0.0, 0.0, 0.75, 0.0, 0.75, 0.0};
