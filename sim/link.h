@@ -160,7 +160,7 @@ typedef struct {
     bool mod_given, channel_given, k_given, coherence_given, doppler_given, pilots;
     unsigned pilot_spacing; /* --pilot-spacing N, or 0 */
     bool csi_perfect;       /* --csi perfect given */
-    bool decoder_given, design_given, rx_given, cp_given, declip_given;
+    bool decoder_given, design_given, rx_given, cp_given, declip_given, est_given;
     const char *ofdm_option; /* the first OFDM option given (they need --ofdm) */
 } sim_link_parser;
 

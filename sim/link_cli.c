@@ -127,6 +127,7 @@ static int parse_ofdm(sim_link_parser *p, const char *opt, const char *v)
     }
     if (strcmp(opt, "--est") == 0) {
         static const char *const ests[] = {"perfect", "ls", "lmmse", NULL};
+        p->est_given = true;
         if (ch_est_parse(v, &o->est) == CH_OK) return 0;
         return sim_cli_unknown_name("--est", "estimator", v, ests);
     }
@@ -304,6 +305,9 @@ static int check_ofdm_options(sim_link_parser *p)
         return sim_cli_fail("--ofdm takes its channel from --profile and its pilots from "
                             "--pilots: no --channel, --k-factor, --coherence, --csi or "
                             "--e2e-model with it"), -1;
+    if (p->est_given && p->link.rx == SIM_RX_NN)
+        return sim_cli_fail("--est picks the classical receivers' channel estimator; --rx nn "
+                            "estimates from the pilots itself: no --est with it"), -1;
     bool learned_clipped = p->link.rx == SIM_RX_NN && o->clip > 0;
     if (p->declip_given && !learned_clipped)
         return sim_cli_fail("--declip goes with --rx nn and --clip"), -1;

@@ -30,6 +30,7 @@ expect_usage "--declip" "${link[@]}" --ofdm 64 --clip 1 --declip 2     # not the
 expect_usage "--declip" "${link[@]}" --ofdm 64 --rx nn --model x --declip 2 # no clipping
 expect_usage "--declip" "${link[@]}" --ofdm 64 --clip 1 --rx nn --model x --declip 9
 expect_usage "--declip" train --ofdm 64 --clip 1 --declip 1 --mod qpsk --ebn0 1:2 -o "$dir/m"
+expect_usage "--est" "${link[@]}" --ofdm 64 --rx nn --model x --est lmmse # the network estimates itself
 
 expect_ok sim --ofdm 64 --profile eva --mod qpsk --est lmmse --pilots 8 --ebn0 10 --seed 1 \
     --max-bits 100000
