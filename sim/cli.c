@@ -341,6 +341,14 @@ static const char *const every_option[] = {
     "--profile", "--quiet", "--rx", "--sample-rate", "--seconds", "--seed", "--steps", "--study", "--threads",
     "--version", NULL};
 
+bool sim_cli_takes_no_value(const char *opt)
+{
+    static const char *const flags[] = {"--quiet", "--progress", "--count-overhead", "--help"};
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
+        if (strcmp(opt, flags[i]) == 0) return true;
+    return false;
+}
+
 int sim_cli_unknown_option(const char *command, const char *opt)
 {
     const char *near = sim_cli_nearest(opt, every_option);

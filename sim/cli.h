@@ -92,6 +92,10 @@ const char *sim_cli_nearest(const char *word, const char *const *names);
  * near. Returns -1. */
 int sim_cli_unknown_option(const char *command, const char *opt);
 
+/* Whether opt is one of bersim's options that take no value (--quiet, --progress,
+ * --count-overhead, --help): "--quiet=1" names it as at fault rather than a stray '1'. */
+bool sim_cli_takes_no_value(const char *opt);
+
 /* "OPTION: unknown WHAT 'VALUE'; did you mean 'X'? (the names)" for a name of names
  * (NULL-terminated). Returns -1. */
 int sim_cli_unknown_name(const char *option, const char *what, const char *value,

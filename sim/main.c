@@ -39,7 +39,8 @@ static void usage(FILE *out)
 }
 
 /* "--opt=value" becomes "--opt" "value", as getopt_long users expect; words is argc + the splits
- * long. Returns the new count. */
+ * long. Returns the new count, or -1 (with the message) for a value given to an option that
+ * takes none. */
 static int split_equals(int argc, char **argv, char **words)
 {
     int n = 0;
@@ -50,6 +51,10 @@ static int split_equals(int argc, char **argv, char **words)
             continue;
         }
         *eq = '\0'; /* the argument strings are the program's own to change */
+        if (sim_cli_takes_no_value(argv[i])) {
+            sim_cli_fail("%s takes no value ('%s' given)", argv[i], eq + 1);
+            return -1;
+        }
         words[n++] = argv[i];
         words[n++] = eq + 1;
     }
@@ -80,6 +85,10 @@ int main(int argc, char **argv)
     char **words = malloc((2 * (size_t)argc + 1) * sizeof *words);
     if (!words) return sim_cli_fail("out of memory");
     argc = split_equals(argc, argv, words);
+    if (argc < 0) {
+        free(words);
+        return SIM_EXIT_USAGE;
+    }
     for (int i = 0; i < NCOMMANDS; i++)
         if (strcmp(words[1], commands[i].name) == 0) {
             int status = commands[i].run(argc - 1, words + 1);

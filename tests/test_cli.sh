@@ -279,6 +279,9 @@ expect_usage "--rx is not an option of theory" theory --mod qpsk --channel awgn 
 err=$("$bersim" sim --mod bpsk --channel awgn --code hamming47 --ebn0 1 2>&1 >/dev/null)
 [[ $err == *"unknown code 'hamming47'"* && $err != *ch_code* ]] && ok || bad "--code message: $err"
 
+# An option that takes no value, given one, is named (not the value as a stray option).
+expect_usage "--quiet takes no value" sim --mod qpsk --channel awgn --ebn0 5 --quiet=1
+expect_usage "--count-overhead takes no value" sim --ofdm 64 --mod qpsk --ebn0 5 --count-overhead=yes
 # --opt=value beside --opt value; a near miss of a command is suggested.
 "$bersim" theory --mod=bpsk --channel=awgn --ebn0=0,3 >"$dir/eq.tsv" &&
     [ "$(grep -c -v '^#' "$dir/eq.tsv")" = 3 ] && ok || bad "--opt=value: $(cat "$dir/eq.tsv")"
