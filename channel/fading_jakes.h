@@ -27,7 +27,7 @@ double complex ch_fading_jakes_reference(const ch_fading *f, uint64_t k);
 unsigned ch_fading_jakes_terms(const ch_fading *f);
 
 /* Bessel functions of the first kind J_r(x[i]) for r < count (count <= 80) and lanes <=
- * CH_JAKES_SINUSOIDS values x[i] in [0, 32], into j[r * lanes + i]: the Chebyshev coefficients
+ * CH_JAKES_SINUSOIDS values x[i] in [0, 48], into j[r * lanes + i]: the Chebyshev coefficients
  * of the fast evaluation, tested against the library's. */
 void ch_fading_jakes_bessel(size_t lanes, const double *x, unsigned count, double *j);
 
