@@ -22,14 +22,16 @@
 #define JAKES_LANES 128
 /* The table of powers' half group: 64 rather than one vector's worth, as GCC unrolls a loop of
  * 16 completely and then vectorises across sinusoids with shuffles, 6x slower; and not 128,
- * with which the table way measured 15-20% slower (twice the table, 32 KiB). */
+ * with which the table way measured 15-20% slower (twice the table, 32 KiB; 2-core AMD EPYC,
+ * Zen 4). */
 #define JAKES_POW_LANES (JAKES_LANES / 2)
 /* Samples between re-anchorings of the float recurrence from the double-precision state. */
 #define JAKES_SPAN 512
 _Static_assert(JAKES_SPAN == 4 * JAKES_LANES, "jakes_draw computes the span step as rot^4");
 /* Most Chebyshev terms of a group (jakes_terms); faster Doppler than that allows takes the
  * table of powers. A multiple of 16, the lanes of weights16. At 48 terms (doppler 0.07) a gain
- * costs 48 + 24 products against the table's 128, and measured 1.9-2.2 ns against 3.2. */
+ * costs 48 + 24 products against the table's 128, and measured 1.9-2.2 ns against 3.2 (2-core
+ * AMD EPYC, Zen 4). */
 #define JAKES_MAX_TERMS 48
 /* Truncation of the Chebyshev series: the dropped terms of one sinusoid weigh at most this
  * (times its amplitude), below the float rounding of a gain. */
@@ -306,12 +308,15 @@ static unsigned jakes_terms(double doppler)
     return 0;
 }
 
-/* T_r(t_l) = cos(r acos t_l) at the group's symbols, t_l = (l - mid) / mid in [-1, 1]. */
+/* T_r(t_l) = cos(r acos t_l) at the group's symbols, t_l = (l - mid) / mid in [-1, 1], for the
+ * terms used (span_by_chebyshev reads no row past them). */
 static void jakes_chebyshev_table(jakes_state *s)
 {
-    for (unsigned r = 0; r < JAKES_MAX_TERMS; r++)
-        for (int l = 0; l < JAKES_LANES; l++)
-            s->cheb[r][l] = (float)cos(r * acos((l - jakes_mid) / jakes_mid));
+    for (int l = 0; l < JAKES_LANES; l++) {
+        double theta = acos((l - jakes_mid) / jakes_mid);
+        for (unsigned r = 0; r < s->terms; r++)
+            s->cheb[r][l] = (float)cos(r * theta);
+    }
 }
 
 /* beta[n][r] = eps_r J_r(w_n mid) (eps_0 = 1, else 2) for r < terms, 0 after: by
