@@ -268,14 +268,16 @@ static inline void box_muller_pair(uint32_t ra, uint32_t rb, uint32_t a, float s
 
 /* Pairs into x, or added to what x holds (add, a compile-time constant once inlined): the
  * sum is the float addition of the very variates rng_box_muller writes. */
-static inline void box_muller_to(size_t npairs, const uint32_t *ra, const uint32_t *rb,
-                                 const uint32_t *a, float sigma, float *x, int add)
+static inline void box_muller_to(size_t npairs, const uint32_t *restrict ra,
+                                 const uint32_t *restrict rb, const uint32_t *restrict a,
+                                 float sigma, float *restrict x, int add)
 {
+    float *restrict xs_out = x + npairs;
     for (size_t i = 0; i < npairs; i++) {
         float xc, xs;
         box_muller_pair(ra[i], rb[i], a[i], sigma, &xc, &xs);
         x[i] = add ? x[i] + xc : xc;
-        x[npairs + i] = add ? x[npairs + i] + xs : xs;
+        xs_out[i] = add ? xs_out[i] + xs : xs;
     }
 }
 
@@ -305,7 +307,12 @@ static inline void gauss_block(rng_lanes *l, float sigma, float *x, int add)
     for (size_t i = 0; i < GAUSS_STEPS; i++)
         lanes_step(&s, a + 2 * RNG_LANES * i);
     *l = s;
-    box_muller_to(GAUSS_BLOCK / 2, ra, rb, a, sigma, x, add);
+    /* Both calls spelt out, so that neither loop tests add (clang does not clone gauss_block
+     * for a constant add as GCC does, and vectorised the test as masked loads). */
+    if (add)
+        box_muller_to(GAUSS_BLOCK / 2, ra, rb, a, sigma, x, 1);
+    else
+        box_muller_to(GAUSS_BLOCK / 2, ra, rb, a, sigma, x, 0);
 }
 
 /* ch_rng_gauss (add = 0) or ch_rng_gauss_add (add = 1): whole blocks straight into x, the tail
