@@ -23,6 +23,13 @@
 #include "ch_vmath.h"
 
 #include "ch_error.h"
+#include "ch_unroll.h"
+
+/* The helpers whose loops over bits, levels and points unroll, and whose loops over symbols
+ * vectorise, only once their constant arguments (k, kax, axes, exact) are known are inlined
+ * by force: GCC inlined and cloned them anyway, but clang 14 kept some out of line with the
+ * constants as variables and ran them scalar (max-log of 16-QAM 50x slower than GCC's). */
+#define MODEM_INLINE __attribute__((always_inline)) static inline
 
 /* Largest number of levels on a square-QAM axis (256-QAM). */
 #define MODEM_MAX_LEVELS 16
@@ -447,7 +454,7 @@ fail:
 /* ---- mapper ---- */
 
 /* The label of one symbol from its k bits, most significant first. */
-static inline unsigned label_of(const uint8_t *b, unsigned k)
+MODEM_INLINE unsigned label_of(const uint8_t *b, unsigned k)
 {
     unsigned l = 0;
     for (unsigned j = 0; j < k; j++)
@@ -456,8 +463,8 @@ static inline unsigned label_of(const uint8_t *b, unsigned k)
 }
 
 /* The mapper with k a compile-time constant once inlined, so the bit loop unrolls. */
-static inline void map_k(const float complex *pts, unsigned k, size_t nsym, const uint8_t *bits,
-                         float complex *x)
+MODEM_INLINE void map_k(const float complex *pts, unsigned k, size_t nsym, const uint8_t *bits,
+                        float complex *x)
 {
     for (size_t i = 0; i < nsym; i++)
         x[i] = pts[label_of(bits + i * k, k)];
@@ -468,7 +475,7 @@ static inline void map_k(const float complex *pts, unsigned k, size_t nsym, cons
  * since the sign bit leads and each further bit of a Gray PAM label folds the remaining half
  * about its middle. Arithmetic instead of a table lookup lets the mapper vectorise without
  * gathers. */
-static inline int pam_factor(const uint8_t *b, unsigned kax)
+MODEM_INLINE int pam_factor(const uint8_t *b, unsigned kax)
 {
     int t = 1;
     for (unsigned j = kax - 1; j >= 1; j--)
@@ -479,7 +486,7 @@ static inline int pam_factor(const uint8_t *b, unsigned kax)
 /* The kax = 2 or 4 bytes of an axis value's label bits at b as one little-endian word (byte j
  * at bits 8 j and up), and back: contiguous word loads and stores vectorise without the byte
  * shuffles that kax bytes at a stride of kax took. */
-static inline uint32_t label_word_load(const uint8_t *b, unsigned kax)
+MODEM_INLINE uint32_t label_word_load(const uint8_t *b, unsigned kax)
 {
     if (kax == 2) {
         uint16_t h;
@@ -491,7 +498,7 @@ static inline uint32_t label_word_load(const uint8_t *b, unsigned kax)
     return w;
 }
 
-static inline void label_word_store(uint8_t *b, unsigned kax, uint32_t w)
+MODEM_INLINE void label_word_store(uint8_t *b, unsigned kax, uint32_t w)
 {
     if (kax == 2) {
         uint16_t h = (uint16_t)w;
@@ -503,7 +510,7 @@ static inline void label_word_store(uint8_t *b, unsigned kax, uint32_t w)
 
 /* pam_factor of the kax = 2 or 4 label bytes at b read as one word (label_word_load). The same
  * integer for bits of 0 or 1 (the mapper's contract). */
-static inline int pam_factor_word(const uint8_t *b, unsigned kax)
+MODEM_INLINE int pam_factor_word(const uint8_t *b, unsigned kax)
 {
     uint32_t w = label_word_load(b, kax);
     /* bits are 0 or 1: (1 - 2 b) t is t or -t, a select rather than a multiply */
@@ -516,8 +523,8 @@ static inline int pam_factor_word(const uint8_t *b, unsigned kax)
 /* Square QAM mapper into the floats of x (re, im interleaved), kax and axes compile-time
  * constants once inlined: float f of the output takes the kax label bits at bits[f * kax]
  * (axes = 2); for BPSK (axes = 1) the imaginary parts are 0. */
-static inline void map_square(float d, unsigned kax, unsigned axes, size_t nsym,
-                              const uint8_t *bits, float complex *x)
+MODEM_INLINE void map_square(float d, unsigned kax, unsigned axes, size_t nsym, const uint8_t *bits,
+                             float complex *x)
 {
     float *xf = (float *)x;
     if (axes == 1) {
@@ -608,8 +615,7 @@ static const float *square_block(size_t n, const float complex *y, const float c
 
 /* slice_axes for kax = 2 or 4: the kax decisions of a value gathered into one word and stored
  * at once (label_word_store). The same thresholds in the same order, so the same bits. */
-static inline void slice_axes_words(float d, unsigned kax, size_t nf, const float *z,
-                                    uint8_t *bits)
+MODEM_INLINE void slice_axes_words(float d, unsigned kax, size_t nf, const float *z, uint8_t *bits)
 {
     for (size_t f = 0; f < nf; f++) {
         float v = z[f], t = (float)(1u << (kax - 1)) * d;
@@ -631,7 +637,7 @@ static inline void slice_axes_words(float d, unsigned kax, size_t nf, const floa
  * inside the next threshold, T_1 = 2^(kax-1) d, T_(j+1) = T_j / 2. These thresholds are the
  * midpoints between levels, so the decision is the nearest level. kax a compile-time constant
  * once inlined, so that the loop vectorises. */
-static inline void slice_axes(float d, unsigned kax, size_t nf, const float *z, uint8_t *bits)
+MODEM_INLINE void slice_axes(float d, unsigned kax, size_t nf, const float *z, uint8_t *bits)
 {
     if (kax == 2 || kax == 4) {
         slice_axes_words(d, kax, nf, z, bits);
@@ -697,8 +703,8 @@ static void hard_square(const ch_modem *m, size_t nsym, const float complex *y,
 /* The terms of general_terms for symbol j, given its scale s = 1 / n0 (1 unscaled): written
  * once, so that general_terms and the max-log pass of small constellations (small_maxlog)
  * compute them bit for bit alike. */
-static inline void symbol_terms(const float complex *y, const float complex *h, float s, size_t j,
-                                float *a, float *b_re, float *b_im)
+MODEM_INLINE void symbol_terms(const float complex *y, const float complex *h, float s, size_t j,
+                               float *a, float *b_re, float *b_im)
 {
     float yr = crealf(y[j]), yi = cimagf(y[j]);
     float hr = h ? crealf(h[j]) : 1.0f, hi = h ? cimagf(h[j]) : 0.0f;
@@ -728,7 +734,7 @@ static void general_terms(size_t n, const float complex *y, const float complex 
 
 /* The metric of general_terms, written once so that every pass computes it bit for bit alike
  * (the exact demapper recomputes it and needs mn - d <= 0 exactly). */
-static inline float general_metric(float a, float b_re, float b_im, float e, float re, float im)
+MODEM_INLINE float general_metric(float a, float b_re, float b_im, float e, float re, float im)
 {
     return a * e - (b_re * re + b_im * im);
 }
@@ -803,16 +809,16 @@ static void group_minima(const ch_modem *m, const float *a, const float *br, con
         for (size_t i = 0; i < GENERAL_CHUNK; i++) {
             float lm[4][2] = {{INFINITY, INFINITY}, {INFINITY, INFINITY},
                               {INFINITY, INFINITY}, {INFINITY, INFINITY}};
-#pragma GCC unroll 16
+            CH_UNROLL(16)
             for (unsigned j = 0; j < 16; j++) {
                 float d = general_metric(a[i], br[i], bi[i], pe[j], pr[j], pi[j]);
-#pragma GCC unroll 4
+                CH_UNROLL(4)
                 for (unsigned b = 0; b < 4; b++) {
                     unsigned c = j >> (3 - b) & 1u;
                     lm[b][c] = d < lm[b][c] ? d : lm[b][c];
                 }
             }
-#pragma GCC unroll 4
+            CH_UNROLL(4)
             for (unsigned b = 0; b < 4; b++) {
                 last[b][0][i] = lm[b][0] < last[b][0][i] ? lm[b][0] : last[b][0][i];
                 last[b][1][i] = lm[b][1] < last[b][1][i] ? lm[b][1] : last[b][1][i];
@@ -864,33 +870,30 @@ enum { SMALL_EXACT_BY_CLASS, SMALL_EXACT_SHARED };
 #define SHARED_MAX_GAP 64.0f
 
 /* The smaller of x and y (y when either is NaN): one vector minimum. */
-static inline float min2(float x, float y)
+MODEM_INLINE float min2(float x, float y)
 {
     return x < y ? x : y;
 }
 
 /* out[j] = min(in[2j], in[2j + 1]), j < n / 2: minima over the last bit of a label. */
-__attribute__((always_inline)) static inline void pair_last(unsigned n, const float *in,
-                                                            float *out)
+MODEM_INLINE void pair_last(unsigned n, const float *in, float *out)
 {
-#pragma GCC unroll 8
+    CH_UNROLL(8)
     for (unsigned j = 0; j < n / 2; j++)
         out[j] = min2(in[2 * j + 1], in[2 * j]);
 }
 
 /* out[j] = min(in[j], in[j + n/2]), j < n / 2: minima over the first bit of a label. */
-__attribute__((always_inline)) static inline void pair_first(unsigned n, const float *in,
-                                                             float *out)
+MODEM_INLINE void pair_first(unsigned n, const float *in, float *out)
 {
-#pragma GCC unroll 8
+    CH_UNROLL(8)
     for (unsigned j = 0; j < n / 2; j++)
         out[j] = min2(in[j + n / 2], in[j]);
 }
 
 /* mn[0], mn[1]: the minima of the 2^w entries t[j] (w = 1 or 2) whose bit p (of w, most
  * significant first) is 0 and 1. */
-__attribute__((always_inline)) static inline void table_classes(const float *t, unsigned w,
-                                                                unsigned p, float mn[2])
+MODEM_INLINE void table_classes(const float *t, unsigned w, unsigned p, float mn[2])
 {
     if (w == 1)
         mn[0] = t[0], mn[1] = t[1];
@@ -909,8 +912,7 @@ __attribute__((always_inline)) static inline void table_classes(const float *t, 
  * -0: a |s_l|^2 >= +0), so the LLRs are those of running minima bit for bit, NaN metrics aside
  * (a NaN or infinite y or h): a running minimum from infinity skips them, a tree may pass one
  * on, and such a symbol's LLRs, NaN or infinite either way, can differ. */
-__attribute__((always_inline)) static inline void tree_minima(unsigned k, const float *d,
-                                                              float mn[][2])
+MODEM_INLINE void tree_minima(unsigned k, const float *d, float mn[][2])
 {
     const unsigned lead = k / 2, order = 1u << k;
     float t1[8], t2[4], u1[8], u2[4];
@@ -919,7 +921,7 @@ __attribute__((always_inline)) static inline void tree_minima(unsigned k, const 
     if (k - lead >= 2) pair_last(order / 2, t1, t2), t = t2;
     if (lead >= 1) pair_first(order, d, u1), u = u1;
     if (lead >= 2) pair_first(order / 2, u1, u2), u = u2;
-#pragma GCC unroll 4
+    CH_UNROLL(4)
     for (unsigned b = 0; b < k; b++) {
         if (b < lead)
             table_classes(t, lead, b, mn[b]);
@@ -940,11 +942,9 @@ __attribute__((always_inline)) static inline void tree_minima(unsigned k, const 
  * metrics' loop: the division 1 / n0 then no longer competes with the metrics' 3 2^k
  * multiplications, and the long loop carries no division's latency (measured 1.17x faster for
  * 16 points, 1.23x for 8, on a 2-core AMD EPYC, Zen 4). */
-__attribute__((always_inline)) static inline void small_maxlog(const ch_modem *m, unsigned k,
-                                                               int faded, size_t n,
-                                                               const float complex *y,
-                                                               const float complex *h,
-                                                               const float *n0, float *llr)
+MODEM_INLINE void small_maxlog(const ch_modem *m, unsigned k, int faded, size_t n,
+                               const float complex *y, const float complex *h, const float *n0,
+                               float *llr)
 {
     const unsigned order = 1u << k;
     float pe[16], pr[16], pi[16]; /* copies: stores into llr cannot alias them */
@@ -955,11 +955,11 @@ __attribute__((always_inline)) static inline void small_maxlog(const ch_modem *m
         symbol_terms(y, faded ? h : NULL, 1.0f / n0[i], i, ta + i, tr + i, ti + i);
     for (size_t i = 0; i < n; i++) {
         float a = ta[i], br = tr[i], bi = ti[i], mn[4][2], d[16];
-#pragma GCC unroll 16
+        CH_UNROLL(16)
         for (unsigned l = 0; l < order; l++)
             d[l] = general_metric(a, br, bi, pe[l], pr[l], pi[l]);
         tree_minima(k, d, mn);
-#pragma GCC unroll 4
+        CH_UNROLL(4)
         for (unsigned b = 0; b < k; b++)
             llr[i * k + b] = mn[b][1] - mn[b][0];
     }
@@ -997,8 +997,8 @@ static void small_maxlog_block(const ch_modem *m, size_t n, const float complex 
  * Returns how many of the chunk's gaps |mn_1 - mn_0| (over symbols and bits) exceed
  * SHARED_MAX_GAP: a count, not the largest gap, since an integer sum vectorises where a float
  * maximum (NaN rules) does not. */
-__attribute__((always_inline)) static inline int small_llr(const ch_modem *m, unsigned k, int way, size_t n, const float *a,
-                              const float *br, const float *bi, float *llr)
+MODEM_INLINE int small_llr(const ch_modem *m, unsigned k, int way, size_t n, const float *a,
+                           const float *br, const float *bi, float *llr)
 {
     const unsigned order = 1u << k;
     float pe[16], pr[16], pi[16]; /* copies: stores into llr cannot alias them */
@@ -1007,30 +1007,30 @@ __attribute__((always_inline)) static inline int small_llr(const ch_modem *m, un
     int wide = 0;
     for (size_t i = 0; i < n; i++) {
         float mn[4][2], sum[4][2], d[16];
-#pragma GCC unroll 4
+        CH_UNROLL(4)
         for (unsigned b = 0; b < k; b++)
             mn[b][0] = mn[b][1] = INFINITY, sum[b][0] = sum[b][1] = 0.0f;
-#pragma GCC unroll 16
+        CH_UNROLL(16)
         for (unsigned l = 0; l < order; l++) {
             d[l] = general_metric(a[i], br[i], bi[i], pe[l], pr[l], pi[l]);
-#pragma GCC unroll 4
+            CH_UNROLL(4)
             for (unsigned b = 0; b < k; b++) {
                 unsigned c = l >> (k - 1 - b) & 1u;
                 mn[b][c] = d[l] < mn[b][c] ? d[l] : mn[b][c];
             }
         }
         const float mn_all = mn[0][0] < mn[0][1] ? mn[0][0] : mn[0][1];
-#pragma GCC unroll 16
+        CH_UNROLL(16)
         for (unsigned l = 0; l < order; l++) {
             float shared = ch_expf_nonpositive(mn_all - d[l]);
-#pragma GCC unroll 4
+            CH_UNROLL(4)
             for (unsigned b = 0; b < k; b++) {
                 unsigned c = l >> (k - 1 - b) & 1u;
                 sum[b][c] += way == SMALL_EXACT_SHARED ? shared
                                                        : ch_expf_nonpositive(mn[b][c] - d[l]);
             }
         }
-#pragma GCC unroll 4
+        CH_UNROLL(4)
         for (unsigned b = 0; b < k; b++) {
             float gap = mn[b][1] - mn[b][0];
             wide += (gap > SHARED_MAX_GAP) | (gap < -SHARED_MAX_GAP);
@@ -1129,7 +1129,7 @@ static void soft_general(const ch_modem *m, size_t nsym, const float complex *y,
  * 0 for bit value 0, the level with only bit b set for 1) rather than from infinity, which
  * would cost a compare and a blend a level (the minimum is the same: the distances are never
  * NaN unless v is, and then every LLR is NaN either way). */
-static inline void axis_minima(const float *level_of, unsigned kax, float v, float mn[][2])
+MODEM_INLINE void axis_minima(const float *level_of, unsigned kax, float v, float mn[][2])
 {
     const unsigned levels = 1u << kax;
     float dist[MODEM_MAX_LEVELS];
@@ -1153,8 +1153,8 @@ static inline void axis_minima(const float *level_of, unsigned kax, float v, flo
  *   llr[f*kax + b] = (min_{g: bit b of g is 1} (z - a_g)^2 - min_{bit 0} (z - a_g)^2) sc.
  * kax and axes compile-time constants once inlined, so that the loops over levels and bits
  * unroll and the loop over values vectorises. */
-static inline void axis_maxlog(const float *level_of, unsigned kax, unsigned axes, size_t nf,
-                               const float *z, const float *sc, float *llr)
+MODEM_INLINE void axis_maxlog(const float *level_of, unsigned kax, unsigned axes, size_t nf,
+                              const float *z, const float *sc, float *llr)
 {
     for (size_t f = 0; f < nf; f++) {
         float mn[4][2];
@@ -1168,8 +1168,8 @@ static inline void axis_maxlog(const float *level_of, unsigned kax, unsigned axe
  * 4: the kax decisions of a value gathered into one little-endian word (bit b in byte b) and
  * stored at once, as slice_axes_words does; the LLR of each is computed as axis_maxlog computes
  * it, so the decisions are the same. */
-static inline void axis_maxlog_words(const float *level_of, unsigned kax, size_t nf,
-                                     const float *z, const float *sc, uint8_t *bits)
+MODEM_INLINE void axis_maxlog_words(const float *level_of, unsigned kax, size_t nf, const float *z,
+                                    const float *sc, uint8_t *bits)
 {
     for (size_t f = 0; f < nf; f++) {
         float mn[4][2];
@@ -1190,8 +1190,8 @@ static inline void axis_maxlog_words(const float *level_of, unsigned kax, size_t
  *   llr = mn_1 - mn_0 + log sum_{bit 0} e^(mn_0 - d_g) - log sum_{bit 1} e^(mn_1 - d_g).
  * The values run innermost, level by level and bit by bit, so that every loop is a plain loop
  * over values that vectorises. */
-static inline void axis_exact(const float *level_of, unsigned kax, unsigned axes, size_t nf,
-                              const float *z, const float *sc, float *llr)
+MODEM_INLINE void axis_exact(const float *level_of, unsigned kax, unsigned axes, size_t nf,
+                             const float *z, const float *sc, float *llr)
 {
     const unsigned levels = 1u << kax;
     for (size_t f0 = 0; f0 < nf; f0 += EXACT_CHUNK) {
@@ -1224,8 +1224,8 @@ static inline void axis_exact(const float *level_of, unsigned kax, unsigned axes
 }
 
 /* axis_exact or axis_maxlog; kax and axes stay compile-time constants through the inlining. */
-static inline void axis_soft(int exact, const float *level_of, unsigned kax, unsigned axes,
-                             size_t nf, const float *z, const float *sc, float *llr)
+MODEM_INLINE void axis_soft(int exact, const float *level_of, unsigned kax, unsigned axes,
+                            size_t nf, const float *z, const float *sc, float *llr)
 {
     if (exact)
         axis_exact(level_of, kax, axes, nf, z, sc, llr);
