@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ch_unroll.h"
 #include "ch_vmath.h"
 #include "rng_internal.h"
 
@@ -273,6 +274,7 @@ static inline void box_muller_to(size_t npairs, const uint32_t *restrict ra,
                                  float sigma, float *restrict x, int add)
 {
     float *restrict xs_out = x + npairs;
+    CH_NO_UNROLL
     for (size_t i = 0; i < npairs; i++) {
         float xc, xs;
         box_muller_pair(ra[i], rb[i], a[i], sigma, &xc, &xs);
@@ -300,10 +302,13 @@ static inline void gauss_block(rng_lanes *l, float sigma, float *x, int add)
 {
     uint32_t ra[GAUSS_BLOCK / 2], rb[GAUSS_BLOCK / 2], a[GAUSS_BLOCK / 2];
     rng_lanes s = *l;
+    CH_NO_UNROLL
     for (size_t i = 0; i < GAUSS_STEPS; i++)
         lanes_step(&s, ra + 2 * RNG_LANES * i);
+    CH_NO_UNROLL
     for (size_t i = 0; i < GAUSS_STEPS; i++)
         lanes_step(&s, rb + 2 * RNG_LANES * i);
+    CH_NO_UNROLL
     for (size_t i = 0; i < GAUSS_STEPS; i++)
         lanes_step(&s, a + 2 * RNG_LANES * i);
     *l = s;
