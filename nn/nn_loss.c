@@ -18,23 +18,37 @@
 
 /* ---- softmax with cross-entropy ------------------------------------------------------------ */
 
+/* In three passes, each exponential and sum as before: per sample x − max (the max kept in
+ * loss[i] until the loss replaces it); the exponentials over the whole batch in one loop; per
+ * sample the sum in order, the probabilities and the loss. With the sum in the exponentials'
+ * loop, clang (which vectorises no float sum it would have to reorder) left the exponentials
+ * scalar, and per sample it would vectorise them only for K of 64 or more. */
 static void softmax_ce_forward(const nn_layer *l, const nn_pass *p, size_t n, const float *x,
                                float *loss)
 {
-    size_t K = l->n_in;
+    size_t K = l->n_in, count = n * K;
+    float *prob = p->scratch;
     for (size_t i = 0; i < n; i++) {
-        const float *xi = x + i * K, *yi = p->target + i * K;
-        float *prob = p->scratch + i * K;
+        const float *xi = x + i * K;
         float m = xi[0];
         for (size_t k = 1; k < K; k++)
             m = xi[k] > m ? xi[k] : m;
+        for (size_t k = 0; k < K; k++)
+            prob[i * K + k] = xi[k] - m;
+        loss[i] = m;
+    }
+    for (size_t e = 0; e < count; e++)
+        prob[e] = nn_expf(prob[e]);
+    for (size_t i = 0; i < n; i++) {
+        const float *xi = x + i * K, *yi = p->target + i * K;
+        float *prob_i = prob + i * K;
         float sum = 0.0f;
         for (size_t k = 0; k < K; k++)
-            sum += prob[k] = nn_expf(xi[k] - m);
-        float lse = m + logf(sum), inv = 1.0f / sum;
+            sum += prob_i[k];
+        float lse = loss[i] + logf(sum), inv = 1.0f / sum;
         float l_i = 0.0f;
         for (size_t k = 0; k < K; k++) {
-            prob[k] *= inv;
+            prob_i[k] *= inv;
             l_i += yi[k] * (lse - xi[k]);
         }
         loss[i] = l_i;
