@@ -185,6 +185,46 @@ size_t nn_mm_backprop_scratch(size_t n, size_t k)
     return n * k;
 }
 
+/* The 16 × 16 block of w at w (row stride cols) transposed into t (row stride rows), in four
+ * rounds of shuffles: floats of two rows interleaved, then pairs of floats of four rows, then
+ * quarters of vectors twice. Written out because neither compiler makes it of the plain loop
+ * (gcc moved pairs of floats, clang single ones): a 512 × 512 transpose took 0.5-0.85 ns a
+ * float with the loop and 0.28-0.35 ns with this, either compiler (2-core AMD EPYC, Zen 4). */
+static void transpose_block16(size_t rows, size_t cols, const float *w, float *t)
+{
+    __m512 r[16], a[16], b[16];
+#pragma GCC unroll 16
+    for (int i = 0; i < 16; i++)
+        r[i] = _mm512_loadu_ps(w + i * cols);
+#pragma GCC unroll 16
+    for (int i = 0; i < 16; i += 2) {
+        a[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+        a[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+    }
+    /* b[i + c], lane l: rows i..i+3 at column 4l + c */
+#pragma GCC unroll 16
+    for (int i = 0; i < 16; i += 4) {
+        __m512d a0 = _mm512_castps_pd(a[i]), a1 = _mm512_castps_pd(a[i + 1]);
+        __m512d a2 = _mm512_castps_pd(a[i + 2]), a3 = _mm512_castps_pd(a[i + 3]);
+        b[i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a0, a2));
+        b[i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a0, a2));
+        b[i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(a1, a3));
+        b[i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(a1, a3));
+    }
+    /* column 4l + c: lane l of b[c], b[4 + c], b[8 + c], b[12 + c] */
+#pragma GCC unroll 4
+    for (int c = 0; c < 4; c++) {
+        __m512 p_even = _mm512_shuffle_f32x4(b[c], b[4 + c], 0x88);
+        __m512 p_odd = _mm512_shuffle_f32x4(b[c], b[4 + c], 0xDD);
+        __m512 q_even = _mm512_shuffle_f32x4(b[8 + c], b[12 + c], 0x88);
+        __m512 q_odd = _mm512_shuffle_f32x4(b[8 + c], b[12 + c], 0xDD);
+        _mm512_storeu_ps(t + (size_t)c * rows, _mm512_shuffle_f32x4(p_even, q_even, 0x88));
+        _mm512_storeu_ps(t + (size_t)(4 + c) * rows, _mm512_shuffle_f32x4(p_odd, q_odd, 0x88));
+        _mm512_storeu_ps(t + (size_t)(8 + c) * rows, _mm512_shuffle_f32x4(p_even, q_even, 0xDD));
+        _mm512_storeu_ps(t + (size_t)(12 + c) * rows, _mm512_shuffle_f32x4(p_odd, q_odd, 0xDD));
+    }
+}
+
 /* t[cols × rows] = wᵀ for w[rows × cols], in blocks that stay in cache: row by row, the stores
  * of a 512-wide matrix would each touch another page. */
 static void transpose(size_t rows, size_t cols, const float *w, float *t)
@@ -194,6 +234,10 @@ static void transpose(size_t rows, size_t cols, const float *w, float *t)
         for (size_t j0 = 0; j0 < cols; j0 += BLOCK) {
             size_t i1 = i0 + BLOCK < rows ? i0 + BLOCK : rows;
             size_t j1 = j0 + BLOCK < cols ? j0 + BLOCK : cols;
+            if (i1 - i0 == BLOCK && j1 - j0 == BLOCK) {
+                transpose_block16(rows, cols, w + i0 * cols + j0, t + j0 * rows + i0);
+                continue;
+            }
             for (size_t j = j0; j < j1; j++)
                 for (size_t i = i0; i < i1; i++)
                     t[j * rows + i] = w[i * cols + j];
