@@ -81,7 +81,7 @@ void ch_fading_reset(ch_fading *f, ch_rng *r);
  * depend on how they are split into calls. Allocates nothing. */
 void ch_fading_gains(ch_fading *f, ch_rng *r, size_t n, float complex *h);
 
-/* y[i] = h[i] x[i], i < n (y may alias x). */
+/* y[i] = h[i] x[i], i < n: y is x (in place) or overlaps neither x nor h. */
 void ch_fading_apply(size_t n, const float complex *h, const float complex *x,
                      float complex *y);
 
