@@ -95,10 +95,12 @@ typedef struct {
     int inphase_only;
 } channel_state;
 
-/* A thread's fading process (state of the realisation) and noise scratch. */
+/* A thread's fading process (state of the realisation) and noise scratch: the in-phase variates
+ * and, for adding them, the same as complex numbers with quadrature part -0. */
 typedef struct {
     ch_fading *fading;
     float *noise;
+    float complex *inphase;
 } channel_worker;
 
 static void channel_worker_destroy(void *p)
@@ -107,6 +109,7 @@ static void channel_worker_destroy(void *p)
     if (!w) return;
     ch_fading_destroy(w->fading);
     free(w->noise);
+    free(w->inphase);
     free(w);
 }
 
@@ -116,8 +119,11 @@ static void *channel_worker_create(const sim_stage *st, size_t max_symbols)
     channel_worker *w = calloc(1, sizeof *w);
     if (!w) return NULL;
     w->fading = ch_fading_create(&s->fading);
-    w->noise = s->inphase_only ? malloc(max_symbols * sizeof *w->noise) : NULL;
-    if (!w->fading || (s->inphase_only && !w->noise)) {
+    if (s->inphase_only) {
+        w->noise = malloc(max_symbols * sizeof *w->noise);
+        w->inphase = malloc(max_symbols * sizeof *w->inphase);
+    }
+    if (!w->fading || (s->inphase_only && (!w->noise || !w->inphase))) {
         channel_worker_destroy(w);
         return NULL;
     }
@@ -129,6 +135,22 @@ static void channel_reset(const sim_stage *st, void *p, ch_rng *r)
     (void)st;
     channel_worker *w = p;
     ch_fading_reset(w->fading, r);
+}
+
+/* y[i] += noise[i], the real parts only, through scratch[n]. Adding -0 gives every float itself
+ * (-0 + -0 = -0, x + -0 = x), so the quadrature parts stay as they were, and the sum runs over
+ * contiguous floats: adding to every second float in place, clang 14 wrote them with scatters (it
+ * drops storing back what a float already holds) at a third of gcc's speed. */
+static void add_inphase(size_t n, const float *restrict noise, float complex *restrict scratch,
+                        float complex *restrict y)
+{
+    /* C11 6.2.5: a complex is an array of two reals */
+    float *w = (float *)scratch, *yf = (float *)y;
+    for (size_t i = 0; i < n; i++) {
+        w[2 * i] = noise[i];
+        w[2 * i + 1] = -0.0f;
+    }
+    for (size_t i = 0; i < 2 * n; i++) yf[i] += w[i];
 }
 
 /* y = h s + w in place (the chain gives s and y the same buffer): the gains of the whole frame,
@@ -149,8 +171,7 @@ static void channel_run(const sim_stage *st, void *p, ch_rng *r, sim_frame *f)
     }
     /* In-phase noise only: the quadrature part is independent of what the detector uses. */
     ch_rng_gauss(r, n, sqrtf(0.5f * n0), w->noise);
-    float *y = (float *)f->y; /* C11 6.2.5: a complex is an array of two reals */
-    for (size_t i = 0; i < n; i++) y[2 * i] += w->noise[i];
+    add_inphase(n, w->noise, w->inphase, f->y);
 }
 
 static const sim_stage_ops channel_ops = {"channel", channel_worker_create, channel_worker_destroy,
