@@ -483,13 +483,16 @@ static void chebyshev_weights(const jakes_state *s, const jakes_phasors *z, jake
     jakes_weights w;
     for (unsigned r0 = 0; r0 < s->terms; r0 += 16)
         weights16(s, z, r0, &w);
+    /* Times i^r: each factor i maps (re, im) to (-im, re). Four terms a step, one of each
+     * power, the sign flips and swaps written out (clang 14 kept the form with r % 4 scalar);
+     * the step may pass terms, up to the multiple of 16 that weights16 filled, and no reader
+     * looks past terms. */
     for (int g = 0; g < JAKES_GROUPS; g++)
-        for (unsigned r = 0; r < s->terms; r++) {
-            /* Times i^r: each factor i maps (re, im) to (-im, re). */
-            unsigned k = r % 4;
-            float a = k % 2 ? w.im[g][r] : w.re[g][r], b = k % 2 ? w.re[g][r] : w.im[g][r];
-            v->re[g][r] = k == 1 || k == 2 ? -a : a;
-            v->im[g][r] = k >= 2 ? -b : b;
+        for (unsigned r = 0; r < s->terms; r += 4) {
+            v->re[g][r] = w.re[g][r], v->im[g][r] = w.im[g][r];
+            v->re[g][r + 1] = -w.im[g][r + 1], v->im[g][r + 1] = w.re[g][r + 1];
+            v->re[g][r + 2] = -w.re[g][r + 2], v->im[g][r + 2] = -w.im[g][r + 2];
+            v->re[g][r + 3] = w.im[g][r + 3], v->im[g][r + 3] = -w.re[g][r + 3];
         }
 }
 
