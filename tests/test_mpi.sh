@@ -91,6 +91,28 @@ ranks_of() {
     done | sort -n | cut -d' ' -f2
 }
 
+# running MP: waits until both ranks of mpirun MP have had a second of CPU time (well into the
+# sweep, past MPI's start-up and with bersim's signal handlers in place), 60 s at most. A fixed
+# sleep failed on a loaded machine: a rank killed while still starting took rank 0 down
+# before it could say so.
+running() {
+    local tck pids p t busy
+    tck=$(getconf CLK_TCK)
+    for _ in $(seq 600); do
+        pids=$(ranks_of "$1")
+        if [ "$(printf '%s\n' "$pids" | grep -c .)" -eq 2 ]; then
+            busy=1
+            for p in $pids; do
+                t=$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null)
+                [ "${t:-0}" -ge "$tck" ] || busy=0
+            done
+            [ "$busy" -eq 1 ] && return 0
+        fi
+        sleep 0.1
+    done
+    return 1
+}
+
 # interrupted HOW STATUS: SIGTERM to mpirun (which sends it to every rank a second later and
 # SIGKILL a second after that; mpirun itself then exits 1) or to the ranks themselves (as
 # Slurm's scancel does; mpirun passes their status 130 on): the finished rows are those of one
@@ -99,7 +121,11 @@ interrupted() {
     local how=$1 want=$2 out=$dir/int.$1.tsv
     "${mpi[@]}" -np 2 "$bersim" "${long[@]}" -o "$out" 2>"$dir/err" &
     local mp=$!
-    sleep 2.5
+    if ! running $mp; then
+        bad "SIGTERM to $how: the ranks did not start"
+        kill -KILL $mp
+        return
+    fi
     if [ "$how" = mpirun ]; then kill -TERM $mp; else kill -TERM $(ranks_of $mp); fi
     wait $mp
     local status=$?
@@ -127,8 +153,11 @@ interrupted ranks 130
 mkdir "$dir/killed"
 "${mpi[@]}" -np 2 "$bersim" "${long[@]}" -o "$dir/killed/t.tsv" 2>"$dir/err" &
 mp=$!
-sleep 2
-kill -KILL "$(ranks_of $mp | sed -n 2p)"
+if running $mp; then
+    kill -KILL "$(ranks_of $mp | sed -n 2p)"
+else
+    kill -KILL $mp
+fi
 wait $mp
 status=$?
 if [ "$status" -ne 0 ] && [ -z "$(ls -A "$dir/killed")" ] &&
