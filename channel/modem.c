@@ -875,22 +875,6 @@ MODEM_INLINE float min2(float x, float y)
     return x < y ? x : y;
 }
 
-/* out[j] = min(in[2j], in[2j + 1]), j < n / 2: minima over the last bit of a label. */
-MODEM_INLINE void pair_last(unsigned n, const float *in, float *out)
-{
-    CH_UNROLL(8)
-    for (unsigned j = 0; j < n / 2; j++)
-        out[j] = min2(in[2 * j + 1], in[2 * j]);
-}
-
-/* out[j] = min(in[j], in[j + n/2]), j < n / 2: minima over the first bit of a label. */
-MODEM_INLINE void pair_first(unsigned n, const float *in, float *out)
-{
-    CH_UNROLL(8)
-    for (unsigned j = 0; j < n / 2; j++)
-        out[j] = min2(in[j + n / 2], in[j]);
-}
-
 /* mn[0], mn[1]: the minima of the 2^w entries t[j] (w = 1 or 2) whose bit p (of w, most
  * significant first) is 0 and 1. */
 MODEM_INLINE void table_classes(const float *t, unsigned w, unsigned p, float mn[2])
@@ -903,71 +887,123 @@ MODEM_INLINE void table_classes(const float *t, unsigned w, unsigned p, float mn
         mn[0] = min2(t[2], t[0]), mn[1] = min2(t[3], t[1]);
 }
 
-/* Class minima mn[b][c] of the metrics d of the 2^k labels (k <= 4, a compile-time constant
- * once inlined) by two trees rather than a minimum a point and bit (k 2^k): the first
- * lead = k / 2 bits from the minima over the other bits, taken a bit at a time from the last
- * (pairs of labels 2j, 2j + 1), the others from the minima over the first lead bits, taken
- * from the first (pairs j, j + M/2). For 16 points 32 minima instead of 64, for 8 points 14
- * instead of 24. A minimum is the same float whatever the order it is taken in (no metric is
- * -0: a |s_l|^2 >= +0), so the LLRs are those of running minima bit for bit, NaN metrics aside
- * (a NaN or infinite y or h): a running minimum from infinity skips them, a tree may pass one
- * on, and such a symbol's LLRs, NaN or infinite either way, can differ. */
-MODEM_INLINE void tree_minima(unsigned k, const float *d, float mn[][2])
-{
-    const unsigned lead = k / 2, order = 1u << k;
-    float t1[8], t2[4], u1[8], u2[4];
-    const float *t = d, *u = d;
-    if (k - lead >= 1) pair_last(order, d, t1), t = t1;
-    if (k - lead >= 2) pair_last(order / 2, t1, t2), t = t2;
-    if (lead >= 1) pair_first(order, d, u1), u = u1;
-    if (lead >= 2) pair_first(order / 2, u1, u2), u = u2;
-    CH_UNROLL(4)
-    for (unsigned b = 0; b < k; b++) {
-        if (b < lead)
-            table_classes(t, lead, b, mn[b]);
-        else
-            table_classes(u, k - lead, b - lead, mn[b]);
-    }
-}
-
 /* Symbols per call of the max-log pass of small constellations: its set-up (the points as
  * vectors) is paid once for many symbols, and a block's LLRs (16 KiB at most) are still in L1
  * when ch_llr_decide reads them. */
 #define SMALL_BLOCK 1024
 
+/* The terms of small_maxlog's metric of symbol j: with g = |h|^2 and t = conj(h) y,
+ *   |y - h s_l|^2 / n0 = (|y|^2 + g (|s_l|^2 - 2 (Re s_l Re u' + Im s_l Im u'))) / n0,  u' = t / g,
+ * so, without |y|^2 / n0, which every point shares and every LLR cancels, the metric is
+ * scale * d_l with scale = g / n0 and d_l = |s_l|^2 - (u Re s_l + w Im s_l), u + iw = 2 t / g:
+ * the LLRs are scale times differences of minima of d_l, whose two multiply-adds a point are
+ * the whole per-point cost. Unfaded, g = 1 and u + iw = 2 y exactly. A gain below the normal
+ * floats (or 0) gives u = w = 0 and scale ~ 0: LLRs of 0, as the metric's own limit. */
+MODEM_INLINE void small_terms(const float complex *y, const float complex *h, float n0, size_t j,
+                              float *scale, float *u, float *w)
+{
+    float yr = crealf(y[j]), yi = cimagf(y[j]);
+    if (!h) {
+        *scale = 1.0f / n0, *u = 2.0f * yr, *w = 2.0f * yi;
+        return;
+    }
+    float hr = crealf(h[j]), hi = cimagf(h[j]), g = hr * hr + hi * hi;
+    float two_inv = g >= FLT_MIN ? 2.0f / g : 0.0f;
+    *scale = g / n0;
+    *u = (hr * yr + hi * yi) * two_inv;
+    *w = (hr * yi - hi * yr) * two_inv;
+}
+
+/* d_l of small_terms, as two fused multiply-adds of the negated point (nr, ni) = -s_l: fmaf is
+ * correctly rounded, so every build computes the same float, whether it has the instruction
+ * or calls libm. */
+MODEM_INLINE float small_metric(float u, float w, float e, float nr, float ni)
+{
+    return fmaf(w, ni, fmaf(u, nr, e));
+}
+
+/* Class minima mn[b][c] of the metrics small_metric of the 2^k labels (k <= 4, a compile-time
+ * constant once inlined), the labels taken as groups g of the first lead = k / 2 bits, each of
+ * the 2^tail labels j of the other bits: within a group, the minimum t[g] over its labels (the
+ * minima over the tail bits); across groups, the running minimum c[j] of each j (the minima
+ * over the lead bits); the classes of a lead bit then from t, those of a tail bit from c. For
+ * 16 points 32 minima instead of the 64 of a minimum a point and bit, for 8 points 14 instead
+ * of 24, and only a group's metrics alive at once: the loop over symbols around it keeps its
+ * partial minima and the points' constants in registers (about 1.1x faster for 16 points than
+ * the same minima taken after all 16 metrics, on a 2-core AMD EPYC, Zen 5). A minimum is the
+ * same float whatever the order it is taken in (no metric is -0: its last addend, |s_l|^2, is
+ * +0 or more, and a sum is -0 only of two -0), so the LLRs
+ * are those of running minima bit for bit, NaN metrics aside (a NaN or infinite y or h): a
+ * running minimum from infinity skips them, these may pass one on, and such a symbol's LLRs,
+ * NaN or infinite either way, can differ. */
+MODEM_INLINE void small_minima(unsigned k, float u, float w, const float *pe, const float *nr,
+                               const float *ni, float mn[][2])
+{
+    const unsigned lead = k / 2, tail = k - lead, groups = 1u << lead, width = 1u << tail;
+    float t[4], c[4];
+    CH_UNROLL(4)
+    for (unsigned g = 0; g < groups; g++) {
+        float d[4];
+        CH_UNROLL(4)
+        for (unsigned j = 0; j < width; j++) {
+            unsigned l = g << tail | j;
+            d[j] = small_metric(u, w, pe[l], nr[l], ni[l]);
+            c[j] = g ? min2(d[j], c[j]) : d[j];
+        }
+        t[g] = width == 2 ? min2(d[1], d[0]) : min2(min2(d[1], d[0]), min2(d[3], d[2]));
+    }
+    CH_UNROLL(4)
+    for (unsigned b = 0; b < k; b++) {
+        if (b < lead)
+            table_classes(t, lead, b, mn[b]);
+        else
+            table_classes(c, tail, b - lead, mn[b]);
+    }
+}
+
 /* Max-log LLRs of n <= SMALL_BLOCK symbols of a small constellation (k <= 4, `faded` whether h
  * is given: both compile-time constants once inlined), the symbols innermost: the terms of
- * every symbol first (symbol_terms, into L1), then each symbol's 2^k metrics and the class
- * minima of tree_minima in registers. The terms in a pass of their own rather than in the
- * metrics' loop: the division 1 / n0 then no longer competes with the metrics' 3 2^k
- * multiplications, and the long loop carries no division's latency (measured 1.17x faster for
- * 16 points, 1.23x for 8, on a 2-core AMD EPYC, Zen 4). */
+ * every symbol first (small_terms, into L1), then each symbol's 2^k metrics and the class
+ * minima of tree_minima in registers. The terms in a pass of their own: its divisions then do
+ * not compete with the metrics, and the long loop carries no division's latency. */
 MODEM_INLINE void small_maxlog(const ch_modem *m, unsigned k, int faded, size_t n,
                                const float complex *y, const float complex *h, const float *n0,
                                float *llr)
 {
     const unsigned order = 1u << k;
-    float pe[16], pr[16], pi[16]; /* copies: stores into llr cannot alias them */
-    float ta[SMALL_BLOCK], tr[SMALL_BLOCK], ti[SMALL_BLOCK];
+    float pe[16], nr[16], ni[16]; /* copies: stores into llr cannot alias them */
+    float ts[SMALL_BLOCK], tu[SMALL_BLOCK], tw[SMALL_BLOCK];
     for (unsigned l = 0; l < order; l++)
-        pe[l] = m->pt_energy[l], pr[l] = m->pt_re[l], pi[l] = m->pt_im[l];
+        pe[l] = m->pt_energy[l], nr[l] = -m->pt_re[l], ni[l] = -m->pt_im[l];
     for (size_t i = 0; i < n; i++)
-        symbol_terms(y, faded ? h : NULL, 1.0f / n0[i], i, ta + i, tr + i, ti + i);
+        small_terms(y, faded ? h : NULL, n0[i], i, ts + i, tu + i, tw + i);
     for (size_t i = 0; i < n; i++) {
-        float a = ta[i], br = tr[i], bi = ti[i], mn[4][2], d[16];
-        CH_UNROLL(16)
-        for (unsigned l = 0; l < order; l++)
-            d[l] = general_metric(a, br, bi, pe[l], pr[l], pi[l]);
-        tree_minima(k, d, mn);
+        float mn[4][2];
+        small_minima(k, tu[i], tw[i], pe, nr, ni, mn);
         CH_UNROLL(4)
         for (unsigned b = 0; b < k; b++)
-            llr[i * k + b] = mn[b][1] - mn[b][0];
+            llr[i * k + b] = (mn[b][1] - mn[b][0]) * ts[i];
     }
 }
 
+/* A build for x86-64 processors without fused multiply-adds (the portable build) calls libm's
+ * fmaf for small_metric: the same floats, but a call a point, 12x slower than the native
+ * build's instruction. There small_maxlog_block is compiled twice, for processors with FMA (and
+ * so AVX) and without, the first chosen at load time where the processor has it. A clone per
+ * feature, not per architecture level: clang 14's resolver never chose "arch=x86-64-v3". */
+#if defined(__x86_64__) && !defined(__FMA__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define SMALL_MAXLOG_CLONES __attribute__((target_clones("fma", "default")))
+#endif
+#endif
+#ifndef SMALL_MAXLOG_CLONES
+#define SMALL_MAXLOG_CLONES
+#endif
+
 /* small_maxlog of m, k = 1 .. 4. */
-static void small_maxlog_block(const ch_modem *m, size_t n, const float complex *y,
-                              const float complex *h, const float *n0, float *llr)
+SMALL_MAXLOG_CLONES static void small_maxlog_block(const ch_modem *m, size_t n,
+                                                   const float complex *y, const float complex *h,
+                                                   const float *n0, float *llr)
 {
     switch (m->k * 2 + (h != NULL)) {
 #define SMALL_MAXLOG_CASE(K)                                                                       \

@@ -5,6 +5,7 @@
 
 #include "ch_complex.h"
 
+#include <float.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -559,29 +560,32 @@ static ch_modem *small_modem_at(ch_rng *r, size_t i)
     return m;
 }
 
-/* The max-log LLR of symbol j, bit b as the demapper defines it, in float: the terms
- * a = |h|^2 / n0, b = 2 conj(h) y / n0 and the metrics a |s_l|^2 - (b_re Re s_l + b_im Im s_l)
- * with the demapper's very operations, and llr = min over bit 1 - min over bit 0. A minimum is
- * one float whatever the order it is taken in, so the demapper's LLR must be this, bit for
- * bit. */
+/* The max-log LLR of symbol j, bit b as the demapper defines it, in float: with g = |h|^2 and
+ * t = conj(h) y, the scale g / n0, u + iw = 2 t / g (2 y unfaded; 0 when g is below the normal
+ * floats), the metrics fmaf(w, -Im s_l, fmaf(u, -Re s_l, |s_l|^2)) and
+ * llr = (min over bit 1 - min over bit 0) * scale. A minimum is one float whatever the order it
+ * is taken in and fmaf is correctly rounded, so the demapper's LLR must be this, bit for bit. */
 static float float_maxlog(const ch_modem *m, float complex y, const float complex *h, size_t j,
                           float n0, unsigned b)
 {
     const unsigned k = ch_modem_bits_per_symbol(m);
     const float complex *p = ch_modem_points(m);
-    float yr = crealf(y), yi = cimagf(y), hr = h ? crealf(h[j]) : 1.0f,
-          hi = h ? cimagf(h[j]) : 0.0f;
-    float s = 1.0f / n0, two_s = 2.0f * s;
-    float a = (hr * hr + hi * hi) * s, br = (hr * yr + hi * yi) * two_s,
-          bi = (hr * yi - hi * yr) * two_s;
+    float yr = crealf(y), yi = cimagf(y), scale = 1.0f / n0, u = 2.0f * yr, w = 2.0f * yi;
+    if (h) {
+        float hr = crealf(h[j]), hi = cimagf(h[j]), g = hr * hr + hi * hi;
+        float two_inv = g >= FLT_MIN ? 2.0f / g : 0.0f;
+        scale = g / n0;
+        u = (hr * yr + hi * yi) * two_inv;
+        w = (hr * yi - hi * yr) * two_inv;
+    }
     float mn[2] = {INFINITY, INFINITY};
     for (unsigned l = 0; l < ch_modem_order(m); l++) {
         float re = crealf(p[l]), im = cimagf(p[l]), e = re * re + im * im;
-        float d = a * e - (br * re + bi * im);
+        float d = fmaf(w, -im, fmaf(u, -re, e));
         unsigned c = l >> (k - 1 - b) & 1u;
         mn[c] = d < mn[c] ? d : mn[c];
     }
-    return mn[1] - mn[0];
+    return (mn[1] - mn[0]) * scale;
 }
 
 /* Symbols y = h x + w of random bits through m at Es/N0 esn0_db, with n0[j] random around the
