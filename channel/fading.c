@@ -690,15 +690,12 @@ void ch_fading_gains(ch_fading *f, ch_rng *r, size_t n, float complex *h)
         draw_independent(f, r, n, h);
 }
 
-/* h x, each part rounded once. Written out: the C operator would check every product for NaN
- * and call __mulsc3. The real part as hr xr + (-hi) xi, the same float as hr xr - hi xi: written
- * as a difference, gcc 12's vectoriser fuses the pair into multiply-adds despite
- * -ffp-contract=off, and the native build drew other floats than the portable and clang builds. */
+/* h x by ch_cmul_parts. */
 static inline float complex rounded_product(float complex h, float complex x)
 {
-    float hr = crealf(h), hi = cimagf(h), xr = crealf(x), xi = cimagf(x);
-    float minus_hi = -hi;
-    return CMPLXF(hr * xr + minus_hi * xi, hr * xi + hi * xr);
+    float re, im;
+    ch_cmul_parts(crealf(h), cimagf(h), crealf(x), cimagf(x), &re, &im);
+    return CMPLXF(re, im);
 }
 
 /* y[i] = h[i] y[i]: one pointer for what is read and written, so that clang knows the two
@@ -721,4 +718,18 @@ void ch_fading_apply(size_t n, const float complex *h, const float complex *x, f
         apply_in_place(n, h, y);
     else
         apply_apart(n, h, x, y);
+}
+
+/* Independent gains without line of sight (fast Rayleigh) are drawn by ch_rng_cgauss_mul, which
+ * applies each block of them while it is in L1: the same floats. */
+void ch_fading_gains_apply(ch_fading *f, ch_rng *r, size_t n, float complex *h, float complex *y)
+{
+    assert(f && ((h && y) || n == 0));
+    if (f->cfg.kind != CH_CHAN_AWGN && !(f->cfg.doppler > 0.0) && f->cfg.coherence <= 1 &&
+        f->los == 0.0f) {
+        ch_rng_cgauss_mul(r, n, f->scatter_var, h, y);
+        return;
+    }
+    ch_fading_gains(f, r, n, h);
+    ch_fading_apply(n, h, y, y);
 }

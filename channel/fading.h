@@ -85,4 +85,8 @@ void ch_fading_gains(ch_fading *f, ch_rng *r, size_t n, float complex *h);
 void ch_fading_apply(size_t n, const float complex *h, const float complex *x,
                      float complex *y);
 
+/* ch_fading_gains(f, r, n, h), then ch_fading_apply(n, h, y, y): the same gains and products,
+ * for fast Rayleigh fading block by block as the gains are drawn. y overlaps nothing of h. */
+void ch_fading_gains_apply(ch_fading *f, ch_rng *r, size_t n, float complex *h, float complex *y);
+
 #endif

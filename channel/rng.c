@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ch_complex.h"
 #include "ch_unroll.h"
 #include "ch_vmath.h"
 #include "rng_internal.h"
@@ -295,12 +296,18 @@ void rng_box_muller(size_t npairs, const uint32_t *ra, const uint32_t *rb, const
 #define GAUSS_BLOCK CH_RNG_BLOCK
 #define GAUSS_STEPS (GAUSS_BLOCK / 2 / (2 * RNG_LANES))
 
-/* One block of GAUSS_BLOCK variates into x, or added to x (add). The state is copied into a
- * local that does not escape: stores to the word arrays could otherwise alias *l and force it
- * through memory at every step, which doubled the cost of the generator. */
-static inline void gauss_block(rng_lanes *l, float sigma, float *x, int add)
+/* y[j] = h[j] y[j], j < n, the complex numbers as float pairs. */
+static inline void mul_block(size_t n, const float *restrict h, float *restrict y)
 {
-    uint32_t ra[GAUSS_BLOCK / 2], rb[GAUSS_BLOCK / 2], a[GAUSS_BLOCK / 2];
+    for (size_t j = 0; j < n; j++)
+        ch_cmul_parts(h[2 * j], h[2 * j + 1], y[2 * j], y[2 * j + 1], y + 2 * j, y + 2 * j + 1);
+}
+
+/* The three word arrays of one block, from the lanes l. The state is copied into a local that
+ * does not escape: stores to the word arrays could otherwise alias *l and force it through
+ * memory at every step, which doubled the cost of the generator. */
+static inline void block_words(rng_lanes *l, uint32_t *ra, uint32_t *rb, uint32_t *a)
+{
     rng_lanes s = *l;
     CH_NO_UNROLL
     for (size_t i = 0; i < GAUSS_STEPS; i++)
@@ -312,6 +319,13 @@ static inline void gauss_block(rng_lanes *l, float sigma, float *x, int add)
     for (size_t i = 0; i < GAUSS_STEPS; i++)
         lanes_step(&s, a + 2 * RNG_LANES * i);
     *l = s;
+}
+
+/* One block of GAUSS_BLOCK variates into x, or added to x (add). */
+static inline void gauss_block(rng_lanes *l, float sigma, float *x, int add)
+{
+    uint32_t ra[GAUSS_BLOCK / 2], rb[GAUSS_BLOCK / 2], a[GAUSS_BLOCK / 2];
+    block_words(l, ra, rb, a);
     /* Both calls spelt out, so that neither loop tests add (clang does not clone gauss_block
      * for a constant add as GCC does, and vectorised the test as masked loads). */
     if (add)
@@ -352,4 +366,34 @@ void ch_rng_gauss_add(ch_rng *r, size_t n, float sigma, float *x)
 void ch_rng_cgauss(ch_rng *r, size_t n, float var, float complex *w)
 {
     ch_rng_gauss(r, 2 * n, sqrtf(0.5f * var), (float *)w);
+}
+
+/* Block by block, each block's GAUSS_BLOCK / 2 gains times y while they are in L1, rather than
+ * a pass of ch_fading_apply over the frame's gains afterwards: fast Rayleigh BPSK through the
+ * engine 0.99-1.09x as fast as before over ten alternating pairs, median 1.02x (2-core AMD
+ * EPYC, Zen 5); the product inside the Box-Muller loop, pairing its lanes, was 1.3x slower.
+ * The tail through a block of scratch, as gauss_into draws it. */
+void ch_rng_cgauss_mul(ch_rng *r, size_t n, float var, float complex *h, float complex *y)
+{
+    const float sigma = sqrtf(0.5f * var);
+    float *hf = (float *)h, *yf = (float *)y; /* C11 6.2.5: a complex is two floats */
+    uint32_t ra[GAUSS_BLOCK / 2], rb[GAUSS_BLOCK / 2], a[GAUSS_BLOCK / 2];
+    rng_lanes l;
+    lanes_load(&l, r);
+    size_t i = 0;
+    for (; i + GAUSS_BLOCK <= 2 * n; i += GAUSS_BLOCK) {
+        block_words(&l, ra, rb, a);
+        box_muller_to(GAUSS_BLOCK / 2, ra, rb, a, sigma, hf + i, 0);
+        mul_block(GAUSS_BLOCK / 2, hf + i, yf + i);
+    }
+    if (i < 2 * n) {
+        float tail[GAUSS_BLOCK];
+        block_words(&l, ra, rb, a);
+        box_muller_to(GAUSS_BLOCK / 2, ra, rb, a, sigma, tail, 0);
+        memcpy(hf + i, tail, (2 * n - i) * sizeof *tail);
+        for (size_t j = i / 2; j < n; j++)
+            ch_cmul_parts(hf[2 * j], hf[2 * j + 1], yf[2 * j], yf[2 * j + 1], yf + 2 * j,
+                          yf + 2 * j + 1);
+    }
+    lanes_store(r, &l);
 }

@@ -52,4 +52,9 @@ void ch_rng_gauss_add(ch_rng *r, size_t n, float sigma, float *x);
  * into w[n]. */
 void ch_rng_cgauss(ch_rng *r, size_t n, float var, float complex *w);
 
+/* h: the n variates ch_rng_cgauss(r, n, var, h) would write; y[j] = h[j] y[j] with each part
+ * rounded once, hr yr - hi yi and hr yi + hi yr (the product of ch_fading_apply), taken block
+ * by block as the gains are made. y overlaps nothing of h. */
+void ch_rng_cgauss_mul(ch_rng *r, size_t n, float var, float complex *h, float complex *y);
+
 #endif

@@ -161,10 +161,7 @@ static void channel_run(const sim_stage *st, void *p, ch_rng *r, sim_frame *f)
     channel_worker *w = p;
     size_t n = f->nsym;
     float n0 = f->n0[0];
-    if (f->h) {
-        ch_fading_gains(w->fading, r, n, f->h);
-        ch_fading_apply(n, f->h, f->y, f->y);
-    }
+    if (f->h) ch_fading_gains_apply(w->fading, r, n, f->h, f->y);
     if (!s->inphase_only) {
         ch_awgn_add(r, n, n0, f->y);
         return;

@@ -672,6 +672,60 @@ static void test_apply(void **state)
     free(y);
 }
 
+/* ch_fading_gains_apply is ch_fading_gains then ch_fading_apply, bit for bit, h and y, over
+ * runs of calls of sizes that fall on, off and across the generator's blocks of 512 complex
+ * values, for every kind of fading (fast Rayleigh takes its own path, ch_rng_cgauss_mul); the
+ * generator then continues alike. */
+static void test_gains_apply_is_gains_then_apply(void **state)
+{
+    (void)state;
+    static const size_t sizes[] = {0, 1, 255, 256, 511, 512, 513, 1000, 4096, 5000, 3};
+    enum { TOTAL = 12147 }; /* the sum of sizes */
+    const struct {
+        ch_chan_kind kind;
+        double k;
+        unsigned coherence;
+        double doppler;
+    } cases[] = {{CH_CHAN_RAYLEIGH, 0, 1, 0},
+                 {CH_CHAN_RICIAN, 3, 1, 0},
+                 {CH_CHAN_AWGN, 0, 1, 0},
+                 {CH_CHAN_RAYLEIGH, 0, 64, 0},
+                 {CH_CHAN_RAYLEIGH, 0, 1, 0.01}};
+    float complex *x = make_array(TOTAL), *h1 = make_array(TOTAL), *y1 = make_array(TOTAL);
+    float complex *h2 = make_array(TOTAL), *y2 = make_array(TOTAL);
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        ch_fading *f1 = make(cases[c].kind, cases[c].k, cases[c].coherence, cases[c].doppler);
+        ch_fading *f2 = make(cases[c].kind, cases[c].k, cases[c].coherence, cases[c].doppler);
+        ch_rng *r1 = make_rng(2385, 60 + c), *r2 = make_rng(2385, 60 + c);
+        ch_rng_cgauss(r1, TOTAL, 1.0f, x);
+        ch_rng_cgauss(r2, TOTAL, 1.0f, x);
+        memcpy(y1, x, TOTAL * sizeof *x);
+        memcpy(y2, x, TOTAL * sizeof *x);
+        ch_fading_reset(f1, r1);
+        ch_fading_reset(f2, r2);
+        size_t at = 0;
+        for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+            ch_fading_gains(f1, r1, sizes[i], h1 + at);
+            ch_fading_apply(sizes[i], h1 + at, y1 + at, y1 + at);
+            ch_fading_gains_apply(f2, r2, sizes[i], h2 + at, y2 + at);
+            at += sizes[i];
+        }
+        assert_int_equal(at, TOTAL);
+        assert_memory_equal(h1, h2, TOTAL * sizeof *h1);
+        assert_memory_equal(y1, y2, TOTAL * sizeof *y1);
+        assert_true(ch_rng_u64(r1) == ch_rng_u64(r2));
+        ch_fading_destroy(f1);
+        ch_fading_destroy(f2);
+        ch_rng_destroy(r1);
+        ch_rng_destroy(r2);
+    }
+    free(x);
+    free(h1);
+    free(y1);
+    free(h2);
+    free(y2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -693,6 +747,7 @@ int main(void)
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_channel_names),
         cmocka_unit_test(test_apply),
+        cmocka_unit_test(test_gains_apply_is_gains_then_apply),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
