@@ -96,11 +96,43 @@ static void polar_transform_words(unsigned n, uint8_t *x)
         for (unsigned b = 0; b < n; b += 2 * s) xor_halves_words(s, x + b, x + b + s);
 }
 
+/* 64 bytes as 8 little-endian words: one vector register of AVX-512 (4 of SSE2). */
+typedef uint64_t polar_v8 __attribute__((vector_size(64)));
+
+/* The butterflies of spans 1 to 32 within each 64-byte block as whole vectors: spans 1, 2 and 4
+ * within each word as in polar_transform_words, spans 8, 16 and 32 as the word 1, 2 or 4 places
+ * up xored into the first half of each pair. gcc 12 ran the spans 1 to 4 a word at a time and
+ * those of 8 to 32 as words (code_polar_transform 11% of coded_polar_sc_bare, against clang 14's
+ * 7%, AMD EPYC Zen 5). */
+static void polar_transform_blocks(unsigned n, uint8_t *x)
+{
+    const polar_v8 first8 = {~0ull, 0, ~0ull, 0, ~0ull, 0, ~0ull, 0};
+    const polar_v8 first16 = {~0ull, ~0ull, 0, 0, ~0ull, ~0ull, 0, 0};
+    const polar_v8 first32 = {~0ull, ~0ull, ~0ull, ~0ull, 0, 0, 0, 0};
+    for (unsigned i = 0; i < n; i += 64) {
+        polar_v8 w;
+        memcpy(&w, x + i, 64);
+        w ^= (w >> 8) & 0x00FF00FF00FF00FFull;
+        w ^= (w >> 16) & 0x0000FFFF0000FFFFull;
+        w ^= (w >> 32) & 0x00000000FFFFFFFFull;
+        w ^= __builtin_shufflevector(w, w, 1, 0, 3, 2, 5, 4, 7, 6) & first8;
+        w ^= __builtin_shufflevector(w, w, 2, 3, 0, 1, 6, 7, 4, 5) & first16;
+        w ^= __builtin_shufflevector(w, w, 4, 5, 6, 7, 0, 1, 2, 3) & first32;
+        memcpy(x + i, &w, 64);
+    }
+    for (unsigned s = 64; s < n; s *= 2)
+        for (unsigned b = 0; b < n; b += 2 * s) xor_halves_words(s, x + b, x + b + s);
+}
+
 void code_polar_transform(unsigned n, uint8_t *x)
 {
     uint16_t probe = 1;
     uint8_t little;
     memcpy(&little, &probe, 1);
+    if (n >= 64 && little) {
+        polar_transform_blocks(n, x);
+        return;
+    }
     if (n >= 8 && little) {
         polar_transform_words(n, x);
         return;

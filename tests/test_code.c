@@ -264,6 +264,26 @@ static void test_ml_and_map_against_brute_force(void **state)
     }
 }
 
+/* The polar transform x F^{⊗m} of every length 1 to 2048 against the butterflies a byte at a
+ * time, on random bits with random bits after them: the word and 64-byte-block paths, every
+ * span. */
+static void test_polar_transform_every_length(void **state)
+{
+    (void)state;
+    static uint8_t x[2048], want[2048];
+    for (unsigned n = 1; n <= 2048; n *= 2)
+        for (int trial = 0; trial < 8; trial++) {
+            random_bits(sizeof x, x);
+            memcpy(want, x, sizeof x);
+            for (unsigned s = 1; s < n; s *= 2)
+                for (unsigned b = 0; b < n; b += 2 * s)
+                    for (unsigned i = b; i < b + s; i++) want[i] ^= want[i + s];
+            code_polar_transform(n, x);
+            /* and nothing past n changed */
+            if (memcmp(x, want, sizeof x) != 0) fail_msg("n = %u: transform differs", n);
+        }
+}
+
 /* SC: without noise every code is decoded; one weak wrong position (|llr| 1 against 4 on the
  * others) is corrected wherever ML corrects it, on polar16_8 and a length-1024 code. */
 static void test_sc_where_it_must_equal_ml(void **state)
@@ -427,6 +447,7 @@ int main(void)
         cmocka_unit_test(test_polar_extreme_design),
         cmocka_unit_test(test_syndrome_decoding),
         cmocka_unit_test(test_ml_and_map_against_brute_force),
+        cmocka_unit_test(test_polar_transform_every_length),
         cmocka_unit_test(test_sc_where_it_must_equal_ml),
         cmocka_unit_test(test_sc_shortcuts_match_plain_sc),
         cmocka_unit_test(test_scl_full_list_is_ml),
