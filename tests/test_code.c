@@ -439,6 +439,82 @@ static void test_sc_shortcuts_match_plain_sc(void **state)
     }
 }
 
+/* SC with the decoder's shortcuts, as plain C: a node of only frozen leaves is 0; one without
+ * frozen leaves takes the hard decisions of its LLRs, its leaves through the transform; one with
+ * only its last leaf information, the sign of its LLRs' sum folded in halves (as the g steps
+ * would add them); the others recurse as sc_reference. Where an LLR is 0 these are not plain SC
+ * (its f gives 0 where a rate-1 node decides a sign), so on such LLRs this is the reference. */
+static void sc_shortcut_reference(const ch_code *c, unsigned first, unsigned size, const float *l,
+                                  uint8_t *x, uint8_t *v)
+{
+    unsigned frozen = 0, h = size / 2;
+    for (unsigned i = 0; i < size; i++) frozen += c->frozen[first + i];
+    if (frozen == size) {
+        memset(x, 0, size);
+        memset(v + first, 0, size);
+        return;
+    }
+    if (frozen == 0) {
+        for (unsigned i = 0; i < size; i++) x[i] = v[first + i] = l[i] < 0;
+        for (unsigned s = 1; s < size; s *= 2)
+            for (unsigned b = 0; b < size; b += 2 * s)
+                for (unsigned i = b; i < b + s; i++) v[first + i] ^= v[first + i + s];
+        return;
+    }
+    float *next = calloc(h, sizeof *next);
+    assert_non_null(next);
+    if (frozen == size - 1 && !c->frozen[first + size - 1]) {
+        for (unsigned i = 0; i < h; i++) next[i] = l[h + i] + l[i];
+        for (unsigned len = h / 2; len >= 1; len /= 2)
+            for (unsigned i = 0; i < len; i++) next[i] = next[len + i] + next[i];
+        memset(x, next[0] < 0, size);
+        memset(v + first, 0, size);
+        v[first + size - 1] = next[0] < 0;
+        free(next);
+        return;
+    }
+    for (unsigned i = 0; i < h; i++) {
+        float a = fabsf(l[i]), b = fabsf(l[h + i]), m = a < b ? a : b;
+        next[i] = (l[i] < 0) != (l[h + i] < 0) ? -m : m;
+    }
+    sc_shortcut_reference(c, first, h, next, x, v);
+    for (unsigned i = 0; i < h; i++) next[i] = l[h + i] + (x[i] ? -l[i] : l[i]);
+    sc_shortcut_reference(c, first + h, h, next, x + h, v);
+    for (unsigned i = 0; i < h; i++) x[i] ^= x[h + i];
+    free(next);
+}
+
+/* SC on LLRs rounded to integers (ties in f's minimum, zeros of both signs, sums of 0 in g and in
+ * the repetition nodes) and on unrounded ones, decision for decision against
+ * sc_shortcut_reference, on codes whose trees have nodes of every size from 1 to 512. */
+static void test_sc_ties_and_zeros(void **state)
+{
+    (void)state;
+    const char *names[] = {"polar:1024,512", "polar:256,200", "polar:64,20", "polar:32,16",
+                           "polar16_8", "polar:8,4", "polar:4,2", "polar:2,1"};
+    for (int j = 0; j < 8; j++) {
+        ch_code *c = code(names[j]);
+        unsigned n = c->n, k = c->k;
+        ch_decoder *sc = ch_decoder_create(c, CH_DEC_SC, 1, 1);
+        uint8_t u[1024], x[1024], dec[1024], xr[1024], v[1024];
+        float llr[1024];
+        for (int trial = 0; trial < 60; trial++) {
+            random_bits(k, u);
+            ch_code_encode(c, 1, u, x);
+            noisy_llr(n, x, 1 / sqrt(2 * ch_code_rate(c) * pow(10, 0.1)), llr);
+            if (trial % 3)
+                for (unsigned i = 0; i < n; i++) llr[i] = nearbyintf(llr[i] / (float)(trial % 3));
+            ch_decoder_run(sc, 1, llr, dec, NULL, NULL);
+            sc_shortcut_reference(c, 0, n, llr, xr, v);
+            for (unsigned a = 0; a < k; a++)
+                if (dec[a] != v[c->info[a]])
+                    fail_msg("%s trial %d: bit %u differs", names[j], trial, a);
+        }
+        ch_decoder_destroy(sc);
+        ch_code_destroy(c);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -450,6 +526,7 @@ int main(void)
         cmocka_unit_test(test_polar_transform_every_length),
         cmocka_unit_test(test_sc_where_it_must_equal_ml),
         cmocka_unit_test(test_sc_shortcuts_match_plain_sc),
+        cmocka_unit_test(test_sc_ties_and_zeros),
         cmocka_unit_test(test_scl_full_list_is_ml),
         cmocka_unit_test(test_errors),
     };
