@@ -1,6 +1,8 @@
 /* Channel codes and their classical decoders: parity checks, minimum distances and weight
  * distributions, encoding round trips, the polar frozen set, syndrome decoding of every pattern
- * it should correct, ML and MAP against brute force, SC and SCL against ML, and every error. */
+ * it should correct, ML and MAP against brute force, (7,4) ML's choice bit for bit on ties and
+ * order-dependent sums, the polar transform at every length, SC and SCL against ML, SC's
+ * decisions on ties and zeros, and every error. */
 #include "test_util.h"
 
 #include <stdlib.h>
@@ -264,6 +266,50 @@ static void test_ml_and_map_against_brute_force(void **state)
     }
 }
 
+/* The float ML choice the decoder must make bit for bit: the correlation summed from 0 in
+ * position order, in float, the first message of greatest metric (a later one must be greater).
+ */
+static uint32_t float_ml(const ch_code *c, const float *llr)
+{
+    float best = 0;
+    uint32_t arg = 0;
+    for (uint32_t msg = 0; msg < 1u << c->k; msg++) {
+        uint64_t x = code_word_of(c, msg);
+        float m = 0;
+        for (unsigned i = 0; i < c->n; i++) m += (x >> i & 1 ? -1.0f : 1.0f) * llr[i];
+        if (msg == 0 || m > best) best = m, arg = msg;
+    }
+    return arg;
+}
+
+/* Hamming (7,4) ML against float_ml on LLRs made for ties (small integers and zeros: many
+ * codewords share the best metric) and for rounding that depends on the order of the sum (2^24
+ * beside units: 2^24 + 1 rounds back to 2^24), over 3 groups of 32 blocks and a partial one, so
+ * that every lane of every vector is used. */
+static void test_ml_h74_ties_and_order(void **state)
+{
+    (void)state;
+    static const float values[] = {0, 1, 2, 3, 0.5f, 16777216, 16777218, 1e-7f};
+    ch_code *c = code("hamming74");
+    enum { W = 3 * 32 + 13 };
+    ch_decoder *ml = ch_decoder_create(c, CH_DEC_ML, 1, W);
+    uint8_t dec[W * 4];
+    float llr[W * 7];
+    for (int round = 0; round < 40; round++) {
+        for (unsigned i = 0; i < W * 7; i++) {
+            float v = values[(unsigned)(uniform() * (round % 2 ? 8 : 4))];
+            llr[i] = uniform() < 0.5 ? -v : v;
+        }
+        ch_decoder_run(ml, W, llr, dec, NULL, NULL);
+        for (int w = 0; w < W; w++)
+            if (message_of(4, dec + w * 4) != float_ml(c, llr + w * 7))
+                fail_msg("round %d block %d: ML chose %u, not %u", round, w,
+                         message_of(4, dec + w * 4), float_ml(c, llr + w * 7));
+    }
+    ch_decoder_destroy(ml);
+    ch_code_destroy(c);
+}
+
 /* The polar transform x F^{⊗m} of every length 1 to 2048 against the butterflies a byte at a
  * time, on random bits with random bits after them: the word and 64-byte-block paths, every
  * span. */
@@ -523,6 +569,7 @@ int main(void)
         cmocka_unit_test(test_polar_extreme_design),
         cmocka_unit_test(test_syndrome_decoding),
         cmocka_unit_test(test_ml_and_map_against_brute_force),
+        cmocka_unit_test(test_ml_h74_ties_and_order),
         cmocka_unit_test(test_polar_transform_every_length),
         cmocka_unit_test(test_sc_where_it_must_equal_ml),
         cmocka_unit_test(test_sc_shortcuts_match_plain_sc),
