@@ -284,20 +284,22 @@ static uint32_t float_ml(const ch_code *c, const float *llr)
 
 /* Hamming (7,4) ML against float_ml on LLRs made for ties (small integers and zeros: many
  * codewords share the best metric) and for rounding that depends on the order of the sum (2^24
- * beside units: 2^24 + 1 rounds back to 2^24), over 3 groups of 32 blocks and a partial one, so
- * that every lane of every vector is used. */
+ * beside units: 2^24 + 1 rounds back to 2^24) and with infinities of both signs (NaN metrics,
+ * which never become the best), over 3 groups of 32 blocks and a partial one, so that every lane
+ * of every vector is used. */
 static void test_ml_h74_ties_and_order(void **state)
 {
     (void)state;
-    static const float values[] = {0, 1, 2, 3, 0.5f, 16777216, 16777218, 1e-7f};
+    static const float values[] = {0, 1, 2, 3, 0.5f, 16777216, 16777218, 1e-7f, INFINITY};
     ch_code *c = code("hamming74");
     enum { W = 3 * 32 + 13 };
     ch_decoder *ml = ch_decoder_create(c, CH_DEC_ML, 1, W);
     uint8_t dec[W * 4];
     float llr[W * 7];
-    for (int round = 0; round < 40; round++) {
+    for (int round = 0; round < 60; round++) {
+        unsigned kinds = round % 3 == 0 ? 4 : round % 3 == 1 ? 8 : 9;
         for (unsigned i = 0; i < W * 7; i++) {
-            float v = values[(unsigned)(uniform() * (round % 2 ? 8 : 4))];
+            float v = values[(unsigned)(uniform() * kinds)];
             llr[i] = uniform() < 0.5 ? -v : v;
         }
         ch_decoder_run(ml, W, llr, dec, NULL, NULL);
