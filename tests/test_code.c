@@ -435,13 +435,14 @@ static void test_errors(void **state)
 /* Plain successive cancellation, leaf by leaf with min-sum f and nothing pruned, written here
  * from the recursion x = [a ^ b, b]: the reference the decoder's rate-0, rate-1 and repetition
  * shortcuts must match decision for decision. */
-static void sc_reference(const ch_code *c, unsigned first, unsigned size, const float *l,
-                         uint8_t *x, uint8_t *v)
+typedef void sc_reference_fn(const ch_code *c, unsigned first, unsigned size, const float *l,
+                             uint8_t *x, uint8_t *v);
+
+/* A node of size leaves split in two, each half decoded by `child`: min-sum f, the first half,
+ * g with its estimate, the second half, and x = [a ^ b, b]. */
+static void sc_split_reference(const ch_code *c, unsigned first, unsigned size, const float *l,
+                               uint8_t *x, uint8_t *v, sc_reference_fn *child)
 {
-    if (size == 1) {
-        x[0] = v[first] = c->frozen[first] ? 0 : l[0] < 0;
-        return;
-    }
     unsigned h = size / 2;
     float *next = calloc(h, sizeof *next);
     assert_non_null(next);
@@ -449,11 +450,21 @@ static void sc_reference(const ch_code *c, unsigned first, unsigned size, const 
         float a = fabsf(l[i]), b = fabsf(l[h + i]), m = a < b ? a : b;
         next[i] = (l[i] < 0) != (l[h + i] < 0) ? -m : m;
     }
-    sc_reference(c, first, h, next, x, v);
+    child(c, first, h, next, x, v);
     for (unsigned i = 0; i < h; i++) next[i] = l[h + i] + (x[i] ? -l[i] : l[i]);
-    sc_reference(c, first + h, h, next, x + h, v);
+    child(c, first + h, h, next, x + h, v);
     for (unsigned i = 0; i < h; i++) x[i] ^= x[h + i];
     free(next);
+}
+
+static void sc_reference(const ch_code *c, unsigned first, unsigned size, const float *l,
+                         uint8_t *x, uint8_t *v)
+{
+    if (size == 1) {
+        x[0] = v[first] = c->frozen[first] ? 0 : l[0] < 0;
+        return;
+    }
+    sc_split_reference(c, first, size, l, x, v, sc_reference);
 }
 
 static void test_sc_shortcuts_match_plain_sc(void **state)
@@ -509,9 +520,9 @@ static void sc_shortcut_reference(const ch_code *c, unsigned first, unsigned siz
                 for (unsigned i = b; i < b + s; i++) v[first + i] ^= v[first + i + s];
         return;
     }
-    float *next = calloc(h, sizeof *next);
-    assert_non_null(next);
     if (frozen == size - 1 && !c->frozen[first + size - 1]) {
+        float *next = calloc(h, sizeof *next);
+        assert_non_null(next);
         for (unsigned i = 0; i < h; i++) next[i] = l[h + i] + l[i];
         for (unsigned len = h / 2; len >= 1; len /= 2)
             for (unsigned i = 0; i < len; i++) next[i] = next[len + i] + next[i];
@@ -521,15 +532,7 @@ static void sc_shortcut_reference(const ch_code *c, unsigned first, unsigned siz
         free(next);
         return;
     }
-    for (unsigned i = 0; i < h; i++) {
-        float a = fabsf(l[i]), b = fabsf(l[h + i]), m = a < b ? a : b;
-        next[i] = (l[i] < 0) != (l[h + i] < 0) ? -m : m;
-    }
-    sc_shortcut_reference(c, first, h, next, x, v);
-    for (unsigned i = 0; i < h; i++) next[i] = l[h + i] + (x[i] ? -l[i] : l[i]);
-    sc_shortcut_reference(c, first + h, h, next, x + h, v);
-    for (unsigned i = 0; i < h; i++) x[i] ^= x[h + i];
-    free(next);
+    sc_split_reference(c, first, size, l, x, v, sc_shortcut_reference);
 }
 
 /* SC on LLRs rounded to integers (ties in f's minimum, zeros of both signs, sums of 0 in g and in
