@@ -677,17 +677,23 @@ void ch_fading_reset(ch_fading *f, ch_rng *r)
     if (f->cfg.doppler > 0.0) jakes_draw(f, r);
 }
 
+/* Whether f draws each gain afresh (draw_independent): fading, neither Doppler nor blocks. */
+static int draws_independent(const ch_fading *f)
+{
+    return f->cfg.kind != CH_CHAN_AWGN && !(f->cfg.doppler > 0.0) && f->cfg.coherence <= 1;
+}
+
 void ch_fading_gains(ch_fading *f, ch_rng *r, size_t n, float complex *h)
 {
     assert(f && (h || n == 0));
-    if (f->cfg.kind == CH_CHAN_AWGN)
+    if (draws_independent(f))
+        draw_independent(f, r, n, h);
+    else if (f->cfg.kind == CH_CHAN_AWGN)
         fill(n, 1.0f, h);
     else if (f->cfg.doppler > 0.0)
         jakes_gains(f, r, n, h);
-    else if (f->cfg.coherence > 1)
-        block_gains(f, r, n, h);
     else
-        draw_independent(f, r, n, h);
+        block_gains(f, r, n, h);
 }
 
 /* h x by ch_cmul_parts. */
@@ -725,8 +731,7 @@ void ch_fading_apply(size_t n, const float complex *h, const float complex *x, f
 void ch_fading_gains_apply(ch_fading *f, ch_rng *r, size_t n, float complex *h, float complex *y)
 {
     assert(f && ((h && y) || n == 0));
-    if (f->cfg.kind != CH_CHAN_AWGN && !(f->cfg.doppler > 0.0) && f->cfg.coherence <= 1 &&
-        f->los == 0.0f) {
+    if (draws_independent(f) && f->los == 0.0f) {
         ch_rng_cgauss_mul(r, n, f->scatter_var, h, y);
         return;
     }

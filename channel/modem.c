@@ -700,20 +700,6 @@ static void hard_square(const ch_modem *m, size_t nsym, const float complex *y,
  * vector's worth, which GCC would unroll completely and vectorise the wrong way. */
 #define GENERAL_CHUNK 64
 
-/* The terms of general_terms for symbol j, given its scale s = 1 / n0 (1 unscaled): written
- * once, so that general_terms and the max-log pass of small constellations (small_maxlog)
- * compute them bit for bit alike. */
-MODEM_INLINE void symbol_terms(const float complex *y, const float complex *h, float s, size_t j,
-                               float *a, float *b_re, float *b_im)
-{
-    float yr = crealf(y[j]), yi = cimagf(y[j]);
-    float hr = h ? crealf(h[j]) : 1.0f, hi = h ? cimagf(h[j]) : 0.0f;
-    float two_s = 2.0f * s;
-    *a = (hr * hr + hi * hi) * s;
-    *b_re = (hr * yr + hi * yi) * two_s;
-    *b_im = (hr * yi - hi * yr) * two_s;
-}
-
 /* The per-symbol terms of the metric of symbol j against every point s_l. With t = conj(h) y
  * and g = |h|^2,
  *   |y - h s_l|^2 = |y|^2 + g |s_l|^2 - 2 (Re s_l Re t + Im s_l Im t),
@@ -728,8 +714,14 @@ static void general_terms(size_t n, const float complex *y, const float complex 
 {
     for (size_t j = n; j < GENERAL_CHUNK; j++)
         a[j] = b_re[j] = b_im[j] = 0.0f;
-    for (size_t j = 0; j < n; j++)
-        symbol_terms(y, h, n0 ? 1.0f / n0[j] : 1.0f, j, a + j, b_re + j, b_im + j);
+    for (size_t j = 0; j < n; j++) {
+        float yr = crealf(y[j]), yi = cimagf(y[j]);
+        float hr = h ? crealf(h[j]) : 1.0f, hi = h ? cimagf(h[j]) : 0.0f;
+        float s = n0 ? 1.0f / n0[j] : 1.0f, two_s = 2.0f * s;
+        a[j] = (hr * hr + hi * hi) * s;
+        b_re[j] = (hr * yr + hi * yi) * two_s;
+        b_im[j] = (hr * yi - hi * yr) * two_s;
+    }
 }
 
 /* The metric of general_terms, written once so that every pass computes it bit for bit alike
@@ -932,10 +924,9 @@ MODEM_INLINE float small_metric(float u, float w, float e, float nr, float ni)
  * partial minima and the points' constants in registers (about 1.1x faster for 16 points than
  * the same minima taken after all 16 metrics, on a 2-core AMD EPYC, Zen 5). A minimum is the
  * same float whatever the order it is taken in (no metric is -0: its last addend, |s_l|^2, is
- * +0 or more, and a sum is -0 only of two -0), so the LLRs
- * are those of running minima bit for bit, NaN metrics aside (a NaN or infinite y or h): a
- * running minimum from infinity skips them, these may pass one on, and such a symbol's LLRs,
- * NaN or infinite either way, can differ. */
+ * +0 or more, and a sum is -0 only of two -0), so the LLRs are those of running minima bit for
+ * bit, NaN metrics aside (a NaN or infinite y or h): a running minimum from infinity skips them,
+ * these may pass one on, and such a symbol's LLRs, NaN or infinite either way, can differ. */
 MODEM_INLINE void small_minima(unsigned k, float u, float w, const float *pe, const float *nr,
                                const float *ni, float mn[][2])
 {
@@ -964,7 +955,7 @@ MODEM_INLINE void small_minima(unsigned k, float u, float w, const float *pe, co
 /* Max-log LLRs of n <= SMALL_BLOCK symbols of a small constellation (k <= 4, `faded` whether h
  * is given: both compile-time constants once inlined), the symbols innermost: the terms of
  * every symbol first (small_terms, into L1), then each symbol's 2^k metrics and the class
- * minima of tree_minima in registers. The terms in a pass of their own: its divisions then do
+ * minima of small_minima in registers. The terms in a pass of their own: its divisions then do
  * not compete with the metrics, and the long loop carries no division's latency. */
 MODEM_INLINE void small_maxlog(const ch_modem *m, unsigned k, int faded, size_t n,
                                const float complex *y, const float complex *h, const float *n0,

@@ -391,9 +391,7 @@ void ch_rng_cgauss_mul(ch_rng *r, size_t n, float var, float complex *h, float c
         block_words(&l, ra, rb, a);
         box_muller_to(GAUSS_BLOCK / 2, ra, rb, a, sigma, tail, 0);
         memcpy(hf + i, tail, (2 * n - i) * sizeof *tail);
-        for (size_t j = i / 2; j < n; j++)
-            ch_cmul_parts(hf[2 * j], hf[2 * j + 1], yf[2 * j], yf[2 * j + 1], yf + 2 * j,
-                          yf + 2 * j + 1);
+        mul_block(n - i / 2, hf + i, yf + i);
     }
     lanes_store(r, &l);
 }
