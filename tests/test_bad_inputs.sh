@@ -137,16 +137,22 @@ done
 
 # The output's directory removed during a run: the rows are kept in $TMPDIR, and the message says
 # where (as root, permissions do not stop a write, so removal stands for a read-only directory).
+# The run cannot end by itself; it is removed once its first row is on disk and then interrupted,
+# so no machine is fast enough to finish first. rm is repeated while the run still replaces its
+# table in the directory being removed.
 mkdir "$dir/gone" "$dir/tmp"
-TMPDIR="$dir/tmp" "$bersim" sim --mod bpsk --channel awgn --ebn0 0:12 --min-errors 1e12 \
-    --max-bits 2e8 --quiet -o "$dir/gone/out.tsv" 2>"$dir/err" &
+TMPDIR="$dir/tmp" "$bersim" sim --mod bpsk --channel awgn --ebn0 0:1:30 --min-errors 1000 \
+    --max-bits 1e15 --quiet -o "$dir/gone/out.tsv" 2>"$dir/err" &
 pid=$!
-sleep 0.5
-rm -rf "$dir/gone"
+for _ in $(seq 1000); do [ -e "$dir/gone/out.tsv" ] && break; sleep 0.01; done
+for _ in $(seq 100); do rm -rf "$dir/gone" 2>/dev/null && break; done
+sleep 0.2
+kill -INT $pid
 { wait $pid; status=$?; } 2>/dev/null
 kept=$(ls "$dir"/tmp/bersim-out.tsv.* 2>/dev/null)
 if [ $status -eq 1 ] && [ -n "$kept" ] && grep -q "kept in $kept" "$dir/err" &&
-    [ "$(grep -c -v '^#' "$kept")" -eq 14 ]; then ok
+    grep -q '^# stopped: interrupted' "$kept" && [ "$(grep -c -v '^#' "$kept")" -ge 2 ] &&
+    [ ! -e "$dir/gone" ]; then ok
 else bad "directory removed mid-run: status $status, $(cat "$dir/err"), kept: $kept"; fi
 
 echo "$passed passed, $failed failed"
