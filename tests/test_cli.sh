@@ -210,14 +210,14 @@ else bad "rows after each point: $(cat "$dir/live.tsv" "$dir/live.err")"; fi
 
 # --resume: an interrupted table continued gives the table of the uninterrupted run (but for its
 # date and -o); options must match the table's; a longer grid extends it.
-# The last points take nearly all of the run (over a second even on a fast machine), so the
-# interrupt, sent as soon as two rows are on disk, comes before the end.
-rs=(--mod 16qam --channel rayleigh --coherence 10 --ebn0 0:4:40 --min-errors 100000 --max-bits 1e12 --seed 5 --quiet)
+# One thread, so that the rows after the first take about 0.3 s even on a fast machine; the
+# interrupt goes as soon as the first row is on disk.
+rs=(--mod 16qam --channel rayleigh --coherence 10 --ebn0 0:4:28 --min-errors 100000 --max-bits 1e12 --seed 5 --threads 1 --quiet)
 "$bersim" sim "${rs[@]}" -o "$dir/whole.tsv"
 "$bersim" sim "${rs[@]}" -o "$dir/cut.tsv" 2>/dev/null &
 pid=$!
 for _ in $(seq 1000); do
-    [ "$(grep -c -v '^#' "$dir/cut.tsv" 2>/dev/null)" -ge 3 ] && break
+    [ -s "$dir/cut.tsv" ] && [ "$(grep -c -v "^#" "$dir/cut.tsv")" -ge 2 ] && break
     sleep 0.01
 done
 kill -INT $pid
@@ -225,20 +225,20 @@ kill -INT $pid
 rows_cut=$(grep -c -v '^#' "$dir/cut.tsv")
 "$bersim" sim --resume "$dir/cut.tsv" 2>"$dir/err"
 same() { grep -v '^# date' "$1" | sed "s|$(basename "$1")|T|"; }
-if [ "$rows_cut" -lt 12 ] && diff <(same "$dir/whole.tsv") <(same "$dir/cut.tsv") >"$dir/diff"; then ok
+if [ "$rows_cut" -lt 9 ] && diff <(same "$dir/whole.tsv") <(same "$dir/cut.tsv") >"$dir/diff"; then ok
 else bad "resume: $rows_cut rows before; $(cat "$dir/diff" "$dir/err")"; fi
 expect_usage "--seed 6 is not the table's" sim --resume "$dir/cut.tsv" --seed 6
 expect_usage "--rx maxlog is not the table's" sim --resume "$dir/cut.tsv" --rx maxlog
 expect_usage "not a bersim sim command" sim --resume "$dir/list.tsv"
-expect_usage "row 11" sim --resume "$dir/cut.tsv" --ebn0 0:4:36,42
+expect_usage "row 8" sim --resume "$dir/cut.tsv" --ebn0 0:4:24,30
 "$bersim" sim --resume "$dir/cut.tsv" 2>"$dir/err" && grep -q "nothing to resume" "$dir/err" &&
     ok || bad "resume of a finished table: $(cat "$dir/err")"
 cp "$dir/whole.tsv" "$dir/longer.tsv"
-"$bersim" sim --resume "$dir/longer.tsv" --ebn0 0:4:44 --threads 1
-"$bersim" sim "${rs[@]/0:4:40/0:4:44}" -o "$dir/longer_whole.tsv"
+"$bersim" sim --resume "$dir/longer.tsv" --ebn0 0:4:32 --threads 1
+"$bersim" sim "${rs[@]/0:4:28/0:4:32}" -o "$dir/longer_whole.tsv"
 if diff <(grep -v '^# \(date\|command\)' "$dir/longer.tsv") \
         <(grep -v '^# \(date\|command\)' "$dir/longer_whole.tsv") >"$dir/diff" &&
-    [ "$(grep -c -v '^#' "$dir/longer.tsv")" = 13 ]; then ok
+    [ "$(grep -c -v '^#' "$dir/longer.tsv")" = 10 ]; then ok
 else bad "resume with a longer grid: $(cat "$dir/diff")"; fi
 
 # --pilot-spacing N: the pilot spacing by its own name; the old spellings give the same tables.
