@@ -25,8 +25,8 @@ static inline double complex ch_cmplx(double re, double im)
 }
 
 /* (hr + i hi)(xr + i xi), each part rounded once, into *re, *im: the product every fading gain
- * is applied with (ch_fading_apply, ch_rng_cgauss_mul). Written out: the C operator checks every
- * product for NaN and calls __mulsc3. The real part as hr xr + (-hi) xi, the same float as
+ * is applied with (ch_fading_apply, ch_rng_gauss_cmul_add). Written out: the C operator checks
+ * every product for NaN and calls __mulsc3. The real part as hr xr + (-hi) xi, the same float as
  * hr xr - hi xi: written as a difference, gcc 12's vectoriser fuses the pair into multiply-adds
  * despite -ffp-contract=off, and the native build drew other floats than the portable and clang
  * builds. */

@@ -111,6 +111,11 @@ void ch_awgn_add(ch_rng *r, size_t n, float n0, float complex *y)
     ch_rng_gauss_add(r, 2 * n, sqrtf(0.5f * n0), (float *)y);
 }
 
+void ch_awgn_add_faded(ch_rng *r, size_t n, float n0, const float complex *h, float complex *y)
+{
+    ch_rng_gauss_cmul_add(r, n, sqrtf(0.5f * n0), h, y);
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* Names and configuration */
 
@@ -724,17 +729,4 @@ void ch_fading_apply(size_t n, const float complex *h, const float complex *x, f
         apply_in_place(n, h, y);
     else
         apply_apart(n, h, x, y);
-}
-
-/* Independent gains without line of sight (fast Rayleigh) are drawn by ch_rng_cgauss_mul, which
- * applies each block of them while it is in L1: the same floats. */
-void ch_fading_gains_apply(ch_fading *f, ch_rng *r, size_t n, float complex *h, float complex *y)
-{
-    assert(f && ((h && y) || n == 0));
-    if (draws_independent(f) && f->los == 0.0f) {
-        ch_rng_cgauss_mul(r, n, f->scatter_var, h, y);
-        return;
-    }
-    ch_fading_gains(f, r, n, h);
-    ch_fading_apply(n, h, y, y);
 }

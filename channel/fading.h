@@ -26,6 +26,11 @@ double ch_esn0_from_ebn0(double ebn0_db, unsigned bits_per_symbol, double code_r
 /* Adds CN(0, n0) noise in place: y[i] += w[i], i < n. Allocates nothing. */
 void ch_awgn_add(ch_rng *r, size_t n, float n0, float complex *y);
 
+/* The gains h applied and the noise added in one pass: y[i] = h[i] y[i] + w[i], i < n, the
+ * floats and draws of ch_fading_apply(n, h, y, y) then ch_awgn_add(r, n, n0, y). y overlaps
+ * nothing of h. Allocates nothing. */
+void ch_awgn_add_faded(ch_rng *r, size_t n, float n0, const float complex *h, float complex *y);
+
 typedef enum {
     CH_CHAN_AWGN,
     CH_CHAN_RAYLEIGH,
@@ -84,9 +89,5 @@ void ch_fading_gains(ch_fading *f, ch_rng *r, size_t n, float complex *h);
 /* y[i] = h[i] x[i], i < n: y is x (in place) or overlaps neither x nor h. */
 void ch_fading_apply(size_t n, const float complex *h, const float complex *x,
                      float complex *y);
-
-/* ch_fading_gains(f, r, n, h), then ch_fading_apply(n, h, y, y): the same gains and products,
- * for fast Rayleigh fading block by block as the gains are drawn. y overlaps nothing of h. */
-void ch_fading_gains_apply(ch_fading *f, ch_rng *r, size_t n, float complex *h, float complex *y);
 
 #endif

@@ -52,9 +52,12 @@ void ch_rng_gauss_add(ch_rng *r, size_t n, float sigma, float *x);
  * into w[n]. */
 void ch_rng_cgauss(ch_rng *r, size_t n, float var, float complex *w);
 
-/* h: the n variates ch_rng_cgauss(r, n, var, h) would write; y[j] = h[j] y[j] with each part
- * rounded once, hr yr - hi yi and hr yi + hi yr (the product of ch_fading_apply), taken block
- * by block as the gains are made. y overlaps nothing of h. */
-void ch_rng_cgauss_mul(ch_rng *r, size_t n, float var, float complex *h, float complex *y);
+/* y[j] = h[j] y[j] + w[j], j < n, where w[j] is the j-th complex value (re, im) of the 2n
+ * variates ch_rng_gauss(r, 2n, sigma, .) would write (the same stream consumed), and each part of
+ * the product is rounded once, hr yr - hi yi and hr yi + hi yr (the product of ch_fading_apply),
+ * before the sum: the floats of ch_fading_apply then ch_rng_gauss_add, in the generator's own
+ * pass. y overlaps nothing of h. */
+void ch_rng_gauss_cmul_add(ch_rng *r, size_t n, float sigma, const float complex *h,
+                           float complex *y);
 
 #endif

@@ -161,11 +161,16 @@ static void channel_run(const sim_stage *st, void *p, ch_rng *r, sim_frame *f)
     channel_worker *w = p;
     size_t n = f->nsym;
     float n0 = f->n0[0];
-    if (f->h) ch_fading_gains_apply(w->fading, r, n, f->h, f->y);
+    if (f->h) ch_fading_gains(w->fading, r, n, f->h);
     if (!s->inphase_only) {
-        ch_awgn_add(r, n, n0, f->y);
+        /* the gains' product in the noise's pass: the floats of apply then add */
+        if (f->h)
+            ch_awgn_add_faded(r, n, n0, f->h, f->y);
+        else
+            ch_awgn_add(r, n, n0, f->y);
         return;
     }
+    if (f->h) ch_fading_apply(n, f->h, f->y, f->y);
     /* In-phase noise only: the quadrature part is independent of what the detector uses. */
     ch_rng_gauss(r, n, sqrtf(0.5f * n0), w->noise);
     add_inphase(n, w->noise, w->inphase, f->y);
