@@ -586,7 +586,7 @@ static void equalise(size_t n, const float complex *y, const float complex *h, c
         float yr = crealf(y[j]), yi = cimagf(y[j]), hr = crealf(h[j]), hi = cimagf(h[j]);
         float g = hr * hr + hi * hi, inv = g > 0 ? 1 / g : 0;
         /* yr (-hi), not - yr hi: the same float, but a difference here is fused into a
-         * multiply-add by gcc 12's vectoriser despite -ffp-contract=off (see ch_fading_apply) */
+         * multiply-add by gcc 12's vectoriser despite -ffp-contract=off (see ch_cmul_parts) */
         float minus_hi = -hi;
         z[2 * j] = (yr * hr + yi * hi) * inv;
         z[2 * j + 1] = (yi * hr + yr * minus_hi) * inv;

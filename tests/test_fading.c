@@ -695,30 +695,37 @@ static void test_awgn_add_faded_is_apply_then_add(void **state)
     float complex *y2 = make_array(TOTAL);
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         ch_fading *f = make(cases[c].kind, cases[c].k, cases[c].coherence, cases[c].doppler);
-        ch_rng *r = make_rng(2385, 60 + c), *r1 = make_rng(2385, 80 + c);
-        ch_rng *r2 = make_rng(2385, 80 + c);
+        ch_rng *r = make_rng(2385, 60 + c);
         ch_rng_cgauss(r, TOTAL, 1.0f, x);
         for (size_t i = 0; i < TOTAL; i += 7)
             x[i] = 0; /* zero symbols */
         ch_fading_reset(f, r);
         ch_fading_gains(f, r, TOTAL, h);
-        h[3] = 0, h[600] = CMPLXF(1, 0), h[601] = CMPLXF(0, -1); /* a lost symbol, exact gains */
-        memcpy(y1, x, TOTAL * sizeof *x);
-        memcpy(y2, x, TOTAL * sizeof *x);
-        size_t at = 0;
-        for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
-            ch_fading_apply(sizes[i], h + at, y1 + at, y1 + at);
-            ch_awgn_add(r1, sizes[i], 0.3f, y1 + at);
-            ch_awgn_add_faded(r2, sizes[i], 0.3f, h + at, y2 + at);
-            at += sizes[i];
+        for (size_t i = 3; i < TOTAL; i += 11)
+            h[i] = 0; /* lost symbols, in the tails and in whole blocks */
+        h[600] = CMPLXF(1, 0), h[601] = CMPLXF(0, -1); /* exact gains */
+        /* n0 = 0 adds signed zeros, so that the products' own zeros show in y */
+        static const float n0s[] = {0.3f, 0.0f};
+        for (size_t v = 0; v < sizeof n0s / sizeof n0s[0]; v++) {
+            float n0 = n0s[v];
+            ch_rng *r1 = make_rng(2385, 80 + c), *r2 = make_rng(2385, 80 + c);
+            memcpy(y1, x, TOTAL * sizeof *x);
+            memcpy(y2, x, TOTAL * sizeof *x);
+            size_t at = 0;
+            for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+                ch_fading_apply(sizes[i], h + at, y1 + at, y1 + at);
+                ch_awgn_add(r1, sizes[i], n0, y1 + at);
+                ch_awgn_add_faded(r2, sizes[i], n0, h + at, y2 + at);
+                at += sizes[i];
+            }
+            assert_int_equal(at, TOTAL);
+            assert_memory_equal(y1, y2, TOTAL * sizeof *y1);
+            assert_true(ch_rng_u64(r1) == ch_rng_u64(r2));
+            ch_rng_destroy(r1);
+            ch_rng_destroy(r2);
         }
-        assert_int_equal(at, TOTAL);
-        assert_memory_equal(y1, y2, TOTAL * sizeof *y1);
-        assert_true(ch_rng_u64(r1) == ch_rng_u64(r2));
         ch_fading_destroy(f);
         ch_rng_destroy(r);
-        ch_rng_destroy(r1);
-        ch_rng_destroy(r2);
     }
     free(x);
     free(h);
