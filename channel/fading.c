@@ -116,6 +116,11 @@ void ch_awgn_add_faded(ch_rng *r, size_t n, float n0, const float complex *h, fl
     ch_rng_gauss_cmul_add(r, n, sqrtf(0.5f * n0), h, y);
 }
 
+void ch_awgn_add_faded_real(ch_rng *r, size_t n, float n0, const float complex *h, float complex *y)
+{
+    ch_rng_gauss_rmul_add(r, n, sqrtf(0.5f * n0), h, y);
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* Names and configuration */
 

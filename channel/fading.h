@@ -31,6 +31,13 @@ void ch_awgn_add(ch_rng *r, size_t n, float n0, float complex *y);
  * nothing of h. Allocates nothing. */
 void ch_awgn_add_faded(ch_rng *r, size_t n, float n0, const float complex *h, float complex *y);
 
+/* ch_awgn_add_faded for real symbols (BPSK, PAM): y[i] = h[i] Re(y[i]) + w[i], i < n, one
+ * rounded product a part (hr x, hi x); the imaginary parts of y are not read. For symbols whose
+ * imaginary parts are 0 and finite gains, the floats of ch_awgn_add_faded but for the sign of a
+ * part of y that comes out 0, and the same draws. Allocates nothing. */
+void ch_awgn_add_faded_real(ch_rng *r, size_t n, float n0, const float complex *h,
+                            float complex *y);
+
 typedef enum {
     CH_CHAN_AWGN,
     CH_CHAN_RAYLEIGH,

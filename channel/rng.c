@@ -390,10 +390,26 @@ static __attribute__((noinline)) void block_words_apart(rng_lanes *l, uint32_t *
     block_words(l, ra, rb, a);
 }
 
-/* One block of ch_rng_gauss_cmul_add: sixteen pairs at a time, whose cosine halves go to the
+/* The real parts of eight complex values of y, times h, plus the noise w: (hr xr, hi xr) + w,
+ * one product a part where cmul_add16 makes two (the x of real symbols, whose imaginary parts
+ * are 0, would only add a product by 0). */
+static inline void rmul_add16(const float *h, float *y, const float *w)
+{
+    rng_f32x16 hv, yv, wv;
+    memcpy(&hv, h, sizeof hv);
+    memcpy(&yv, y, sizeof yv);
+    memcpy(&wv, w, sizeof wv);
+    rng_f32x16 xr =
+        __builtin_shufflevector(yv, yv, 0, 0, 2, 2, 4, 4, 6, 6, 8, 8, 10, 10, 12, 12, 14, 14);
+    rng_f32x16 out = hv * xr + wv;
+    memcpy(y, &out, sizeof out);
+}
+
+/* One block of faded symbols plus noise: sixteen pairs at a time, whose cosine halves go to the
  * first half of the block's floats and sine halves to the second, as box_muller_to places
- * them. The Box-Muller loop waits on its square roots, so the products ride in its idle slots. */
-static inline void cmul_add_block(rng_lanes *l, float sigma, const float *h, float *y)
+ * them. The Box-Muller loop waits on its square roots, so the products ride in its idle slots.
+ * real (a compile-time constant once inlined): the symbols are real, y = h Re(y) + w. */
+static inline void faded_block(rng_lanes *l, float sigma, const float *h, float *y, int real)
 {
     enum { HALF = GAUSS_BLOCK / 2 };
     uint32_t ra[HALF], rb[HALF], a[HALF];
@@ -402,16 +418,21 @@ static inline void cmul_add_block(rng_lanes *l, float sigma, const float *h, flo
         float wc[16], ws[16];
         for (size_t k = 0; k < 16; k++)
             box_muller_pair(ra[c + k], rb[c + k], a[c + k], sigma, &wc[k], &ws[k]);
-        cmul_add16(h + c, y + c, wc);
-        cmul_add16(h + HALF + c, y + HALF + c, ws);
+        if (real) {
+            rmul_add16(h + c, y + c, wc);
+            rmul_add16(h + HALF + c, y + HALF + c, ws);
+        } else {
+            cmul_add16(h + c, y + c, wc);
+            cmul_add16(h + HALF + c, y + HALF + c, ws);
+        }
     }
 }
 
 /* The products in the generator's loop rather than in a pass of their own before the noise:
  * fast Rayleigh BPSK through the engine 1.02-1.12x as fast (six alternating pinned pairs, gcc,
  * 2-core AMD EPYC Zen 5). The tail, as gauss_into draws it, through a block of scratch. */
-void ch_rng_gauss_cmul_add(ch_rng *r, size_t n, float sigma, const float complex *h,
-                           float complex *y)
+static inline void gauss_faded(ch_rng *r, size_t n, float sigma, const float complex *h,
+                               float complex *y, int real)
 {
     const float *hf = (const float *)h; /* C11 6.2.5: a complex is two floats */
     float *yf = (float *)y;
@@ -419,7 +440,7 @@ void ch_rng_gauss_cmul_add(ch_rng *r, size_t n, float sigma, const float complex
     lanes_load(&l, r);
     size_t i = 0;
     for (; i + GAUSS_BLOCK <= 2 * n; i += GAUSS_BLOCK)
-        cmul_add_block(&l, sigma, hf + i, yf + i);
+        faded_block(&l, sigma, hf + i, yf + i, real);
     if (i < 2 * n) {
         float tail[GAUSS_BLOCK];
         gauss_block(&l, sigma, tail, 0);
@@ -427,10 +448,28 @@ void ch_rng_gauss_cmul_add(ch_rng *r, size_t n, float sigma, const float complex
             float *at = yf + i + 2 * j;
             const float *g = hf + i + 2 * j;
             float re, im;
-            ch_cmul_parts(g[0], g[1], at[0], at[1], &re, &im);
+            if (real)
+                re = g[0] * at[0], im = g[1] * at[0];
+            else
+                ch_cmul_parts(g[0], g[1], at[0], at[1], &re, &im);
             at[0] = re + tail[2 * j];
             at[1] = im + tail[2 * j + 1];
         }
     }
     lanes_store(r, &l);
+}
+
+void ch_rng_gauss_cmul_add(ch_rng *r, size_t n, float sigma, const float complex *h,
+                           float complex *y)
+{
+    gauss_faded(r, n, sigma, h, y, 0);
+}
+
+/* For real symbols, one product a part instead of two and their sum: fast Rayleigh BPSK
+ * through the engine 1.04x as fast as by ch_rng_gauss_cmul_add (median of ten alternating pinned
+ * pairs, 0.90-1.10; gcc, 2-core AMD EPYC Zen 5), its ratio to the bare loop 0.89 -> 0.93. */
+void ch_rng_gauss_rmul_add(ch_rng *r, size_t n, float sigma, const float complex *h,
+                           float complex *y)
+{
+    gauss_faded(r, n, sigma, h, y, 1);
 }

@@ -60,4 +60,12 @@ void ch_rng_cgauss(ch_rng *r, size_t n, float var, float complex *w);
 void ch_rng_gauss_cmul_add(ch_rng *r, size_t n, float sigma, const float complex *h,
                            float complex *y);
 
+/* For real symbols: y[j] = h[j] Re(y[j]) + w[j], j < n, with w as ch_rng_gauss_cmul_add draws
+ * it and each part of the product one rounded product, hr xr and hi xr; the imaginary parts of
+ * y are not read. When they are 0, this is ch_rng_gauss_cmul_add's y bit for bit for finite
+ * gains, but for the sign of a part of y that comes out 0 (the product by 0 is left out). y
+ * overlaps nothing of h. */
+void ch_rng_gauss_rmul_add(ch_rng *r, size_t n, float sigma, const float complex *h,
+                           float complex *y);
+
 #endif

@@ -78,12 +78,23 @@ static bool can_fuse(const sim_chain *c, const sim_stage *det, unsigned options)
            p[1] == -p[0] && cimagf(p[0]) == 0 && crealf(p[0]) > 0;
 }
 
+/* Whether every symbol the channel carries is real: each point of the modem and each pilot. */
+static bool symbols_are_real(const sim_chain *c)
+{
+    const float complex *p = ch_modem_points(c->modem);
+    for (unsigned l = 0; l < ch_modem_order(c->modem); l++)
+        if (cimagf(p[l]) != 0) return false;
+    for (size_t j = 0; c->pilots && j < ch_pilots_n_pilot(c->pilots); j++)
+        if (cimagf(ch_pilots_value(c->pilots, j)) != 0) return false;
+    return true;
+}
+
 /* An end-to-end pair: its transmitter and receiver around the channel. */
 static int build_e2e_stages(sim_chain *c)
 {
     int status = add(c, sim_stage_source());
     if (!status) status = add(c, sim_e2e_transmitter(c->e2e));
-    if (!status) status = add(c, sim_stage_channel(&c->link.fading, 0));
+    if (!status) status = add(c, sim_stage_channel(&c->link.fading, 0, 0));
     c->first_rx = c->n_stages;
     c->detector = sim_e2e_receiver(c->e2e);
     if (!c->detector) return sim_error(SIM_ENOMEM, "out of memory");
@@ -113,7 +124,8 @@ static int build_stages(sim_chain *c, unsigned options)
     bool ofdm = c->link.ofdm.n != 0;
     if (!status && c->pilots) status = add(c, sim_stage_pilots(c->pilots));
     if (!status && ofdm) status = add_made(c, sim_stage_ofdm_channel(&c->link));
-    if (!status && !ofdm) status = add(c, sim_stage_channel(&c->link.fading, inphase));
+    if (!status && !ofdm)
+        status = add(c, sim_stage_channel(&c->link.fading, inphase, symbols_are_real(c)));
     c->first_rx = c->n_stages;
     if (!status && ofdm && (det->flags & SIM_STAGE_COHERENT))
         status = add_made(c, sim_stage_ofdm_est(&c->link, c->pilots));

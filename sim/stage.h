@@ -125,8 +125,9 @@ sim_stage *sim_stage_pilots(const ch_pilots *pilots);
 
 /* The channel: y = h s + w with h from the fading (config copied, checked by sim_link_check;
  * none for AWGN) and w ~ CN(0, n0); with inphase_only, w real N(0, n0/2) (for detectors that
- * set SIM_STAGE_INPHASE_ONLY, over AWGN). NULL when out of memory. */
-sim_stage *sim_stage_channel(const ch_fading_config *fading, int inphase_only);
+ * set SIM_STAGE_INPHASE_ONLY, over AWGN). real_symbols: every s is real (BPSK, real pilots), so
+ * h s takes one product a part (ch_awgn_add_faded_real). NULL when out of memory. */
+sim_stage *sim_stage_channel(const ch_fading_config *fading, int inphase_only, int real_symbols);
 
 /* Least squares from pilots: each data symbol gets the gain y_p / CH_PILOT of its frame's pilot
  * (a single-carrier pattern with one pilot a frame, borrowed; NULL for any other). */

@@ -92,7 +92,7 @@ sim_stage *sim_stage_pilots(const ch_pilots *pilots)
 
 typedef struct {
     ch_fading_config fading;
-    int inphase_only;
+    int inphase_only, real_symbols;
 } channel_state;
 
 /* A thread's fading process (state of the realisation) and noise scratch: the in-phase variates
@@ -163,8 +163,11 @@ static void channel_run(const sim_stage *st, void *p, ch_rng *r, sim_frame *f)
     float n0 = f->n0[0];
     if (f->h) ch_fading_gains(w->fading, r, n, f->h);
     if (!s->inphase_only) {
-        /* the gains' product in the noise's pass: the floats of apply then add */
-        if (f->h)
+        /* the gains' product in the noise's pass: the floats of apply then add (real symbols:
+         * without the products by their imaginary parts, 0) */
+        if (f->h && s->real_symbols)
+            ch_awgn_add_faded_real(r, n, n0, f->h, f->y);
+        else if (f->h)
             ch_awgn_add_faded(r, n, n0, f->h, f->y);
         else
             ch_awgn_add(r, n, n0, f->y);
@@ -178,13 +181,16 @@ static void channel_run(const sim_stage *st, void *p, ch_rng *r, sim_frame *f)
 
 static const sim_stage_ops channel_ops = {"channel", channel_worker_create, channel_worker_destroy,
                                           channel_reset, channel_run, free_state};
+static const sim_stage_ops real_channel_ops = {
+    "channel, real symbols", channel_worker_create, channel_worker_destroy,
+    channel_reset,           channel_run,           free_state};
 
-sim_stage *sim_stage_channel(const ch_fading_config *fading, int inphase_only)
+sim_stage *sim_stage_channel(const ch_fading_config *fading, int inphase_only, int real_symbols)
 {
     channel_state *s = malloc(sizeof *s);
     if (!s) return NULL;
-    *s = (channel_state){*fading, inphase_only};
-    return sim_stage_create(&channel_ops, 0, s);
+    *s = (channel_state){*fading, inphase_only, real_symbols};
+    return sim_stage_create(real_symbols ? &real_channel_ops : &channel_ops, 0, s);
 }
 
 /* ---- least squares from pilots --------------------------------------------------------------- */

@@ -120,8 +120,8 @@ static void test_fused_bpsk_matches_stages(void **state)
 static void test_chain_of_each_link(void **state)
 {
     (void)state;
-    static const char *const perfect[] = {"source", "mapper", "channel", "coherent demapper",
-                                          "error counter"};
+    static const char *const perfect[] = {"source", "mapper", "channel, real symbols",
+                                          "coherent demapper", "error counter"};
     static const char *const pilots[] = {"source", "mapper", "pilot insertion", "channel",
                                          "least squares", "coherent demapper", "error counter"};
     ch_fading_config fast = {.kind = CH_CHAN_RAYLEIGH, .coherence = 1};
@@ -139,6 +139,12 @@ static void test_chain_of_each_link(void **state)
     assert_string_equal(sim_chain_receiver_name(c), "hard, LS pilots");
     assert_null(sim_chain_stage_name(c, 7));
     sim_chain_destroy(c);
+    /* BPSK and its pilots are real: the channel's products leave out their imaginary parts */
+    link.mod = CH_MOD_BPSK;
+    c = test_chain(link, 0);
+    assert_string_equal(sim_chain_stage_name(c, 3), "channel, real symbols");
+    sim_chain_destroy(c);
+    link.mod = CH_MOD_16QAM;
     /* a coded link: encoder after the source, decoder after the detector */
     static const char *const coded[] = {"source", "encoder", "mapper", "pilot insertion",
                                         "channel", "least squares", "coherent demapper",

@@ -733,6 +733,63 @@ static void test_awgn_add_faded_is_apply_then_add(void **state)
     free(y2);
 }
 
+/* ch_awgn_add_faded_real on real symbols: y = (hr x, hi x) + w, each part one rounded product
+ * plus the variate ch_rng_gauss draws, whatever y's imaginary parts held (NaNs here), signs of
+ * zeros included; the values of ch_awgn_add_faded on the same symbols with imaginary parts 0 (a
+ * zero part may differ in sign only), and the same draws. Call sizes on, off and across the
+ * generator's blocks, zero gains and zero symbols among them, with noise and with n0 = 0 (signed
+ * zeros added, so that the products' own zeros show). */
+static void test_awgn_add_faded_real(void **state)
+{
+    (void)state;
+    static const size_t sizes[] = {0, 1, 255, 256, 511, 512, 513, 1000, 4096, 5000, 3};
+    enum { TOTAL = 12147 }; /* the sum of sizes */
+    float complex *x = make_array(TOTAL), *h = make_array(TOTAL), *y1 = make_array(TOTAL);
+    float complex *y2 = make_array(TOTAL), *w = make_array(TOTAL);
+    ch_fading *f = make(CH_CHAN_RAYLEIGH, 0, 1, 0);
+    ch_rng *r = make_rng(2385, 90);
+    ch_rng_cgauss(r, TOTAL, 1.0f, x);
+    for (size_t i = 0; i < TOTAL; i++)
+        x[i] = CMPLXF(i % 7 ? crealf(x[i]) : 0.0f, 0.0f); /* real, zeros among them */
+    ch_fading_reset(f, r);
+    ch_fading_gains(f, r, TOTAL, h);
+    for (size_t i = 3; i < TOTAL; i += 11)
+        h[i] = 0;
+    static const float n0s[] = {0.3f, 0.0f};
+    for (size_t v = 0; v < sizeof n0s / sizeof n0s[0]; v++) {
+        ch_rng *r1 = make_rng(2385, 91), *r2 = make_rng(2385, 91), *r3 = make_rng(2385, 91);
+        memcpy(y1, x, TOTAL * sizeof *x);
+        for (size_t i = 0; i < TOTAL; i++)
+            y2[i] = CMPLXF(crealf(x[i]), NAN); /* not to be read */
+        size_t at = 0;
+        for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+            ch_awgn_add_faded(r1, sizes[i], n0s[v], h + at, y1 + at);
+            ch_awgn_add_faded_real(r2, sizes[i], n0s[v], h + at, y2 + at);
+            ch_rng_gauss(r3, 2 * sizes[i], sqrtf(0.5f * n0s[v]), (float *)(w + at));
+            at += sizes[i];
+        }
+        size_t differ = 0;
+        for (size_t i = 0; i < TOTAL; i++) {
+            differ += crealf(y1[i]) != crealf(y2[i]) || cimagf(y1[i]) != cimagf(y2[i]);
+            volatile float re = crealf(h[i]) * crealf(x[i]), im = cimagf(h[i]) * crealf(x[i]);
+            const float expect[2] = {re + crealf(w[i]), im + cimagf(w[i])};
+            assert_memory_equal(expect, &y2[i], sizeof y2[i]);
+        }
+        if (differ) fail_msg("n0 %g: %zu of %d values differ", n0s[v], differ, TOTAL);
+        assert_true(ch_rng_u64(r1) == ch_rng_u64(r2));
+        ch_rng_destroy(r1);
+        ch_rng_destroy(r2);
+        ch_rng_destroy(r3);
+    }
+    ch_fading_destroy(f);
+    ch_rng_destroy(r);
+    free(x);
+    free(h);
+    free(y1);
+    free(y2);
+    free(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -755,6 +812,7 @@ int main(void)
         cmocka_unit_test(test_channel_names),
         cmocka_unit_test(test_apply),
         cmocka_unit_test(test_awgn_add_faded_is_apply_then_add),
+        cmocka_unit_test(test_awgn_add_faded_real),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
