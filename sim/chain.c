@@ -78,9 +78,11 @@ static bool can_fuse(const sim_chain *c, const sim_stage *det, unsigned options)
            p[1] == -p[0] && cimagf(p[0]) == 0 && crealf(p[0]) > 0;
 }
 
-/* Whether every symbol the channel carries is real: each point of the modem and each pilot. */
-static bool symbols_are_real(const sim_chain *c)
+/* Whether the channel multiplies gains into symbols that are all real: a fading channel, and
+ * each point of the modem and each pilot real. */
+static bool faded_symbols_real(const sim_chain *c)
 {
+    if (c->link.fading.kind == CH_CHAN_AWGN) return false;
     const float complex *p = ch_modem_points(c->modem);
     for (unsigned l = 0; l < ch_modem_order(c->modem); l++)
         if (cimagf(p[l]) != 0) return false;
@@ -125,7 +127,7 @@ static int build_stages(sim_chain *c, unsigned options)
     if (!status && c->pilots) status = add(c, sim_stage_pilots(c->pilots));
     if (!status && ofdm) status = add_made(c, sim_stage_ofdm_channel(&c->link));
     if (!status && !ofdm)
-        status = add(c, sim_stage_channel(&c->link.fading, inphase, symbols_are_real(c)));
+        status = add(c, sim_stage_channel(&c->link.fading, inphase, faded_symbols_real(c)));
     c->first_rx = c->n_stages;
     if (!status && ofdm && (det->flags & SIM_STAGE_COHERENT))
         status = add_made(c, sim_stage_ofdm_est(&c->link, c->pilots));

@@ -3,6 +3,8 @@
 #include "test_sim.h"
 
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <gsl/gsl_errno.h>
@@ -170,6 +172,35 @@ static void test_chain_of_each_link(void **state)
     link.model = "/nonexistent/x.model";
     assert_null(sim_chain_create(&link, 0));
     assert_non_null(strstr(sim_last_error(), "x.model"));
+}
+
+/* The channel takes the real-symbol product only where it multiplies gains into symbols that
+ * are all real: BPSK or a constellation file of real points over fading, not BPSK over AWGN and
+ * not 8-PSK (whose first point is real). */
+static void test_channel_of_real_symbols(void **state)
+{
+    (void)state;
+    ch_fading_config fast = {.kind = CH_CHAN_RAYLEIGH, .coherence = 1};
+    ch_fading_config awgn = {.kind = CH_CHAN_AWGN, .coherence = 1};
+    sim_chain *c = test_chain(test_link(CH_MOD_BPSK, awgn, SIM_RX_HARD), SIM_CHAIN_STAGED);
+    assert_string_equal(sim_chain_stage_name(c, 2), "channel");
+    sim_chain_destroy(c);
+    c = test_chain(test_link(CH_MOD_8PSK, fast, SIM_RX_MAXLOG), 0);
+    assert_string_equal(sim_chain_stage_name(c, 2), "channel");
+    sim_chain_destroy(c);
+    char path[] = "/tmp/bersim-test-pam4-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    assert_non_null(f);
+    fputs("00 -3 0\n01 -1 0\n11 1 0\n10 3 0\n", f);
+    assert_int_equal(fclose(f), 0);
+    sim_link pam = test_link(CH_MOD_CUSTOM, fast, SIM_RX_MAXLOG);
+    pam.constellation = path;
+    c = test_chain(pam, 0);
+    assert_string_equal(sim_chain_stage_name(c, 2), "channel, real symbols");
+    sim_chain_destroy(c);
+    remove(path);
 }
 
 /* The chunk runner is a pure function of (chain, seed, point, chunk): the same chunk gives the
@@ -375,6 +406,7 @@ int main(void)
         cmocka_unit_test(test_stop_rules),
         cmocka_unit_test(test_fused_bpsk_matches_stages),
         cmocka_unit_test(test_chain_of_each_link),
+        cmocka_unit_test(test_channel_of_real_symbols),
         cmocka_unit_test(test_coded_threads),
         cmocka_unit_test(test_chunk_runner_and_ordered_sum),
         cmocka_unit_test(test_ordered_sum_by_groups),
