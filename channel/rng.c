@@ -363,22 +363,30 @@ void ch_rng_cgauss(ch_rng *r, size_t n, float var, float complex *w)
 
 /* The faded symbols plus noise for sixteen floats (eight complex values) of y: h y, each part
  * rounded as ch_cmul_parts rounds it, as (hr, hr) (yr, yi) + (-hi, hi) (yi, yr) (a product by
- * -1 is exact, and no add-subtract is left for GCC to contract), then plus the noise w. */
-static inline void cmul_add16(const float *h, float *y, const float *w)
+ * -1 is exact, and no add-subtract is left for GCC to contract), then plus the noise w. real
+ * (a compile-time constant once inlined): the symbols are real, and h y is (hr xr, hi xr), one
+ * product a part (the imaginary parts, 0, would only add a product by 0). */
+static inline void faded_add16(const float *h, float *y, const float *w, int real)
 {
     const rng_f32x16 alternate = {-1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1};
-    rng_f32x16 hv, yv, wv;
+    rng_f32x16 hv, yv, wv, out;
     memcpy(&hv, h, sizeof hv);
     memcpy(&yv, y, sizeof yv);
     memcpy(&wv, w, sizeof wv);
-    rng_f32x16 hr =
-        __builtin_shufflevector(hv, hv, 0, 0, 2, 2, 4, 4, 6, 6, 8, 8, 10, 10, 12, 12, 14, 14);
-    rng_f32x16 hi =
-        __builtin_shufflevector(hv, hv, 1, 1, 3, 3, 5, 5, 7, 7, 9, 9, 11, 11, 13, 13, 15, 15) *
-        alternate;
-    rng_f32x16 swapped =
-        __builtin_shufflevector(yv, yv, 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14);
-    rng_f32x16 out = (hr * yv + hi * swapped) + wv;
+    rng_f32x16 yr =
+        __builtin_shufflevector(yv, yv, 0, 0, 2, 2, 4, 4, 6, 6, 8, 8, 10, 10, 12, 12, 14, 14);
+    if (real) {
+        out = hv * yr + wv;
+    } else {
+        rng_f32x16 hr =
+            __builtin_shufflevector(hv, hv, 0, 0, 2, 2, 4, 4, 6, 6, 8, 8, 10, 10, 12, 12, 14, 14);
+        rng_f32x16 hi =
+            __builtin_shufflevector(hv, hv, 1, 1, 3, 3, 5, 5, 7, 7, 9, 9, 11, 11, 13, 13, 15, 15) *
+            alternate;
+        rng_f32x16 swapped =
+            __builtin_shufflevector(yv, yv, 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14);
+        out = (hr * yv + hi * swapped) + wv;
+    }
     memcpy(y, &out, sizeof out);
 }
 
@@ -388,21 +396,6 @@ static __attribute__((noinline)) void block_words_apart(rng_lanes *l, uint32_t *
                                                         uint32_t *a)
 {
     block_words(l, ra, rb, a);
-}
-
-/* The real parts of eight complex values of y, times h, plus the noise w: (hr xr, hi xr) + w,
- * one product a part where cmul_add16 makes two (the x of real symbols, whose imaginary parts
- * are 0, would only add a product by 0). */
-static inline void rmul_add16(const float *h, float *y, const float *w)
-{
-    rng_f32x16 hv, yv, wv;
-    memcpy(&hv, h, sizeof hv);
-    memcpy(&yv, y, sizeof yv);
-    memcpy(&wv, w, sizeof wv);
-    rng_f32x16 xr =
-        __builtin_shufflevector(yv, yv, 0, 0, 2, 2, 4, 4, 6, 6, 8, 8, 10, 10, 12, 12, 14, 14);
-    rng_f32x16 out = hv * xr + wv;
-    memcpy(y, &out, sizeof out);
 }
 
 /* One block of faded symbols plus noise: sixteen pairs at a time, whose cosine halves go to the
@@ -418,13 +411,8 @@ static inline void faded_block(rng_lanes *l, float sigma, const float *h, float 
         float wc[16], ws[16];
         for (size_t k = 0; k < 16; k++)
             box_muller_pair(ra[c + k], rb[c + k], a[c + k], sigma, &wc[k], &ws[k]);
-        if (real) {
-            rmul_add16(h + c, y + c, wc);
-            rmul_add16(h + HALF + c, y + HALF + c, ws);
-        } else {
-            cmul_add16(h + c, y + c, wc);
-            cmul_add16(h + HALF + c, y + HALF + c, ws);
-        }
+        faded_add16(h + c, y + c, wc, real);
+        faded_add16(h + HALF + c, y + HALF + c, ws, real);
     }
 }
 
