@@ -4,8 +4,12 @@
 #include "bench.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
 
 #include "cli.h"
 #include "commands.h"
@@ -14,6 +18,9 @@
 
 /* Each figure runs at least this long by default, so that its rate is stable. */
 #define BENCH_MIN_SECONDS 0.5
+/* Figures --only may name, and rounds of --repeat, at most. */
+#define BENCH_MAX_ONLY 8
+#define BENCH_MAX_REPEAT 1000
 
 /* fma_peak of this run, once measured (GFLOP/s); 0 before. */
 static double peak_gflops;
@@ -96,13 +103,18 @@ static void print_cpu(void)
 
 static void bench_usage(void)
 {
-    puts("usage: bersim bench [--only NAME] [--threads T] [--seconds S]\n\n"
+    puts("usage: bersim bench [--only NAME[,NAME...]] [--repeat N] [--threads T] [--seconds S]\n\n"
          "Prints the CPU's model, then one line per figure: name, throughput, unit\n"
          "(tab-separated), fma_peak (the core's FP32 multiply-add peak) first; GFLOP/s figures\n"
          "also as a fraction of it. Each figure runs at least S seconds (default 0.5). Figures\n"
          "run on one thread unless their name ends in _mt, which use T threads (default: all\n"
          "cores). Under mpirun (2 ranks or more) only the _mpi figures run: R ranks of T\n"
          "threads.\n\n"
+         "--only takes up to 8 figures. --repeat N (up to 1000) runs them N times in turn, one\n"
+         "after the other in each round, and prints each figure's median over the rounds, then\n"
+         "NAME_min and NAME_max; with two figures named, also A_over_B: the median, least and\n"
+         "largest of the ratios A / B of the same round, which the drift of a machine's speed\n"
+         "over minutes leaves nearly untouched.\n\n"
          "figures:");
     for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
         for (const sim_bench_figure *f = tables[t]; f->name; f++)
@@ -117,6 +129,121 @@ static bool mpi_figure(const sim_bench_figure *f)
     return n > 4 && strcmp(f->name + n - 4, "_mpi") == 0;
 }
 
+/* The figures of one --repeat run: the ones named (or all but the _mpi ones), fma_peak first
+ * where a GFLOP/s figure needs it, and each one's value in every round. */
+typedef struct {
+    const sim_bench_figure **fig; /* room for every figure of every table */
+    size_t n, named;
+    unsigned rounds;
+    double *value; /* [n][rounds] */
+} bench_rounds;
+
+static void rounds_add(bench_rounds *b, const sim_bench_figure *f)
+{
+    for (size_t i = 0; i < b->n; i++)
+        if (b->fig[i] == f) return;
+    b->fig[b->n++] = f;
+}
+
+static size_t count_figures(void)
+{
+    size_t n = 0;
+    for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
+        for (const sim_bench_figure *f = tables[t]; f->name; f++)
+            n++;
+    return n;
+}
+
+/* A statistic of row i over the rounds: the median, least or largest (which = 0, 1, 2). */
+static double row_stat(const double *row, unsigned rounds, int which)
+{
+    double sorted[BENCH_MAX_REPEAT];
+    memcpy(sorted, row, rounds * sizeof *row);
+    gsl_sort(sorted, 1, rounds);
+    if (which == 1) return sorted[0];
+    if (which == 2) return sorted[rounds - 1];
+    return gsl_stats_median_from_sorted_data(sorted, 1, rounds);
+}
+
+static void print_stats(const char *name, const double *row, unsigned rounds, const char *unit)
+{
+    printf("%s\t%.4g\t%s\n", name, row_stat(row, rounds, 0), unit);
+    printf("%s_min\t%.4g\t%s\n", name, row_stat(row, rounds, 1), unit);
+    printf("%s_max\t%.4g\t%s\n", name, row_stat(row, rounds, 2), unit);
+}
+
+/* Row a over row b, round by round, into out. */
+static void row_ratio(const bench_rounds *b, size_t a, size_t d, double *out)
+{
+    for (unsigned r = 0; r < b->rounds; r++)
+        out[r] = b->value[a * b->rounds + r] / b->value[d * b->rounds + r];
+}
+
+static void print_rounds(const bench_rounds *b)
+{
+    double ratio[BENCH_MAX_REPEAT];
+    char name[160], unit[96];
+    size_t peak = b->n;
+    for (size_t i = 0; i < b->n; i++) {
+        const sim_bench_figure *f = b->fig[i];
+        print_stats(f->name, b->value + i * b->rounds, b->rounds, f->unit);
+        if (strcmp(f->name, "fma_peak") == 0) peak = i;
+        if (strcmp(f->unit, "GFLOP/s") || peak == i || peak == b->n) continue;
+        row_ratio(b, i, peak, ratio);
+        snprintf(name, sizeof name, "%s_of_peak", f->name);
+        print_stats(name, ratio, b->rounds, "of fma_peak");
+    }
+    if (b->named != 2) return;
+    size_t a = b->n - 2, d = b->n - 1; /* the two named, after fma_peak if it was added */
+    row_ratio(b, a, d, ratio);
+    snprintf(name, sizeof name, "%s_over_%s", b->fig[a]->name, b->fig[d]->name);
+    snprintf(unit, sizeof unit, "of %s", b->fig[d]->name);
+    print_stats(name, ratio, b->rounds, unit);
+}
+
+/* --repeat: every figure of b once a round, `rounds` rounds, then the statistics. */
+static int run_rounds(bench_rounds *b, double seconds, int threads)
+{
+    b->value = malloc(b->n * b->rounds * sizeof *b->value);
+    if (!b->value) return sim_cli_fail("bench: out of memory");
+    for (unsigned r = 0; r < b->rounds; r++)
+        for (size_t i = 0; i < b->n; i++) {
+            double v = b->fig[i]->run(seconds, threads);
+            if (v < 0) {
+                free(b->value);
+                fprintf(stderr, "bersim: bench %s failed\n", b->fig[i]->name);
+                return 1;
+            }
+            b->value[i * b->rounds + r] = v;
+        }
+    print_rounds(b);
+    free(b->value);
+    fflush(stdout);
+    return 0;
+}
+
+/* The figures of --only's comma-separated list into names[], each once; 0 or a usage error. */
+static int parse_only(const char *list, const sim_bench_figure **names, size_t *n)
+{
+    *n = 0;
+    for (const char *p = list;; p++) {
+        size_t len = strcspn(p, ",");
+        char name[64];
+        if (len >= sizeof name) return sim_cli_fail("--only: no figure named '%.*s'", (int)len, p);
+        memcpy(name, p, len);
+        name[len] = '\0';
+        const sim_bench_figure *f = find_figure(name);
+        if (!f) return sim_cli_fail("--only: no figure named '%s'", name);
+        for (size_t i = 0; i < *n; i++)
+            if (names[i] == f) return sim_cli_fail("--only: '%s' named twice", name);
+        if (*n == BENCH_MAX_ONLY)
+            return sim_cli_fail("--only: more than %d figures", BENCH_MAX_ONLY);
+        names[(*n)++] = f;
+        p += len;
+        if (!*p) return 0;
+    }
+}
+
 static int bench_ranks(int argc, char **argv);
 
 int sim_cmd_bench(int argc, char **argv)
@@ -125,9 +252,31 @@ int sim_cmd_bench(int argc, char **argv)
     return sim_mpi_finish(bench_ranks(argc, argv));
 }
 
+/* --repeat over the figures named (all but the _mpi ones when none is), fma_peak measured too
+ * where a GFLOP/s figure needs it. */
+static int run_repeat(const sim_bench_figure **only, size_t n_only, unsigned rounds, double seconds,
+                      int threads)
+{
+    bench_rounds b = {
+        .fig = malloc(count_figures() * sizeof *b.fig), .named = n_only, .rounds = rounds};
+    if (!b.fig) return sim_cli_fail("bench: out of memory");
+    for (size_t i = 0; i < n_only; i++)
+        if (strcmp(only[i]->unit, "GFLOP/s") == 0) rounds_add(&b, find_figure("fma_peak"));
+    for (size_t i = 0; i < n_only; i++)
+        rounds_add(&b, only[i]);
+    for (size_t t = 0; !n_only && t < sizeof tables / sizeof tables[0]; t++)
+        for (const sim_bench_figure *f = tables[t]; f->name; f++)
+            if (!mpi_figure(f)) rounds_add(&b, f);
+    int status = run_rounds(&b, seconds, threads);
+    free(b.fig);
+    return status;
+}
+
 static int bench_ranks(int argc, char **argv)
 {
-    const char *only = NULL;
+    const sim_bench_figure *only[BENCH_MAX_ONLY];
+    size_t n_only = 0;
+    uint64_t repeat = 1;
     uint64_t threads = (uint64_t)sim_cli_cores();
     double seconds = BENCH_MIN_SECONDS;
     sim_cli_seen seen = {0};
@@ -138,8 +287,12 @@ static int bench_ranks(int argc, char **argv)
             bench_usage();
             return 0;
         } else if (strcmp(argv[i], "--only") == 0) {
-            if (!(only = sim_cli_value(argc, argv, &i))) return SIM_EXIT_USAGE;
-            if (!find_figure(only)) return sim_cli_fail("--only: no figure named '%s'", only);
+            if (!(v = sim_cli_value(argc, argv, &i)) || parse_only(v, only, &n_only) != 0)
+                return SIM_EXIT_USAGE;
+        } else if (strcmp(argv[i], "--repeat") == 0) {
+            if (!(v = sim_cli_value(argc, argv, &i)) ||
+                sim_cli_u64("--repeat", v, 1, BENCH_MAX_REPEAT, &repeat) != 0)
+                return SIM_EXIT_USAGE;
         } else if (strcmp(argv[i], "--threads") == 0) {
             if (!(v = sim_cli_value(argc, argv, &i)) ||
                 sim_cli_u64("--threads", v, 1, 1024, &threads) != 0)
@@ -155,13 +308,21 @@ static int bench_ranks(int argc, char **argv)
         }
     }
     bool ranks = sim_mpi_ranks() > 1;
-    if (ranks && only && !mpi_figure(find_figure(only)))
-        return sim_mpi_agree(sim_cli_fail("bench: under mpirun only the _mpi figures run, not "
-                                          "'%s'", only), 0, NULL, 0);
+    for (size_t i = 0; ranks && i < n_only; i++)
+        if (!mpi_figure(only[i]))
+            return sim_mpi_agree(sim_cli_fail("bench: under mpirun only the _mpi figures run, "
+                                              "not '%s'",
+                                              only[i]->name),
+                                 0, NULL, 0);
+    if (ranks && repeat > 1)
+        return sim_mpi_agree(sim_cli_fail("bench: --repeat does not run under mpirun"), 0, NULL, 0);
     if (sim_mpi_agree(0, (int)threads, NULL, 0) != 0) return SIM_EXIT_USAGE;
     if (sim_mpi_rank() == 0) print_cpu();
-    if (only) return run_figure(find_figure(only), seconds, (int)threads);
+    if (repeat > 1) return run_repeat(only, n_only, (unsigned)repeat, seconds, (int)threads);
     int status = 0;
+    for (size_t i = 0; i < n_only; i++)
+        status |= run_figure(only[i], seconds, (int)threads);
+    if (n_only) return status;
     for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
         for (const sim_bench_figure *f = tables[t]; f->name; f++)
             if (mpi_figure(f) == ranks) status |= run_figure(f, seconds, (int)threads);

@@ -133,6 +133,7 @@ line demo -o results --threads 2
 line demo --study autoencoder
 line bench --only gauss --threads 1
 line bench --only ofdm_nn
+line bench --only gauss,bpsk_awgn --repeat 3
 line sim --mod qpsk --channel awgn --ebn0 10:0
 line train --mod qpsk --channel awgn --ebn0 0:10
 line theory --constellation c16.txt --channel awgn --ebn0 0
