@@ -71,7 +71,7 @@ _bersim()
                      --help" ;;
         export) opts="--e2e-model --esn0 --ebn0 --mod $ofdm --seed -o --help" ;;
         demo) opts="-o --threads --study --help" ;;
-        bench) opts="--only --threads --seconds --help" ;;
+        bench) opts="--only --repeat --threads --seconds --help" ;;
         plot) opts="-o -t -m --quiet --help" ;;
         *) return ;;
     esac

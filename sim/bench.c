@@ -110,11 +110,13 @@ static void bench_usage(void)
          "run on one thread unless their name ends in _mt, which use T threads (default: all\n"
          "cores). Under mpirun (2 ranks or more) only the _mpi figures run: R ranks of T\n"
          "threads.\n\n"
-         "--only takes up to 8 figures. --repeat N (up to 1000) runs them N times in turn, one\n"
-         "after the other in each round, and prints each figure's median over the rounds, then\n"
-         "NAME_min and NAME_max; with two figures named, also A_over_B: the median, least and\n"
-         "largest of the ratios A / B of the same round, which the drift of a machine's speed\n"
-         "over minutes leaves nearly untouched.\n\n"
+         "--only takes up to 8 figures, comma-separated; fma_peak runs first where a GFLOP/s\n"
+         "figure needs it. --repeat N (1 to 1000) runs them (without --only: every figure but\n"
+         "the _mpi ones) N times in turn, one after the other in each round, and prints each\n"
+         "figure's median over the rounds, then NAME_min and NAME_max (and so for\n"
+         "NAME_of_peak); with two figures named, also A_over_B: the median, least and largest\n"
+         "of the ratios A / B of the same round, which the drift of a machine's speed over\n"
+         "minutes leaves nearly untouched.\n\n"
          "figures:");
     for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
         for (const sim_bench_figure *f = tables[t]; f->name; f++)
@@ -133,10 +135,19 @@ static bool mpi_figure(const sim_bench_figure *f)
  * where a GFLOP/s figure needs it, and each one's value in every round. */
 typedef struct {
     const sim_bench_figure **fig; /* room for every figure of every table */
-    size_t n, named;
+    size_t n;
+    const sim_bench_figure *over[2]; /* A and B of A_over_B when two are named, else NULL */
     unsigned rounds;
     double *value; /* [n][rounds] */
 } bench_rounds;
+
+static size_t place_of(const bench_rounds *b, const sim_bench_figure *f)
+{
+    size_t i = 0;
+    while (b->fig[i] != f)
+        i++;
+    return i;
+}
 
 static void rounds_add(bench_rounds *b, const sim_bench_figure *f)
 {
@@ -193,8 +204,8 @@ static void print_rounds(const bench_rounds *b)
         snprintf(name, sizeof name, "%s_of_peak", f->name);
         print_stats(name, ratio, b->rounds, "of fma_peak");
     }
-    if (b->named != 2) return;
-    size_t a = b->n - 2, d = b->n - 1; /* the two named, after fma_peak if it was added */
+    if (!b->over[1]) return;
+    size_t a = place_of(b, b->over[0]), d = place_of(b, b->over[1]);
     row_ratio(b, a, d, ratio);
     snprintf(name, sizeof name, "%s_over_%s", b->fig[a]->name, b->fig[d]->name);
     snprintf(unit, sizeof unit, "of %s", b->fig[d]->name);
@@ -252,16 +263,35 @@ int sim_cmd_bench(int argc, char **argv)
     return sim_mpi_finish(bench_ranks(argc, argv));
 }
 
+/* Whether fma_peak runs first: named, or needed by a GFLOP/s figure named. */
+static bool needs_peak(const sim_bench_figure **only, size_t n_only)
+{
+    for (size_t i = 0; i < n_only; i++)
+        if (strcmp(only[i]->unit, "GFLOP/s") == 0) return true;
+    return false;
+}
+
+/* The figures named, once each, fma_peak first where it runs at all (run_figure measures it
+ * before a GFLOP/s figure only while it has not run). */
+static int run_named(const sim_bench_figure **only, size_t n_only, double seconds, int threads)
+{
+    const sim_bench_figure *peak = find_figure("fma_peak");
+    bool first = needs_peak(only, n_only);
+    int status = first ? run_figure(peak, seconds, threads) : 0;
+    for (size_t i = 0; i < n_only; i++)
+        if (!(first && only[i] == peak)) status |= run_figure(only[i], seconds, threads);
+    return status;
+}
+
 /* --repeat over the figures named (all but the _mpi ones when none is), fma_peak measured too
  * where a GFLOP/s figure needs it. */
 static int run_repeat(const sim_bench_figure **only, size_t n_only, unsigned rounds, double seconds,
                       int threads)
 {
-    bench_rounds b = {
-        .fig = malloc(count_figures() * sizeof *b.fig), .named = n_only, .rounds = rounds};
+    bench_rounds b = {.fig = malloc(count_figures() * sizeof *b.fig), .rounds = rounds};
     if (!b.fig) return sim_cli_fail("bench: out of memory");
-    for (size_t i = 0; i < n_only; i++)
-        if (strcmp(only[i]->unit, "GFLOP/s") == 0) rounds_add(&b, find_figure("fma_peak"));
+    if (n_only == 2) b.over[0] = only[0], b.over[1] = only[1];
+    if (needs_peak(only, n_only)) rounds_add(&b, find_figure("fma_peak"));
     for (size_t i = 0; i < n_only; i++)
         rounds_add(&b, only[i]);
     for (size_t t = 0; !n_only && t < sizeof tables / sizeof tables[0]; t++)
@@ -276,7 +306,7 @@ static int bench_ranks(int argc, char **argv)
 {
     const sim_bench_figure *only[BENCH_MAX_ONLY];
     size_t n_only = 0;
-    uint64_t repeat = 1;
+    uint64_t repeat = 0; /* 0: not given */
     uint64_t threads = (uint64_t)sim_cli_cores();
     double seconds = BENCH_MIN_SECONDS;
     sim_cli_seen seen = {0};
@@ -314,15 +344,13 @@ static int bench_ranks(int argc, char **argv)
                                               "not '%s'",
                                               only[i]->name),
                                  0, NULL, 0);
-    if (ranks && repeat > 1)
+    if (ranks && repeat)
         return sim_mpi_agree(sim_cli_fail("bench: --repeat does not run under mpirun"), 0, NULL, 0);
     if (sim_mpi_agree(0, (int)threads, NULL, 0) != 0) return SIM_EXIT_USAGE;
     if (sim_mpi_rank() == 0) print_cpu();
-    if (repeat > 1) return run_repeat(only, n_only, (unsigned)repeat, seconds, (int)threads);
+    if (repeat) return run_repeat(only, n_only, (unsigned)repeat, seconds, (int)threads);
+    if (n_only) return run_named(only, n_only, seconds, (int)threads);
     int status = 0;
-    for (size_t i = 0; i < n_only; i++)
-        status |= run_figure(only[i], seconds, (int)threads);
-    if (n_only) return status;
     for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
         for (const sim_bench_figure *f = tables[t]; f->name; f++)
             if (mpi_figure(f) == ranks) status |= run_figure(f, seconds, (int)threads);
