@@ -165,22 +165,15 @@ static size_t count_figures(void)
     return n;
 }
 
-/* A statistic of row i over the rounds: the median, least or largest (which = 0, 1, 2). */
-static double row_stat(const double *row, unsigned rounds, int which)
+/* The median of a row over the rounds, then its least and largest: one sort for the three. */
+static void print_stats(const char *name, const double *row, unsigned rounds, const char *unit)
 {
     double sorted[BENCH_MAX_REPEAT];
     memcpy(sorted, row, rounds * sizeof *row);
     gsl_sort(sorted, 1, rounds);
-    if (which == 1) return sorted[0];
-    if (which == 2) return sorted[rounds - 1];
-    return gsl_stats_median_from_sorted_data(sorted, 1, rounds);
-}
-
-static void print_stats(const char *name, const double *row, unsigned rounds, const char *unit)
-{
-    printf("%s\t%.4g\t%s\n", name, row_stat(row, rounds, 0), unit);
-    printf("%s_min\t%.4g\t%s\n", name, row_stat(row, rounds, 1), unit);
-    printf("%s_max\t%.4g\t%s\n", name, row_stat(row, rounds, 2), unit);
+    printf("%s\t%.4g\t%s\n", name, gsl_stats_median_from_sorted_data(sorted, 1, rounds), unit);
+    printf("%s_min\t%.4g\t%s\n", name, sorted[0], unit);
+    printf("%s_max\t%.4g\t%s\n", name, sorted[rounds - 1], unit);
 }
 
 /* Row a over row b, round by round, into out. */

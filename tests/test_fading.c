@@ -672,6 +672,19 @@ static void test_apply(void **state)
     free(y);
 }
 
+/* Call sizes that fall on, off and across the generator's blocks of 512 complex values. */
+static const size_t call_sizes[] = {0, 1, 255, 256, 511, 512, 513, 1000, 4096, 5000, 3};
+enum { CALLS_TOTAL = 12147 }; /* the sum of call_sizes */
+
+/* CALLS_TOTAL gains of f into h, every 11th lost (0), in the tails and in whole blocks. */
+static void gains_with_losses(ch_fading *f, ch_rng *r, float complex *h)
+{
+    ch_fading_reset(f, r);
+    ch_fading_gains(f, r, CALLS_TOTAL, h);
+    for (size_t i = 3; i < CALLS_TOTAL; i += 11)
+        h[i] = 0;
+}
+
 /* ch_awgn_add_faded is ch_fading_apply then ch_awgn_add, bit for bit, over runs of calls of
  * sizes that fall on, off and across the generator's blocks of 512 complex values, with gains of
  * every kind of fading (zero gains and exact ones among them) and symbols of mixed signs and
@@ -679,8 +692,7 @@ static void test_apply(void **state)
 static void test_awgn_add_faded_is_apply_then_add(void **state)
 {
     (void)state;
-    static const size_t sizes[] = {0, 1, 255, 256, 511, 512, 513, 1000, 4096, 5000, 3};
-    enum { TOTAL = 12147 }; /* the sum of sizes */
+    enum { TOTAL = CALLS_TOTAL };
     const struct {
         ch_chan_kind kind;
         double k;
@@ -699,10 +711,7 @@ static void test_awgn_add_faded_is_apply_then_add(void **state)
         ch_rng_cgauss(r, TOTAL, 1.0f, x);
         for (size_t i = 0; i < TOTAL; i += 7)
             x[i] = 0; /* zero symbols */
-        ch_fading_reset(f, r);
-        ch_fading_gains(f, r, TOTAL, h);
-        for (size_t i = 3; i < TOTAL; i += 11)
-            h[i] = 0; /* lost symbols, in the tails and in whole blocks */
+        gains_with_losses(f, r, h);
         h[600] = CMPLXF(1, 0), h[601] = CMPLXF(0, -1); /* exact gains */
         /* n0 = 0 adds signed zeros, so that the products' own zeros show in y */
         static const float n0s[] = {0.3f, 0.0f};
@@ -712,11 +721,11 @@ static void test_awgn_add_faded_is_apply_then_add(void **state)
             memcpy(y1, x, TOTAL * sizeof *x);
             memcpy(y2, x, TOTAL * sizeof *x);
             size_t at = 0;
-            for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
-                ch_fading_apply(sizes[i], h + at, y1 + at, y1 + at);
-                ch_awgn_add(r1, sizes[i], n0, y1 + at);
-                ch_awgn_add_faded(r2, sizes[i], n0, h + at, y2 + at);
-                at += sizes[i];
+            for (size_t i = 0; i < sizeof call_sizes / sizeof call_sizes[0]; i++) {
+                ch_fading_apply(call_sizes[i], h + at, y1 + at, y1 + at);
+                ch_awgn_add(r1, call_sizes[i], n0, y1 + at);
+                ch_awgn_add_faded(r2, call_sizes[i], n0, h + at, y2 + at);
+                at += call_sizes[i];
             }
             assert_int_equal(at, TOTAL);
             assert_memory_equal(y1, y2, TOTAL * sizeof *y1);
@@ -742,8 +751,7 @@ static void test_awgn_add_faded_is_apply_then_add(void **state)
 static void test_awgn_add_faded_real(void **state)
 {
     (void)state;
-    static const size_t sizes[] = {0, 1, 255, 256, 511, 512, 513, 1000, 4096, 5000, 3};
-    enum { TOTAL = 12147 }; /* the sum of sizes */
+    enum { TOTAL = CALLS_TOTAL };
     float complex *x = make_array(TOTAL), *h = make_array(TOTAL), *y1 = make_array(TOTAL);
     float complex *y2 = make_array(TOTAL), *w = make_array(TOTAL);
     ch_fading *f = make(CH_CHAN_RAYLEIGH, 0, 1, 0);
@@ -751,10 +759,7 @@ static void test_awgn_add_faded_real(void **state)
     ch_rng_cgauss(r, TOTAL, 1.0f, x);
     for (size_t i = 0; i < TOTAL; i++)
         x[i] = CMPLXF(i % 7 ? crealf(x[i]) : 0.0f, 0.0f); /* real, zeros among them */
-    ch_fading_reset(f, r);
-    ch_fading_gains(f, r, TOTAL, h);
-    for (size_t i = 3; i < TOTAL; i += 11)
-        h[i] = 0;
+    gains_with_losses(f, r, h);
     static const float n0s[] = {0.3f, 0.0f};
     for (size_t v = 0; v < sizeof n0s / sizeof n0s[0]; v++) {
         ch_rng *r1 = make_rng(2385, 91), *r2 = make_rng(2385, 91), *r3 = make_rng(2385, 91);
@@ -762,11 +767,11 @@ static void test_awgn_add_faded_real(void **state)
         for (size_t i = 0; i < TOTAL; i++)
             y2[i] = CMPLXF(crealf(x[i]), NAN); /* not to be read */
         size_t at = 0;
-        for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
-            ch_awgn_add_faded(r1, sizes[i], n0s[v], h + at, y1 + at);
-            ch_awgn_add_faded_real(r2, sizes[i], n0s[v], h + at, y2 + at);
-            ch_rng_gauss(r3, 2 * sizes[i], sqrtf(0.5f * n0s[v]), (float *)(w + at));
-            at += sizes[i];
+        for (size_t i = 0; i < sizeof call_sizes / sizeof call_sizes[0]; i++) {
+            ch_awgn_add_faded(r1, call_sizes[i], n0s[v], h + at, y1 + at);
+            ch_awgn_add_faded_real(r2, call_sizes[i], n0s[v], h + at, y2 + at);
+            ch_rng_gauss(r3, 2 * call_sizes[i], sqrtf(0.5f * n0s[v]), (float *)(w + at));
+            at += call_sizes[i];
         }
         size_t differ = 0;
         for (size_t i = 0; i < TOTAL; i++) {
