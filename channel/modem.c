@@ -777,6 +777,21 @@ void ch_modem_demap_hard(const ch_modem *m, size_t nsym, const float complex *y,
         hard_general(m, nsym, y, h, bits);
 }
 
+/* Whether n0[0 .. n-1] (n >= 1) hold one value, bit for bit (compared as integers, so that -0
+ * and +0 differ): unfaded symbols then have one metric scale, 1 / n0[0], the same float as each
+ * symbol's own, which the square-QAM demappers take once and hold in a register (soft_square). */
+static int n0_uniform(size_t n, const float *n0)
+{
+    uint32_t first, differ = 0;
+    memcpy(&first, n0, sizeof first);
+    for (size_t j = 1; j < n; j++) {
+        uint32_t v;
+        memcpy(&v, n0 + j, sizeof v);
+        differ |= v ^ first;
+    }
+    return differ == 0;
+}
+
 /* ---- soft decisions ---- */
 
 /* Class minima of a chunk for M >= 32: mn[b][c][i] = min of d_l over the labels l whose bit b
@@ -1176,18 +1191,18 @@ MODEM_INLINE void axis_minima(const float *level_of, unsigned kax, float v, floa
 }
 
 /* Max-log LLRs of nf axis values z[f] (interleaved re, im when axes = 2, re only when axes =
- * 1), kax bits each, scale sc laid out as z:
+ * 1), kax bits each, scale sc laid out as z (scs = 1) or one scale sc[0] for all (scs = 0):
  *   llr[f*kax + b] = (min_{g: bit b of g is 1} (z - a_g)^2 - min_{bit 0} (z - a_g)^2) sc.
- * kax and axes compile-time constants once inlined, so that the loops over levels and bits
- * unroll and the loop over values vectorises. */
+ * kax, axes and scs compile-time constants once inlined, so that the loops over levels and
+ * bits unroll and the loop over values vectorises. */
 MODEM_INLINE void axis_maxlog(const float *level_of, unsigned kax, unsigned axes, size_t nf,
-                              const float *z, const float *sc, float *llr)
+                              const float *z, const float *sc, unsigned scs, float *llr)
 {
     for (size_t f = 0; f < nf; f++) {
         float mn[4][2];
         axis_minima(level_of, kax, z[f * (3 - axes)], mn);
         for (unsigned b = 0; b < kax; b++)
-            llr[f * kax + b] = (mn[b][1] - mn[b][0]) * sc[f * (3 - axes)];
+            llr[f * kax + b] = (mn[b][1] - mn[b][0]) * sc[f * (3 - axes) * scs];
     }
 }
 
@@ -1196,14 +1211,14 @@ MODEM_INLINE void axis_maxlog(const float *level_of, unsigned kax, unsigned axes
  * stored at once, as slice_axes_words does; the LLR of each is computed as axis_maxlog computes
  * it, so the decisions are the same. */
 MODEM_INLINE void axis_maxlog_words(const float *level_of, unsigned kax, size_t nf, const float *z,
-                                    const float *sc, uint8_t *bits)
+                                    const float *sc, unsigned scs, uint8_t *bits)
 {
     for (size_t f = 0; f < nf; f++) {
         float mn[4][2];
         axis_minima(level_of, kax, z[f], mn);
         uint32_t w = 0;
         for (unsigned b = 0; b < kax; b++)
-            w |= (uint32_t)((mn[b][1] - mn[b][0]) * sc[f] < 0) << (8 * b);
+            w |= (uint32_t)((mn[b][1] - mn[b][0]) * sc[f * scs] < 0) << (8 * b);
         label_word_store(bits + f * kax, kax, w);
     }
 }
@@ -1218,7 +1233,7 @@ MODEM_INLINE void axis_maxlog_words(const float *level_of, unsigned kax, size_t 
  * The values run innermost, level by level and bit by bit, so that every loop is a plain loop
  * over values that vectorises. */
 MODEM_INLINE void axis_exact(const float *level_of, unsigned kax, unsigned axes, size_t nf,
-                             const float *z, const float *sc, float *llr)
+                             const float *z, const float *sc, unsigned scs, float *llr)
 {
     const unsigned levels = 1u << kax;
     for (size_t f0 = 0; f0 < nf; f0 += EXACT_CHUNK) {
@@ -1227,7 +1242,7 @@ MODEM_INLINE void axis_exact(const float *level_of, unsigned kax, unsigned axes,
         for (unsigned g = 0; g < levels; g++)
             for (size_t i = 0; i < m; i++) {
                 float e = z[(f0 + i) * (3 - axes)] - level_of[g];
-                d[g][i] = e * e * sc[(f0 + i) * (3 - axes)];
+                d[g][i] = e * e * sc[(f0 + i) * (3 - axes) * scs];
             }
         for (unsigned b = 0; b < kax; b++) {
             for (size_t i = 0; i < m; i++)
@@ -1250,57 +1265,114 @@ MODEM_INLINE void axis_exact(const float *level_of, unsigned kax, unsigned axes,
     }
 }
 
-/* axis_exact or axis_maxlog; kax and axes stay compile-time constants through the inlining. */
+/* axis_exact or axis_maxlog; kax, axes and scs stay compile-time constants through the
+ * inlining. */
 MODEM_INLINE void axis_soft(int exact, const float *level_of, unsigned kax, unsigned axes,
-                            size_t nf, const float *z, const float *sc, float *llr)
+                            size_t nf, const float *z, const float *sc, unsigned scs, float *llr)
 {
     if (exact)
-        axis_exact(level_of, kax, axes, nf, z, sc, llr);
+        axis_exact(level_of, kax, axes, nf, z, sc, scs, llr);
     else
-        axis_maxlog(level_of, kax, axes, nf, z, sc, llr);
+        axis_maxlog(level_of, kax, axes, nf, z, sc, scs, llr);
+}
+
+/* The per-axis loops, one function a case: exact or max-log, kax bits an axis value on
+ * axes = 1 or 2, scales by value (scs = 1) or one scale (scs = 0), and the decisions alone of
+ * max-log (words) for kax = 2 and 4. Small functions, so that the loop's pointers stay in
+ * registers: inlined into soft_square, among the registers of every case, GCC had kept them
+ * on the stack and reloaded them in every step, loads that stall whenever the LLRs' stores run
+ * 4 KiB apart from them. */
+typedef void axis_soft_fn(const float *level_of, size_t nf, const float *z, const float *sc,
+                          float *llr);
+typedef void axis_words_fn(const float *level_of, size_t nf, const float *z, const float *sc,
+                           uint8_t *bits);
+#define AXIS_SOFT_FN(EXACT, KAX, AXES, SCS)                                                        \
+    __attribute__((noinline)) static void axis_soft_##EXACT##KAX##AXES##SCS(                       \
+        const float *level_of, size_t nf, const float *z, const float *sc, float *llr)             \
+    {                                                                                              \
+        axis_soft(EXACT, level_of, KAX, AXES, nf, z, sc, SCS, llr);                                \
+    }
+#define AXIS_SOFT_FNS(EXACT, SCS)                                                                  \
+    AXIS_SOFT_FN(EXACT, 1, 1, SCS)                                                                 \
+    AXIS_SOFT_FN(EXACT, 1, 2, SCS)                                                                 \
+    AXIS_SOFT_FN(EXACT, 2, 2, SCS)                                                                 \
+    AXIS_SOFT_FN(EXACT, 3, 2, SCS)                                                                 \
+    AXIS_SOFT_FN(EXACT, 4, 2, SCS)
+AXIS_SOFT_FNS(0, 0)
+AXIS_SOFT_FNS(0, 1)
+AXIS_SOFT_FNS(1, 0)
+AXIS_SOFT_FNS(1, 1)
+#define AXIS_WORDS_FN(KAX, SCS)                                                                    \
+    __attribute__((noinline)) static void axis_words_##KAX##SCS(                                   \
+        const float *level_of, size_t nf, const float *z, const float *sc, uint8_t *bits)          \
+    {                                                                                              \
+        axis_maxlog_words(level_of, KAX, nf, z, sc, SCS, bits);                                    \
+    }
+AXIS_WORDS_FN(2, 0)
+AXIS_WORDS_FN(2, 1)
+AXIS_WORDS_FN(4, 0)
+AXIS_WORDS_FN(4, 1)
+#undef AXIS_SOFT_FNS
+#undef AXIS_SOFT_FN
+#undef AXIS_WORDS_FN
+
+/* axis_soft_fns[exact][scs][c]: c = 0 for BPSK-like (kax 1, axes 1), kax otherwise. */
+static axis_soft_fn *const axis_soft_fns[2][2][5] = {
+    {{axis_soft_0110, axis_soft_0120, axis_soft_0220, axis_soft_0320, axis_soft_0420},
+     {axis_soft_0111, axis_soft_0121, axis_soft_0221, axis_soft_0321, axis_soft_0421}},
+    {{axis_soft_1110, axis_soft_1120, axis_soft_1220, axis_soft_1320, axis_soft_1420},
+     {axis_soft_1111, axis_soft_1121, axis_soft_1221, axis_soft_1321, axis_soft_1421}}};
+
+/* The LLRs (out) and/or decisions (bits, NULL to skip) of n symbols of a square constellation
+ * from their axis values z and scales sc (scs as axis_maxlog); out is the caller's llr or
+ * scratch, keep_llr whether it is the caller's. */
+static void square_soft_block(const ch_modem *m, int exact, size_t n, const float *z,
+                              const float *sc, unsigned scs, int keep_llr, float *out,
+                              uint8_t *bits)
+{
+    const unsigned k = m->k, kax = m->kax, axes = m->axes;
+    if (!keep_llr && bits && !exact && axes == 2 && (kax == 2 || kax == 4)) {
+        axis_words_fn *words = kax == 2 ? (scs ? axis_words_21 : axis_words_20)
+                                        : (scs ? axis_words_41 : axis_words_40);
+        words(m->level_of, 2 * n, z, sc, bits);
+        return;
+    }
+    axis_soft_fns[exact != 0][scs][axes == 1 ? 0 : kax](m->level_of, axes * n, z, sc, out);
+    if (bits) ch_llr_decide(n * k, out, bits);
 }
 
 /* Square QAM: per-axis LLRs on z = y / h with scale g / n0, exact or max-log, and/or their
  * decisions (llr, bits as ch_modem_demap_soft). The decisions are taken a block at a time from
  * the block's LLRs while they are in L1 (in a scratch block when llr is NULL): a separate
  * contiguous pass vectorises better than deciding inside the demapper's loop, whose interleaved
- * byte stores took more shuffles than the pass costs. */
+ * byte stores took more shuffles than the pass costs. Unfaded symbols of one noise level
+ * (n0_uniform) are read from y itself with their one scale, without the pass that wrote a scale
+ * a symbol to the stack, and in one call when no decisions are wanted. Both spare loads from
+ * the stack just after the LLRs' stores (the scales' stream; the registers a return between
+ * blocks reloads), which stall whenever they run 4 KiB apart: that had made 16-QAM max-log
+ * 1.3x slower in most processes, depending on where the stack lay (a 2-core AMD EPYC, Zen 5). */
 static void soft_square(const ch_modem *m, size_t nsym, const float complex *y,
                         const float complex *h, const float *n0, int exact, float *llr,
                         uint8_t *bits)
 {
     float zbuf[2 * MODEM_BLOCK], sc[2 * MODEM_BLOCK], spare[MODEM_BLOCK * 2 * MODEM_MAX_KAX];
-    const unsigned k = m->k, kax = m->kax, axes = m->axes;
+    const unsigned k = m->k;
+    const int one_scale = !h && nsym > 0 && n0_uniform(nsym, n0);
+    const float one = one_scale ? 1 / n0[0] : 0.0f;
+    if (one_scale && !bits) {
+        square_soft_block(m, exact, nsym, (const float *)y, &one, 0, 1, llr, NULL);
+        return;
+    }
     for (size_t s = 0; s < nsym; s += MODEM_BLOCK) {
         size_t n = nsym - s < MODEM_BLOCK ? nsym - s : MODEM_BLOCK;
-        const float *z = square_block(n, y + s, h ? h + s : NULL, n0 + s, zbuf, sc);
-        if (!llr && bits && !exact && axes == 2 && (kax == 2 || kax == 4)) {
-            if (kax == 2)
-                axis_maxlog_words(m->level_of, 2, 2 * n, z, sc, bits + s * k);
-            else
-                axis_maxlog_words(m->level_of, 4, 2 * n, z, sc, bits + s * k);
-            continue;
-        }
         float *out = llr ? llr + s * k : spare;
-        if (axes == 1) {
-            axis_soft(exact, m->level_of, 1, 1, n, z, sc, out);
+        uint8_t *b = bits ? bits + s * k : NULL;
+        if (one_scale) {
+            square_soft_block(m, exact, n, (const float *)(y + s), &one, 0, llr != NULL, out, b);
         } else {
-            switch (kax) {
-            case 1:
-                axis_soft(exact, m->level_of, 1, 2, 2 * n, z, sc, out);
-                break;
-            case 2:
-                axis_soft(exact, m->level_of, 2, 2, 2 * n, z, sc, out);
-                break;
-            case 3:
-                axis_soft(exact, m->level_of, 3, 2, 2 * n, z, sc, out);
-                break;
-            default:
-                axis_soft(exact, m->level_of, 4, 2, 2 * n, z, sc, out);
-                break;
-            }
+            const float *z = square_block(n, y + s, h ? h + s : NULL, n0 + s, zbuf, sc);
+            square_soft_block(m, exact, n, z, sc, 1, llr != NULL, out, b);
         }
-        if (bits) ch_llr_decide(n * k, out, bits + s * k);
     }
 }
 

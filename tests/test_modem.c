@@ -519,6 +519,57 @@ static void test_soft_decisions_are_llr_signs(void **state)
     ch_rng_destroy(r);
 }
 
+/* One noise level against one a symbol: unfaded symbols whose n0 are all one value take its
+ * scale once (the square-QAM demappers read y itself then); the same n0 but for the last
+ * symbol's, one float up, take a scale a symbol. Every LLR and decision but the last symbol's
+ * must be the same bit for bit, and the last symbol's those of a call with every n0 its value,
+ * for every built-in constellation and the custom one, max-log and exact, LLRs alone,
+ * decisions alone and both, with a partial last block (600 symbols against blocks of 256);
+ * with gains the calls agree as well. */
+static void test_one_noise_level_as_per_symbol(void **state)
+{
+    (void)state;
+    enum { N = 600 };
+    static float complex y[N], h[N];
+    static float one[N], each[N], up[N], llr[N * 8], llr2[N * 8], llr3[N * 8];
+    static uint8_t bits[N * 8], bits2[N * 8], bits3[N * 8];
+    ch_rng *r = ch_rng_create(2385, 41);
+    assert_non_null(r);
+    for (size_t t = 0; t <= N_BUILTINS; t++) {
+        ch_modem *m = modem_at(t);
+        const size_t nb = N * ch_modem_bits_per_symbol(m);
+        const size_t kept = nb - ch_modem_bits_per_symbol(m); /* all but the last symbol's */
+        for (size_t i = 0; i < N; i++)
+            one[i] = each[i] = 0.3f, up[i] = nextafterf(0.3f, 1.0f);
+        each[N - 1] = up[N - 1];
+        for (int exact = 0; exact < 2; exact++)
+            for (int faded = 0; faded < 2; faded++)
+                for (int out = 1; out < 4; out++) { /* 1 LLRs, 2 decisions, 3 both */
+                    decision_samples(r, m, N, 0.5f, y, h);
+                    const float complex *g = faded ? h : NULL;
+                    float *l1 = out & 1 ? llr : NULL, *l2 = out & 1 ? llr2 : NULL;
+                    float *l3 = out & 1 ? llr3 : NULL;
+                    uint8_t *b1 = out & 2 ? bits : NULL, *b2 = out & 2 ? bits2 : NULL;
+                    uint8_t *b3 = out & 2 ? bits3 : NULL;
+                    memset(llr, 0, sizeof llr), memset(llr2, 0x7f, sizeof llr2);
+                    memset(bits, 5, sizeof bits), memset(bits2, 7, sizeof bits2);
+                    ch_modem_demap_soft(m, exact, N, y, g, one, l1, b1);
+                    ch_modem_demap_soft(m, exact, N, y, g, each, l2, b2);
+                    ch_modem_demap_soft(m, exact, N, y, g, up, l3, b3);
+                    if (out & 1) {
+                        assert_memory_equal(llr, llr2, kept * sizeof *llr);
+                        assert_memory_equal(llr2 + kept, llr3 + kept, (nb - kept) * sizeof *llr);
+                    }
+                    if (out & 2) {
+                        assert_memory_equal(bits, bits2, kept);
+                        assert_memory_equal(bits2 + kept, bits3 + kept, nb - kept);
+                    }
+                }
+        ch_modem_destroy(m);
+    }
+    ch_rng_destroy(r);
+}
+
 /* ---- the general max-log demapper of constellations of up to 16 points ---- */
 
 enum { SMALL_NSYM = 2600 }; /* more than two of the demapper's blocks of 1024, a partial end */
@@ -677,6 +728,7 @@ int main(void)
         cmocka_unit_test(test_builtin_shapes_and_energy),
         cmocka_unit_test(test_hard_exact_on_close_points),
         cmocka_unit_test(test_soft_decisions_are_llr_signs),
+        cmocka_unit_test(test_one_noise_level_as_per_symbol),
         cmocka_unit_test(test_builtin_gray),
         cmocka_unit_test(test_square_label_layout),
         cmocka_unit_test(test_round_trip),
