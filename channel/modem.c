@@ -1359,8 +1359,8 @@ static void soft_square(const ch_modem *m, size_t nsym, const float complex *y,
     const unsigned k = m->k;
     const int one_scale = !h && nsym > 0 && n0_uniform(nsym, n0);
     const float one = one_scale ? 1 / n0[0] : 0.0f;
-    if (one_scale && !bits) {
-        square_soft_block(m, exact, nsym, (const float *)y, &one, 0, 1, llr, NULL);
+    if (one_scale && !bits) { /* llr NULL too: nothing wanted */
+        if (llr) square_soft_block(m, exact, nsym, (const float *)y, &one, 0, 1, llr, NULL);
         return;
     }
     for (size_t s = 0; s < nsym; s += MODEM_BLOCK) {
