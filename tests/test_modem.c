@@ -530,55 +530,79 @@ static int same_floats(const float *a, const float *b, size_t n)
 }
 
 /* One noise level against one a symbol: unfaded symbols whose n0 are all one value take its
- * scale once (the square-QAM demappers read y itself then). Three calls: every n0 `base`; the
- * same but symbol p's `other` (a scale a symbol); every n0 `other`. Every LLR and decision of
- * the second but symbol p's must be the first's, and symbol p's the third's, bit for bit, with
- * other one float above base and with base +0, other -0 (infinite scales of opposite signs),
- * p first, in the middle and last; for every square constellation (BPSK, QPSK, 16-, 64- and
- * 256-QAM: the others take the general path, whose exact LLRs of a symbol may depend on the
- * other symbols of its chunk, which choose the way its sums are taken), max-log and exact,
- * faded or not, LLRs alone, decisions alone and both, with a partial last block (600 symbols
- * against blocks of 256). Neither LLRs nor decisions wanted: nothing is written and nothing
- * fails. */
-static void test_one_noise_level_as_per_symbol(void **state)
+ * scale once (the square-QAM demappers read y itself then, 16-point constellations take the
+ * AVX-512 demapper where the build has it). Three calls: every n0 `base`; the same but symbol
+ * p's `other` (a scale a symbol); every n0 `other`. Every LLR and decision of the second but
+ * symbol p's must be the first's, and symbol p's the third's, bit for bit, with other one float
+ * above base and with base +0, other -0 (infinite scales of opposite signs), p first, in the
+ * middle of a vector of 16 values and of the second of a pair of them, and last; max-log and,
+ * where `exact`, exact, faded or not, LLRs alone, decisions alone and both, with partial ends
+ * (600 symbols: 18.5 steps of 32, then 8 more). Neither LLRs nor decisions wanted: nothing is
+ * written and nothing fails. */
+static void check_one_noise_level(ch_rng *r, const ch_modem *m, int exact_too)
 {
-    (void)state;
     enum { N = 600 };
     const float pairs[][2] = {{0.3f, nextafterf(0.3f, 1.0f)}, {0.0f, -0.0f}};
-    static const size_t at[] = {0, 257, N - 1};
+    static const size_t at[] = {0, 257, 310, N - 1};
     static float complex y[N], h[N];
     static float base[N], each[N], other[N], llr[3][N * 8];
     static uint8_t bits[3][N * 8];
+    const unsigned k = ch_modem_bits_per_symbol(m);
+    for (size_t v = 0; v < 2 * 4; v++) {
+        const size_t p = at[v % 4];
+        for (size_t i = 0; i < N; i++)
+            base[i] = each[i] = pairs[v / 4][0], other[i] = pairs[v / 4][1];
+        each[p] = pairs[v / 4][1];
+        for (int exact = 0; exact <= exact_too; exact++)
+            for (int faded = 0; faded < 2; faded++)
+                for (int out = 0; out < 4; out++) { /* 1 LLRs, 2 decisions, 3 both */
+                    decision_samples(r, m, N, 0.5f, y, h);
+                    const float complex *g = faded ? h : NULL;
+                    const float *n0s[3] = {base, each, other};
+                    memset(llr, 0x7f, sizeof llr), memset(bits, 7, sizeof bits);
+                    for (int c = 0; c < 3; c++)
+                        ch_modem_demap_soft(m, exact, N, y, g, n0s[c], out & 1 ? llr[c] : NULL,
+                                            out & 2 ? bits[c] : NULL);
+                    const size_t lo = p * k, hi = (p + 1) * k, nb = N * k;
+                    assert_true(same_floats(llr[1], llr[0], lo));
+                    assert_true(same_floats(llr[1] + hi, llr[0] + hi, nb - hi));
+                    assert_true(same_floats(llr[1] + lo, llr[2] + lo, k));
+                    assert_memory_equal(bits[1], bits[0], lo);
+                    assert_memory_equal(bits[1] + hi, bits[0] + hi, nb - hi);
+                    assert_memory_equal(bits[1] + lo, bits[2] + lo, k);
+                }
+    }
+}
+
+/* check_one_noise_level on every square constellation (BPSK, QPSK, 16-, 64- and 256-QAM), max-log
+ * and exact, and max-log on the general path: 8-PSK, the custom 8 points, the 16-QAM points with
+ * their labels shuffled and 16 random points (the general path's exact LLRs of a symbol may
+ * depend on the other symbols of its chunk, which choose the way its sums are taken). */
+static void test_one_noise_level_as_per_symbol(void **state)
+{
+    (void)state;
     ch_rng *r = ch_rng_create(2385, 41);
     assert_non_null(r);
     for (size_t t = 0; t < N_BUILTINS; t++) {
-        if (builtins[t] == CH_MOD_8PSK) continue;
         ch_modem *m = modem_at(t);
-        const unsigned k = ch_modem_bits_per_symbol(m);
-        for (size_t v = 0; v < 2 * 3; v++) {
-            const size_t p = at[v % 3];
-            for (size_t i = 0; i < N; i++)
-                base[i] = each[i] = pairs[v / 3][0], other[i] = pairs[v / 3][1];
-            each[p] = pairs[v / 3][1];
-            for (int exact = 0; exact < 2; exact++)
-                for (int faded = 0; faded < 2; faded++)
-                    for (int out = 0; out < 4; out++) { /* 1 LLRs, 2 decisions, 3 both */
-                        decision_samples(r, m, N, 0.5f, y, h);
-                        const float complex *g = faded ? h : NULL;
-                        const float *n0s[3] = {base, each, other};
-                        memset(llr, 0x7f, sizeof llr), memset(bits, 7, sizeof bits);
-                        for (int c = 0; c < 3; c++)
-                            ch_modem_demap_soft(m, exact, N, y, g, n0s[c], out & 1 ? llr[c] : NULL,
-                                                out & 2 ? bits[c] : NULL);
-                        const size_t lo = p * k, hi = (p + 1) * k, nb = N * k;
-                        assert_true(same_floats(llr[1], llr[0], lo));
-                        assert_true(same_floats(llr[1] + hi, llr[0] + hi, nb - hi));
-                        assert_true(same_floats(llr[1] + lo, llr[2] + lo, k));
-                        assert_memory_equal(bits[1], bits[0], lo);
-                        assert_memory_equal(bits[1] + hi, bits[0] + hi, nb - hi);
-                        assert_memory_equal(bits[1] + lo, bits[2] + lo, k);
-                    }
-        }
+        check_one_noise_level(r, m, builtins[t] != CH_MOD_8PSK);
+        ch_modem_destroy(m);
+    }
+    ch_modem *m = load_custom();
+    check_one_noise_level(r, m, 0);
+    ch_modem_destroy(m);
+    float complex p[16];
+    for (int shuffled_qam = 0; shuffled_qam < 2; shuffled_qam++) {
+        ch_modem *q = ch_modem_create(CH_MOD_16QAM);
+        assert_non_null(q);
+        for (unsigned l = 0; l < 16; l++)
+            p[l] = shuffled_qam ? ch_modem_points(q)[(5 * l + 3) % 16]
+                                : CMPLXF((float)(2 * ch_rng_double(r) - 1),
+                                         (float)(2 * ch_rng_double(r) - 1));
+        ch_modem_destroy(q);
+        m = ch_modem_from_points(16, p, "sixteen");
+        assert_non_null(m);
+        check_one_noise_level(r, m, 0);
         ch_modem_destroy(m);
     }
     ch_rng_destroy(r);
