@@ -921,17 +921,14 @@ MODEM_INLINE void table_classes(const float *t, unsigned w, unsigned p, float mn
  * so, without |y|^2 / n0, which every point shares and every LLR cancels, the metric is
  * scale * d_l with scale = g / n0 and d_l = |s_l|^2 - (u Re s_l + w Im s_l), u + iw = 2 t / g:
  * the LLRs are scale times differences of minima of d_l, whose two multiply-adds a point are
- * the whole per-point cost. Unfaded, g = 1 and u + iw = 2 y, taken as y itself with the points'
- * coordinates doubled instead (small_maxlog): the products are the same reals, so the metrics
- * are the same floats (but where 2 y would overflow), one multiplication a symbol fewer. A gain
- * below the normal floats (or 0) gives u = w = 0 and scale ~ 0: LLRs of 0, as the metric's own
- * limit. */
+ * the whole per-point cost. Unfaded, g = 1 and u + iw = 2 y exactly. A gain below the normal
+ * floats (or 0) gives u = w = 0 and scale ~ 0: LLRs of 0, as the metric's own limit. */
 MODEM_INLINE void small_terms(const float complex *y, const float complex *h, float n0, size_t j,
                               float *scale, float *u, float *w)
 {
     float yr = crealf(y[j]), yi = cimagf(y[j]);
     if (!h) {
-        *scale = 1.0f / n0, *u = yr, *w = yi;
+        *scale = 1.0f / n0, *u = 2.0f * yr, *w = 2.0f * yi;
         return;
     }
     float hr = crealf(h[j]), hi = cimagf(h[j]), g = hr * hr + hi * hi;
@@ -941,8 +938,7 @@ MODEM_INLINE void small_terms(const float complex *y, const float complex *h, fl
     *w = (hr * yi - hi * yr) * two_inv;
 }
 
-/* d_l of small_terms, as two fused multiply-adds of the negated point (nr, ni) = -s_l (-2 s_l
- * unfaded): fmaf is
+/* d_l of small_terms, as two fused multiply-adds of the negated point (nr, ni) = -s_l: fmaf is
  * correctly rounded, so every build computes the same float, whether it has the instruction
  * or calls libm. */
 MODEM_INLINE float small_metric(float u, float w, float e, float nr, float ni)
@@ -1000,9 +996,8 @@ MODEM_INLINE void small_maxlog(const ch_modem *m, unsigned k, int faded, size_t 
     const unsigned order = 1u << k;
     float pe[16], nr[16], ni[16]; /* copies: stores into llr cannot alias them */
     float ts[SMALL_BLOCK], tu[SMALL_BLOCK], tw[SMALL_BLOCK];
-    const float twice = faded ? 1.0f : 2.0f; /* the unfaded terms' 2 y, see small_terms */
     for (unsigned l = 0; l < order; l++)
-        pe[l] = m->pt_energy[l], nr[l] = -twice * m->pt_re[l], ni[l] = -twice * m->pt_im[l];
+        pe[l] = m->pt_energy[l], nr[l] = -m->pt_re[l], ni[l] = -m->pt_im[l];
     for (size_t i = 0; i < n; i++)
         small_terms(y, faded ? h : NULL, n0[i], i, ts + i, tu + i, tw + i);
     for (size_t i = 0; i < n; i++) {
@@ -1035,8 +1030,8 @@ MODEM_INLINE void small_maxlog(const ch_modem *m, unsigned k, int faded, size_t 
  * and reloads them as whole vectors every step, loads that stall behind the LLRs' stores
  * whenever the two lie a multiple of 4 KiB apart, and given one scale in a register it stores
  * the LLRs one float at a time (1.6-1.8 and 4.2 TSC ticks a symbol on a 2-core AMD EPYC, Zen 5,
- * against 1.1 here). The same floats as small_maxlog, bit for bit: the same fused metrics of the
- * doubled coordinates, the minima of small_minima in the same order, the same scale.
+ * against 1.1 here). The same floats as small_maxlog, bit for bit: the same fused metrics of
+ * u + iw = 2 y (y + y), the minima of small_minima in the same order, the same scale.
  *
  * The energies stay in 16 registers; each coordinate is broadcast from a 128-byte table every
  * step, one load folded into its multiply-add, the other into a register of its own that the
@@ -1047,7 +1042,7 @@ MODEM_INLINE void small_maxlog(const ch_modem *m, unsigned k, int faded, size_t 
  * (32 multiply-adds, 32 minima, 18 others) bound a step of 16 symbols at about 21 cycles on the
  * four FP pipes; it takes 24-27. */
 
-/* u = Re y, w = Im y of symbols 0 .. 15 of y, in small_maxlog16_avx512's lane order. */
+/* u = 2 Re y, w = 2 Im y of symbols 0 .. 15 of y, in small_maxlog16_avx512's lane order. */
 static inline __attribute__((always_inline)) void lanes_of_y(const float complex *y, __m512 *u,
                                                              __m512 *w)
 {
@@ -1056,8 +1051,10 @@ static inline __attribute__((always_inline)) void lanes_of_y(const float complex
     const __m512i lane_im = _mm512_add_epi32(lane_re, _mm512_set1_epi32(1));
     const float *yf = (const float *)y;
     __m512 y0 = _mm512_loadu_ps(yf), y1 = _mm512_loadu_ps(yf + 16);
-    *u = _mm512_permutex2var_ps(y0, lane_re, y1);
-    *w = _mm512_permutex2var_ps(y0, lane_im, y1);
+    __m512 re = _mm512_permutex2var_ps(y0, lane_re, y1),
+           im = _mm512_permutex2var_ps(y0, lane_im, y1);
+    *u = _mm512_add_ps(re, re);
+    *w = _mm512_add_ps(im, im);
 }
 
 /* The LLR vectors l0 .. l3 (bit b in l_b) in-lane transposed into symbol order, stored at llr. */
@@ -1110,10 +1107,10 @@ maxlog16_step(const float *c, const __m512 *pe, __m512 u, __m512 w, __m512 s, fl
 __attribute__((noinline)) static void
 small_maxlog16_avx512(const ch_modem *m, size_t n, const float complex *y, float scale, float *llr)
 {
-    float coords[32]; /* -2 Re s_l, -2 Im s_l of label l at 2l, 2l + 1, as in small_maxlog */
+    float coords[32]; /* -Re s_l, -Im s_l of label l at 2l, 2l + 1 */
     __m512 pe[16];
     for (unsigned l = 0; l < 16; l++) {
-        coords[2 * l] = -2.0f * m->pt_re[l], coords[2 * l + 1] = -2.0f * m->pt_im[l];
+        coords[2 * l] = -m->pt_re[l], coords[2 * l + 1] = -m->pt_im[l];
         pe[l] = _mm512_set1_ps(m->pt_energy[l]);
     }
     const __m512 s = _mm512_set1_ps(scale);

@@ -537,8 +537,8 @@ static int same_floats(const float *a, const float *b, size_t n)
  * above base and with base +0, other -0 (infinite scales of opposite signs), p first, in the
  * middle of a vector of 16 values and of the second of a pair of them, and last; max-log and,
  * where `exact`, exact, faded or not, LLRs alone, decisions alone and both, with partial ends
- * (600 symbols: 18.5 steps of 32, then 8 more). Neither LLRs nor decisions wanted: nothing is
- * written and nothing fails. */
+ * (600 symbols: 18.5 steps of 32, then 8 more) and two symbols whose 2y overflows. Neither LLRs nor
+ * decisions wanted: nothing is written and nothing fails. */
 static void check_one_noise_level(ch_rng *r, const ch_modem *m, int exact_too)
 {
     enum { N = 600 };
@@ -557,6 +557,7 @@ static void check_one_noise_level(ch_rng *r, const ch_modem *m, int exact_too)
             for (int faded = 0; faded < 2; faded++)
                 for (int out = 0; out < 4; out++) { /* 1 LLRs, 2 decisions, 3 both */
                     decision_samples(r, m, N, 0.5f, y, h);
+                    y[5] = CMPLXF(1.75e38f, 0.5f), y[300] = CMPLXF(0.5f, -1.75e38f); /* 2y overflows */
                     const float complex *g = faded ? h : NULL;
                     const float *n0s[3] = {base, each, other};
                     memset(llr, 0x7f, sizeof llr), memset(bits, 7, sizeof bits);
