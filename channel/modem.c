@@ -1038,8 +1038,8 @@ MODEM_INLINE void small_maxlog(const ch_modem *m, unsigned k, int faded, size_t 
  * first multiply-add overwrites, so nothing is copied. The next 16 symbols are loaded a step
  * ahead. Lane 4c + p of a vector holds symbol 4p + c, so that the LLRs of bit b in vector b
  * become each symbol's 4 LLRs in order by an in-lane 4 x 4 transpose of eight unpacks (a 128-bit
- * lane a symbol) rather than eight lane-crossing permutations. Its 82 vector operations a step
- * (32 multiply-adds, 32 minima, 18 others) bound a step of 16 symbols at about 21 cycles on the
+ * lane a symbol) rather than eight lane-crossing permutations. Its 84 vector operations a step
+ * (32 multiply-adds, 32 minima, 20 others) bound a step of 16 symbols at about 21 cycles on the
  * four FP pipes; it takes 24-27. */
 
 /* u = 2 Re y, w = 2 Im y of symbols 0 .. 15 of y, in small_maxlog16_avx512's lane order. */

@@ -534,11 +534,12 @@ static int same_floats(const float *a, const float *b, size_t n)
  * AVX-512 demapper where the build has it). Three calls: every n0 `base`; the same but symbol
  * p's `other` (a scale a symbol); every n0 `other`. Every LLR and decision of the second but
  * symbol p's must be the first's, and symbol p's the third's, bit for bit, with other one float
- * above base and with base +0, other -0 (infinite scales of opposite signs), p first, in the
- * middle of a vector of 16 values and of the second of a pair of them, and last; max-log and,
- * where `exact`, exact, faded or not, LLRs alone, decisions alone and both, with partial ends
- * (600 symbols: 18.5 steps of 32, then 8 more) and two symbols whose 2y overflows. Neither LLRs nor
- * decisions wanted: nothing is written and nothing fails. */
+ * above base and with base +0, other -0 (infinite scales of opposite signs), p first (0), second
+ * in the first vector of 16 symbols of a pair (257), in the middle of the second (310) and last;
+ * max-log and, where `exact`, exact, faded or not, LLRs alone, decisions alone and both, with
+ * partial ends (600 symbols: 18.5 steps of 32, then 8 more), two symbols whose 2y overflows and
+ * four of infinite or NaN coordinates. Neither LLRs nor decisions wanted: nothing is written and
+ * nothing fails. */
 static void check_one_noise_level(ch_rng *r, const ch_modem *m, int exact_too)
 {
     enum { N = 600 };
@@ -558,6 +559,8 @@ static void check_one_noise_level(ch_rng *r, const ch_modem *m, int exact_too)
                 for (int out = 0; out < 4; out++) { /* 1 LLRs, 2 decisions, 3 both */
                     decision_samples(r, m, N, 0.5f, y, h);
                     y[5] = CMPLXF(1.75e38f, 0.5f), y[300] = CMPLXF(0.5f, -1.75e38f); /* 2y overflows */
+                    y[21] = CMPLXF(INFINITY, 0.25f), y[22] = CMPLXF(-0.5f, -INFINITY);
+                    y[23] = CMPLXF(NAN, 0.0f), y[330] = CMPLXF(INFINITY, INFINITY);
                     const float complex *g = faded ? h : NULL;
                     const float *n0s[3] = {base, each, other};
                     memset(llr, 0x7f, sizeof llr), memset(bits, 7, sizeof bits);
@@ -576,9 +579,10 @@ static void check_one_noise_level(ch_rng *r, const ch_modem *m, int exact_too)
 }
 
 /* check_one_noise_level on every square constellation (BPSK, QPSK, 16-, 64- and 256-QAM), max-log
- * and exact, and max-log on the general path: 8-PSK, the custom 8 points, the 16-QAM points with
- * their labels shuffled and 16 random points (the general path's exact LLRs of a symbol may
- * depend on the other symbols of its chunk, which choose the way its sums are taken). */
+ * and exact, and max-log on the general path: 8-PSK, the custom 8 points, 16 random points, the
+ * 16-QAM points with their labels shuffled and a 4 x 4 grid with zero coordinates (the general
+ * path's exact LLRs of a symbol may depend on the other symbols of its chunk, which choose the
+ * way its sums are taken). */
 static void test_one_noise_level_as_per_symbol(void **state)
 {
     (void)state;
@@ -593,17 +597,70 @@ static void test_one_noise_level_as_per_symbol(void **state)
     check_one_noise_level(r, m, 0);
     ch_modem_destroy(m);
     float complex p[16];
-    for (int shuffled_qam = 0; shuffled_qam < 2; shuffled_qam++) {
+    for (int kind = 0; kind < 3; kind++) { /* random, 16-QAM shuffled, a grid with zeros */
         ch_modem *q = ch_modem_create(CH_MOD_16QAM);
         assert_non_null(q);
         for (unsigned l = 0; l < 16; l++)
-            p[l] = shuffled_qam ? ch_modem_points(q)[(5 * l + 3) % 16]
-                                : CMPLXF((float)(2 * ch_rng_double(r) - 1),
-                                         (float)(2 * ch_rng_double(r) - 1));
+            p[l] = kind == 1   ? ch_modem_points(q)[(5 * l + 3) % 16]
+                   : kind == 2 ? CMPLXF((float)((7 * l + 2) % 16 % 4) - 1.0f,
+                                        (float)((7 * l + 2) % 16 / 4) - 2.0f)
+                               : CMPLXF((float)(2 * ch_rng_double(r) - 1),
+                                        (float)(2 * ch_rng_double(r) - 1));
         ch_modem_destroy(q);
         m = ch_modem_from_points(16, p, "sixteen");
         assert_non_null(m);
         check_one_noise_level(r, m, 0);
+        ch_modem_destroy(m);
+    }
+    ch_rng_destroy(r);
+}
+
+/* 16 points of a 4 x 4 grid whose coordinates include 0, labelled at random: y of an infinite
+ * coordinate makes some of their metrics NaN (infinity times 0) and others infinite. */
+static ch_modem *random_grid16(ch_rng *r)
+{
+    float complex p[16];
+    unsigned at[16];
+    for (unsigned l = 0; l < 16; l++)
+        at[l] = l;
+    for (unsigned l = 15; l > 0; l--) {
+        unsigned j = (unsigned)(ch_rng_u64(r) % (l + 1)), t = at[l];
+        at[l] = at[j], at[j] = t;
+    }
+    for (unsigned l = 0; l < 16; l++)
+        p[l] = CMPLXF((float)(at[l] % 4) - 1.0f, (float)(at[l] / 4) - 2.0f);
+    ch_modem *m = ch_modem_from_points(16, p, "grid");
+    assert_non_null(m);
+    return m;
+}
+
+/* Max-log LLRs of unfaded symbols of one noise level (the AVX-512 demapper where the build has
+ * it) against those of the same symbols taken a noise level each (small_maxlog): the same floats
+ * for symbols of infinite and NaN coordinates too, NaNs alike but NaN against a number not, on
+ * 200 random grids of random_grid16. Which operand a minimum passes on when one is NaN decides
+ * such a symbol's LLRs, so a demapper that takes any minimum's operands the other way round
+ * fails this. */
+static void test_maxlog16_special_values(void **state)
+{
+    (void)state;
+    enum { N = 33 }; /* two steps of 16 and one symbol more */
+    const float special[] = {INFINITY, -INFINITY, NAN, 0.0f, -0.0f, 1.0f, -1.0f, 2.0f, 1e30f};
+    const size_t n_special = sizeof special / sizeof *special;
+    ch_rng *r = ch_rng_create(612, 3);
+    assert_non_null(r);
+    float complex y[N];
+    float n0[N], llr[2][N * 4];
+    for (int trial = 0; trial < 200; trial++) {
+        ch_modem *m = random_grid16(r);
+        for (size_t i = 0; i < N; i++)
+            y[i] = CMPLXF(special[ch_rng_u64(r) % n_special], special[ch_rng_u64(r) % n_special]);
+        for (int c = 0; c < 2; c++) {
+            for (size_t i = 0; i < N; i++)
+                n0[i] = 0.5f;
+            if (c) n0[N - 1] = 0.25f; /* not one noise level: a scale a symbol */
+            ch_modem_demap_maxlog(m, N, y, NULL, n0, llr[c]);
+        }
+        assert_true(same_floats(llr[0], llr[1], (N - 1) * 4));
         ch_modem_destroy(m);
     }
     ch_rng_destroy(r);
@@ -768,6 +825,7 @@ int main(void)
         cmocka_unit_test(test_hard_exact_on_close_points),
         cmocka_unit_test(test_soft_decisions_are_llr_signs),
         cmocka_unit_test(test_one_noise_level_as_per_symbol),
+        cmocka_unit_test(test_maxlog16_special_values),
         cmocka_unit_test(test_builtin_gray),
         cmocka_unit_test(test_square_label_layout),
         cmocka_unit_test(test_round_trip),
