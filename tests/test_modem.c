@@ -578,6 +578,13 @@ static void check_one_noise_level(ch_rng *r, const ch_modem *m, int exact_too)
     }
 }
 
+/* Point v (0 .. 15) of a 4 x 4 grid whose coordinates include 0 ({-1, 0, 1, 2} x {-2, -1, 0, 1}):
+ * y of an infinite coordinate makes some of its metrics NaN (infinity times 0), others infinite. */
+static float complex grid16_point(unsigned v)
+{
+    return CMPLXF((float)(v % 4) - 1.0f, (float)(v / 4) - 2.0f);
+}
+
 /* check_one_noise_level on every square constellation (BPSK, QPSK, 16-, 64- and 256-QAM), max-log
  * and exact, and max-log on the general path: 8-PSK, the custom 8 points, 16 random points, the
  * 16-QAM points with their labels shuffled and a 4 x 4 grid with zero coordinates (the general
@@ -602,8 +609,7 @@ static void test_one_noise_level_as_per_symbol(void **state)
         assert_non_null(q);
         for (unsigned l = 0; l < 16; l++)
             p[l] = kind == 1   ? ch_modem_points(q)[(5 * l + 3) % 16]
-                   : kind == 2 ? CMPLXF((float)((7 * l + 2) % 16 % 4) - 1.0f,
-                                        (float)((7 * l + 2) % 16 / 4) - 2.0f)
+                   : kind == 2 ? grid16_point((7 * l + 2) % 16)
                                : CMPLXF((float)(2 * ch_rng_double(r) - 1),
                                         (float)(2 * ch_rng_double(r) - 1));
         ch_modem_destroy(q);
@@ -615,8 +621,7 @@ static void test_one_noise_level_as_per_symbol(void **state)
     ch_rng_destroy(r);
 }
 
-/* 16 points of a 4 x 4 grid whose coordinates include 0, labelled at random: y of an infinite
- * coordinate makes some of their metrics NaN (infinity times 0) and others infinite. */
+/* The 16 points of grid16_point, labelled at random. */
 static ch_modem *random_grid16(ch_rng *r)
 {
     float complex p[16];
@@ -628,7 +633,7 @@ static ch_modem *random_grid16(ch_rng *r)
         at[l] = at[j], at[j] = t;
     }
     for (unsigned l = 0; l < 16; l++)
-        p[l] = CMPLXF((float)(at[l] % 4) - 1.0f, (float)(at[l] / 4) - 2.0f);
+        p[l] = grid16_point(at[l]);
     ch_modem *m = ch_modem_from_points(16, p, "grid");
     assert_non_null(m);
     return m;
@@ -636,11 +641,10 @@ static ch_modem *random_grid16(ch_rng *r)
 
 /* Max-log LLRs of unfaded symbols of one noise level (the AVX-512 demapper where the build has
  * it; elsewhere the C path on both sides) against those of the same symbols taken a noise level
- * each (small_maxlog): the same floats
- * for symbols of infinite and NaN coordinates too, NaNs alike but NaN against a number not, on
- * 200 random grids of random_grid16. Which operand a minimum passes on when one is NaN decides
- * such a symbol's LLRs, so a demapper that takes any minimum's operands the other way round
- * fails this. */
+ * each (small_maxlog): the same floats for symbols of infinite and NaN coordinates too, NaNs
+ * alike but NaN against a number not, on 200 random grids of random_grid16. Which operand a
+ * minimum passes on when one is NaN decides such a symbol's LLRs, so a demapper that takes any
+ * minimum's operands the other way round fails this. */
 static void test_maxlog16_special_values(void **state)
 {
     (void)state;

@@ -20,12 +20,12 @@ dec=(train --code hamming74 --mod bpsk --channel awgn --ebn0 1:4 --hidden 16 --s
 # than the run gives none, so the counts do not depend on the machine's speed (a fast machine ran
 # 3000 steps in under 0.3 s, where a 0.1 s rate had given the three lines this once asked for).
 line='step [0-9]*/300  train loss [0-9.]*  validation loss [0-9.]*  lr [0-9.e-]*  elapsed [0-9:]*  eta [0-9:]*$'
-slow=(train --mod 16qam --channel rayleigh --ebn0 0:20 --steps 300 --seed 2)
-BERSIM_PROGRESS_SECONDS=0 "$bersim" "${slow[@]}" -o "$dir/s.model" 2>"$dir/progress" >/dev/null
+prog=(train --mod 16qam --channel rayleigh --ebn0 0:20 --steps 300 --seed 2)
+BERSIM_PROGRESS_SECONDS=0 "$bersim" "${prog[@]}" -o "$dir/s.model" 2>"$dir/progress" >/dev/null
 n=$(grep -c "$line" "$dir/progress")
 [ "$n" -eq 300 ] && ok || bad "progress: $n progress lines, not 300: $(cat "$dir/progress")"
 grep -q "step 300/300 .*  eta 0:00$" "$dir/progress" && ok || bad "no last line: $(cat "$dir/progress")"
-BERSIM_PROGRESS_SECONDS=100000 "$bersim" "${slow[@]}" -o "$dir/s.model" 2>"$dir/progress" >/dev/null
+BERSIM_PROGRESS_SECONDS=100000 "$bersim" "${prog[@]}" -o "$dir/s.model" 2>"$dir/progress" >/dev/null
 n=$(grep -c "$line" "$dir/progress")
 [ "$n" -eq 0 ] && ok || bad "progress at a rate of 100000 s: $n lines: $(cat "$dir/progress")"
 "$bersim" "${det[@]}" -o "$dir/s.model" --quiet 2>"$dir/progress" >/dev/null
