@@ -71,15 +71,19 @@ same "$dir/df.model" "$dir/dr.model" "resumed decoder"
 # Ctrl-C: a checkpoint is written, exit status 130, and resuming finishes the same model
 long=(train --mod qpsk --channel rayleigh --ebn0 0:10 --steps 6000 --seed 3)
 run "${long[@]}" -o "$dir/lf.model" --quiet
-# The interrupt goes as soon as the second progress line (step 300 of 6000) is out: a fixed
-# sleep let a fast machine finish the run first, which left the interrupt untested.
-"$bersim" "${long[@]}" -o "$dir/li.model" --checkpoint "$dir/l.ckpt" 2>"$dir/err" &
+# The interrupt goes after the second progress line, a line every step (BERSIM_PROGRESS_SECONDS=0)
+# into a pipe that nothing reads until then: once the pipe is full the run waits on it, so no
+# machine is fast enough to finish before the interrupt (a fixed sleep, and later a poll of a
+# file, raced the machine's speed).
+mkfifo "$dir/pipe"
+BERSIM_PROGRESS_SECONDS=0 "$bersim" "${long[@]}" -o "$dir/li.model" --checkpoint "$dir/l.ckpt" \
+    2>"$dir/pipe" &
 pid=$!
-for _ in $(seq 1000); do
-    [ "$(grep -c 'step' "$dir/err" 2>/dev/null)" -ge 2 ] && break
-    sleep 0.01
-done
+exec 3<"$dir/pipe"
+read -r _ <&3 && read -r _ <&3
 kill -INT "$pid"
+cat <&3 >"$dir/err"
+exec 3<&-
 wait "$pid"
 status=$?
 if [ "$status" -eq 130 ] && grep -q "checkpoint written to $dir/l.ckpt" "$dir/err" && [ ! -e "$dir/li.model" ]; then
