@@ -376,6 +376,17 @@ static void warn_model_mismatch(const sim_options *o, const sim_chain *chain)
     if (detail && strcmp(detail, channel) != 0)
         fprintf(stderr, "bersim: warning: model '%s' was trained for '%s', simulating '%s'\n",
                 link->model, detail, channel);
+    /* an OFDM receiver trained with one clipping level (or Doppler, or CFO) runs at another:
+     * a study of robustness, or a slip that the layout check cannot see */
+    const char *trained = sim_chain_model_meta(chain, "ofdm_channel");
+    if (link->ofdm.n && trained) {
+        sim_link_ofdm_impairments(link, channel, sizeof channel);
+        if (strcmp(trained, channel) != 0)
+            fprintf(stderr,
+                    "bersim: warning: model '%s' was trained for OFDM with %s, "
+                    "simulating %s\n",
+                    link->model, trained, channel);
+    }
 }
 
 static int sim_run(int argc, char **argv, const sim_resume *r, const char *path);

@@ -330,6 +330,12 @@ static void ofdm_layout(const sim_link *link, char *buf, size_t size)
              o->symbols, ch_profile_name(o->profile));
 }
 
+void sim_link_ofdm_impairments(const sim_link *link, char *buf, size_t size)
+{
+    const sim_ofdm *o = &link->ofdm;
+    snprintf(buf, size, "doppler=%g clip=%g cfo=%g", o->doppler, o->clip, o->cfo);
+}
+
 int sim_link_model_meta(const sim_link *link, nn_meta *meta)
 {
     char buf[96];
@@ -351,6 +357,8 @@ int sim_link_model_meta(const sim_link *link, nn_meta *meta)
     if (link->ofdm.n) {
         ofdm_layout(link, buf, sizeof buf);
         bad |= nn_meta_set(meta, "ofdm", buf);
+        sim_link_ofdm_impairments(link, buf, sizeof buf);
+        bad |= nn_meta_set(meta, "ofdm_channel", buf);
     }
     return bad ? sim_error(SIM_ENOMEM, "out of memory") : SIM_OK;
 }

@@ -125,6 +125,10 @@ void sim_link_channel_text(const ch_fading_config *f, char *buf, size_t size);
 /* A one-line description of an OFDM link's channel ("multipath eva at 3e+06 Hz (...)"). */
 void sim_link_ofdm_channel_text(const sim_link *link, char *buf, size_t size);
 
+/* The impairments of an OFDM link that a learned receiver's layout does not fix, as a model
+ * records them ("doppler=0 clip=1.5 cfo=0"), into buf. */
+void sim_link_ofdm_impairments(const sim_link *link, char *buf, size_t size);
+
 /* Writes the link's metadata lines into a table: modulation, channel, receiver (named
  * rx_name), pilots, code and decoder. */
 void sim_link_write_meta(const sim_link *link, const char *modulation, const char *rx_name,

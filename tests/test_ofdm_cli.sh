@@ -82,6 +82,15 @@ done
 if diff <(grep -v '^#' "$dir/clip1.tsv") <(grep -v '^#' "$dir/clip2.tsv") >/dev/null &&
     grep -q "2 clipping reconstruction passes (each frame keeps the decisions of least residual" \
         "$dir/clip1.tsv"; then ok; else bad "clipped learned link: tables differ or no passes"; fi
+# the clipping level (and Doppler and CFO) it was trained at is in the model: simulating another
+# runs, with a one-line warning that names both
+want="model '$dir/clip.model' was trained for OFDM with doppler=0 clip=1 cfo=0, simulating"
+want+=" doppler=0 clip=0 cfo=0"
+expect_ok sim "${clipped[@]:0:10}" --rx nn --model "$dir/clip.model" --ebn0 10 --max-bits 4096
+[ "$(grep -c 'warning' "$dir/err")" -eq 1 ] && grep -qF "$want" "$dir/err" && ok ||
+    bad "no clipping warning, or another: $(cat "$dir/err")"
+expect_ok sim "${clipped[@]}" --rx nn --model "$dir/clip.model" --ebn0 10 --max-bits 4096
+grep -q 'warning' "$dir/err" && bad "a warning at the trained clipping: $(cat "$dir/err")" || ok
 expect_usage "--arch" train "${tiny[@]}" --arch cnn --ebn0 10 -o "$dir/x.model"
 expect_usage "--arch" train --mod qpsk --channel awgn --arch mlp --ebn0 10 -o "$dir/x.model"
 expect_usage "--hidden" train "${tiny[@]}" --hidden 8,8 --ebn0 10 -o "$dir/x.model"
