@@ -50,8 +50,9 @@ enum { NPALETTE = sizeof palette / sizeof *palette };
 static const char *const link_keys[] = {"modulation", "channel", "code", "decoder", "pilots",
                                         "e2e", "receiver", NULL};
 /* ... and learning curves. */
-static const char *const curve_keys[] = {"role", "modulation", "channel_detail", "code",
-                                         "features", "ofdm", "network", "ebn0_db", NULL};
+static const char *const curve_keys[] = {"role",     "modulation", "channel_detail", "code",
+                                         "features", "ofdm",       "ofdm_channel",   "network",
+                                         "ebn0_db",  NULL};
 /* A theory line belongs to a simulated curve that agrees on these. */
 static const char *const match_keys[] = {"modulation", "channel", "code", "pilots", "e2e", NULL};
 

@@ -485,8 +485,16 @@ static bool arg_key(const char *k)
     return strncmp(k, "arg", 3) == 0;
 }
 
+/* Keys that models gained after checkpoints of format 1 were first written: a checkpoint
+ * without one was written by an earlier bersim, not for other options, and still resumes. */
+static bool newer_key(const char *k)
+{
+    return strcmp(k, "ofdm_channel") == 0;
+}
+
 /* The options parsed from a checkpoint's arguments make the configuration it recorded (every
- * key but the arguments themselves, which resume_argv compared). */
+ * key but the arguments themselves, which resume_argv compared, and the newer keys it may
+ * lack). */
 static int check_resumed(const train_options *o, const nn_meta *now)
 {
     const nn_meta *was = o->resumed->meta;
@@ -495,7 +503,8 @@ static int check_resumed(const train_options *o, const nn_meta *now)
         for (size_t i = 0; i < nn_meta_count(a); i++) {
             const char *k = nn_meta_key(a, i), *v = nn_meta_value(a, i);
             const char *w = nn_meta_get(b, k);
-            if (arg_key(k) || (w && strcmp(v, w) == 0)) continue;
+            bool older_file = !w && !pass && newer_key(k);
+            if (arg_key(k) || (w && strcmp(v, w) == 0) || older_file) continue;
             const char *in_file = pass ? v : w, *made = pass ? w : v;
             return sim_cli_fail("train: --resume: %s: %s is '%s', these options make '%s'",
                                 o->resume, k, in_file ? in_file : "(missing)",

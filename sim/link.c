@@ -333,7 +333,8 @@ static void ofdm_layout(const sim_link *link, char *buf, size_t size)
 void sim_link_ofdm_impairments(const sim_link *link, char *buf, size_t size)
 {
     const sim_ofdm *o = &link->ofdm;
-    snprintf(buf, size, "doppler=%g clip=%g cfo=%g", o->doppler, o->clip, o->cfo);
+    /* + 0.0: --cfo -0 makes the same link as 0, and so the same text */
+    snprintf(buf, size, "doppler=%g clip=%g cfo=%g", o->doppler + 0.0, o->clip + 0.0, o->cfo + 0.0);
 }
 
 int sim_link_model_meta(const sim_link *link, nn_meta *meta)

@@ -155,9 +155,10 @@ static int run_training(const sim_train_config *cfg, size_t batch, nn_net *net, 
         nn_optim_destroy(opt);
         return -1;
     }
-    /* The learning curve's metadata: the model's own key/value pairs. */
-    const char *curve_meta[2 * 16];
-    size_t n_meta = nn_meta_count(meta) < 16 ? nn_meta_count(meta) : 16;
+    /* The learning curve's metadata: the model's own key/value pairs, all of them (a model
+     * has at most NN_META_MAX_PAIRS; an OFDM decoder's has 16 today). */
+    const char *curve_meta[2 * NN_META_MAX_PAIRS];
+    size_t n_meta = nn_meta_count(meta);
     for (size_t i = 0; i < n_meta; i++) {
         curve_meta[2 * i] = nn_meta_key(meta, i);
         curve_meta[2 * i + 1] = nn_meta_value(meta, i);

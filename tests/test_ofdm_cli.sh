@@ -89,8 +89,16 @@ want+=" doppler=0 clip=0 cfo=0"
 expect_ok sim "${clipped[@]:0:10}" --rx nn --model "$dir/clip.model" --ebn0 10 --max-bits 4096
 [ "$(grep -c 'warning' "$dir/err")" -eq 1 ] && grep -qF "$want" "$dir/err" && ok ||
     bad "no clipping warning, or another: $(cat "$dir/err")"
-expect_ok sim "${clipped[@]}" --rx nn --model "$dir/clip.model" --ebn0 10 --max-bits 4096
-grep -q 'warning' "$dir/err" && bad "a warning at the trained clipping: $(cat "$dir/err")" || ok
+# no warning at the trained values, however written: clip 1.0 given as 1, CFO -0 as 0
+for given in "--clip 1" "--clip 1.0 --cfo -0"; do
+    # shellcheck disable=SC2086
+    expect_ok sim "${clipped[@]:0:10}" $given --rx nn --model "$dir/clip.model" --ebn0 10 \
+        --max-bits 4096
+    grep -q 'warning' "$dir/err" && bad "a warning at the trained link ($given): $(cat "$dir/err")" || ok
+done
+expect_ok sim "${clipped[@]}" --cfo 0.05 --rx nn --model "$dir/clip.model" --ebn0 10 --max-bits 4096
+grep -qF "with doppler=0 clip=1 cfo=0, simulating doppler=0 clip=1 cfo=0.05" "$dir/err" && ok ||
+    bad "no CFO warning: $(cat "$dir/err")"
 expect_usage "--arch" train "${tiny[@]}" --arch cnn --ebn0 10 -o "$dir/x.model"
 expect_usage "--arch" train --mod qpsk --channel awgn --arch mlp --ebn0 10 -o "$dir/x.model"
 expect_usage "--hidden" train "${tiny[@]}" --hidden 8,8 --ebn0 10 -o "$dir/x.model"

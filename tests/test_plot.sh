@@ -52,6 +52,14 @@ sed '/^# optimal_loss/d; s/^# trained_by: .*/&\n# optimal_loss: 0.0625 (exact lo
 "$bersim" plot curve_opt.tsv -o curve_opt.svg >/dev/null || fail "curve plot (svg)"
 has curve_opt.svg "optimal receiver (0.0625)"
 [ -s curve_opt.png ] || fail "no png"
+# two OFDM receivers' curves that differ only in the clipping they were trained at: the key
+# entries name it
+for c in 1 2; do
+    sed "s/^# trained_by: .*/&\n# ofdm_channel: doppler=0 clip=$c cfo=0/" curve.tsv > clip$c.tsv
+done
+"$bersim" plot clip1.tsv clip2.tsv -o clip.svg >/dev/null || fail "curves of two clipping levels"
+has clip.svg "clip=1"
+has clip.svg "clip=2"
 
 # Bad tables: exit 2, one line naming the file and the problem.
 printf 'just text\n1\t2\n' > notbersim.tsv
