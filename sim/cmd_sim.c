@@ -276,11 +276,14 @@ static int write_table(const sim_options *o, const sim_chain *chain, const sim_c
         sim_table_meta(t, "stop rule", "%llu bit errors or %llu bits per point, checked after "
                        "each chunk of %zu symbols", (unsigned long long)o->min_errors,
                        (unsigned long long)o->max_bits, chunk);
-    sim_table_meta(t, "confidence", "ber_lo, ber_hi (and bler_lo, bler_hi): 95%% "
+    sim_table_meta(t, "confidence",
+                   "ber_lo, ber_hi (and bler_lo, bler_hi): 95%% "
                    "Clopper-Pearson interval on effective counts: errors and trials divided by "
                    "the design effect (the variance of the error counts of the point's "
                    "independent units, %s, over the binomial variance; at least 1) times "
-                   "(t_(U-1)/z)^2 for U units; [0, 1] from fewer than 2 units",
+                   "(t_f/z)^2, f = U-1 for U units, or (m-1)((d-1)/d)^-2 for design effect "
+                   "d > 1 and m = errors^2/(sum of squared unit errors), at least 1; 0 errors: "
+                   "0 of U; [0, 1] from fewer than 2 units",
                    sim_chain_unit_text(chain));
     if (sim_mpi_ranks() > 1)
         sim_table_meta(t, "workers", "%d MPI ranks x %llu thread%s", sim_mpi_ranks(),

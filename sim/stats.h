@@ -26,12 +26,15 @@ double sim_design_effect(uint64_t k, uint64_t n, uint64_t chunks, double sum_sq)
  * symbol, symbols of a fade, bits of a codeword are not. So:
  *
  *   deff  = sim_design_effect(k, n, U, sum_sq)            the variance over the binomial one
- *   allow = (t_(U-1)(q) / z(q))²,  q = (1 + level) / 2     the units' variance is itself an
- *           estimate from U values: Student's t instead of the normal quantile
+ *   allow = (t_f(q) / z(q))²,  q = (1 + level) / 2        the units' variance is itself an
+ *           estimate: Student's t with f = U - 1 degrees of freedom, or where deff > 1 the
+ *           fewer of its clustered share, from the m = k² / sum_sq units the events fill:
+ *           f = (m - 1) / ((deff - 1) / deff)², in [1, U - 1] (Welch-Satterthwaite)
  *   [lo, hi] = Clopper–Pearson at `level` on k / (deff·allow) events in n / (deff·allow) trials
  *
  * which is the t interval p ± t s/√U for many errors and keeps Clopper–Pearson's skew for few.
- * With U < 2 nothing is known of the spread: [0, 1]. */
+ * No event (k = 0): Clopper–Pearson on 0 of U, as if every trial of a unit failed together,
+ * since nothing shows how they cluster. With U < 2 nothing is known of the spread: [0, 1]. */
 void sim_rate_interval(uint64_t k, uint64_t n, uint64_t units, double sum_sq, double level,
                        double *lo, double *hi);
 

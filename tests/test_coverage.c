@@ -3,7 +3,8 @@
  * interval bersim reports (sim_counts_interval, the one in every table) contains the true rate
  * in 93.5%..96.5% of them, for links whose errors are correlated in every way bersim makes
  * them: bits of one symbol (QAM over AWGN and fast Rayleigh), symbols of one fade (block
- * fading, ended by --max-bits after a few fades), the subcarriers of an OFDM frame, a frame
+ * fading, ended by --max-bits after a few fades or by 100 errors in a few deep ones, up to
+ * 30 dB), the subcarriers of an OFDM frame, a frame
  * sharing its pilot's estimate, the bits of a codeword, and Doppler fading (no unit smaller than
  * a chunk: a few chunks, Student's t at work).
  *
@@ -62,6 +63,15 @@ static void expect_coverage(const coverage_case *k)
         fail_msg("%s: coverage %.2f%% outside [93.5%%, 96.5%%]", k->name, 100 * share);
 }
 
+/* Where most runs see no error at all, an honest interval is wider than 95% needs: no error
+ * says nothing of how errors cluster, so its upper end assumes whole units fail. At least
+ * 93.5% there, and more is the price of knowing nothing. */
+static void expect_coverage_at_least(const coverage_case *k)
+{
+    double share = coverage(k);
+    if (!(share >= 0.935)) fail_msg("%s: coverage %.2f%% below 93.5%%", k->name, 100 * share);
+}
+
 static void test_memoryless(void **state)
 {
     (void)state;
@@ -82,25 +92,43 @@ static void test_memoryless(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) expect_coverage(&cases[i]);
 }
 
+/* Fades, at low SNR and at high, where a few deep fades hold most errors: there the units'
+ * spread is an estimate from few of them (sim_rate_interval's degrees of freedom). Before they
+ * counted, QPSK in blocks of 1000 symbols gave 79.9% at 20 dB and 80.7% at 30 dB (100 errors),
+ * 16-QAM in blocks of 4096 89.0% at 20 dB. */
 static void test_fades(void **state)
 {
     (void)state;
     ch_fading_config b1000 = {.kind = CH_CHAN_RAYLEIGH, .coherence = 1000},
                      b100 = {.kind = CH_CHAN_RAYLEIGH, .coherence = 100},
+                     b4096 = {.kind = CH_CHAN_RAYLEIGH, .coherence = 4096},
                      jakes = {.kind = CH_CHAN_RAYLEIGH, .coherence = 1, .doppler = 0.01};
     double q10 = theory_ber(CH_MOD_QPSK, CH_CHAN_RAYLEIGH, 10);
+    double q20 = theory_ber(CH_MOD_QPSK, CH_CHAN_RAYLEIGH, 20);
+    double q30 = theory_ber(CH_MOD_QPSK, CH_CHAN_RAYLEIGH, 30);
     double q16 = theory_ber(CH_MOD_16QAM, CH_CHAN_RAYLEIGH, 15);
+    double q16_20 = theory_ber(CH_MOD_16QAM, CH_CHAN_RAYLEIGH, 20);
+    double q16_25 = theory_ber(CH_MOD_16QAM, CH_CHAN_RAYLEIGH, 25);
+    sim_link qpsk1000 = test_link(CH_MOD_QPSK, b1000, SIM_RX_HARD);
+    sim_link qam100 = test_link(CH_MOD_16QAM, b100, SIM_RX_MAXLOG);
+    sim_link doppler = test_link(CH_MOD_QPSK, jakes, SIM_RX_HARD);
     coverage_case cases[] = {
-        {"qpsk block 1000, max-bits 2.7e5", test_link(CH_MOD_QPSK, b1000, SIM_RX_HARD), 10, q10,
-         UINT64_MAX, 270000, false},
-        {"16qam block 100, max-bits 1.4e5", test_link(CH_MOD_16QAM, b100, SIM_RX_MAXLOG), 15,
-         q16, UINT64_MAX, 140000, false},
-        {"qpsk doppler 0.01, 4 chunks", test_link(CH_MOD_QPSK, jakes, SIM_RX_HARD), 10, q10,
-         UINT64_MAX, 4 * 2 * 16384, false},
-        {"qpsk doppler 0.01, 40 chunks", test_link(CH_MOD_QPSK, jakes, SIM_RX_HARD), 10, q10,
-         UINT64_MAX, 40 * 2 * 16384, false},
+        {"qpsk block 1000, max-bits 2.7e5", qpsk1000, 10, q10, UINT64_MAX, 270000, false},
+        {"qpsk block 1000 20 dB, max-bits 2.7e5", qpsk1000, 20, q20, UINT64_MAX, 270000, false},
+        {"qpsk block 1000 30 dB, 100 errors", qpsk1000, 30, q30, 100, 2000000, false},
+        {"16qam block 100, max-bits 1.4e5", qam100, 15, q16, UINT64_MAX, 140000, false},
+        {"16qam block 100 25 dB, max-bits 1.4e5", qam100, 25, q16_25, UINT64_MAX, 140000, false},
+        {"16qam block 4096 20 dB, 100 errors", test_link(CH_MOD_16QAM, b4096, SIM_RX_MAXLOG), 20,
+         q16_20, 100, 2000000, false},
+        {"qpsk doppler 0.01, 4 chunks", doppler, 10, q10, UINT64_MAX, 4 * 2 * 16384, false},
+        {"qpsk doppler 0.01, 40 chunks", doppler, 10, q10, UINT64_MAX, 40 * 2 * 16384, false},
+        {"qpsk doppler 0.01 30 dB, 40 chunks", doppler, 30, q30, UINT64_MAX, 40 * 2 * 16384, false},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) expect_coverage(&cases[i]);
+    /* 135 fades at 30 dB: about half the runs see no error (99.2%) */
+    coverage_case sparse = {
+        "qpsk block 1000 30 dB, max-bits 2.7e5", qpsk1000, 30, q30, UINT64_MAX, 270000, false};
+    expect_coverage_at_least(&sparse);
 }
 
 /* Frames: block fading with an LS pilot per frame, and OFDM over EVA with perfect CSI. */

@@ -3,6 +3,7 @@
  * check has the power to fail. */
 #include "test_sim.h"
 
+#include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
 
 typedef struct {
@@ -235,6 +236,40 @@ static void test_no_design_effect_without_memory(void **state)
     sim_chain_destroy(chain);
 }
 
+/* sim_rate_interval at 95% as its rules say (sim/stats.h), each value from GSL here: the t
+ * allowance's degrees of freedom, U - 1 or the clustered share's, and no error as 0 of U. */
+static void expect_rate_interval(uint64_t k, uint64_t n, uint64_t units, double sum_sq, double dof)
+{
+    double lo, hi, want_lo, want_hi;
+    sim_rate_interval(k, n, units, sum_sq, 0.95, &lo, &hi);
+    double allow = gsl_cdf_tdist_Pinv(0.975, dof) / gsl_cdf_ugaussian_Pinv(0.975);
+    double scale = sim_design_effect(k, n, units, sum_sq) * allow * allow;
+    sim_clopper_pearson_real((double)k / scale, (double)n / scale, 0.95, &want_lo, &want_hi);
+    if (fabs(lo - want_lo) > 1e-12 * want_hi || fabs(hi - want_hi) > 1e-12 * want_hi)
+        fail_msg("k %llu n %llu units %llu: [%.9g, %.9g], want [%.9g, %.9g] (dof %g)",
+                 (unsigned long long)k, (unsigned long long)n, (unsigned long long)units, lo, hi,
+                 want_lo, want_hi, dof);
+}
+
+static void test_rate_interval_rules(void **state)
+{
+    (void)state;
+    /* 50 lone errors in 1e5 units of one trial: binomial, t with U - 1 */
+    expect_rate_interval(50, 100000, 100000, 50, 99999);
+    /* 300 errors, 6 in each of 50 of 100 units of 1000 trials: m = 50, d from the counts */
+    double d = sim_design_effect(300, 100000, 100, 1800), f = (d - 1) / d;
+    assert_true(d > 1);
+    expect_rate_interval(300, 100000, 100, 1800, fmin(49 / (f * f), 99));
+    /* the same 300 errors in one unit: m = 1, one degree of freedom, a wide interval */
+    expect_rate_interval(300, 100000, 100, 90000, 1);
+    double lo, hi;
+    sim_rate_interval(300, 100000, 100, 90000, 0.95, &lo, &hi);
+    assert_true(hi > 10 * 300.0 / 100000);
+    /* no error in 100 units of 1000 trials: Clopper-Pearson on 0 of 100, not of 1e5 */
+    sim_rate_interval(0, 100000, 100, 0, 0.95, &lo, &hi);
+    assert_true(lo == 0 && fabs(hi - (1 - pow(0.025, 1.0 / 100))) < 1e-12);
+}
+
 /* Bounded-distance hard decoding over BPSK (and Gray QPSK: two BPSK axes) and AWGN: the
  * simulated block error rate of Hamming (7,4), Hamming (15,11) and Golay (24,12) lies in the
  * 99.9% interval of the exact sum_(i > t) C(n,i) p^i (1-p)^(n-i), at three points each; with the
@@ -302,6 +337,7 @@ int main(void)
         cmocka_unit_test(test_hard_decoding_matches_theory),
         cmocka_unit_test(test_interval_under_block_fading),
         cmocka_unit_test(test_no_design_effect_without_memory),
+        cmocka_unit_test(test_rate_interval_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
