@@ -156,6 +156,32 @@ static double field(const char *row, int i)
     return p ? strtod(p, NULL) : 0.0 / 0.0;
 }
 
+/* The longest line a table may have: a metadata line of a model's longest key and value
+ * (NN_META_MAX_KEY, NN_META_MAX_VALUE) with room to spare. */
+#define MAX_LINE (1u << 17)
+
+/* The next line of f into *line (grown as needed, its newline kept): its length, -1 at the end
+ * of the file, -2 when it runs past MAX_LINE bytes. getline would read a file without a newline
+ * (/dev/zero) into memory without end. */
+static ssize_t read_line(FILE *f, char **line, size_t *cap)
+{
+    size_t len = 0;
+    for (int c; (c = getc(f)) != EOF;) {
+        if (len == MAX_LINE) return -2;
+        if (len + 2 > *cap) {
+            size_t more = *cap ? 2 * *cap : 256;
+            char *p = realloc(*line, more);
+            if (!p) return -2;
+            *line = p, *cap = more;
+        }
+        (*line)[len++] = (char)c;
+        if (c == '\n') break;
+    }
+    if (len == 0) return -1;
+    (*line)[len] = '\0';
+    return (ssize_t)len;
+}
+
 /* Reads metadata, header and rows of path into t and classifies it. 0, or SIM_EXIT_USAGE with
  * the one line printed. */
 static int read_table(const char *path, bool bler, table *t)
@@ -168,7 +194,7 @@ static int read_table(const char *path, bool bler, table *t)
     ssize_t len;
     bool bersim = false;
     int status = 0, zero_col = -1;
-    while (status == 0 && (len = getline(&line, &cap, f)) >= 0) {
+    while (status == 0 && (len = read_line(f, &line, &cap)) >= 0) {
         lineno++;
         while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = '\0';
         if ((size_t)len != strlen(line)) {
@@ -206,6 +232,9 @@ static int read_table(const char *path, bool bler, table *t)
                 t->zero_rows++;
         }
     }
+    if (status == 0 && len == -2)
+        status = bad_table(path, "line %zu is longer than %u bytes: not a bersim table", lineno + 1,
+                           MAX_LINE);
     if (status == 0 && ferror(f)) status = bad_table(path, "cannot read: %s", strerror(errno));
     free(line);
     fclose(f);

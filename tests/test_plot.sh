@@ -78,6 +78,10 @@ expect_bad() { # pattern, then the plot arguments
 }
 expect_bad "'missing.tsv': cannot read" maxlog.tsv missing.tsv
 expect_bad "'notbersim.tsv': not a bersim table" notbersim.tsv
+# a file without newlines is refused at the line's limit, not read into memory without end
+expect_bad "'/dev/zero': line 1 is longer than 131072 bytes" /dev/zero
+{ printf '# version: bersim 0.1.0\n# note: '; head -c 200000 /dev/zero | tr '\0' x; } > long.tsv
+expect_bad "'long.tsv': line 2 is longer than 131072 bytes" long.tsv
 expect_bad "'noheader.tsv': no header line" noheader.tsv
 expect_bad "'columns.tsv': wrong columns" columns.tsv
 expect_bad "'short.tsv': line 3 has 3 fields" short.tsv
