@@ -2,6 +2,7 @@
 #include "resume.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,10 +91,64 @@ static int read_command(const char *path, char *line, sim_resume *r)
     return SIM_OK;
 }
 
+/* Field i (0 first) of a tab-separated line: its start, NULL past the last. */
+static const char *field_at(const char *line, size_t i)
+{
+    for (; i > 0 && line; i--)
+        line = strchr(line, '\t'), line = line ? line + 1 : NULL;
+    return line;
+}
+
+/* Field i of a line as a number: false unless the whole field is one. */
+static bool number_at(const char *line, size_t i, double *v)
+{
+    const char *f = field_at(line, i);
+    char *end;
+    if (!f) return false;
+    *v = strtod(f, &end);
+    return end != f && (*end == '\t' || *end == '\0');
+}
+
+/* The column of name in the header, or -1. */
+static long column(const char *header, const char *name)
+{
+    size_t len = strlen(name);
+    for (size_t i = 0;; i++) {
+        const char *f = field_at(header, i);
+        if (!f) return -1;
+        if (strncmp(f, name, len) == 0 && (f[len] == '\t' || f[len] == '\0')) return (long)i;
+    }
+}
+
+/* What is wrong with a row under header, or NULL: as many fields as the header, each a
+ * number, and each count of errors a whole number from 0 to its count of trials. A row
+ * resumed as it is goes into the new table, so a cut or edited one would spoil it. */
+static const char *row_fault(const char *header, const char *row)
+{
+    static const char *const counts[][2] = {
+        {"bit_errors", "bits"}, {"symbol_errors", "symbols"}, {"block_errors", "blocks"}};
+    size_t fields = 1;
+    for (const char *p = header; *p; p++)
+        fields += *p == '\t';
+    double v, errors = -1, trials = -1;
+    for (size_t i = 0; i < fields; i++)
+        if (!number_at(row, i, &v)) return "not as many numbers as the header has columns";
+    if (field_at(row, fields)) return "more fields than the header has columns";
+    for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
+        long e = column(header, counts[c][0]), t = column(header, counts[c][1]);
+        if (e < 0 || t < 0) continue;
+        number_at(row, (size_t)e, &errors), number_at(row, (size_t)t, &trials);
+        if (!(errors >= 0 && errors <= trials && trials < 1e19 && errors == floor(errors) &&
+              trials == floor(trials)))
+            return "its counts of errors and trials are not whole numbers with errors <= trials";
+    }
+    return NULL;
+}
+
 /* Sorts the lines of the text into the command, the header and the rows. */
 static int read_lines(const char *path, sim_resume *r)
 {
-    bool header = false;
+    const char *header = NULL;
     size_t cap = 0;
     for (char *line = r->text, *next; line && *line; line = next) {
         next = strchr(line, '\n');
@@ -103,8 +158,12 @@ static int read_lines(const char *path, sim_resume *r)
         } else if (strncmp(line, "# stopped: no bit error", 23) == 0) {
             r->ended = true;
         } else if (strncmp(line, "ebn0_db\t", 8) == 0) {
-            header = true;
+            header = line;
         } else if (header && line[0] && line[0] != '#') {
+            const char *fault = row_fault(header, line);
+            if (fault)
+                return sim_error(SIM_EINVAL, "--resume: '%s': row %zu: %s", path, r->nrows + 1,
+                                 fault);
             if (r->nrows == cap) {
                 cap = cap ? 2 * cap : 16;
                 char **rows = realloc(r->rows, cap * sizeof *rows);

@@ -231,6 +231,13 @@ expect_usage "--seed 6 is not the table's" sim --resume "$dir/cut.tsv" --seed 6
 expect_usage "--rx maxlog is not the table's" sim --resume "$dir/cut.tsv" --rx maxlog
 expect_usage "not a bersim sim command" sim --resume "$dir/list.tsv"
 expect_usage "row 8" sim --resume "$dir/cut.tsv" --ebn0 0:4:24,30
+# a row cut short, or edited into counts no run makes, is refused: it would go into the new table
+head -c -20 "$dir/cut.tsv" >"$dir/short.tsv"
+expect_usage "short.tsv': row 8: not as many numbers" sim --resume "$dir/short.tsv"
+awk -F'\t' -v OFS='\t' '!/^#/ && $1 == "4" { $4 = -$4 } 1' "$dir/cut.tsv" >"$dir/neg.tsv"
+expect_usage "neg.tsv': row 2: its counts" sim --resume "$dir/neg.tsv"
+awk -F'\t' -v OFS='\t' '!/^#/ && $1 == "0" { $4 = $3 + 1 } 1' "$dir/cut.tsv" >"$dir/over.tsv"
+expect_usage "over.tsv': row 1: its counts" sim --resume "$dir/over.tsv"
 "$bersim" sim --resume "$dir/cut.tsv" 2>"$dir/err" && grep -q "nothing to resume" "$dir/err" &&
     ok || bad "resume of a finished table: $(cat "$dir/err")"
 cp "$dir/whole.tsv" "$dir/longer.tsv"
