@@ -254,6 +254,23 @@ static void write_row(FILE *out, const sim_counts *c, bool coded)
     fputc('\n', out);
 }
 
+/* The input files of a link, as "--constellation FNV; --model FNV" (sim_file_fingerprint in
+ * hexadecimal), into buf: what --resume checks, so that a table is not finished with another
+ * constellation or model than it began with. "" when it has none. */
+static void inputs_text(const sim_link *link, char *buf, size_t size)
+{
+    const char *opt[] = {"--constellation", "--model", "--e2e-model"};
+    const char *path[] = {link->constellation, link->model, link->e2e_model};
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < sizeof opt / sizeof opt[0]; i++) {
+        if (!path[i] || used >= size) continue;
+        int n = snprintf(buf + used, size - used, "%s%s %016llx", used ? "; " : "", opt[i],
+                         sim_file_fingerprint(path[i]));
+        used += n > 0 ? (size_t)n : 0;
+    }
+}
+
 /* Writes the finished table and commits it. Its temporary file is made only now, so that a run
  * killed outright (kill -9) leaves none; an unwritable -o was refused before the run. */
 static int write_table(const sim_options *o, const sim_chain *chain, const sim_counts *rows,
@@ -267,6 +284,9 @@ static int write_table(const sim_options *o, const sim_chain *chain, const sim_c
     sim_table_meta(t, "seed", "%llu", (unsigned long long)o->seed);
     sim_link_write_meta(link, sim_chain_modulation_name(chain),
                         sim_chain_receiver_name(chain), t);
+    char inputs[160];
+    inputs_text(link, inputs, sizeof inputs);
+    if (inputs[0]) sim_table_meta(t, "inputs", "%s", inputs);
     if (o->min_block_errors)
         sim_table_meta(t, "stop rule", "%llu bit errors and %llu block errors, or %llu bits per "
                        "point, checked after each chunk of %zu symbols",
@@ -492,6 +512,13 @@ static int check_kept(sim_options *o, const sim_resume *r, const char *path)
         if (fabs(o->ebn0[i] - r->ebn0[i]) > 1e-6 * (1 + fabs(r->ebn0[i])))
             return sim_cli_fail("sim: --resume: row %zu of '%s' is at %g dB, point %zu of the "
                                 "grid at %g dB", i + 1, path, r->ebn0[i], i + 1, o->ebn0[i]), -1;
+    char inputs[160];
+    inputs_text(&o->link, inputs, sizeof inputs);
+    if (r->inputs && strcmp(r->inputs, inputs) != 0) /* a table without the line is older */
+        return sim_cli_fail("sim: --resume: '%s' was made from other input files (%s) than "
+                            "these (%s)",
+                            path, r->inputs, inputs),
+               -1;
     o->kept = r->rows, o->nkept = r->nrows;
     return 0;
 }

@@ -155,6 +155,8 @@ static int read_lines(const char *path, sim_resume *r)
         if (next) *next++ = '\0';
         if (strncmp(line, "# command: ", 11) == 0 && r->nwords == 0) {
             if (read_command(path, line + 11, r) != SIM_OK) return SIM_EINVAL;
+        } else if (strncmp(line, "# inputs: ", 10) == 0) {
+            r->inputs = line + 10;
         } else if (strncmp(line, "# stopped: no bit error", 23) == 0) {
             r->ended = true;
         } else if (strncmp(line, "ebn0_db\t", 8) == 0) {

@@ -16,6 +16,7 @@ typedef struct {
     size_t nrows;
     double *ebn0;  /* their first column */
     bool ended;    /* "# stopped:" says the sweep ended at a point without errors */
+    const char *inputs; /* its "# inputs:" line's value (in text), or NULL (none, or older) */
     char *text;    /* the file (owned) */
 } sim_resume;
 

@@ -23,6 +23,7 @@
 #include "bench.h"
 #include "cli.h"
 #include "sim_error.h"
+#include "table.h"
 
 /* Bits a group of chunks holds under MPI, at most DEFAULT_MAX_GROUP chunks: a group costs rank
  * 0 one claim, one reply and one addition of its summed counts, whatever its size (README: the
@@ -157,20 +158,6 @@ void sim_mpi_message_counts(uint64_t *groups, uint64_t *messages, double *second
 
 /* ---- agreement ------------------------------------------------------------------------------ */
 
-/* FNV-1a of a file's bytes (0 when it cannot be read: every rank then says why itself). */
-static uint64_t file_hash(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return 0;
-    uint64_t h = 14695981039346656037ull;
-    unsigned char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        for (size_t i = 0; i < n; i++) h = (h ^ buf[i]) * 1099511628211ull;
-    fclose(f);
-    return h;
-}
-
 /* The last line this rank wrote on stderr (its failure: warnings may come before it), without
  * "bersim: ". */
 static void last_line(char *line, size_t size)
@@ -220,7 +207,7 @@ int sim_mpi_agree(int status, int threads, const char *const *paths, size_t npat
      * another way to here has none): SIM_MPI_AGREE_FILES hashes, 0 for no file */
     uint64_t h[SIM_MPI_AGREE_FILES] = {0}, lo[SIM_MPI_AGREE_FILES], hi[SIM_MPI_AGREE_FILES];
     for (size_t i = 0; i < npaths && i < SIM_MPI_AGREE_FILES; i++)
-        if (paths[i]) h[i] = file_hash(paths[i]);
+        if (paths[i]) h[i] = sim_file_fingerprint(paths[i]); /* 0: each rank says why */
     MPI_Allreduce(h, lo, SIM_MPI_AGREE_FILES, MPI_UINT64_T, MPI_MIN, comm);
     MPI_Allreduce(h, hi, SIM_MPI_AGREE_FILES, MPI_UINT64_T, MPI_MAX, comm);
     MPI_Allreduce(&threads, &threads_total, 1, MPI_INT, MPI_SUM, comm);

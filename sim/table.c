@@ -140,6 +140,20 @@ static void put_word(FILE *out, const char *word)
     }
 }
 
+unsigned long long sim_file_fingerprint(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    unsigned long long h = 14695981039346656037ull;
+    unsigned char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        for (size_t i = 0; i < n; i++)
+            h = (h ^ buf[i]) * 1099511628211ull;
+    fclose(f);
+    return h;
+}
+
 void sim_table_meta_common(sim_table *t, int argc, char **argv)
 {
     sim_table_meta(t, "version", "bersim %s", BERSIM_VERSION);

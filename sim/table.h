@@ -27,6 +27,10 @@ void sim_table_meta(sim_table *t, const char *key, const char *fmt, ...)
 #endif
     ;
 
+/* FNV-1a (64 bits) of a file's bytes, the fingerprint a table keeps of its input files; 0
+ * when it cannot be read. */
+unsigned long long sim_file_fingerprint(const char *path);
+
 /* Writes the metadata every table starts with: version, command line and date. */
 void sim_table_meta_common(sim_table *t, int argc, char **argv);
 

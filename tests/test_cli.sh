@@ -231,6 +231,18 @@ expect_usage "--seed 6 is not the table's" sim --resume "$dir/cut.tsv" --seed 6
 expect_usage "--rx maxlog is not the table's" sim --resume "$dir/cut.tsv" --rx maxlog
 expect_usage "not a bersim sim command" sim --resume "$dir/list.tsv"
 expect_usage "row 8" sim --resume "$dir/cut.tsv" --ebn0 0:4:24,30
+# a table made from one constellation file (or model) is not finished with another: the table
+# keeps the files' fingerprints (# inputs), and --resume compares them
+printf '0 -1 0\n1 1 0\n' >"$dir/two.txt"
+"$bersim" sim --constellation "$dir/two.txt" --channel rayleigh --ebn0 0:10:20 --max-bits 1e5 \
+    --quiet -o "$dir/c.tsv"
+grep -q '^# inputs: --constellation [0-9a-f]\{16\}$' "$dir/c.tsv" && ok || bad "no inputs line"
+head -n -1 "$dir/c.tsv" >"$dir/c_cut.tsv"
+"$bersim" sim --resume "$dir/c_cut.tsv" --quiet && cmp -s <(same "$dir/c.tsv") \
+    <(same "$dir/c_cut.tsv" | sed 's/c_cut/c/') && ok || bad "resume with the same file"
+head -n -1 "$dir/c.tsv" >"$dir/c_cut.tsv"
+printf '0 -1 0\n1 1.5 0\n' >"$dir/two.txt"
+expect_usage "was made from other input files (--constellation" sim --resume "$dir/c_cut.tsv"
 # a row cut short, or edited into counts no run makes, is refused: it would go into the new table
 head -c -20 "$dir/cut.tsv" >"$dir/short.tsv"
 expect_usage "short.tsv': row 8: not as many numbers" sim --resume "$dir/short.tsv"
