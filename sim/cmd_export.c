@@ -17,7 +17,7 @@ typedef struct {
 
 static void export_usage(void)
 {
-    puts("usage: bersim export --e2e-model FILE -o FILE [--esn0 X]\n\n"
+    puts("usage: bersim export --e2e-model FILE [-o FILE] [--esn0 X]\n\n"
          "Writes the codebook of an end-to-end pair (bersim train --e2e, --e2e-constellation):\n"
          "one row per message with its bits and its N reals (a learned constellation: re, im).\n"
          "For a constellation the metadata give its bitwise mutual information beside Gray\n"
@@ -25,7 +25,8 @@ static void export_usage(void)
     puts("  --e2e-model FILE  the pair\n"
          "  -o FILE           the table (default: standard output)\n"
          "  --esn0 X          Es/N0 in dB of the mutual information\n\n"
-         "usage: bersim export --ofdm N [OFDM options of sim] --mod M --ebn0 X [--seed S] -o FILE\n\n"
+         "usage: bersim export --ofdm N [OFDM options of sim] --mod M --ebn0 X [--seed S] [-o "
+         "FILE]\n\n"
          "Writes one OFDM frame's true frequency response on its pilot symbol beside the LS and\n"
          "LMMSE estimates from its pilots, one row per subcarrier (scripts/ofdm_response.gp).");
 }

@@ -52,8 +52,8 @@ static void sim_usage(void)
          "  --esn0 LIST       the points as Es/N0 per data symbol instead (one of the two)");
     sim_link_parser p;
     sim_link_parser_init(&p, SIM_LINK_OPT_CONSTELLATION | SIM_LINK_OPT_CSI | SIM_LINK_OPT_RX |
-                              SIM_LINK_OPT_CODE | SIM_LINK_OPT_DECODER | SIM_LINK_OPT_E2E |
-                              SIM_LINK_OPT_OFDM | SIM_LINK_OPT_DECLIP);
+                                 SIM_LINK_OPT_CODE | SIM_LINK_OPT_DECODER | SIM_LINK_OPT_E2E |
+                                 SIM_LINK_OPT_OFDM | SIM_LINK_OPT_DECLIP | SIM_LINK_OPT_MODEL);
     sim_link_parser_help(&p);
     puts("  --min-errors N    a point stops after N bit errors (default 100)\n"
          "  --min-block-errors N  with a code, and N block errors too (default 0)\n"
@@ -120,10 +120,10 @@ static int parse_options(sim_options *o, int argc, char **argv)
 {
     *o = (sim_options){.min_errors = 100, .max_bits = 100000000, .seed = 1,
                        .threads = (uint64_t)sim_cli_cores()};
-    sim_link_parser_init(&o->parser, SIM_LINK_OPT_CONSTELLATION | SIM_LINK_OPT_CSI |
-                                         SIM_LINK_OPT_RX | SIM_LINK_OPT_CODE |
-                                         SIM_LINK_OPT_DECODER | SIM_LINK_OPT_E2E |
-                                         SIM_LINK_OPT_OFDM | SIM_LINK_OPT_DECLIP);
+    sim_link_parser_init(&o->parser,
+                         SIM_LINK_OPT_CONSTELLATION | SIM_LINK_OPT_CSI | SIM_LINK_OPT_RX |
+                             SIM_LINK_OPT_CODE | SIM_LINK_OPT_DECODER | SIM_LINK_OPT_E2E |
+                             SIM_LINK_OPT_OFDM | SIM_LINK_OPT_DECLIP | SIM_LINK_OPT_MODEL);
     sim_cli_seen seen = {0};
     for (int i = 1; i < argc; i++)
         if (!sim_cli_first_time(&seen, argv[i]) || parse_option(o, argc, argv, &i) != 0)

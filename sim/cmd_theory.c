@@ -14,12 +14,15 @@
 
 static void theory_usage(void)
 {
-    puts("usage: bersim theory --mod M --channel C --ebn0 A:STEP:B [--k-factor K] [-o FILE]\n\n"
+    puts("usage: bersim theory --mod M --channel C --ebn0 A:STEP:B [options] [-o FILE]\n\n"
          "Exact uncoded BER and SER with coherent detection and perfect CSI (Gray labels).\n"
-         "Coherence and Doppler do not change these averages and are accepted for symmetry.\n");
-    puts("  --ebn0 A:STEP:B   Eb/N0 grid in dB (or A:B with step 1, or one value A)");
+         "Coherence and Doppler do not change these averages and are accepted for symmetry.\n"
+         "With --code (BPSK or QPSK over AWGN): the exact block error rate of the hard decoder\n"
+         "(bler, --decoder hard) and the union bound of soft ML (bler_ub, n <= 64, k <= 24).\n");
+    puts("  --ebn0 A:STEP:B   Eb/N0 grid in dB (or A:B with step 1, or one value A)\n"
+         "  --esn0 A:STEP:B   the grid in Es/N0 instead");
     sim_link_parser p;
-    sim_link_parser_init(&p, SIM_LINK_OPT_OFDM);
+    sim_link_parser_init(&p, SIM_LINK_OPT_CODE | SIM_LINK_OPT_DECODER | SIM_LINK_OPT_OFDM);
     sim_link_parser_help(&p);
     puts("  (OFDM: --est perfect, or ls with --pilots N: each subcarrier a flat Rayleigh channel)");
     puts("  -o FILE           output table (default: standard output)");

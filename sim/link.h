@@ -155,6 +155,8 @@ enum {
                                        comes from the model unless given) */
     SIM_LINK_OPT_OFDM = 64,         /* --ofdm N and its options */
     SIM_LINK_OPT_DECLIP = 128,      /* --declip K (the learned OFDM receiver's, in sim) */
+    SIM_LINK_OPT_MODEL = 256,       /* --rx nn and --decoder nn with --model FILE (sim): the
+                                       help names them only then */
 };
 
 /* A link being parsed from options, with what was given. */

@@ -36,16 +36,18 @@ void sim_link_parser_help(const sim_link_parser *p)
              "                    (with --doppler, --coherence N is the pilot spacing)\n"
              "  --pilot-spacing N one pilot every N symbols: --csi pilot over block fading of\n"
              "                    N symbols, or the pilot spacing under --doppler");
+    bool model = p->accepts & SIM_LINK_OPT_MODEL;
     if (p->accepts & SIM_LINK_OPT_RX)
-        puts("  --rx R            receiver: hard, maxlog (default), exact, nn (with --model)");
+        printf("  --rx R            receiver: hard, maxlog (default), exact%s\n",
+               model ? ", nn (with --model)" : "");
     if (p->accepts & SIM_LINK_OPT_CODE)
         puts("  --code C          hamming74, hamming1511, golay24, polar16_8, polar:N,K (N <= 1024,\n"
              "                    frozen set by Bhattacharyya at --design-snr, default 2 dB Eb/N0)");
     if (p->accepts & SIM_LINK_OPT_DECODER)
-        puts("  --decoder D       hard (syndrome), ml, map (k <= 12), sc, scl:L (polar), nn (with\n"
-             "                    --model); default ml for k <= 12 and n <= 64, else sc for polar");
-    if (p->accepts & (SIM_LINK_OPT_RX | SIM_LINK_OPT_DECODER))
-        puts("  --model FILE      the learned receiver's or decoder's model (bersim train)");
+        printf("  --decoder D       hard (syndrome), ml, map (k <= 12), sc, scl:L (polar)%s;\n"
+               "                    default ml for k <= 12 and n <= 64, else sc for polar\n",
+               model ? ", nn (with\n                    --model)" : "");
+    if (model) puts("  --model FILE      the learned receiver's or decoder's model (bersim train)");
     if (p->accepts & SIM_LINK_OPT_OFDM)
         puts("  --ofdm N          OFDM with N subcarriers (power of two, 8..4096) over multipath\n"
              "                    instead of --channel; then:\n"

@@ -17,6 +17,16 @@ expect_usage "'--frobnicate'" --frobnicate
 expect_ok --help
 expect_ok --version
 "$bersim" --version | grep -q '^bersim [0-9]' && ok || bad "--version prints no version"
+# each command's help names what it takes, and not what it refuses: --model and nn in sim's
+# only; theory's its codes and --esn0
+for want in "sim|--model FILE" "sim|exact, nn (with --model)" "theory|--esn0 A:STEP:B" \
+    "theory|--code C" "theory|--decoder D"; do
+    "$bersim" "${want%%|*}" --help | grep -qF -- "${want#*|}" && ok || bad "${want%%|*} --help: no '${want#*|}'"
+done
+for refused in "train|--model" "train|nn (with" "theory|nn (with" "theory|--model"; do
+    "$bersim" "${refused%%|*}" --help | grep -qF -- "${refused#*|}" &&
+        bad "${refused%%|*} --help names '${refused#*|}', which it refuses" || ok
+done
 
 link=(--mod 16qam --channel awgn)
 for cmd in sim theory; do
