@@ -502,9 +502,6 @@ static const char *resume_path(int argc, char **argv)
 /* The table's finished rows must be the first points of the grid. */
 static int check_kept(sim_options *o, const sim_resume *r, const char *path)
 {
-    if (r->ended)
-        return sim_cli_fail("sim: --resume: the sweep in '%s' ended at a point without errors; "
-                            "nothing to resume", path), -1;
     if (r->nrows > o->npoints)
         return sim_cli_fail("sim: --resume: '%s' has %zu rows, the grid %zu points", path,
                             r->nrows, o->npoints), -1;
@@ -542,6 +539,10 @@ static int sim_cmd_sim_ranks(int argc, char **argv)
 {
     const char *path = resume_path(argc, argv);
     if (!path || sim_cli_wants_help(argc, argv)) return sim_run(argc, argv, NULL, NULL);
+    int given = 0; /* as any other option, once at most */
+    for (int i = 1; i < argc; i++)
+        given += strcmp(argv[i], "--resume") == 0;
+    if (given > 1) return sim_cli_fail("--resume given twice");
     static sim_resume r;
     static const char *words[2 * SIM_RESUME_MAX_WORDS + 8];
     int n, status = SIM_EXIT_USAGE;
@@ -565,6 +566,14 @@ static int sim_run(int argc, char **argv, const sim_resume *r, const char *path)
     for (size_t i = 0; o.esn0 && i < o.npoints; i++)
         o.ebn0[i] -= 10 * log10(sim_chain_info_per_symbol(chain));
     if (r && check_kept(&o, r, path) != 0) return sim_chain_destroy(chain), SIM_EXIT_USAGE;
+    /* a table that is complete, or whose sweep ended for good, is no mistake: status 0 */
+    if (r && r->ended) {
+        fprintf(stderr,
+                "bersim: sim: nothing to resume: the sweep in '%s' ended at a point "
+                "without errors\n",
+                path);
+        return sim_chain_destroy(chain), 0;
+    }
     if (r && o.nkept == o.npoints) {
         fprintf(stderr, "bersim: sim: nothing to resume: all %zu points are in '%s'\n",
                 o.npoints, path);

@@ -81,6 +81,9 @@ static int check_ofdm_theory(const sim_link *link)
     if (o->est != CH_EST_PERFECT && !ls_full)
         return sim_cli_fail("theory: OFDM theory is for --est perfect, or ls with a full pilot "
                             "symbol (--pilots N) and no --doppler"), -1;
+    double ber; /* a modulation without the LS closed form fails here, before any row */
+    if (ls_full && sim_theory_ls_pilot(link->mod, 10.0, &ber) != SIM_OK)
+        return sim_cli_fail("theory: %s", sim_last_error()), -1;
     return 0;
 }
 

@@ -240,6 +240,7 @@ else bad "resume: $rows_cut rows before; $(cat "$dir/diff" "$dir/err")"; fi
 expect_usage "--seed 6 is not the table's" sim --resume "$dir/cut.tsv" --seed 6
 expect_usage "--rx maxlog is not the table's" sim --resume "$dir/cut.tsv" --rx maxlog
 expect_usage "not a bersim sim command" sim --resume "$dir/list.tsv"
+expect_usage "--resume given twice" sim --resume "$dir/cut.tsv" --resume "$dir/cut.tsv"
 expect_usage "row 8" sim --resume "$dir/cut.tsv" --ebn0 0:4:24,30
 # a table made from one constellation file (or model) is not finished with another: the table
 # keeps the files' fingerprints (# inputs), and --resume compares them
@@ -262,6 +263,11 @@ awk -F'\t' -v OFS='\t' '!/^#/ && $1 == "0" { $4 = $3 + 1 } 1' "$dir/cut.tsv" >"$
 expect_usage "over.tsv': row 1: its counts" sim --resume "$dir/over.tsv"
 "$bersim" sim --resume "$dir/cut.tsv" 2>"$dir/err" && grep -q "nothing to resume" "$dir/err" &&
     ok || bad "resume of a finished table: $(cat "$dir/err")"
+# nor is a sweep that ended at a point without errors: both exit 0
+"$bersim" sim --mod bpsk --channel awgn --ebn0 0:10:30 --max-bits 20000 --quiet -o "$dir/ended.tsv"
+"$bersim" sim --resume "$dir/ended.tsv" 2>"$dir/err" &&
+    grep -q "nothing to resume: the sweep in .* ended at a point without errors" "$dir/err" &&
+    ok || bad "resume of an ended sweep: $(cat "$dir/err")"
 cp "$dir/whole.tsv" "$dir/longer.tsv"
 "$bersim" sim --resume "$dir/longer.tsv" --ebn0 0:4:32 --threads 1
 "$bersim" sim "${rs[@]/0:4:28/0:4:32}" -o "$dir/longer_whole.tsv"

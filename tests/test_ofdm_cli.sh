@@ -49,6 +49,10 @@ awk -F'\t' '!/^#/ && $1 == 10 { found = 1; if ($3 < 0.0445 || $3 > 0.0446) exit 
             END { exit !found }' "$dir/out" && ok || bad "theory --ofdm ls: $(cat "$dir/out")"
 expect_usage "--cp" theory --ofdm 64 --cp 0 --profile etu --est perfect --mod qpsk --ebn0 10
 expect_usage "--est" theory --ofdm 64 --profile eva --est lmmse --mod qpsk --ebn0 10
+# no LS closed form for 8-PSK: refused before any line of the table reaches standard output
+expect_usage "no closed form for 8psk" theory --ofdm 64 --est ls --mod 8psk --ebn0 0
+[ -z "$("$bersim" theory --ofdm 64 --est ls --mod 8psk --ebn0 0 2>/dev/null)" ] && ok ||
+    bad "theory wrote half a table before refusing 8-PSK with LS"
 
 # A learned OFDM receiver's model is for its own layout only (a tiny one: the check, not the
 # quality, is under test).
