@@ -41,6 +41,7 @@ typedef struct {
     bool write_failed;       /* a table after a point could not be written */
     char **kept;             /* --resume: the finished rows of the table, verbatim */
     size_t nkept;
+    char inputs[160]; /* the input files' fingerprints (inputs_text), taken at start */
 } sim_options;
 
 static void sim_usage(void)
@@ -284,9 +285,7 @@ static int write_table(const sim_options *o, const sim_chain *chain, const sim_c
     sim_table_meta(t, "seed", "%llu", (unsigned long long)o->seed);
     sim_link_write_meta(link, sim_chain_modulation_name(chain),
                         sim_chain_receiver_name(chain), t);
-    char inputs[160];
-    inputs_text(link, inputs, sizeof inputs);
-    if (inputs[0]) sim_table_meta(t, "inputs", "%s", inputs);
+    if (o->inputs[0]) sim_table_meta(t, "inputs", "%s", o->inputs);
     if (o->min_block_errors)
         sim_table_meta(t, "stop rule", "%llu bit errors and %llu block errors, or %llu bits per "
                        "point, checked after each chunk of %zu symbols",
@@ -301,9 +300,10 @@ static int write_table(const sim_options *o, const sim_chain *chain, const sim_c
                    "Clopper-Pearson interval on effective counts: errors and trials divided by "
                    "the design effect (the variance of the error counts of the point's "
                    "independent units, %s, over the binomial variance; at least 1) times "
-                   "(t_f/z)^2, f = U-1 for U units, or (m-1)((d-1)/d)^-2 for design effect "
-                   "d > 1 and m = errors^2/(sum of squared unit errors), at least 1; 0 errors: "
-                   "0 of U; [0, 1] from fewer than 2 units",
+                   "(t_f/z)^2, at most trials/U for U units; f = U-1, or where a unit has several "
+                   "errors (m-1)/c^2, m = errors^2/S, c = (S-errors)/S, S the sum of squared unit "
+                   "errors, within [1, U-1]; lower end at least 1 of U units over trials/U; 0 "
+                   "errors: 0 of U; [0, 1] from fewer than 2 units",
                    sim_chain_unit_text(chain));
     if (sim_mpi_ranks() > 1)
         sim_table_meta(t, "workers", "%d MPI ranks x %llu thread%s", sim_mpi_ranks(),
@@ -509,13 +509,12 @@ static int check_kept(sim_options *o, const sim_resume *r, const char *path)
         if (fabs(o->ebn0[i] - r->ebn0[i]) > 1e-6 * (1 + fabs(r->ebn0[i])))
             return sim_cli_fail("sim: --resume: row %zu of '%s' is at %g dB, point %zu of the "
                                 "grid at %g dB", i + 1, path, r->ebn0[i], i + 1, o->ebn0[i]), -1;
-    char inputs[160];
-    inputs_text(&o->link, inputs, sizeof inputs);
-    if (r->inputs && strcmp(r->inputs, inputs) != 0) /* a table without the line is older */
+    if (r->inputs && strcmp(r->inputs, o->inputs) != 0)
         return sim_cli_fail("sim: --resume: '%s' was made from other input files (%s) than "
                             "these (%s)",
-                            path, r->inputs, inputs),
+                            path, r->inputs, o->inputs),
                -1;
+    if (!r->inputs) o->inputs[0] = '\0'; /* an older table: its rows' files are unknown */
     o->kept = r->rows, o->nkept = r->nrows;
     return 0;
 }
@@ -560,6 +559,8 @@ static int sim_run(int argc, char **argv, const sim_resume *r, const char *path)
     if (sim_cli_wants_help(argc, argv)) return sim_usage(), 0;
     static sim_options o;
     if (parse_options(&o, argc, argv) != 0) return SIM_EXIT_USAGE;
+    /* before the chain loads them: a file changed during the run changes no table's record */
+    inputs_text(&o.link, o.inputs, sizeof o.inputs);
     sim_chain *chain = sim_chain_create(&o.link, 0);
     if (!chain) return sim_cli_fail("%s", sim_last_error());
     /* Es/N0 = Eb/N0 + 10 log10(information bits per symbol), as the table's two columns */

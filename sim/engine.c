@@ -184,6 +184,8 @@ void sim_counts_interval(const sim_counts *c, bool blocks, double level, double 
     if (c->units)
         sim_rate_interval(k, n, c->units, blocks ? c->unit_block_sq : c->unit_error_sq, level,
                           lo, hi);
+    else if (k == 0) /* chunks are the engine's, not the link's: no error says nothing of them */
+        sim_clopper_pearson(0, n, level, lo, hi);
     else
         sim_rate_interval(k, n, c->chunks, blocks ? c->chunk_block_sq : c->chunk_error_sq, level,
                           lo, hi);

@@ -76,17 +76,19 @@ double sim_design_effect(uint64_t k, uint64_t n, uint64_t chunks, double sum_sq)
     return deff > 1 ? deff : 1.0;
 }
 
-/* The degrees of freedom of the units' variance, given the design effect d > 1 of k events
- * whose units' counts have the sum of squares sum_sq (Welch-Satterthwaite): of the variance
- * d times the binomial one, the binomial share 1/d is known from the rate, the clustered share
- * (d - 1)/d is estimated from about m = k^2 / sum_sq units (m of equal counts make that sum),
- * so dof = (m - 1) / ((d - 1)/d)^2, in [1, U - 1]. When one fade in a hundred holds every
- * error, that is 1, not the U - 1 of a hundred units: their spread is one value, and a
- * deeper fade, unseen, may hold most of the true rate (block fading at 30 dB: coverage 33%
- * with U - 1). Near d = 1 it grows past U - 1, and the units' own count rules. */
-static double clustered_dof(uint64_t k, double units, double sum_sq, double deff)
+/* The degrees of freedom of the units' variance, k events whose units' counts have the sum of
+ * squares sum_sq, or 0 when no unit holds more than one event (Welch-Satterthwaite): the
+ * share c = (sum_sq - k) / sum_sq of sum_sq that units of several events make is what
+ * clustering adds to the binomial variance, and it is estimated from about m = k^2 / sum_sq
+ * units (m of equal counts make that sum), so dof = (m - 1) / c^2, in [1, U - 1]. When one fade
+ * in a hundred holds every error, that is 1, not the U - 1 of a hundred units: their spread is
+ * one value, and a deeper fade, unseen, may hold most of the true rate (block fading at 30 dB:
+ * coverage 33% with U - 1). Units of one event each (BPSK, or a lone error) keep U - 1. */
+static double clustered_dof(uint64_t k, double units, double sum_sq)
 {
-    double filled = (double)k * (double)k / sum_sq, clustered = (deff - 1) / deff;
+    double clustered = sum_sq > (double)k ? (sum_sq - (double)k) / sum_sq : 0;
+    if (clustered <= 0) return units - 1;
+    double filled = (double)k * (double)k / sum_sq;
     double dof = (filled - 1) / (clustered * clustered);
     return dof < 1 ? 1 : dof > units - 1 ? units - 1 : dof;
 }
@@ -103,9 +105,15 @@ void sim_rate_interval(uint64_t k, uint64_t n, uint64_t units, double sum_sq, do
         sim_clopper_pearson_real(0, u, level, lo, hi);
         return;
     }
-    double deff = sim_design_effect(k, n, units, sum_sq);
-    double dof = deff > 1 ? clustered_dof(k, u, sum_sq, deff) : u - 1, q = 0.5 + 0.5 * level;
-    double t = gsl_cdf_tdist_Pinv(q, dof), z = gsl_cdf_ugaussian_Pinv(q);
-    double scale = deff * (t / z) * (t / z);
+    double q = 0.5 + 0.5 * level, t = gsl_cdf_tdist_Pinv(q, clustered_dof(k, u, sum_sq));
+    double z = gsl_cdf_ugaussian_Pinv(q),
+           scale = sim_design_effect(k, n, units, sum_sq) * (t / z) * (t / z);
+    /* never more clustered than whole units failing together */
+    double per_unit = (double)n / u;
+    if (scale > per_unit) scale = per_unit;
     sim_clopper_pearson_real((double)k / scale, (double)n / scale, level, lo, hi);
+    /* an error was seen, so a unit failed, with at least one of its trials */
+    double one_lo, one_hi;
+    sim_clopper_pearson_real(1, u, level, &one_lo, &one_hi);
+    if (*lo < one_lo / per_unit) *lo = one_lo / per_unit;
 }

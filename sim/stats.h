@@ -27,10 +27,14 @@ double sim_design_effect(uint64_t k, uint64_t n, uint64_t chunks, double sum_sq)
  *
  *   deff  = sim_design_effect(k, n, U, sum_sq)            the variance over the binomial one
  *   allow = (t_f(q) / z(q))²,  q = (1 + level) / 2        the units' variance is itself an
- *           estimate: Student's t with f = U - 1 degrees of freedom, or where deff > 1 the
- *           fewer of its clustered share, from the m = k² / sum_sq units the events fill:
- *           f = (m - 1) / ((deff - 1) / deff)², in [1, U - 1] (Welch-Satterthwaite)
- *   [lo, hi] = Clopper–Pearson at `level` on k / (deff·allow) events in n / (deff·allow) trials
+ *           estimate: Student's t with f = U - 1 degrees of freedom, or, where some unit holds
+ *           several events, the fewer of what they add: c = (sum_sq - k) / sum_sq of sum_sq,
+ *           from the m = k² / sum_sq units the events fill, f = (m - 1) / c², in [1, U - 1]
+ *           (Welch-Satterthwaite)
+ *   scale = min(deff·allow, n/U)                          never more clustered than whole
+ *                                                         units failing together
+ *   [lo, hi] = Clopper–Pearson at `level` on k / scale events in n / scale trials, lo at least
+ *           Clopper-Pearson's lower end of 1 of U over n/U (an error was seen: a unit failed)
  *
  * which is the t interval p ± t s/√U for many errors and keeps Clopper–Pearson's skew for few.
  * No event (k = 0): Clopper–Pearson on 0 of U, as if every trial of a unit failed together,

@@ -63,9 +63,9 @@ static void expect_coverage(const coverage_case *k)
         fail_msg("%s: coverage %.2f%% outside [93.5%%, 96.5%%]", k->name, 100 * share);
 }
 
-/* Where most runs see no error at all, an honest interval is wider than 95% needs: no error
- * says nothing of how errors cluster, so its upper end assumes whole units fail. At least
- * 93.5% there, and more is the price of knowing nothing. */
+/* Where most runs see no error at all, no error says nothing of how errors cluster, so the
+ * interval's upper end assumes whole units fail: wider than 95% needs for those runs. At least
+ * 93.5% there. */
 static void expect_coverage_at_least(const coverage_case *k)
 {
     double share = coverage(k);
@@ -125,7 +125,7 @@ static void test_fades(void **state)
         {"qpsk doppler 0.01 30 dB, 40 chunks", doppler, 30, q30, UINT64_MAX, 40 * 2 * 16384, false},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) expect_coverage(&cases[i]);
-    /* 135 fades at 30 dB: about half the runs see no error (99.2%) */
+    /* 135 fades at 30 dB: about half the runs see no error (93.7%) */
     coverage_case sparse = {
         "qpsk block 1000 30 dB, max-bits 2.7e5", qpsk1000, 30, q30, UINT64_MAX, 270000, false};
     expect_coverage_at_least(&sparse);

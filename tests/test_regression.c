@@ -237,14 +237,18 @@ static void test_no_design_effect_without_memory(void **state)
 }
 
 /* sim_rate_interval at 95% as its rules say (sim/stats.h), each value from GSL here: the t
- * allowance's degrees of freedom, U - 1 or the clustered share's, and no error as 0 of U. */
+ * allowance's degrees of freedom (U - 1, or the clustered share's), the scale at most the
+ * trials of a unit, the lower end at least one unit's failure, and no error as 0 of U. */
 static void expect_rate_interval(uint64_t k, uint64_t n, uint64_t units, double sum_sq, double dof)
 {
-    double lo, hi, want_lo, want_hi;
+    double lo, hi, want_lo, want_hi, one_lo, one_hi;
     sim_rate_interval(k, n, units, sum_sq, 0.95, &lo, &hi);
     double allow = gsl_cdf_tdist_Pinv(0.975, dof) / gsl_cdf_ugaussian_Pinv(0.975);
-    double scale = sim_design_effect(k, n, units, sum_sq) * allow * allow;
+    double scale =
+        fmin(sim_design_effect(k, n, units, sum_sq) * allow * allow, (double)n / (double)units);
     sim_clopper_pearson_real((double)k / scale, (double)n / scale, 0.95, &want_lo, &want_hi);
+    sim_clopper_pearson_real(1, (double)units, 0.95, &one_lo, &one_hi);
+    want_lo = fmax(want_lo, one_lo * (double)units / (double)n);
     if (fabs(lo - want_lo) > 1e-12 * want_hi || fabs(hi - want_hi) > 1e-12 * want_hi)
         fail_msg("k %llu n %llu units %llu: [%.9g, %.9g], want [%.9g, %.9g] (dof %g)",
                  (unsigned long long)k, (unsigned long long)n, (unsigned long long)units, lo, hi,
@@ -254,17 +258,21 @@ static void expect_rate_interval(uint64_t k, uint64_t n, uint64_t units, double 
 static void test_rate_interval_rules(void **state)
 {
     (void)state;
-    /* 50 lone errors in 1e5 units of one trial: binomial, t with U - 1 */
+    double lo, hi, cp_lo, cp_hi;
+    /* 50 lone errors in 1e5 units of one trial: no clustering, t with U - 1 */
     expect_rate_interval(50, 100000, 100000, 50, 99999);
-    /* 300 errors, 6 in each of 50 of 100 units of 1000 trials: m = 50, d from the counts */
-    double d = sim_design_effect(300, 100000, 100, 1800), f = (d - 1) / d;
-    assert_true(d > 1);
-    expect_rate_interval(300, 100000, 100, 1800, fmin(49 / (f * f), 99));
-    /* the same 300 errors in one unit: m = 1, one degree of freedom, a wide interval */
+    /* one lone error: Clopper-Pearson on the trials, to the last digit */
+    sim_rate_interval(1, 1000000, 1000000, 1, 0.95, &lo, &hi);
+    sim_clopper_pearson(1, 1000000, 0.95, &cp_lo, &cp_hi);
+    assert_true(fabs(lo - cp_lo) < 1e-9 * cp_lo && fabs(hi - cp_hi) < 1e-9 * cp_hi);
+    /* 300 errors, 6 in each of 50 of 100 units of 1000 trials: m = 50, c = 1500/1800 */
+    double c = 1500.0 / 1800;
+    expect_rate_interval(300, 100000, 100, 1800, fmin(49 / (c * c), 99));
+    /* the same 300 errors in one unit: m = 1, one degree of freedom, the scale capped at 1000
+     * (the whole unit failing), the lower end one unit's failure of 1000 trials */
     expect_rate_interval(300, 100000, 100, 90000, 1);
-    double lo, hi;
     sim_rate_interval(300, 100000, 100, 90000, 0.95, &lo, &hi);
-    assert_true(hi > 10 * 300.0 / 100000);
+    assert_true(hi > 10 * 300.0 / 100000 && lo > 1e-7);
     /* no error in 100 units of 1000 trials: Clopper-Pearson on 0 of 100, not of 1e5 */
     sim_rate_interval(0, 100000, 100, 0, 0.95, &lo, &hi);
     assert_true(lo == 0 && fabs(hi - (1 - pow(0.025, 1.0 / 100))) < 1e-12);
