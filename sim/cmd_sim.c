@@ -506,7 +506,7 @@ static int check_kept(sim_options *o, const sim_resume *r, const char *path)
         return sim_cli_fail("sim: --resume: '%s' has %zu rows, the grid %zu points", path,
                             r->nrows, o->npoints), -1;
     for (size_t i = 0; i < r->nrows; i++)
-        if (fabs(o->ebn0[i] - r->ebn0[i]) > 1e-6 * (1 + fabs(r->ebn0[i])))
+        if (!(fabs(o->ebn0[i] - r->ebn0[i]) <= 1e-6 * (1 + fabs(r->ebn0[i]))))
             return sim_cli_fail("sim: --resume: row %zu of '%s' is at %g dB, point %zu of the "
                                 "grid at %g dB", i + 1, path, r->ebn0[i], i + 1, o->ebn0[i]), -1;
     if (r->inputs && strcmp(r->inputs, o->inputs) != 0)

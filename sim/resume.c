@@ -99,14 +99,15 @@ static const char *field_at(const char *line, size_t i)
     return line;
 }
 
-/* Field i of a line as a number: false unless the whole field is one. */
+/* Field i of a line as a number: false unless the whole field is one, and finite (bersim
+ * writes no nan or inf in a row). */
 static bool number_at(const char *line, size_t i, double *v)
 {
     const char *f = field_at(line, i);
     char *end;
     if (!f) return false;
     *v = strtod(f, &end);
-    return end != f && (*end == '\t' || *end == '\0');
+    return end != f && (*end == '\t' || *end == '\0') && isfinite(*v);
 }
 
 /* The column of name in the header, or -1. */
@@ -132,7 +133,7 @@ static const char *row_fault(const char *header, const char *row)
         fields += *p == '\t';
     double v, errors = -1, trials = -1;
     for (size_t i = 0; i < fields; i++)
-        if (!number_at(row, i, &v)) return "not as many numbers as the header has columns";
+        if (!number_at(row, i, &v)) return "not as many finite numbers as the header has columns";
     if (field_at(row, fields)) return "more fields than the header has columns";
     for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
         long e = column(header, counts[c][0]), t = column(header, counts[c][1]);

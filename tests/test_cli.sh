@@ -256,11 +256,13 @@ printf '0 -1 0\n1 1.5 0\n' >"$dir/two.txt"
 expect_usage "was made from other input files (--constellation" sim --resume "$dir/c_cut.tsv"
 # a row cut short, or edited into counts no run makes, is refused: it would go into the new table
 head -c -20 "$dir/cut.tsv" >"$dir/short.tsv"
-expect_usage "short.tsv': row 8: not as many numbers" sim --resume "$dir/short.tsv"
+expect_usage "short.tsv': row 8: not as many finite numbers" sim --resume "$dir/short.tsv"
 awk -F'\t' -v OFS='\t' '!/^#/ && $1 == "4" { $4 = -$4 } 1' "$dir/cut.tsv" >"$dir/neg.tsv"
 expect_usage "neg.tsv': row 2: its counts" sim --resume "$dir/neg.tsv"
 awk -F'\t' -v OFS='\t' '!/^#/ && $1 == "0" { $4 = $3 + 1 } 1' "$dir/cut.tsv" >"$dir/over.tsv"
 expect_usage "over.tsv': row 1: its counts" sim --resume "$dir/over.tsv"
+awk -F'\t' -v OFS='\t' '!/^#/ && $1 == "4" { $1 = "nan" } 1' "$dir/cut.tsv" >"$dir/nan.tsv"
+expect_usage "nan.tsv': row 2: not as many finite numbers" sim --resume "$dir/nan.tsv"
 "$bersim" sim --resume "$dir/cut.tsv" 2>"$dir/err" && grep -q "nothing to resume" "$dir/err" &&
     ok || bad "resume of a finished table: $(cat "$dir/err")"
 # nor is a sweep that ended at a point without errors: both exit 0
