@@ -276,6 +276,11 @@ static void test_rate_interval_rules(void **state)
     /* no error in 100 units of 1000 trials: Clopper-Pearson on 0 of 100, not of 1e5 */
     sim_rate_interval(0, 100000, 100, 0, 0.95, &lo, &hi);
     assert_true(lo == 0 && fabs(hi - (1 - pow(0.025, 1.0 / 100))) < 1e-12);
+    /* but no error in 4 chunks (Doppler: no unit smaller than the engine's chunk) is 0 of n */
+    sim_counts doppler = {.bits = 4 * 32768, .chunks = 4};
+    sim_counts_interval(&doppler, false, 0.95, &lo, &hi);
+    sim_clopper_pearson(0, 4 * 32768, 0.95, &cp_lo, &cp_hi);
+    assert_true(lo == 0 && fabs(hi - cp_hi) < 1e-12 * cp_hi);
 }
 
 /* Bounded-distance hard decoding over BPSK (and Gray QPSK: two BPSK axes) and AWGN: the
