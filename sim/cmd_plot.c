@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "table.h"
 
 extern char **environ;
 
@@ -128,31 +129,10 @@ static int bad_table(const char *path, const char *fmt, ...)
     return sim_cli_fail("plot: '%s': %s", path, what);
 }
 
-static size_t count_fields(const char *line)
-{
-    size_t n = 1;
-    for (; *line; line++) n += *line == '\t';
-    return n;
-}
-
-/* The index of column name in the tab-separated header, or -1. */
-static int column_index(const char *header, const char *name)
-{
-    size_t len = strlen(name);
-    int i = 0;
-    for (const char *p = header;; i++) {
-        size_t n = strcspn(p, "\t");
-        if (n == len && strncmp(p, name, len) == 0) return i;
-        if (!p[n]) return -1;
-        p += n + 1;
-    }
-}
-
 /* Field i of a tab-separated row as a number (NaN when absent). */
 static double field(const char *row, int i)
 {
-    const char *p = row;
-    for (; i > 0 && p; i--) p = strchr(p, '\t'), p = p ? p + 1 : NULL;
+    const char *p = sim_table_field(row, (size_t)i);
     return p ? strtod(p, NULL) : 0.0 / 0.0;
 }
 
@@ -219,15 +199,15 @@ static int read_table(const char *path, bool bler, table *t)
                 break;
             }
             if (!(t->header = strdup(line))) status = sim_cli_fail("plot: out of memory");
-            fields = count_fields(line);
+            fields = sim_table_count_fields(line);
             for (int c = 0; c < (int)(sizeof cols / sizeof *cols); c++)
-                t->has_col[c] = column_index(line, cols[c]) >= 0;
-            zero_col = column_index(line, bler ? "bler" : "ber");
+                t->has_col[c] = sim_table_column(line, cols[c]) >= 0;
+            zero_col = sim_table_column(line, bler ? "bler" : "ber");
         } else if (len > 0) {
             rows++;
-            if (count_fields(line) != fields)
-                status = bad_table(path, "line %zu has %zu fields where the header has %zu",
-                                   lineno, count_fields(line), fields);
+            if (sim_table_count_fields(line) != fields)
+                status = bad_table(path, "line %zu has %zu fields where the header has %zu", lineno,
+                                   sim_table_count_fields(line), fields);
             else if (zero_col >= 0 && field(line, zero_col) == 0)
                 t->zero_rows++;
         }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sim_error.h"
+#include "table.h"
 
 /* Largest table read back: a sweep has at most a few hundred rows of a few hundred bytes. */
 #define MAX_TABLE_BYTES (1u << 22)
@@ -91,34 +92,15 @@ static int read_command(const char *path, char *line, sim_resume *r)
     return SIM_OK;
 }
 
-/* Field i (0 first) of a tab-separated line: its start, NULL past the last. */
-static const char *field_at(const char *line, size_t i)
-{
-    for (; i > 0 && line; i--)
-        line = strchr(line, '\t'), line = line ? line + 1 : NULL;
-    return line;
-}
-
 /* Field i of a line as a number: false unless the whole field is one, and finite (bersim
  * writes no nan or inf in a row). */
 static bool number_at(const char *line, size_t i, double *v)
 {
-    const char *f = field_at(line, i);
+    const char *f = sim_table_field(line, i);
     char *end;
     if (!f) return false;
     *v = strtod(f, &end);
     return end != f && (*end == '\t' || *end == '\0') && isfinite(*v);
-}
-
-/* The column of name in the header, or -1. */
-static long column(const char *header, const char *name)
-{
-    size_t len = strlen(name);
-    for (size_t i = 0;; i++) {
-        const char *f = field_at(header, i);
-        if (!f) return -1;
-        if (strncmp(f, name, len) == 0 && (f[len] == '\t' || f[len] == '\0')) return (long)i;
-    }
 }
 
 /* What is wrong with a row under header, or NULL: as many fields as the header, each a
@@ -128,15 +110,13 @@ static const char *row_fault(const char *header, const char *row)
 {
     static const char *const counts[][2] = {
         {"bit_errors", "bits"}, {"symbol_errors", "symbols"}, {"block_errors", "blocks"}};
-    size_t fields = 1;
-    for (const char *p = header; *p; p++)
-        fields += *p == '\t';
+    size_t fields = sim_table_count_fields(header);
     double v, errors = -1, trials = -1;
     for (size_t i = 0; i < fields; i++)
         if (!number_at(row, i, &v)) return "not as many finite numbers as the header has columns";
-    if (field_at(row, fields)) return "more fields than the header has columns";
+    if (sim_table_field(row, fields)) return "more fields than the header has columns";
     for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
-        long e = column(header, counts[c][0]), t = column(header, counts[c][1]);
+        int e = sim_table_column(header, counts[c][0]), t = sim_table_column(header, counts[c][1]);
         if (e < 0 || t < 0) continue;
         number_at(row, (size_t)e, &errors), number_at(row, (size_t)t, &trials);
         if (!(errors >= 0 && errors <= trials && trials < 1e19 && errors == floor(errors) &&

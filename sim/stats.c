@@ -77,7 +77,7 @@ double sim_design_effect(uint64_t k, uint64_t n, uint64_t chunks, double sum_sq)
 }
 
 /* The degrees of freedom of the units' variance, k events whose units' counts have the sum of
- * squares sum_sq, or 0 when no unit holds more than one event (Welch-Satterthwaite): the
+ * squares sum_sq; U - 1 when no unit holds more than one event (Welch-Satterthwaite): the
  * share c = (sum_sq - k) / sum_sq of sum_sq that units of several events make is what
  * clustering adds to the binomial variance, and it is estimated from about m = k^2 / sum_sq
  * units (m of equal counts make that sum), so dof = (m - 1) / c^2, in [1, U - 1]. When one fade

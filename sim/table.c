@@ -140,6 +140,33 @@ static void put_word(FILE *out, const char *word)
     }
 }
 
+size_t sim_table_count_fields(const char *line)
+{
+    size_t n = 1;
+    for (; *line; line++)
+        n += *line == '\t';
+    return n;
+}
+
+const char *sim_table_field(const char *line, size_t i)
+{
+    for (; i > 0 && line; i--)
+        line = strchr(line, '\t'), line = line ? line + 1 : NULL;
+    return line;
+}
+
+int sim_table_column(const char *header, const char *name)
+{
+    size_t len = strlen(name);
+    int i = 0;
+    for (const char *p = header;; i++) {
+        size_t n = strcspn(p, "\t");
+        if (n == len && strncmp(p, name, len) == 0) return i;
+        if (!p[n]) return -1;
+        p += n + 1;
+    }
+}
+
 unsigned long long sim_file_fingerprint(const char *path)
 {
     FILE *f = fopen(path, "rb");

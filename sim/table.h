@@ -27,6 +27,12 @@ void sim_table_meta(sim_table *t, const char *key, const char *fmt, ...)
 #endif
     ;
 
+/* Reading a table's tab-separated lines back: the number of fields of a line; the start of
+ * field i (0 first), or NULL past the last; the index of column name in a header, or -1. */
+size_t sim_table_count_fields(const char *line);
+const char *sim_table_field(const char *line, size_t i);
+int sim_table_column(const char *header, const char *name);
+
 /* FNV-1a (64 bits) of a file's bytes, the fingerprint a table keeps of its input files; 0
  * when it cannot be read. */
 unsigned long long sim_file_fingerprint(const char *path);
