@@ -792,7 +792,7 @@ static int n0_uniform(size_t n, const float *n0)
 #if defined(__AVX512F__)
     /* Two vectors a step into two partial results from n0[0] itself: GCC's own loop is one
      * chain of dependent ORs from n0[1] with a scalar tail, 0.07 TSC ticks a value (2-core AMD
-     * EPYC, Zen 5), about 5% of the general 16-point max-log demapper. */
+     * EPYC, Zen 5). */
     const __m512i f = _mm512_set1_epi32((int)first);
     __m512i d0 = _mm512_setzero_si512(), d1 = d0;
     for (j = 0; j + 32 <= n; j += 32) {
@@ -916,21 +916,22 @@ MODEM_INLINE void table_classes(const float *t, unsigned w, unsigned p, float mn
  * when ch_llr_decide reads them. */
 #define SMALL_BLOCK 1024
 
-/* The terms of small_maxlog's metric of symbol j: with g = |h|^2 and t = conj(h) y,
+/* The terms of small_maxlog's metric of faded symbol j: with g = |h|^2 and t = conj(h) y,
  *   |y - h s_l|^2 / n0 = (|y|^2 + g (|s_l|^2 - 2 (Re s_l Re u' + Im s_l Im u'))) / n0,  u' = t / g,
  * so, without |y|^2 / n0, which every point shares and every LLR cancels, the metric is
  * scale * d_l with scale = g / n0 and d_l = |s_l|^2 - (u Re s_l + w Im s_l), u + iw = 2 t / g:
  * the LLRs are scale times differences of minima of d_l, whose two multiply-adds a point are
- * the whole per-point cost. Unfaded, g = 1 and u + iw = 2 y exactly. A gain below the normal
- * floats (or 0) gives u = w = 0 and scale ~ 0: LLRs of 0, as the metric's own limit. */
+ * the whole per-point cost. A gain below the normal floats (or 0) gives u = w = 0 and
+ * scale ~ 0: LLRs of 0, as the metric's own limit.
+ * Unfaded, the metric is scaled before the minima instead: u + iw = y and the points' terms
+ * scaled, |s_l|^2 (1 / n0) and -s_l (2 (1 / n0)), so that the LLRs are the differences of
+ * minima themselves. With one noise level for many symbols those terms are constants and a
+ * metric is two multiply-adds and nothing more (small_maxlog16_avx512); a symbol's own n0
+ * gives the same floats (small_llrs). */
 MODEM_INLINE void small_terms(const float complex *y, const float complex *h, float n0, size_t j,
                               float *scale, float *u, float *w)
 {
     float yr = crealf(y[j]), yi = cimagf(y[j]);
-    if (!h) {
-        *scale = 1.0f / n0, *u = 2.0f * yr, *w = 2.0f * yi;
-        return;
-    }
     float hr = crealf(h[j]), hi = cimagf(h[j]), g = hr * hr + hi * hi;
     float two_inv = g >= FLT_MIN ? 2.0f / g : 0.0f;
     *scale = g / n0;
@@ -984,11 +985,40 @@ MODEM_INLINE void small_minima(unsigned k, float u, float w, const float *pe, co
     }
 }
 
+/* The LLRs of small_maxlog from its terms ts, tu, tw and the points' terms: energies pe and
+ * negated coordinates nr, ni, unscaled (faded), scaled for symbol i by ts[i] and 2 ts[i] here
+ * (unfaded), or scaled already where one n0 serves the whole block (`one`). faded and one are
+ * compile-time constants once inlined. */
+MODEM_INLINE void small_llrs(unsigned k, int faded, int one, size_t n, const float *pe,
+                             const float *nr, const float *ni, const float *ts, const float *tu,
+                             const float *tw, float *llr)
+{
+    const unsigned order = 1u << k;
+    for (size_t i = 0; i < n; i++) {
+        float mn[4][2];
+        if (faded || one) {
+            small_minima(k, tu[i], tw[i], pe, nr, ni, mn);
+        } else {
+            float es[16], cr[16], ci[16], two = 2.0f * ts[i];
+            CH_UNROLL(16)
+            for (unsigned l = 0; l < order; l++)
+                es[l] = pe[l] * ts[i], cr[l] = nr[l] * two, ci[l] = ni[l] * two;
+            small_minima(k, tu[i], tw[i], es, cr, ci, mn);
+        }
+        CH_UNROLL(4)
+        for (unsigned b = 0; b < k; b++)
+            llr[i * k + b] = faded ? (mn[b][1] - mn[b][0]) * ts[i] : mn[b][1] - mn[b][0];
+    }
+}
+
 /* Max-log LLRs of n <= SMALL_BLOCK symbols of a small constellation (k <= 4, `faded` whether h
  * is given: both compile-time constants once inlined), the symbols innermost: the terms of
- * every symbol first (small_terms, into L1), then each symbol's 2^k metrics and the class
- * minima of small_minima in registers. The terms in a pass of their own: its divisions then do
- * not compete with the metrics, and the long loop carries no division's latency. */
+ * every symbol first (into L1), then each symbol's 2^k metrics and the class minima of
+ * small_minima in registers. The terms in a pass of their own: its divisions then do not
+ * compete with the metrics, and the long loop carries no division's latency. Unfaded, that
+ * pass also finds whether the block's n0 are one value (bit for bit), as the engine's unfaded
+ * frames are: the points' terms are then scaled once for the block (the same floats as a
+ * symbol's own), and no symbol needs a division. */
 MODEM_INLINE void small_maxlog(const ch_modem *m, unsigned k, int faded, size_t n,
                                const float complex *y, const float complex *h, const float *n0,
                                float *llr)
@@ -998,15 +1028,30 @@ MODEM_INLINE void small_maxlog(const ch_modem *m, unsigned k, int faded, size_t 
     float ts[SMALL_BLOCK], tu[SMALL_BLOCK], tw[SMALL_BLOCK];
     for (unsigned l = 0; l < order; l++)
         pe[l] = m->pt_energy[l], nr[l] = -m->pt_re[l], ni[l] = -m->pt_im[l];
-    for (size_t i = 0; i < n; i++)
-        small_terms(y, faded ? h : NULL, n0[i], i, ts + i, tu + i, tw + i);
-    for (size_t i = 0; i < n; i++) {
-        float mn[4][2];
-        small_minima(k, tu[i], tw[i], pe, nr, ni, mn);
-        CH_UNROLL(4)
-        for (unsigned b = 0; b < k; b++)
-            llr[i * k + b] = (mn[b][1] - mn[b][0]) * ts[i];
+    if (faded) {
+        for (size_t i = 0; i < n; i++)
+            small_terms(y, h, n0[i], i, ts + i, tu + i, tw + i);
+        small_llrs(k, 1, 0, n, pe, nr, ni, ts, tu, tw, llr);
+        return;
     }
+    uint32_t first, differ = 0;
+    memcpy(&first, n0, sizeof first);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t v;
+        memcpy(&v, n0 + i, sizeof v);
+        differ |= v ^ first;
+        tu[i] = crealf(y[i]), tw[i] = cimagf(y[i]);
+    }
+    if (differ) {
+        for (size_t i = 0; i < n; i++)
+            ts[i] = 1.0f / n0[i];
+        small_llrs(k, 0, 0, n, pe, nr, ni, ts, tu, tw, llr);
+        return;
+    }
+    const float inv = 1.0f / n0[0], two = 2.0f * inv;
+    for (unsigned l = 0; l < order; l++)
+        pe[l] *= inv, nr[l] *= two, ni[l] *= two;
+    small_llrs(k, 0, 1, n, pe, nr, ni, ts, tu, tw, llr);
 }
 
 /* A build for x86-64 processors without fused multiply-adds (the portable build) calls libm's
@@ -1024,25 +1069,34 @@ MODEM_INLINE void small_maxlog(const ch_modem *m, unsigned k, int faded, size_t 
 #endif
 
 #if defined(__AVX512F__)
-/* small_maxlog of 16-point constellations, unfaded, of one noise level (k = 4, h NULL, n0 one
- * value), written with AVX-512 intrinsics: the commonest case of a custom constellation, which
- * GCC 12 compiles poorly from small_maxlog. It holds the 48 points' constants in 3 KiB of stack
- * and reloads them as whole vectors every step, loads that stall behind the LLRs' stores
- * whenever the two lie a multiple of 4 KiB apart, and given one scale in a register it stores
- * the LLRs one float at a time (1.6-1.8 and 4.2 TSC ticks a symbol on a 2-core AMD EPYC, Zen 5,
- * against 1.1 here). The same floats as small_maxlog, bit for bit: the same fused metrics of
- * u + iw = 2 y (y + y), the minima of small_minima in the same order, the same scale.
+/* small_maxlog of 16-point constellations, unfaded, while n0 holds one value (k = 4, h NULL),
+ * written with AVX-512 intrinsics: the commonest case of a custom constellation, which GCC 12
+ * compiles poorly from small_maxlog. It holds the 48 points' constants in 3 KiB of stack and
+ * reloads them as whole vectors every step, loads that stall behind the LLRs' stores whenever
+ * the two lie a multiple of 4 KiB apart (1.6-1.8 TSC ticks a symbol on a 2-core AMD EPYC, Zen 5,
+ * against about 1.1 here). The same floats as small_maxlog,
+ * bit for bit: the same points' terms |s_l|^2 (1 / n0) and -s_l (2 (1 / n0)) and u + iw = y, the
+ * same fused metrics, the minima of small_minima in the same order.
  *
- * The energies stay in 16 registers; each coordinate is broadcast from a 128-byte table every
+ * The scaled energies stay in 16 registers; each coordinate is broadcast from a table every
  * step, one load folded into its multiply-add, the other into a register of its own that the
  * first multiply-add overwrites, so nothing is copied. The next 16 symbols are loaded a step
  * ahead. Lane 4c + p of a vector holds symbol 4p + c, so that the LLRs of bit b in vector b
  * become each symbol's 4 LLRs in order by an in-lane 4 x 4 transpose of eight unpacks (a 128-bit
- * lane a symbol) rather than eight lane-crossing permutations. Its 84 vector operations a step
- * (32 multiply-adds, 32 minima, 20 others) bound a step of 16 symbols at about 21 cycles on the
- * four FP pipes; it takes 24-27. */
+ * lane a symbol) rather than eight lane-crossing permutations. The metrics scaled before the
+ * minima leave no multiply to the LLRs and none to y. A step of 16 symbols is 80 vector
+ * operations (32 multiply-adds, 32 minima, 4 subtractions, 10 shuffles, 2 comparisons of n0),
+ * about 20 cycles on the four FP pipes; it takes about 28 in the benchmark (the core clock read
+ * from fma_peak). The comparisons check n0 as the kernel goes, 32 symbols at a time, instead of
+ * a pass over n0 before it (that pass had taken about 6% of the kernel's time): the kernel stops
+ * at the first 16 symbols of another n0 and returns how many it took. */
 
-/* u = 2 Re y, w = 2 Im y of symbols 0 .. 15 of y, in small_maxlog16_avx512's lane order. */
+/* The tables of the kernels, read through a pointer the compiler cannot follow (no hoisting, no
+ * spills): -Re s_l, -Im s_l of label l at 2l, 2l + 1, scaled by 2 / n0 for one noise level; then
+ * n0 (one noise level) or the energies |s_l|^2 (a noise level each). */
+enum { TABLE_N0 = 32, TABLE_ENERGY = 32, TABLE_SIZE = 48 };
+
+/* u + iw = y of symbols 0 .. 15 of y, in small_maxlog16_avx512's lane order. */
 static inline __attribute__((always_inline)) void lanes_of_y(const float complex *y, __m512 *u,
                                                              __m512 *w)
 {
@@ -1051,10 +1105,8 @@ static inline __attribute__((always_inline)) void lanes_of_y(const float complex
     const __m512i lane_im = _mm512_add_epi32(lane_re, _mm512_set1_epi32(1));
     const float *yf = (const float *)y;
     __m512 y0 = _mm512_loadu_ps(yf), y1 = _mm512_loadu_ps(yf + 16);
-    __m512 re = _mm512_permutex2var_ps(y0, lane_re, y1),
-           im = _mm512_permutex2var_ps(y0, lane_im, y1);
-    *u = _mm512_add_ps(re, re);
-    *w = _mm512_add_ps(im, im);
+    *u = _mm512_permutex2var_ps(y0, lane_re, y1);
+    *w = _mm512_permutex2var_ps(y0, lane_im, y1);
 }
 
 /* The LLR vectors l0 .. l3 (bit b in l_b) in-lane transposed into symbol order, stored at llr. */
@@ -1071,82 +1123,162 @@ static inline __attribute__((always_inline)) void store_by_symbol(float *llr, __
     _mm512_storeu_ps(llr + 48, _mm512_castpd_ps(_mm512_unpackhi_pd(b, f)));
 }
 
-/* (mn1 - mn0) * s, an LLR vector of small_maxlog. */
-static inline __attribute__((always_inline)) __m512 llr_of(__m512 mn1, __m512 mn0, __m512 s)
+/* The metric vectors of label l of 16 symbols whose u, w are given. One noise level: c holds the
+ * points' coordinates scaled (table of small_maxlog16_avx512), pe their scaled energies. A noise
+ * level each (`each`, a compile-time constant once inlined): c holds them unscaled, the energies
+ * at TABLE_ENERGY, and each symbol's 1 / n0 and 2 / n0 in inv and two scale them here, as
+ * small_llrs does. */
+static inline __attribute__((always_inline)) __m512 metric16(const float *c, const __m512 *pe,
+                                                             int each, __m512 inv, __m512 two,
+                                                             unsigned l, __m512 u, __m512 w)
 {
-    return _mm512_mul_ps(_mm512_sub_ps(mn1, mn0), s);
+    if (each) {
+        __m512 e = _mm512_mul_ps(_mm512_set1_ps(c[TABLE_ENERGY + l]), inv);
+        __m512 nr = _mm512_mul_ps(_mm512_set1_ps(c[2 * l]), two);
+        __m512 ni = _mm512_mul_ps(_mm512_set1_ps(c[2 * l + 1]), two);
+        return _mm512_fmadd_ps(w, ni, _mm512_fmadd_ps(u, nr, e));
+    }
+    /* nr loaded into a register of its own, which the first multiply-add then overwrites: no
+     * copy of u or pe */
+    __m512 nr = _mm512_set1_ps(c[2 * l]);
+    __asm__("" : "+v"(nr));
+    return _mm512_fmadd_ps(w, _mm512_set1_ps(c[2 * l + 1]), _mm512_fmadd_ps(u, nr, pe[l]));
 }
 
-/* The LLRs of the 16 symbols whose u, w are given, stored at llr; c: the points' coordinates,
- * pe: their energies, s: the scale. */
-static inline __attribute__((always_inline)) void
-maxlog16_step(const float *c, const __m512 *pe, __m512 u, __m512 w, __m512 s, float *llr)
+/* The LLRs of the 16 symbols whose u, w are given, stored at llr; the metrics of metric16. */
+static inline __attribute__((always_inline)) void maxlog16_step(const float *c, const __m512 *pe,
+                                                                int each, __m512 inv, __m512 two,
+                                                                __m512 u, __m512 w, float *llr)
 {
     __m512 t[4], cm[4];
     for (unsigned g = 0; g < 4; g++) {
         __m512 d[4];
         for (unsigned j = 0; j < 4; j++) {
-            unsigned l = 4 * g + j;
-            /* nr loaded into a register of its own, which the first multiply-add then
-             * overwrites: no copy of u or pe */
-            __m512 nr = _mm512_set1_ps(c[2 * l]);
-            __asm__("" : "+v"(nr));
-            d[j] = _mm512_fmadd_ps(w, _mm512_set1_ps(c[2 * l + 1]), _mm512_fmadd_ps(u, nr, pe[l]));
+            d[j] = metric16(c, pe, each, inv, two, 4 * g + j, u, w);
             cm[j] = g ? _mm512_min_ps(d[j], cm[j]) : d[j];
         }
         t[g] = _mm512_min_ps(_mm512_min_ps(d[1], d[0]), _mm512_min_ps(d[3], d[2]));
     }
-    store_by_symbol(llr, llr_of(_mm512_min_ps(t[3], t[2]), _mm512_min_ps(t[1], t[0]), s),
-                    llr_of(_mm512_min_ps(t[3], t[1]), _mm512_min_ps(t[2], t[0]), s),
-                    llr_of(_mm512_min_ps(cm[3], cm[2]), _mm512_min_ps(cm[1], cm[0]), s),
-                    llr_of(_mm512_min_ps(cm[3], cm[1]), _mm512_min_ps(cm[2], cm[0]), s));
+    store_by_symbol(llr, _mm512_sub_ps(_mm512_min_ps(t[3], t[2]), _mm512_min_ps(t[1], t[0])),
+                    _mm512_sub_ps(_mm512_min_ps(t[3], t[1]), _mm512_min_ps(t[2], t[0])),
+                    _mm512_sub_ps(_mm512_min_ps(cm[3], cm[2]), _mm512_min_ps(cm[1], cm[0])),
+                    _mm512_sub_ps(_mm512_min_ps(cm[3], cm[1]), _mm512_min_ps(cm[2], cm[0])));
 }
 
-/* The LLRs of n symbols (a multiple of 16) at scale 1 / n0; noinline: inlined into
- * small_maxlog_block, GCC allocates its registers worse (about 5% slower). */
-__attribute__((noinline)) static void
-small_maxlog16_avx512(const ch_modem *m, size_t n, const float complex *y, float scale, float *llr)
+/* Whether any of the 16 n0 at n0 differs from *one, bit for bit (so -0 from +0). */
+static inline __attribute__((always_inline)) __mmask16 n0_differ(const float *n0, const float *one)
 {
-    float coords[32]; /* -Re s_l, -Im s_l of label l at 2l, 2l + 1 */
+    int32_t bits;
+    memcpy(&bits, one, sizeof bits);
+    return _mm512_cmpneq_epi32_mask(_mm512_loadu_si512(n0), _mm512_set1_epi32(bits));
+}
+
+/* The LLRs of the first symbols of y (n of them at most, a multiple of 16) while their n0 are
+ * bit for bit n0[0], 16 at a time; returns how many it took. noinline: inlined into
+ * small_maxlog_block, GCC allocates its registers worse (about 5% slower). */
+__attribute__((noinline)) static size_t small_maxlog16_avx512(const ch_modem *m, size_t n,
+                                                              const float complex *y,
+                                                              const float *n0, float *llr)
+{
+    if (n0_differ(n0, n0)) return 0; /* before the set-up: n0 of a symbol each costs no more */
+    const float inv = 1.0f / n0[0], two = 2.0f * inv;
+    float table[TABLE_SIZE];
     __m512 pe[16];
     for (unsigned l = 0; l < 16; l++) {
-        coords[2 * l] = -m->pt_re[l], coords[2 * l + 1] = -m->pt_im[l];
-        pe[l] = _mm512_set1_ps(m->pt_energy[l]);
+        table[2 * l] = -m->pt_re[l] * two, table[2 * l + 1] = -m->pt_im[l] * two;
+        pe[l] = _mm512_set1_ps(m->pt_energy[l] * inv);
     }
-    const __m512 s = _mm512_set1_ps(scale);
+    table[TABLE_N0] = n0[0];
+    const __m512 unused = _mm512_setzero_ps(); /* the scales of a noise level each */
     __m512 ua, wa, ub, wb;
     lanes_of_y(y, &ua, &wa);
     size_t i = 0;
     for (; i + 32 <= n; i += 32) {
-        const float *c = coords;
-        __asm__("" : "+r"(c)); /* the compiler no longer knows c: no hoisting, no spills */
-        lanes_of_y(y + i + 16, &ub, &wb); /* a step ahead */
-        maxlog16_step(c, pe, ua, wa, s, llr + 4 * i);
-        if (i + 32 < n) lanes_of_y(y + i + 32, &ua, &wa);
-        maxlog16_step(c, pe, ub, wb, s, llr + 4 * i + 64);
-    }
-    if (i < n) {
-        const float *c = coords;
+        const float *c = table;
         __asm__("" : "+r"(c));
-        maxlog16_step(c, pe, ua, wa, s, llr + 4 * i);
+        if (n0_differ(n0 + i, c + TABLE_N0) | n0_differ(n0 + i + 16, c + TABLE_N0)) break;
+        lanes_of_y(y + i + 16, &ub, &wb); /* a step ahead */
+        maxlog16_step(c, pe, 0, unused, unused, ua, wa, llr + 4 * i);
+        if (i + 32 < n) lanes_of_y(y + i + 32, &ua, &wa);
+        maxlog16_step(c, pe, 0, unused, unused, ub, wb, llr + 4 * i + 64);
+    }
+    const float *c = table;
+    __asm__("" : "+r"(c));
+    if (i + 16 <= n && !n0_differ(n0 + i, c + TABLE_N0)) {
+        maxlog16_step(c, pe, 0, unused, unused, ua, wa, llr + 4 * i);
+        i += 16;
+    }
+    return i;
+}
+
+/* 1 / n0 of symbols 0 .. 15 in small_maxlog16_avx512's lane order (a division: the same float
+ * as 1.0f / n0). */
+static inline __attribute__((always_inline)) __m512 inverse_lanes(const float *n0)
+{
+    const __m512i lane = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    return _mm512_div_ps(_mm512_set1_ps(1.0f), _mm512_permutexvar_ps(lane, _mm512_loadu_ps(n0)));
+}
+
+/* The LLRs of n symbols (a multiple of 16) of a noise level each: the same floats as
+ * small_maxlog16_avx512 of each symbol's n0, its scales taken 16 at a time (a division: the
+ * same float as 1.0f / n0) and the points' terms scaled for each symbol, three products a point
+ * more than one noise level needs. */
+__attribute__((noinline)) static void small_maxlog16_each_avx512(const ch_modem *m, size_t n,
+                                                                 const float complex *y,
+                                                                 const float *n0, float *llr)
+{
+    float table[TABLE_SIZE];
+    for (unsigned l = 0; l < 16; l++) {
+        table[2 * l] = -m->pt_re[l], table[2 * l + 1] = -m->pt_im[l];
+        table[TABLE_ENERGY + l] = m->pt_energy[l];
+    }
+    __m512 u, w, inv = inverse_lanes(n0);
+    lanes_of_y(y, &u, &w);
+    for (size_t i = 0; i < n; i += 16) {
+        const float *c = table;
+        __asm__("" : "+r"(c));
+        __m512 now_u = u, now_w = w, now_inv = inv;
+        if (i + 16 < n) { /* a step ahead: the division's latency off the step's path */
+            lanes_of_y(y + i + 16, &u, &w);
+            inv = inverse_lanes(n0 + i + 16);
+        }
+        maxlog16_step(c, NULL, 1, now_inv, _mm512_add_ps(now_inv, now_inv), now_u, now_w,
+                      llr + 4 * i);
+    }
+}
+
+/* Symbols small_maxlog16_block gives small_maxlog16_each_avx512 at a time before it tries one
+ * noise level again: its set-up paid for many steps, yet a lone symbol of another n0 costs
+ * little. */
+#define EACH_RUN 256
+
+/* Max-log LLRs of n unfaded symbols of a 16-point constellation, any n0: small_maxlog16_avx512
+ * while n0 holds one value, small_maxlog16_each_avx512 where it varies, small_maxlog for the
+ * last few symbols, all the same floats. */
+static void small_maxlog16_block(const ch_modem *m, size_t n, const float complex *y,
+                                 const float *n0, float *llr)
+{
+    for (size_t i = 0; i < n;) {
+        size_t left = n - i, took = 0;
+        if (left >= 16)
+            took = small_maxlog16_avx512(m, left & ~(size_t)15, y + i, n0 + i, llr + 4 * i);
+        if (took == 0 && left >= 16) {
+            took = (left < EACH_RUN ? left : EACH_RUN) & ~(size_t)15;
+            small_maxlog16_each_avx512(m, took, y + i, n0 + i, llr + 4 * i);
+        } else if (took == 0) {
+            small_maxlog(m, 4, 0, left, y + i, NULL, n0 + i, llr + 4 * i);
+            took = left;
+        }
+        i += took;
     }
 }
 #endif
 
-/* small_maxlog of m, k = 1 .. 4. */
-SMALL_MAXLOG_CLONES static void small_maxlog_block(const ch_modem *m, size_t n,
+/* small_maxlog of m, k = 1 .. 4, n <= SMALL_BLOCK symbols. */
+SMALL_MAXLOG_CLONES static void small_maxlog_chunk(const ch_modem *m, size_t n,
                                                    const float complex *y, const float complex *h,
                                                    const float *n0, float *llr)
 {
-#if defined(__AVX512F__)
-    if (m->k == 4 && !h && n >= 16 && n0_uniform(n, n0)) {
-        size_t whole = n & ~(size_t)15;
-        small_maxlog16_avx512(m, whole, y, 1.0f / n0[0], llr);
-        if (whole < n)
-            small_maxlog(m, 4, 0, n - whole, y + whole, NULL, n0 + whole, llr + 4 * whole);
-        return;
-    }
-#endif
     switch (m->k * 2 + (h != NULL)) {
 #define SMALL_MAXLOG_CASE(K)                                                                       \
     case 2 * K:                                                                                    \
@@ -1161,6 +1293,23 @@ SMALL_MAXLOG_CLONES static void small_maxlog_block(const ch_modem *m, size_t n,
         SMALL_MAXLOG_CASE(4)
 #undef SMALL_MAXLOG_CASE
     }
+}
+
+/* small_maxlog of m, k = 1 .. 4, any n: unfaded 16-point constellations through the AVX-512
+ * kernel where the build has it, in one call (its set-up is then paid once), the rest by
+ * blocks of SMALL_BLOCK. */
+static void small_maxlog_block(const ch_modem *m, size_t n, const float complex *y,
+                               const float complex *h, const float *n0, float *llr)
+{
+#if defined(__AVX512F__)
+    if (m->k == 4 && !h) {
+        small_maxlog16_block(m, n, y, n0, llr);
+        return;
+    }
+#endif
+    for (size_t s = 0; s < n; s += SMALL_BLOCK)
+        small_maxlog_chunk(m, n - s < SMALL_BLOCK ? n - s : SMALL_BLOCK, y + s, h ? h + s : NULL,
+                           n0 + s, llr + s * m->k);
 }
 
 /* Exact LLRs of a chunk of a small constellation, k a compile-time constant once inlined: with
@@ -1274,9 +1423,11 @@ static void soft_general(const ch_modem *m, size_t nsym, const float complex *y,
     const unsigned k = m->k;
     int by_class = 0;
     if (!exact && k <= 4) {
+        /* by blocks whose LLRs are still in L1 when decided; LLRs alone in one call */
         float block[SMALL_BLOCK * 4]; /* a block's LLRs when llr is NULL */
-        for (size_t s = 0; s < nsym; s += SMALL_BLOCK) {
-            size_t n = nsym - s < SMALL_BLOCK ? nsym - s : SMALL_BLOCK;
+        const size_t most = llr && !bits ? nsym : SMALL_BLOCK;
+        for (size_t s = 0; s < nsym; s += most) {
+            size_t n = nsym - s < most ? nsym - s : most;
             float *out = llr ? llr + s * k : block;
             small_maxlog_block(m, n, y + s, h ? h + s : NULL, n0 + s, out);
             if (bits) ch_llr_decide(n * k, out, bits + s * k);

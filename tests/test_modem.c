@@ -641,31 +641,35 @@ static ch_modem *random_grid16(ch_rng *r)
 
 /* Max-log LLRs of unfaded symbols of one noise level (the AVX-512 demapper where the build has
  * it; elsewhere the C path on both sides) against those of the same symbols taken a noise level
- * each (small_maxlog): the same floats for symbols of infinite and NaN coordinates too, NaNs
- * alike but NaN against a number not, on 200 random grids of random_grid16. Which operand a
- * minimum passes on when one is NaN decides such a symbol's LLRs, so a demapper that takes any
- * minimum's operands the other way round fails this. */
+ * each: all but the last of one level (small_maxlog for the last), and two levels alternating
+ * (the AVX-512 demapper of a noise level each): the same floats for symbols of infinite and NaN
+ * coordinates too, NaNs alike but NaN against a number not, on 200 random grids of
+ * random_grid16. Which operand a minimum passes on when one is NaN decides such a symbol's
+ * LLRs, so a demapper that takes any minimum's operands the other way round fails this. */
 static void test_maxlog16_special_values(void **state)
 {
     (void)state;
     enum { N = 81 }; /* two loop rounds of 32, the odd step of 16 and one symbol more */
     const float special[] = {INFINITY, -INFINITY, NAN, 0.0f, -0.0f, 1.0f, -1.0f, 2.0f, 1e30f};
     const size_t n_special = sizeof special / sizeof *special;
+    const float level[2] = {0.5f, 0.25f};
     ch_rng *r = ch_rng_create(612, 3);
     assert_non_null(r);
     float complex y[N];
-    float n0[N], llr[2][N * 4];
+    float n0[N], llr[4][N * 4]; /* levels 0 and 1, the last symbol at level 1, alternating */
     for (int trial = 0; trial < 200; trial++) {
         ch_modem *m = random_grid16(r);
         for (size_t i = 0; i < N; i++)
             y[i] = CMPLXF(special[ch_rng_u64(r) % n_special], special[ch_rng_u64(r) % n_special]);
-        for (int c = 0; c < 2; c++) {
+        for (int c = 0; c < 4; c++) {
             for (size_t i = 0; i < N; i++)
-                n0[i] = 0.5f;
-            if (c) n0[N - 1] = 0.25f; /* not one noise level: a scale a symbol */
+                n0[i] = level[c == 1 || (c == 3 && i % 2)];
+            if (c == 2) n0[N - 1] = level[1];
             ch_modem_demap_maxlog(m, N, y, NULL, n0, llr[c]);
         }
-        assert_true(same_floats(llr[0], llr[1], (N - 1) * 4));
+        assert_true(same_floats(llr[0], llr[2], (N - 1) * 4));
+        for (size_t i = 0; i < N; i++)
+            assert_true(same_floats(llr[i % 2] + 4 * i, llr[3] + 4 * i, 4));
         ch_modem_destroy(m);
     }
     ch_rng_destroy(r);
@@ -713,31 +717,34 @@ static ch_modem *small_modem_at(ch_rng *r, size_t i)
 }
 
 /* The max-log LLR of symbol j, bit b as the demapper defines it, in float: with g = |h|^2 and
- * t = conj(h) y, the scale g / n0, u + iw = 2 t / g (2 y unfaded; 0 when g is below the normal
- * floats), the metrics fmaf(w, -Im s_l, fmaf(u, -Re s_l, |s_l|^2)) and
- * llr = (min over bit 1 - min over bit 0) * scale. A minimum is one float whatever the order it
- * is taken in and fmaf is correctly rounded, so the demapper's LLR must be this, bit for bit. */
+ * t = conj(h) y, the scale g / n0, u + iw = 2 t / g (0 when g is below the normal floats), the
+ * metrics fmaf(w, -Im s_l, fmaf(u, -Re s_l, |s_l|^2)) and
+ * llr = (min over bit 1 - min over bit 0) * scale; unfaded, the metric scaled before the
+ * minima: u + iw = y, the points' terms |s_l|^2 (1 / n0) and -s_l (2 (1 / n0)), and
+ * llr = min_1 - min_0. A minimum is one float whatever the order it is taken in and fmaf is
+ * correctly rounded, so the demapper's LLR must be this, bit for bit. */
 static float float_maxlog(const ch_modem *m, float complex y, const float complex *h, size_t j,
                           float n0, unsigned b)
 {
     const unsigned k = ch_modem_bits_per_symbol(m);
     const float complex *p = ch_modem_points(m);
-    float yr = crealf(y), yi = cimagf(y), scale = 1.0f / n0, u = 2.0f * yr, w = 2.0f * yi;
+    float u = crealf(y), w = cimagf(y), inv = 1.0f / n0;
+    float energy_scale = inv, point_scale = 2.0f * inv, scale = 1.0f;
     if (h) {
         float hr = crealf(h[j]), hi = cimagf(h[j]), g = hr * hr + hi * hi;
-        float two_inv = g >= FLT_MIN ? 2.0f / g : 0.0f;
-        scale = g / n0;
+        float two_inv = g >= FLT_MIN ? 2.0f / g : 0.0f, yr = u, yi = w;
+        scale = g / n0, energy_scale = point_scale = 1.0f;
         u = (hr * yr + hi * yi) * two_inv;
         w = (hr * yi - hi * yr) * two_inv;
     }
     float mn[2] = {INFINITY, INFINITY};
     for (unsigned l = 0; l < ch_modem_order(m); l++) {
         float re = crealf(p[l]), im = cimagf(p[l]), e = re * re + im * im;
-        float d = fmaf(w, -im, fmaf(u, -re, e));
+        float d = fmaf(w, -im * point_scale, fmaf(u, -re * point_scale, e * energy_scale));
         unsigned c = l >> (k - 1 - b) & 1u;
         mn[c] = d < mn[c] ? d : mn[c];
     }
-    return (mn[1] - mn[0]) * scale;
+    return h ? (mn[1] - mn[0]) * scale : mn[1] - mn[0];
 }
 
 /* Symbols y = h x + w of random bits through m at Es/N0 esn0_db, with n0[j] random around the
