@@ -1056,7 +1056,7 @@ MODEM_INLINE void small_maxlog(const ch_modem *m, unsigned k, int faded, size_t 
 
 /* A build for x86-64 processors without fused multiply-adds (the portable build) calls libm's
  * fmaf for small_metric: the same floats, but a call a point, 12x slower than the native
- * build's instruction. There small_maxlog_block is compiled twice, for processors with FMA (and
+ * build's instruction. There small_maxlog_chunk is compiled twice, for processors with FMA (and
  * so AVX) and without, the first chosen at load time where the processor has it. A clone per
  * feature, not per architecture level: clang 14's resolver never chose "arch=x86-64-v3". */
 #if defined(__x86_64__) && !defined(__FMA__) && defined(__has_attribute)
@@ -1084,8 +1084,8 @@ MODEM_INLINE void small_maxlog(const ch_modem *m, unsigned k, int faded, size_t 
  * ahead. Lane 4c + p of a vector holds symbol 4p + c, so that the LLRs of bit b in vector b
  * become each symbol's 4 LLRs in order by an in-lane 4 x 4 transpose of eight unpacks (a 128-bit
  * lane a symbol) rather than eight lane-crossing permutations. The metrics scaled before the
- * minima leave no multiply to the LLRs and none to y. A step of 16 symbols is 80 vector
- * operations (32 multiply-adds, 32 minima, 4 subtractions, 10 shuffles, 2 comparisons of n0),
+ * minima leave no multiply to the LLRs and none to y. A step of 16 symbols is 79 vector
+ * operations (32 multiply-adds, 32 minima, 4 subtractions, 10 shuffles, a comparison of n0),
  * about 20 cycles on the four FP pipes; it takes about 28 in the benchmark (the core clock read
  * from fma_peak). The comparisons check n0 as the kernel goes, 32 symbols at a time, instead of
  * a pass over n0 before it (that pass had taken about 6% of the kernel's time): the kernel stops
@@ -1174,8 +1174,8 @@ static inline __attribute__((always_inline)) __mmask16 n0_differ(const float *n0
 }
 
 /* The LLRs of the first symbols of y (n of them at most, a multiple of 16) while their n0 are
- * bit for bit n0[0], 16 at a time; returns how many it took. noinline: inlined into
- * small_maxlog_block, GCC allocates its registers worse (about 5% slower). */
+ * bit for bit n0[0], 16 at a time; returns how many it took. noinline: inlined into its
+ * caller, GCC allocates its registers worse (about 5% slower). */
 __attribute__((noinline)) static size_t small_maxlog16_avx512(const ch_modem *m, size_t n,
                                                               const float complex *y,
                                                               const float *n0, float *llr)

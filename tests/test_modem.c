@@ -537,7 +537,8 @@ static int same_floats(const float *a, const float *b, size_t n)
  * above base and with base +0, other -0 (infinite scales of opposite signs), p first (0), second
  * in the first vector of 16 symbols of a pair (257), in the middle of the second (310) and last;
  * max-log and, where `exact`, exact, faded or not, LLRs alone, decisions alone and both, with
- * partial ends (600 symbols: 18.5 steps of 32, then 8 more), two symbols whose 2y overflows and
+ * partial ends (600 symbols: 18.5 steps of 32, then 8 more), two symbols near the largest float
+ * (2y overflows) and
  * four of infinite or NaN coordinates. Neither LLRs nor decisions wanted: nothing is written and
  * nothing fails. */
 static void check_one_noise_level(ch_rng *r, const ch_modem *m, int exact_too)
@@ -641,11 +642,12 @@ static ch_modem *random_grid16(ch_rng *r)
 
 /* Max-log LLRs of unfaded symbols of one noise level (the AVX-512 demapper where the build has
  * it; elsewhere the C path on both sides) against those of the same symbols taken a noise level
- * each: all but the last of one level (small_maxlog for the last), and two levels alternating
- * (the AVX-512 demapper of a noise level each): the same floats for symbols of infinite and NaN
- * coordinates too, NaNs alike but NaN against a number not, on 200 random grids of
- * random_grid16. Which operand a minimum passes on when one is NaN decides such a symbol's
- * LLRs, so a demapper that takes any minimum's operands the other way round fails this. */
+ * each: all but the last of one level (small_maxlog for the last), two levels alternating (the
+ * AVX-512 demapper of a noise level each), and each symbol alone (small_maxlog): the same
+ * floats for symbols of infinite and NaN coordinates too, NaNs alike but NaN against a number
+ * not, on 200 random grids of random_grid16. Which operand a minimum passes on when one is NaN
+ * decides such a symbol's LLRs, so a demapper that takes any minimum's operands the other way round
+ * fails this. */
 static void test_maxlog16_special_values(void **state)
 {
     (void)state;
@@ -668,8 +670,12 @@ static void test_maxlog16_special_values(void **state)
             ch_modem_demap_maxlog(m, N, y, NULL, n0, llr[c]);
         }
         assert_true(same_floats(llr[0], llr[2], (N - 1) * 4));
-        for (size_t i = 0; i < N; i++)
+        for (size_t i = 0; i < N; i++) {
+            float alone[4]; /* a symbol alone: the C loop's floats */
+            ch_modem_demap_maxlog(m, 1, y + i, NULL, level, alone);
+            assert_true(same_floats(llr[0] + 4 * i, alone, 4));
             assert_true(same_floats(llr[i % 2] + 4 * i, llr[3] + 4 * i, 4));
+        }
         ch_modem_destroy(m);
     }
     ch_rng_destroy(r);
