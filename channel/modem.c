@@ -783,7 +783,8 @@ void ch_modem_demap_hard(const ch_modem *m, size_t nsym, const float complex *y,
 
 /* Whether n0[0 .. n-1] (n >= 1) hold one value, bit for bit (compared as integers, so that -0
  * and +0 differ): unfaded symbols then have one metric scale, 1 / n0[0], the same float as each
- * symbol's own, which the square-QAM demappers take once and hold in a register (soft_square). */
+ * symbol's own, which the square-QAM demappers take once and hold in a register (soft_square),
+ * and the general max-log demapper scales its points' terms by once (small_maxlog). */
 static int n0_uniform(size_t n, const float *n0)
 {
     uint32_t first, differ = 0;
@@ -1015,10 +1016,10 @@ MODEM_INLINE void small_llrs(unsigned k, int faded, int one, size_t n, const flo
  * is given: both compile-time constants once inlined), the symbols innermost: the terms of
  * every symbol first (into L1), then each symbol's 2^k metrics and the class minima of
  * small_minima in registers. The terms in a pass of their own: its divisions then do not
- * compete with the metrics, and the long loop carries no division's latency. Unfaded, that
- * pass also finds whether the block's n0 are one value (bit for bit), as the engine's unfaded
- * frames are: the points' terms are then scaled once for the block (the same floats as a
- * symbol's own), and no symbol needs a division. */
+ * compete with the metrics, and the long loop carries no division's latency. Unfaded, where
+ * the block's n0 are one value (n0_uniform), as the engine's unfaded frames are, the points'
+ * terms are scaled once for the block (the same floats as a symbol's own), and no symbol needs
+ * a division. */
 MODEM_INLINE void small_maxlog(const ch_modem *m, unsigned k, int faded, size_t n,
                                const float complex *y, const float complex *h, const float *n0,
                                float *llr)
@@ -1034,15 +1035,9 @@ MODEM_INLINE void small_maxlog(const ch_modem *m, unsigned k, int faded, size_t 
         small_llrs(k, 1, 0, n, pe, nr, ni, ts, tu, tw, llr);
         return;
     }
-    uint32_t first, differ = 0;
-    memcpy(&first, n0, sizeof first);
-    for (size_t i = 0; i < n; i++) {
-        uint32_t v;
-        memcpy(&v, n0 + i, sizeof v);
-        differ |= v ^ first;
+    for (size_t i = 0; i < n; i++)
         tu[i] = crealf(y[i]), tw[i] = cimagf(y[i]);
-    }
-    if (differ) {
+    if (!n0_uniform(n, n0)) {
         for (size_t i = 0; i < n; i++)
             ts[i] = 1.0f / n0[i];
         small_llrs(k, 0, 0, n, pe, nr, ni, ts, tu, tw, llr);
